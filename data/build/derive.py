@@ -1,0 +1,979 @@
+"""Derive the bundled data tables (data/*.csv) from the public reference files.
+
+Usage (from the repository root)::
+
+    python data/build/derive.py [REFERENCE_DIR] [--out data]
+
+REFERENCE_DIR defaults to ``../shared/reference`` relative to the repository root; it is the
+folder described by its own SOURCES.md (Epoch AI, flops_export, OWID, cloud-region lists,
+curated report facts). Nothing from it is copied: this script reads it and writes only the
+derived tables. Every number written carries a provenance column (``<column>_source`` or the
+row's ``source``) naming the reference file and the upstream primary source, or the text
+``assumption: <reasoning>``. See data/SOURCES.md for the formulas and caveats.
+
+The script is deterministic: run it twice and the CSVs are byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[2]
+
+# ---------------------------------------------------------------------------------------
+# Fixed lists (codes, membership) -- facts, not estimates
+# ---------------------------------------------------------------------------------------
+
+EU27 = [
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
+    "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
+    "SWE",
+]  # fmt: skip
+
+# Home countries of the bundled scenarios that are not otherwise in the table.
+SCENARIO_HOMES = ["FRA", "GBR", "KEN", "BRA"]
+
+ISO2_TO_ISO3 = {
+    "AE": "ARE", "AR": "ARG", "AT": "AUT", "AU": "AUS", "BE": "BEL", "BG": "BGR", "BH": "BHR",
+    "BR": "BRA", "CA": "CAN", "CH": "CHE", "CL": "CHL", "CN": "CHN", "CO": "COL", "DE": "DEU",
+    "DK": "DNK", "EG": "EGY", "ES": "ESP", "FI": "FIN", "FR": "FRA", "GB": "GBR", "GR": "GRC",
+    "HK": "HKG", "ID": "IDN", "IE": "IRL", "IL": "ISR", "IN": "IND", "IS": "ISL", "IT": "ITA",
+    "JP": "JPN", "KE": "KEN", "KR": "KOR", "MA": "MAR", "MX": "MEX", "MY": "MYS", "NL": "NLD",
+    "NO": "NOR", "NZ": "NZL", "PE": "PER", "PH": "PHL", "PL": "POL", "QA": "QAT", "RS": "SRB",
+    "SA": "SAU", "SE": "SWE", "SG": "SGP", "TH": "THA", "TR": "TUR", "TW": "TWN", "US": "USA",
+    "ZA": "ZAF",
+}  # fmt: skip
+
+NAME_TO_ISO3 = {
+    "Argentina": "ARG", "Australia": "AUS", "Austria": "AUT", "Bahrain": "BHR", "Belgium": "BEL",
+    "Brazil": "BRA", "Canada": "CAN", "Chile": "CHL", "China": "CHN", "Colombia": "COL",
+    "Denmark": "DNK", "Egypt": "EGY", "Finland": "FIN", "France": "FRA", "Germany": "DEU",
+    "Greece": "GRC", "India": "IND", "Indonesia": "IDN", "Ireland": "IRL", "Israel": "ISR",
+    "Italy": "ITA", "Japan": "JPN", "Kenya": "KEN", "Malaysia": "MYS", "Mexico": "MEX",
+    "Morocco": "MAR", "Netherlands": "NLD", "New Zealand": "NZL", "Norway": "NOR", "Peru": "PER",
+    "Philippines": "PHL", "Poland": "POL", "Qatar": "QAT", "Saudi Arabia": "SAU",
+    "Serbia": "SRB", "Singapore": "SGP", "South Africa": "ZAF", "South Korea": "KOR",
+    "Spain": "ESP", "Sweden": "SWE", "Switzerland": "CHE", "Taiwan": "TWN", "Thailand": "THA",
+    "Turkey": "TUR", "United Arab Emirates": "ARE", "United Kingdom": "GBR",
+    "United States": "USA",
+}  # fmt: skip
+
+# Latin American / African countries other than Brazil / South Africa: the report says Brazil
+# is the only South American and South Africa the only African host of public-cloud AI compute
+# (curated_seed_facts: south_america_only, africa_only). Mexico is North America.
+NOT_AI_HOSTS = {"ARG", "CHL", "COL", "PER", "EGY", "KEN", "MAR", "NGA"}
+
+# Provider codes -> the name used in each region list
+TG_NAME = {
+    "AWS": "Amazon Web Services", "AZURE": "Microsoft Azure", "GCP": "Google Cloud",
+    "ALIBABA": "Alibaba Cloud", "HUAWEI": "Huawei Cloud", "TENCENT": "Tencent Cloud",
+    "ORACLE": "Oracle Cloud",
+}  # fmt: skip
+MCP_NAME = {"AWS": "aws", "AZURE": "azure", "GCP": "gcp", "OVH": "ovh", "HETZNER": "hetzner",
+            "ORACLE": "oci", "COREWEAVE": "coreweave"}  # fmt: skip
+
+NATIONALITY = {  # surveyed providers only (the report's census)
+    "AWS": "US", "AZURE": "US", "GCP": "US",
+    "ALIBABA": "CN", "HUAWEI": "CN", "TENCENT": "CN",
+    "OVH": "EU", "HETZNER": "EU", "EXOSCALE": "EU",
+}  # fmt: skip
+
+EXOSCALE_SRC = (
+    "assumption: Exoscale is in no reference file; zones as listed on exoscale.com/datacenters "
+    "(CH-GVA-2 Geneva, CH-DK-2 Zurich, DE-FRA-1 Frankfurt, DE-MUC-1 Munich, AT-VIE-1/AT-VIE-2 "
+    "Vienna, BG-SOF-1 Sofia); re-check the page"
+)
+EXOSCALE_ZONES = {"CHE": 2, "DEU": 2, "AUT": 2, "BGR": 1}
+
+NEBIUS_SRC = (
+    "assumption: Nebius is in no reference file; its public region list (nebius.com) names "
+    "data centres in Finland (Mantsala), France (Paris), Iceland (Keflavik, colocation) and the "
+    "USA (Kansas City); all are GPU regions; re-check"
+)
+NEBIUS_REGIONS = {"FIN": 1, "FRA": 1, "ISL": 1, "USA": 1}
+
+
+def src(file: str, upstream: str) -> str:
+    return f"shared/reference/{file} (upstream: {upstream})"
+
+
+# ---------------------------------------------------------------------------------------
+# Region lists -> provider x country region counts
+# ---------------------------------------------------------------------------------------
+
+
+def region_counts(ref: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Regions in service per (provider, iso3) and the GPU-flag hint per (provider, iso3)."""
+    tg = pd.read_csv(ref / "cloud_regions_telegeography/cloud_regions_jan2025.csv")
+    tg = tg[tg["in_service"].astype(str) == "True"].copy()
+    tg = tg.drop_duplicates(["provider", "region_code", "region_name"])
+    hk = tg["region_name"].fillna("").str.contains("Hong Kong", case=False)
+    tg["iso3"] = tg["country"].map(NAME_TO_ISO3)
+    tg.loc[hk, "iso3"] = "HKG"  # the list records Hong Kong as country = China
+    if tg["iso3"].isna().any():
+        raise SystemExit(f"unmapped country names: {sorted(tg[tg.iso3.isna()].country.unique())}")
+    rows = []
+    tg_src = src(
+        "cloud_regions_telegeography/cloud_regions_jan2025.csv",
+        "TeleGeography Cloud Infrastructure Map via agonza05/cloudregioncodes, Jan 2025; "
+        "in-service regions, duplicates dropped",
+    )
+    for code, name in TG_NAME.items():
+        sub = tg[tg["provider"] == name].groupby("iso3").size()
+        rows += [(code, k, int(n), tg_src) for k, n in sub.items()]
+
+    mcp = pd.read_csv(ref / "cloud_regions_mcp/regions.csv")
+    mcp = mcp[mcp["status"] == "ga"].copy()
+    mcp["iso3"] = mcp["country_code"].map(ISO2_TO_ISO3)
+    mcp_src = src(
+        "cloud_regions_mcp/regions.csv",
+        "jasonwilbur/mcp-server-cloud-regions regions.json 2026-01-21, from providers' region pages",
+    )
+    for code in ("OVH", "HETZNER", "COREWEAVE"):
+        sub = mcp[mcp["provider"] == MCP_NAME[code]].groupby("iso3").size()
+        rows += [(code, k, int(n), mcp_src) for k, n in sub.items()]
+    rows += [("EXOSCALE", k, n, EXOSCALE_SRC) for k, n in EXOSCALE_ZONES.items()]
+    rows += [("NEBIUS", k, n, NEBIUS_SRC) for k, n in NEBIUS_REGIONS.items()]
+    regions = pd.DataFrame(rows, columns=["provider", "iso3", "regions", "regions_source"])
+
+    gpu = mcp[mcp["gpu"].astype(str) == "True"]
+    flags = (
+        gpu.assign(provider=gpu["provider"].map({v: k for k, v in MCP_NAME.items()}))
+        .dropna(subset=["provider"])
+        .groupby(["provider", "iso3"])
+        .size()
+        .rename("gpu_flagged")
+        .reset_index()
+    )
+    return regions, flags
+
+
+def reconstruct_ai_regions(
+    regions: pd.DataFrame, flags: pd.DataFrame, census: dict[str, int], facts: dict[str, float],
+    dc_mw: dict[str, float],
+) -> pd.DataFrame:
+    """Integer programme: ai_regions per (surveyed provider, country) consistent with the census.
+
+    Hard constraints (all published aggregates of the report):
+      * per-country totals for the 13 countries of the partial census (China split into
+        mainland 22 and Hong Kong 2, the NYT note);
+      * 87 / 39 / 6 AI regions for US / Chinese / European providers;
+      * exactly 33 host countries/territories (Hong Kong counted separately, as the 33-vs-32
+        discrepancy of the secondary sources implies);
+      * 12 host countries with both US and Chinese AI regions ("hedging"), 18 with only one
+        superpower's ("aligned");
+      * no AI region in Latin America except Brazil, in Africa except South Africa;
+      * no AI region of a US provider in mainland China (those regions are run by local
+        partners and US accelerators are export-controlled there);
+      * ai_regions <= regions in service.
+    Objective: agree as much as possible with the third-party GPU flags of cloud_regions_mcp
+    (weight 10 per flagged region), then prefer countries with more data-centre capacity
+    (flops_export dc_capacity_estimates; small weight), then a deterministic tie-break.
+    """
+    surveyed = regions[regions["provider"].isin(NATIONALITY)].reset_index(drop=True)
+    fl = {(r.provider, r.iso3): int(r.gpu_flagged) for r in flags.itertuples()}
+    countries = sorted(surveyed["iso3"].unique())
+    kidx = {k: i for i, k in enumerate(countries)}
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("random_seed", 0)
+    inf = highspy.kHighsInf
+    # variables: ai[i] (one per surveyed row), z[i] (flag agreement), y[k], u[k], c[k], hg[k]
+    n = len(surveyed)
+    nk = len(countries)
+    cost = []
+    lower, upper, integ = [], [], []
+    for i, r in surveyed.iterrows():
+        ub = r.regions
+        if r.iso3 in NOT_AI_HOSTS or (NATIONALITY[r.provider] == "US" and r.iso3 == "CHN"):
+            ub = 0
+        lower.append(0)
+        upper.append(ub)
+        cap = math.log1p(dc_mw.get(r.iso3, 0.0))
+        cost.append(-(0.01 * cap + 1e-4 * (n - i) / n))
+    for i, r in surveyed.iterrows():
+        lower.append(0)
+        upper.append(min(fl.get((r.provider, r.iso3), 0), r.regions))
+        cost.append(-10.0)
+    for _ in range(4 * nk):
+        lower.append(0)
+        upper.append(1)
+        cost.append(0.0)
+    nv = len(cost)
+    h.addVars(nv, np.array(lower, float), np.array(upper, float))
+    h.changeColsCost(nv, np.arange(nv), np.array(cost, float))
+    h.changeColsIntegrality(nv, np.arange(nv), np.array([highspy.HighsVarType.kInteger] * nv))
+    y0, u0, c0, g0 = 2 * n, 2 * n + nk, 2 * n + 2 * nk, 2 * n + 3 * nk
+
+    def row(lo, hi, idx, val):
+        h.addRow(lo, hi, len(idx), np.array(idx, np.int32), np.array(val, float))
+
+    for i in range(n):  # z <= ai
+        row(-inf, 0, [n + i, i], [1, -1])
+    by_k: dict[str, list[int]] = {}
+    for i, r in surveyed.iterrows():
+        by_k.setdefault(r.iso3, []).append(i)
+        row(-inf, 0, [i, y0 + kidx[r.iso3]], [1, -r.regions])  # ai <= R*y
+    for k, idx in by_k.items():
+        j = kidx[k]
+        row(0, inf, idx + [y0 + j], [1] * len(idx) + [-1])  # sum ai >= y
+        if k in census:
+            row(census[k], census[k], idx, [1] * len(idx))
+        for nat, var in (("US", u0), ("CN", c0)):
+            sel = [i for i in idx if NATIONALITY[surveyed.loc[i, "provider"]] == nat]
+            big = int(surveyed.loc[sel, "regions"].sum()) if sel else 0
+            if sel:
+                row(-inf, 0, sel + [var + j], [1] * len(sel) + [-big])  # sum <= M*u
+                row(0, inf, sel + [var + j], [1] * len(sel) + [-1])  # sum >= u
+            else:
+                row(0, 0, [var + j], [1])
+        # hedging g = u AND c
+        row(-inf, 0, [g0 + j, u0 + j], [1, -1])
+        row(-inf, 0, [g0 + j, c0 + j], [1, -1])
+        row(-1, inf, [g0 + j, u0 + j, c0 + j], [1, -1, -1])
+    for nat, key in (("US", "ai_regions_us_providers"), ("CN", "ai_regions_chinese_providers"),
+                     ("EU", "ai_regions_european_providers")):
+        idx = [i for i, r in surveyed.iterrows() if NATIONALITY[r.provider] == nat]
+        row(facts[key], facts[key], idx, [1] * len(idx))
+    row(facts["countries_with_public_cloud_ai"], facts["countries_with_public_cloud_ai"],
+        [y0 + j for j in range(nk)], [1] * nk)
+    row(facts["countries_hedging"], facts["countries_hedging"], [g0 + j for j in range(nk)],
+        [1] * nk)
+    # aligned = u + c - 2g summed
+    idx = [u0 + j for j in range(nk)] + [c0 + j for j in range(nk)] + [g0 + j for j in range(nk)]
+    val = [1] * nk + [1] * nk + [-2] * nk
+    row(facts["countries_aligned"], facts["countries_aligned"], idx, val)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    if status != "Optimal":
+        raise SystemExit(f"AI-region reconstruction: solver status {status}")
+    x = np.round(np.array(h.getSolution().col_value)).astype(int)
+    out = surveyed.copy()
+    out["ai_regions"] = x[:n]
+    out["gpu_flagged"] = [min(fl.get((r.provider, r.iso3), 0), r.regions) for r in out.itertuples()]
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------------------
+
+
+def build(ref: Path, out: Path) -> None:
+    facts_raw = pd.read_csv(ref / "curated_seed_facts/oii_compute_sovereignty_headline_figures.csv")
+    facts = {}
+    for r in facts_raw.itertuples():
+        try:
+            facts[r.fact_id] = float(r.value)
+        except ValueError:
+            pass
+    partial = pd.read_csv(ref / "curated_seed_facts/ai_regions_by_country_partial.csv")
+    census = {r.iso3: int(r.ai_accelerator_cloud_regions) for r in partial.itertuples()
+              if isinstance(r.iso3, str)}
+    # China incl. Hong Kong = 24; NYT: 22 excluding Hong Kong -> Hong Kong = 2
+    census["CHN"] = int(facts["ai_regions_china_territory"])
+    census["HKG"] = 24 - census["CHN"]
+
+    fx = ref / "flops_export"
+    dc = pd.read_csv(fx / "dc_capacity_estimates.csv").set_index("iso3")
+    dc_mw = dc["capacity_mw"].to_dict()
+
+    regions, flags = region_counts(ref)
+    surveyed = reconstruct_ai_regions(regions, flags, census, facts, dc_mw)
+
+    # ---- countries: the 33 AI hosts + EU27 + scenario homes + other region hosts with data
+    hosts = sorted(surveyed.groupby("iso3")["ai_regions"].sum().loc[lambda s: s > 0].index)
+    prices = pd.read_csv(fx / "country_electricity_prices.csv").set_index("iso3")
+    supp = pd.read_csv(fx / "supplementary_industrial_prices.csv").set_index("iso3")
+    temps = pd.read_csv(fx / "country_temperatures.csv").set_index("iso3")
+    cons = pd.read_csv(fx / "predicted_construction_costs.csv").set_index("iso3")
+    owid = pd.read_csv(ref / "owid_carbon_intensity/carbon_intensity_latest_by_country.csv")
+    owid = owid.dropna(subset=["Code"]).set_index("Code")
+    tiers = pd.read_csv(ref / "curated_seed_facts/us_ai_diffusion_rule_tiers_jan2025.csv")
+    tier_of = {}
+    for r in tiers.itertuples():
+        if isinstance(r.iso3, str):
+            tier_of[r.iso3] = int(str(r.tier).split()[0])
+    tier_of["HKG"] = 3  # the tiers file: "China incl. Hong Kong"
+
+    def has_data(k: str) -> bool:
+        return (k in prices.index or k in supp.index) and k in temps.index
+
+    region_hosts = set(regions["iso3"])
+    wanted = set(hosts) | set(EU27) | set(SCENARIO_HOMES)
+    extra = sorted(k for k in region_hosts - wanted if has_data(k))
+    dropped = sorted(k for k in region_hosts - wanted if not has_data(k))
+    iso_list = sorted(wanted | set(extra))
+
+    names = owid["Entity"].to_dict()
+    names.update({"KOR": "South Korea", "HKG": "Hong Kong", "TWN": "Taiwan"})
+
+    ai_by_country = surveyed.groupby("iso3")["ai_regions"].sum().to_dict()
+    known = set(census)
+    crow = []
+    for k in iso_list:
+        d: dict[str, object] = {"iso3": k, "name": names.get(k, k)}
+        d["jurisdiction"] = "EU" if k in EU27 else ("CHN" if k == "HKG" else k)
+        d["jurisdiction_source"] = (
+            "EU member -> EU (EU27 list)" if k in EU27 else
+            "Hong Kong SAR: PRC export-control and national-security law apply" if k == "HKG"
+            else "sovereign state -> its own ISO3"
+        )
+        # electricity price
+        if k in prices.index:
+            p = prices.loc[k]
+            d["electricity_price_usd_per_mwh"] = round(float(p.price_usd_kwh) * 1000, 1)
+            d["electricity_price_usd_per_mwh_source"] = src(
+                "flops_export/country_electricity_prices.csv",
+                f"{p.source} ({p.consumption_band}); industrial, tax-excluded",
+            )
+        elif k in supp.index:
+            d["electricity_price_usd_per_mwh"] = round(float(supp.loc[k].price_usd_kwh) * 1000, 1)
+            d["electricity_price_usd_per_mwh_source"] = src(
+                "flops_export/supplementary_industrial_prices.csv", supp.loc[k].source_as_stated
+            )
+        elif k == "HKG":
+            d["electricity_price_usd_per_mwh"] = 150.0
+            d["electricity_price_usd_per_mwh_source"] = (
+                "assumption: not in flops_export; ~HK$1.1-1.2/kWh large-power tariffs of CLP/HK "
+                "Electric ~ 0.15 USD/kWh, between Singapore (145) and Japan (135)"
+            )
+        else:
+            raise SystemExit(f"{k}: no electricity price")
+        # carbon intensity
+        if k in owid.index:
+            o = owid.loc[k]
+            d["carbon_intensity_g_per_kwh"] = round(float(o.carbon_intensity_gco2_per_kwh), 1)
+            d["carbon_intensity_g_per_kwh_source"] = src(
+                "owid_carbon_intensity/carbon_intensity_latest_by_country.csv",
+                f"OWID carbon-intensity-electricity (Ember/Energy Institute), year {int(o.latest_year)}",
+            )
+        else:
+            raise SystemExit(f"{k}: no carbon intensity")
+        # PUE from summer-peak temperature
+        if k in temps.index and not (k == "SGP" and False):
+            t = float(temps.loc[k].temp_summer_peak_C)
+            cells = int(temps.loc[k].n_grid_cells)
+            tsrc = src(
+                "flops_export/country_temperatures.csv",
+                "ERA5 2020-2024 warmest-month mean, area-weighted"
+                + ("" if cells > 0 else "; row has 0 grid cells: hand-added in the repo, unsourced"),
+            )
+        elif k == "HKG":
+            t = 28.9
+            tsrc = ("assumption: not in country_temperatures (too small for the ERA5 grid); Hong "
+                    "Kong Observatory 1991-2020 normal, July mean ~28.9 C")
+        else:
+            raise SystemExit(f"{k}: no temperature")
+        d["pue"] = round(1.08 + 0.015 * max(0.0, t - 15.0), 3)
+        d["pue_source"] = (
+            f"PUE = 1.08 + 0.015 x max(0, T_summer - 15 C) (flops_export/model_parameters.csv: "
+            f"Google 2024 baseline, Flucker et al. 2013 slope) with T_summer = {t:.2f} C from {tsrc}"
+        )
+        # construction cost
+        if k in cons.index:
+            c = cons.loc[k]
+            if not pd.isna(c.actual_usd_per_watt):
+                d["construction_cost_usd_per_w"] = float(c.actual_usd_per_watt)
+                d["construction_cost_usd_per_w_source"] = src(
+                    "flops_export/predicted_construction_costs.csv",
+                    "Turner & Townsend Data Centre Cost Index 2025, observed",
+                )
+            else:
+                d["construction_cost_usd_per_w"] = float(c.predicted_usd_per_watt)
+                d["construction_cost_usd_per_w_source"] = src(
+                    "flops_export/predicted_construction_costs.csv",
+                    "regression on Turner & Townsend DCCI 2025 and WDI GDP per capita (predicted)",
+                )
+        elif k == "TWN":
+            v = round((float(cons.loc["JPN"].actual_usd_per_watt)
+                       + float(cons.loc["KOR"].actual_usd_per_watt)) / 2, 2)
+            d["construction_cost_usd_per_w"] = v
+            d["construction_cost_usd_per_w_source"] = (
+                "assumption: Taiwan is not in WDI/predicted_construction_costs; mean of the observed "
+                "DCCI 2025 values of Japan and South Korea from the same file"
+            )
+        else:
+            raise SystemExit(f"{k}: no construction cost")
+        # grid power available for new AI load
+        if k in dc.index:
+            mw = float(dc.loc[k].capacity_mw)
+            d["grid_power_available_mw"] = round(max(20.0, 0.25 * mw), 0)
+            d["grid_power_available_mw_source"] = (
+                f"assumption: 25% of today's data-centre capacity ({mw:g} MW, flops_export/"
+                f"dc_capacity_estimates.csv, {dc.loc[k].source}, tier {dc.loc[k].source_tier}) can "
+                "be made available to a sovereign AI programme by 2030 (IEA expects data-centre "
+                "load to roughly double by 2030; a quarter of today's base is a share of that "
+                "growth); floor 20 MW"
+            )
+        elif k == "HKG":
+            d["grid_power_available_mw"] = 100.0
+            d["grid_power_available_mw_source"] = (
+                "assumption: Hong Kong is not in dc_capacity_estimates; ~400 MW of data-centre load "
+                "is commonly cited, 25% of that as for the other countries"
+            )
+        else:
+            raise SystemExit(f"{k}: no DC capacity")
+        d["site_fixed_cost_musd"] = round(2.5 * float(d["construction_cost_usd_per_w"]), 1)
+        d["site_fixed_cost_musd_source"] = (
+            "assumption: 2.5 MUSD per (USD/W) of local construction cost, i.e. ~25 MUSD at 10 USD/W: "
+            "a high-voltage grid connection and substation for a ~50-100 MW campus plus permitting, "
+            "land and legal set-up, scaled by the local cost level"
+        )
+        d["ai_cloud_regions"] = int(ai_by_country.get(k, 0))
+        if k in known:
+            d["ai_cloud_regions_source"] = src(
+                "curated_seed_facts/ai_regions_by_country_partial.csv",
+                "OII compute-sovereignty census Nov 2024 via Visual Capitalist"
+                + ("; China 24 incl. Hong Kong split 22 + 2 per the NYT note" if k in ("CHN", "HKG")
+                   else ""),
+            )
+        else:
+            d["ai_cloud_regions_source"] = (
+                "reconstructed: not in the partial census; integer reconstruction from the region "
+                "lists constrained by the report's totals (data/build/derive.py, data/SOURCES.md)"
+            )
+        d["us_diffusion_tier"] = tier_of.get(k, 2)
+        d["us_diffusion_tier_source"] = src(
+            "curated_seed_facts/us_ai_diffusion_rule_tiers_jan2025.csv",
+            "BIS AI Diffusion rule 90 FR 4544 (2025-01-15), rescinded 2025-05-13: scenario input only"
+            + ("" if k in tier_of else "; not listed in tier 1 or 3 -> tier 2"),
+        )
+        crow.append(d)
+    countries = pd.DataFrame(crow)
+
+    # ---- provider_regions
+    pr = regions.merge(surveyed[["provider", "iso3", "ai_regions", "gpu_flagged"]],
+                       on=["provider", "iso3"], how="left")
+    flag_map = {(r.provider, r.iso3): int(r.gpu_flagged) for r in flags.itertuples()}
+    srcs = []
+    for i, r in pr.iterrows():
+        if r.provider in NATIONALITY:
+            s = ("reconstructed (census-consistent integer programme, data/build/derive.py); "
+                 f"{int(r.gpu_flagged)} region(s) GPU-flagged in cloud_regions_mcp")
+        elif r.provider in ("COREWEAVE", "NEBIUS"):
+            pr.loc[i, "ai_regions"] = r.regions
+            s = "GPU-only cloud: every region offers accelerators"
+        else:  # ORACLE
+            pr.loc[i, "ai_regions"] = min(flag_map.get((r.provider, r.iso3), 0), r.regions)
+            s = ("GPU flag count of cloud_regions_mcp (visibly incomplete: a lower bound; Oracle "
+                 "is not in the report's census)")
+        srcs.append(s)
+    pr["ai_regions"] = pr["ai_regions"].astype(int)
+    pr["ai_regions_source"] = srcs
+    pr = pr[pr["iso3"].isin(iso_list)]
+    pr = pr.sort_values(["provider", "iso3"])[
+        ["provider", "iso3", "regions", "ai_regions", "regions_source", "ai_regions_source"]]
+
+    # ---- jurisdictions, blocs
+    juris_codes = sorted(set(countries["jurisdiction"]) | {"USA", "CHN", "CHE", "EU"})
+    jnames = {"EU": "European Union", **names}
+    jurisdictions = pd.DataFrame({"code": juris_codes,
+                                  "name": [jnames.get(c, c) for c in juris_codes]})
+    blocs = pd.DataFrame({"bloc": "EU27", "iso3": sorted(EU27),
+                          "source": "EU member states (europa.eu), since the UK left on 2020-01-31"})
+
+    relationships = build_relationships(juris_codes)
+    providers = build_providers()
+    chips = build_chips(ref)
+    market = build_market_share(ref)
+
+    out.mkdir(parents=True, exist_ok=True)
+    countries.to_csv(out / "countries.csv", index=False)
+    pr.to_csv(out / "provider_regions.csv", index=False)
+    jurisdictions.to_csv(out / "jurisdictions.csv", index=False)
+    blocs.to_csv(out / "blocs.csv", index=False)
+    relationships.to_csv(out / "relationships.csv", index=False)
+    providers.to_csv(out / "providers.csv", index=False)
+    chips.to_csv(out / "chips.csv", index=False)
+    market.to_csv(out / "market_share.csv", index=False)
+    write_report_facts(facts_raw, out)
+    print(f"countries: {len(countries)} ({len(hosts)} AI hosts: {' '.join(hosts)})")
+    print(f"extra region hosts kept: {' '.join(extra)}; dropped (no price/temperature): "
+          f"{' '.join(dropped)}")
+    tot = surveyed.assign(nat=surveyed["provider"].map(NATIONALITY)).groupby("nat")[
+        ["regions", "ai_regions"]].sum()
+    print(tot.to_string())
+
+
+# ---------------------------------------------------------------------------------------
+# Relationships (assumptions: every row has its reasoning)
+# ---------------------------------------------------------------------------------------
+
+# Scores by home profile. EU27: the EU is home. FRA: France's own territory and French
+# providers score 1 via the home set; EU partners are close allies.
+REL = {
+    "EU27": {
+        "EU": (1.0, "home bloc: EU law, EU institutions"),
+        "CHE": (0.8, "EEA-adjacent, bilateral agreements, EU adequacy decision for data"),
+        "NOR": (0.8, "EEA member: applies EU single-market law incl. GDPR"),
+        "ISL": (0.8, "EEA member: applies EU single-market law incl. GDPR"),
+        "GBR": (0.7, "close European partner with EU data adequacy, outside EU law since 2020"),
+        "CAN": (0.6, "EU-Canada CETA and data adequacy; G7 partner"),
+        "JPN": (0.6, "EU-Japan EPA and mutual data adequacy"),
+        "KOR": (0.55, "EU-Korea FTA and data adequacy"),
+        "NZL": (0.55, "EU data adequacy and FTA"),
+        "AUS": (0.5, "like-minded partner, no EU data adequacy"),
+        "USA": (0.5, "NATO ally, but the CLOUD Act and FISA s.702 reach US providers abroad and US "
+                "export controls reach US chips: an ally whose control can be exercised"),
+        "ISR": (0.4, "EU data adequacy, security situation"),
+        "TWN": (0.4, "like-minded but exposed to a blockade risk"),
+        "SGP": (0.4, "stable trade partner; no adequacy"),
+        "IND": (0.3, "strategic partner (EU-India TTC), different data regime"),
+        "ARE": (0.3, "investment partner; authoritarian legal system"),
+        "SAU": (0.2, "investment partner; authoritarian legal system"),
+        "QAT": (0.2, "investment partner; authoritarian legal system"),
+        "BRA": (0.3, "EU-Mercosur partner; no adequacy"),
+        "ZAF": (0.3, "strategic partner; no adequacy"),
+        "CHN": (0.0, "systemic rival; National Intelligence Law 2017 reaches Chinese firms"),
+    },
+    "FRA": {
+        "EU": (0.85, "France is in the EU: shared law (GDPR, Data Act) and institutions, but other "
+               "member states' territory and providers are not French"),
+        "CHE": (0.7, "neighbour with EU adequacy; outside EU law"),
+        "NOR": (0.7, "EEA member"),
+        "ISL": (0.7, "EEA member"),
+        "GBR": (0.6, "close defence partner (Lancaster House), outside EU law"),
+        "CAN": (0.55, "G7 partner, CETA, francophone"),
+        "JPN": (0.55, "EU-Japan EPA and data adequacy"),
+        "KOR": (0.5, "EU-Korea FTA and data adequacy"),
+        "NZL": (0.5, "EU data adequacy"),
+        "AUS": (0.45, "partner; AUKUS submarine dispute 2021"),
+        "USA": (0.45, "NATO ally; France's doctrine of strategic autonomy and SecNumCloud excludes "
+                "providers subject to extra-territorial (US) law for sensitive data"),
+        "ISR": (0.35, "EU data adequacy, security situation"),
+        "TWN": (0.35, "like-minded but exposed to a blockade risk"),
+        "SGP": (0.35, "stable trade partner"),
+        "IND": (0.35, "strategic partner (Rafale, Horizon 2047)"),
+        "ARE": (0.35, "strategic partner; 2025 French-Emirati AI campus deal"),
+        "SAU": (0.2, "investment partner; authoritarian legal system"),
+        "QAT": (0.2, "investment partner; authoritarian legal system"),
+        "BRA": (0.3, "strategic partner; no adequacy"),
+        "ZAF": (0.25, "partner; no adequacy"),
+        "CHN": (0.0, "systemic rival; National Intelligence Law 2017 reaches Chinese firms"),
+    },
+    "GBR": {
+        "GBR": (1.0, "home"),
+        "USA": (0.7, "closest security ally (Five Eyes, AUKUS, US-UK Tech Prosperity Deal 2025); "
+                "US law still reaches US providers and chips"),
+        "EU": (0.65, "main trading partner, mutual data adequacy, outside its law since 2020"),
+        "CAN": (0.7, "Five Eyes"),
+        "AUS": (0.7, "Five Eyes, AUKUS"),
+        "NZL": (0.7, "Five Eyes"),
+        "CHE": (0.6, "European partner, UK data adequacy regulations"),
+        "NOR": (0.65, "NATO and North Sea energy partner, UK data adequacy"),
+        "ISL": (0.6, "NATO, UK data adequacy"),
+        "JPN": (0.6, "CPTPP and Global Combat Air Programme partner"),
+        "KOR": (0.55, "UK data bridge"),
+        "SGP": (0.45, "CPTPP, UK data bridge"),
+        "ISR": (0.35, "partner; security situation"),
+        "TWN": (0.4, "like-minded but exposed to a blockade risk"),
+        "IND": (0.35, "2025 UK-India trade agreement"),
+        "ARE": (0.3, "investment partner; authoritarian legal system"),
+        "SAU": (0.2, "investment partner; authoritarian legal system"),
+        "QAT": (0.2, "investment partner; authoritarian legal system"),
+        "BRA": (0.25, "partner; no data bridge"),
+        "ZAF": (0.3, "Commonwealth partner"),
+        "CHN": (0.0, "National Intelligence Law 2017 reaches Chinese firms; UK excluded Huawei "
+                "from 5G (2020)"),
+    },
+    "KEN": {
+        "KEN": (1.0, "home"),
+        "ZAF": (0.5, "African Union partner, AfCFTA; nearest existing AI cloud host on the continent"),
+        "IND": (0.4, "non-aligned partner, large Indian diaspora, digital public infrastructure ties"),
+        "EU": (0.4, "EU-Kenya Economic Partnership Agreement (2024), Global Gateway funding"),
+        "GBR": (0.4, "UK-Kenya Strategic Partnership and defence cooperation"),
+        "USA": (0.4, "major non-NATO ally (2024); Microsoft/G42 geothermal data-centre deal (2024)"),
+        "CHN": (0.4, "largest bilateral lender; Huawei-built Konza National Data Centre: Kenya "
+                "hedges between the US and China rather than aligning"),
+        "ARE": (0.4, "G42/Microsoft Kenya investment partner"),
+        "JPN": (0.35, "development partner (JICA)"),
+        "CAN": (0.3, "partner"),
+        "SGP": (0.3, "trade partner"),
+        "SAU": (0.25, "investment partner"),
+        "QAT": (0.25, "investment partner"),
+        "BRA": (0.3, "Global-South partner"),
+        "KOR": (0.3, "development partner"),
+        "AUS": (0.25, "partner"),
+        "CHE": (0.3, "neutral, development partner"),
+        "NOR": (0.3, "development partner"),
+        "TWN": (0.1, "Kenya recognises the PRC only"),
+    },
+    "BRA": {
+        "BRA": (1.0, "home"),
+        "CHN": (0.45, "largest trading partner, BRICS; Huawei Cloud region in Sao Paulo"),
+        "IND": (0.45, "BRICS partner"),
+        "ZAF": (0.45, "BRICS partner"),
+        "EU": (0.45, "EU-Mercosur agreement (2024), adequacy talks"),
+        "USA": (0.4, "major partner; 2025 tariff dispute"),
+        "ARE": (0.35, "BRICS member since 2024"),
+        "SAU": (0.3, "investment partner"),
+        "GBR": (0.35, "partner"),
+        "JPN": (0.35, "partner, large diaspora"),
+        "CAN": (0.35, "partner"),
+        "CHE": (0.35, "neutral partner"),
+        "KOR": (0.3, "partner"),
+        "AUS": (0.3, "partner"),
+        "SGP": (0.3, "trade partner"),
+        "NOR": (0.3, "Amazon Fund donor"),
+        "QAT": (0.25, "investment partner"),
+        "TWN": (0.1, "Brazil recognises the PRC only"),
+    },
+}
+
+
+def build_relationships(juris_codes: list[str]) -> pd.DataFrame:
+    rows = []
+    for home, table in REL.items():
+        for j, (score, why) in sorted(table.items()):
+            if j not in juris_codes:
+                continue
+            rows.append({"home": home, "jurisdiction": j, "score": score,
+                         "reasoning": f"assumption: {why}"})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Providers
+# ---------------------------------------------------------------------------------------
+
+# Committed (1-3 year) H100 prices per GPU-hour used to calibrate the markup; see SOURCES.md.
+# owner cost per H100-hour: computed in owner_cost_h100_per_hour() from the chip and country
+# tables with the scenario defaults (5-yr hardware life, 15-yr building, 5% O&M, 70% load).
+MERCHANT = ["H100", "H200", "B200", "MI300X", "MI325X", "GAUDI3", "ASCEND910B", "ASCEND910C"]
+
+PROVIDERS = [
+    # code, name, hq, kind, surveyed, delivery, builds_anywhere, H100 $/GPU-h committed,
+    # price source, onboarding MUSD, chips, chips reasoning
+    ("AWS", "Amazon Web Services", "USA", "hyperscaler", True, "rent", False, 4.0,
+     "NVIDIA H100/H200/B200 (p5/p5e/p6 instances) and AWS Trainium2 (trn2)"),
+    ("AZURE", "Microsoft Azure", "USA", "hyperscaler", True, "rent", False, 4.0,
+     "NVIDIA H100/H200/B200 (ND v5/v6) and AMD MI300X (ND MI300X v5)"),
+    ("GCP", "Google Cloud", "USA", "hyperscaler", True, "rent", False, 4.0,
+     "NVIDIA H100/H200/B200 (A3/A4) and Google TPU v6e/v7 (only Google rents TPUs)"),
+    ("ORACLE", "Oracle Cloud Infrastructure", "USA", "hyperscaler", False, "rent", False, 3.5,
+     "NVIDIA H100/H200/B200 and AMD MI300X/MI325X (OCI bare-metal GPU shapes)"),
+    ("ALIBABA", "Alibaba Cloud", "CHN", "hyperscaler", True, "rent", False, 4.0,
+     "NVIDIA parts in overseas regions (blocked in tier-3 places by the export rule) and domestic "
+     "Ascend 910B in mainland China (assumption: reports of Chinese clouds buying Ascend)"),
+    ("HUAWEI", "Huawei Cloud", "CHN", "hyperscaler", True, "rent", False, 4.0,
+     "Ascend 910B/910C only: Huawei is on the US Entity List and sells its own accelerators"),
+    ("TENCENT", "Tencent Cloud", "CHN", "hyperscaler", True, "rent", False, 4.0,
+     "as Alibaba: NVIDIA overseas, Ascend 910B in mainland (assumption)"),
+    ("OVH", "OVHcloud", "FRA", "regional_cloud", True, "rent", False, 3.0,
+     "NVIDIA H100/H200 public-cloud GPU instances; AMD as a merchant alternative (assumption)"),
+    ("HETZNER", "Hetzner", "DEU", "regional_cloud", True, "rent", False, 3.0,
+     "assumption: today only RTX-class GPU servers (not in the chip table); under a government "
+     "contract by 2030 it would deploy merchant NVIDIA/AMD accelerators"),
+    ("EXOSCALE", "Exoscale (A1 Digital)", "CHE", "regional_cloud", True, "rent", False, 3.0,
+     "assumption: today A40/A5000-class GPUs; by 2030 merchant NVIDIA/AMD under contract"),
+    ("COREWEAVE", "CoreWeave", "USA", "neocloud", False, "rent", True, 2.5,
+     "NVIDIA only (H100/H200/B200)"),
+    ("NEBIUS", "Nebius", "NLD", "neocloud", False, "rent", True, 2.5,
+     "NVIDIA only (H100/H200/B200)"),
+    ("PUBLIC", "National public build-and-operate", "*", "public", False, "build", True, None,
+     "any merchant accelerator it may buy; TPUs and Trainium are not sold"),
+]
+
+PROVIDER_CHIPS = {
+    "AWS": "H100;H200;B200;TRN2",
+    "AZURE": "H100;H200;B200;MI300X",
+    "GCP": "H100;H200;B200;TPUV6E;TPUV7",
+    "ORACLE": "H100;H200;B200;MI300X;MI325X",
+    "ALIBABA": "H100;H200;ASCEND910B",
+    "HUAWEI": "ASCEND910B;ASCEND910C",
+    "TENCENT": "H100;H200;ASCEND910B",
+    "OVH": "H100;H200;MI300X",
+    "HETZNER": "H100;H200;B200;MI300X",
+    "EXOSCALE": "H100;H200;B200;MI300X",
+    "COREWEAVE": "H100;H200;B200",
+    "NEBIUS": "H100;H200;B200",
+    "PUBLIC": ";".join(MERCHANT),
+}
+
+PRICE_NOTE = {
+    4.0: ("assumption: H100 committed (1-3 yr) price ~4.0 USD/GPU-h at hyperscalers in 2025 "
+          "(on-demand list prices of 8xH100 instances were ~10-12 USD/GPU-h before AWS's June-2025 "
+          "cut of up to ~45%; reserved/savings-plan rates are 40-60% below on-demand); Chinese "
+          "clouds assumed at the same level for lack of comparable public prices"),
+    3.5: ("assumption: Oracle lists bare-metal H100 at a lower on-demand rate than the big three "
+          "(~10 USD/GPU-h list, discounted for commitments); taken 3.5 USD/GPU-h committed"),
+    3.0: ("assumption: European clouds list H100 at ~3 EUR/GPU-h on demand (OVHcloud public price "
+          "list 2025); ~3.0 USD/GPU-h taken as the committed rate"),
+    2.5: ("assumption: neocloud H100 on-demand 2.0-3.0 USD/GPU-h in 2025 (CoreWeave, Nebius, "
+          "Lambda public price lists); committed ~2.5 USD incl. storage/network"),
+}
+
+
+def build_providers() -> pd.DataFrame:
+    owner = OWNER_COST_H100_PER_HOUR
+    rows = []
+    for code, name, hq, kind, surveyed, delivery, anywhere, price, chip_why in PROVIDERS:
+        if price is None:
+            markup, msrc = 1.0, "at cost: the public operator owns the hardware (delivery = build)"
+        else:
+            markup = round(price / owner, 2)
+            msrc = (f"{price} USD per H100-hour / owner cost {owner:.2f} USD per H100-hour "
+                    f"(computed in derive.py: {OWNER_COST_NOTE}); {PRICE_NOTE[price]}")
+        if kind == "public":
+            onboard, osrc = 50.0, ("assumption: setting up a public operator (procurement agency, "
+                                   "staff, security accreditation) ~50 MUSD")
+        elif kind == "neocloud":
+            onboard, osrc = 5.0, ("assumption: procurement and integration of a GPU cloud "
+                                  "(contract, security review, networking) ~5 MUSD")
+        else:
+            onboard, osrc = 10.0, ("assumption: procurement, security accreditation and "
+                                   "integration of a full cloud provider ~10 MUSD")
+        anywhere_src = (
+            "builds on any site with grid power (it is the state's own operator)" if kind == "public"
+            else "neoclouds site capacity where power is available and build in countries where "
+            "they had no region (e.g. CoreWeave UK/Norway/Spain/Sweden 2024, Nebius Finland/"
+            "Iceland/USA): treated as able to build anywhere" if kind == "neocloud"
+            else "serves only from its existing regions (provider_regions.csv)"
+        )
+        hq_src = ("'*' = the home country: the public operator takes the home's jurisdiction"
+                  if hq == "*" else "company headquarters (public company filings)")
+        rows.append({
+            "code": code, "name": name, "hq_iso3": hq, "kind": kind,
+            "surveyed": str(surveyed).lower(), "delivery": delivery,
+            "builds_anywhere": str(anywhere).lower(), "cost_markup": markup,
+            "onboarding_cost_musd": onboard, "chips": PROVIDER_CHIPS[code],
+            "hq_iso3_source": hq_src,
+            "surveyed_source": ("curated_seed_facts/oii_compute_sovereignty_headline_figures.csv "
+                                "(providers_us/china/europe; Oracle not in the sample)"),
+            "builds_anywhere_source": f"assumption: {anywhere_src}",
+            "cost_markup_source": msrc, "onboarding_cost_musd_source": osrc,
+            "chips_source": chip_why,
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Chips
+# ---------------------------------------------------------------------------------------
+
+EPOCH = "epoch_ai/ml_hardware.csv"
+EPOCH_UP = "Epoch AI, 'Data on Machine Learning Hardware' (CC BY 4.0)"
+# code -> Epoch hardware name, designer, jurisdiction
+CHIP_ROWS = [
+    ("H100", "NVIDIA H100 SXM5 80GB", "NVIDIA", "USA"),
+    ("H200", "NVIDIA H200 SXM", "NVIDIA", "USA"),
+    ("B200", "NVIDIA B200", "NVIDIA", "USA"),
+    ("MI300X", "AMD Instinct MI300X", "AMD", "USA"),
+    ("MI325X", "AMD Instinct MI325X", "AMD", "USA"),
+    ("TPUV6E", "Google TPU v6e Trillium", "Google", "USA"),
+    ("TPUV7", "Google TPU v7 Ironwood", "Google", "USA"),
+    ("TRN2", "Amazon Trainium2", "Amazon", "USA"),
+    ("GAUDI3", "Intel Habana Gaudi3", "Intel", "USA"),
+    ("ASCEND910B", "Huawei Ascend 910B", "Huawei", "CHN"),
+    ("ASCEND910C", "Huawei Ascend 910C", "Huawei", "CHN"),
+]
+# Chip-only prices (USD). Epoch's H100 'release price' 33,600 is the per-GPU share of a DGX
+# server; the same Epoch note gives the GPU+baseboard bill of materials, 24.4k per GPU.
+PRICE = {
+    "H100": (24400, "Epoch ml_hardware 'Source for the price' note for H100 SXM5: bill of "
+             "materials 8 GPUs + baseboard = 195k USD, 24.4k per GPU (SemiAnalysis 2023); Epoch's "
+             "release-price column (33,600) is the DGX server price per GPU and is not used to "
+             "avoid double counting the server in system_cost_factor; flops_export "
+             "model_parameters uses 25,000"),
+    "H200": (30000, "assumption: no Epoch price; H100 BOM + HBM3e premium; 2024-25 press reports "
+             "of 30-40k USD per H200"),
+    "B200": (35000, "assumption: no Epoch price; NVIDIA CEO quoted 30-40k USD per Blackwell GPU "
+             "(CNBC, 2024-03-19)"),
+    "MI300X": (None, ""),
+    "MI325X": (20000, "assumption: no Epoch price; MI300X Epoch price 15k + larger HBM3e"),
+    "TPUV6E": (12000, "assumption: not sold; internal cost-equivalent (custom ASICs are priced "
+               "well below merchant GPUs); only enters GCP's rent price"),
+    "TPUV7": (20000, "assumption: not sold; internal cost-equivalent scaled with throughput vs "
+              "v6e; only enters GCP's rent price"),
+    "TRN2": (10000, "assumption: not sold; internal cost-equivalent; only enters AWS's rent price"),
+    "GAUDI3": (15625, "Intel, Computex 2024-06-04: 8-accelerator Gaudi 3 baseboard kit list price "
+               "125,000 USD = 15,625 per accelerator"),
+    "ASCEND910B": (None, ""),
+    "ASCEND910C": (28000, "assumption: no Epoch price; two 910B-class dies per package, priced "
+                   "below 2x the 910B's 16.9k; press reports put it in the 25-30k USD range"),
+}
+TFLOPS_OVERRIDE = {
+    "ASCEND910B": (320.0, "assumption: Epoch gives no BF16 value; its datasheet note cites 220-376 "
+                   "TFLOPS FP16 from different sources; 320 TFLOPS (Huawei's figure for the "
+                   "Ascend 910 family), dense"),
+}
+SUPPLY = {
+    "NVIDIA": (100000, "assumption: a single government buyer can obtain ~100k NVIDIA GPUs a year "
+               "(NVIDIA shipped several million data-centre GPUs in 2024-25; the largest national "
+               "deals announced in 2025 were of this order per year)"),
+    "AMD": (50000, "assumption: AMD ships an order of magnitude fewer Instinct GPUs than NVIDIA; "
+            "half NVIDIA's per-buyer cap"),
+    "Google": (50000, "assumption: TPU capacity rentable by one customer per year"),
+    "Amazon": (50000, "assumption: Trainium capacity rentable by one customer per year"),
+    "Intel": (20000, "assumption: Gaudi 3 volumes are small (Intel missed its 2024 target of "
+              "500M USD of Gaudi revenue)"),
+    "Huawei": (10000, "assumption: Huawei's Ascend output (a few 100k a year, limited by SMIC "
+               "7nm and HBM) goes mostly to Chinese buyers; ~10k a year for a foreign buyer"),
+}
+SERVER_OVERHEAD = {
+    "NVIDIA": (1.8, "NVIDIA DGX H100 datasheet: 10.2 kW max system power for 8 x 700 W GPUs = "
+               "1.82 x GPU TDP (DGX B200: 14.3 kW for 8 x 1000 W = 1.79)"),
+    "AMD": (1.7, "assumption: 8-GPU OAM servers like DGX (CPUs, NICs, fans) ~1.7 x GPU TDP"),
+    "Intel": (1.7, "assumption: 8-accelerator OAM servers like DGX ~1.7 x TDP"),
+    "Google": (1.5, "assumption: TPU hosts share fewer CPUs per chip; ~1.5 x TDP"),
+    "Amazon": (1.5, "assumption: Trn2 servers (16 chips per host) ~1.5 x TDP"),
+    "Huawei": (1.8, "assumption: Atlas 800/900 8-NPU servers, like DGX ~1.8 x TDP"),
+}
+SYSTEM_FACTOR = 1.6
+SYSTEM_FACTOR_SRC = (
+    "server = 269k/195k = 1.38 x GPU+baseboard cost (Epoch H100 price note: DGX H100 269k USD vs "
+    "195k GPU BOM, SemiAnalysis 2023), x 1.15 for cluster network and storage (assumption) = 1.6"
+)
+PLATFORM = {
+    "NVIDIA": (20.0, "assumption: CUDA is the default stack; adopting it costs licences, training "
+               "and tooling ~20 MUSD"),
+    "AMD": (40.0, "assumption: porting and validating workloads on ROCm ~40 MUSD"),
+    "Intel": (40.0, "assumption: porting to the Gaudi/SynapseAI stack ~40 MUSD"),
+    "Google": (30.0, "assumption: porting to JAX/XLA for TPUs ~30 MUSD"),
+    "Amazon": (30.0, "assumption: porting to the Neuron SDK ~30 MUSD"),
+    "Huawei": (60.0, "assumption: porting to CANN/MindSpore, with little outside support ~60 MUSD"),
+}
+
+
+def build_chips(ref: Path) -> pd.DataFrame:
+    hw = pd.read_csv(ref / EPOCH).set_index("Hardware name")
+    rows = []
+    for code, epoch_name, designer, juris in CHIP_ROWS:
+        e = hw.loc[epoch_name]
+        d: dict[str, object] = {"code": code, "name": epoch_name, "designer": designer,
+                                "jurisdiction": juris}
+        d["designer_source"] = f"{EPOCH} Manufacturer ({EPOCH_UP})"
+        d["jurisdiction_source"] = (
+            "US-designed: controlled by US export rules (EAR, foreign direct product rule)"
+            if juris == "USA" else "Chinese-designed (Huawei), made by SMIC: Chinese control")
+        if code in TFLOPS_OVERRIDE:
+            d["bf16_dense_tflops"], d["bf16_dense_tflops_source"] = TFLOPS_OVERRIDE[code]
+        else:
+            v = float(e["Tensor-FP16/BF16 performance (FLOP/s)"])
+            d["bf16_dense_tflops"] = round(v / 1e12, 1)
+            d["bf16_dense_tflops_source"] = (
+                f"{EPOCH} Tensor-FP16/BF16 / 1e12 ({EPOCH_UP}); dense (checked against the "
+                "vendor's dense figure)")
+        d["tdp_w"] = float(e["TDP (W)"])
+        d["tdp_w_source"] = f"{EPOCH} TDP (W) ({EPOCH_UP})"
+        so, so_src = SERVER_OVERHEAD[designer]
+        d["server_overhead"], d["server_overhead_source"] = so, so_src
+        price, psrc = PRICE[code]
+        if price is None:
+            price = float(e["Release price (USD)"])
+            psrc = f"{EPOCH} Release price (USD) ({EPOCH_UP})"
+        d["price_usd"], d["price_usd_source"] = float(price), psrc
+        d["system_cost_factor"], d["system_cost_factor_source"] = SYSTEM_FACTOR, SYSTEM_FACTOR_SRC
+        d["platform_cost_musd"], d["platform_cost_musd_source"] = PLATFORM[designer]
+        cap, csrc = SUPPLY[designer]
+        d["supply_cap_units_per_year"], d["supply_cap_units_per_year_source"] = float(cap), csrc
+        d["blocked_tiers"] = "3" if juris == "USA" else ""
+        d["blocked_tiers_source"] = (
+            "US advanced-computing controls (EAR 3A090/4A090, Oct 2022/2023) bar export to China "
+            "incl. Hong Kong/Macau and arms-embargoed (D:5) countries = the diffusion rule's tier 3"
+            if juris == "USA" else "no export restriction by China on its accelerators")
+        d["release_year"] = int(str(e["Release date"])[:4])
+        d["release_year_source"] = f"{EPOCH} Release date ({EPOCH_UP})"
+        rows.append(d)
+    df = pd.DataFrame(rows)
+    cols = ["code", "name", "designer", "jurisdiction", "bf16_dense_tflops", "tdp_w",
+            "server_overhead", "price_usd", "system_cost_factor", "platform_cost_musd",
+            "supply_cap_units_per_year", "blocked_tiers", "release_year"]
+    return df[cols + [c for c in df.columns if c not in cols]]
+
+
+# Owner cost of one H100 for one hour (used to calibrate provider markups). Uses the same
+# cost structure the planner documents: capex (accelerator x system factor + building) over
+# its life, O&M 5%/yr of hardware capex, electricity at 70% load. Reference site: the
+# median of the 33 AI-host countries would couple this to the IP; we use the USA (EIA price,
+# DCCI-predicted cost) because list prices are US prices.
+def _owner_cost() -> tuple[float, str]:
+    price = 24400 * SYSTEM_FACTOR
+    kw = 0.7 * 1.8  # TDP x server overhead
+    building = kw * 1000 * 9.5  # USD/W construction (USA, flops_export DCCI)
+    annual = price / 5 + building / 15 + 0.05 * price
+    pue = 1.2
+    energy = kw * 0.7 * pue * 8766 * 0.0813  # USD/kWh EIA industrial
+    per_hour = (annual + energy) / 8766
+    note = (f"H100 24.4k x 1.6 over 5 yr + 1.26 kW x 9.5 USD/W building over 15 yr + 5%/yr O&M + "
+            f"1.26 kW x 70% x PUE 1.2 x 81.3 USD/MWh = {per_hour:.2f} USD per GPU-hour")
+    return per_hour, note
+
+
+OWNER_COST_H100_PER_HOUR, OWNER_COST_NOTE = _owner_cost()
+
+
+# ---------------------------------------------------------------------------------------
+# Market share and report facts
+# ---------------------------------------------------------------------------------------
+
+US_DESIGNERS = {"NVIDIA", "AMD", "Google", "Amazon AWS", "Intel", "Microsoft", "Cerebras"}
+
+
+def build_market_share(ref: Path) -> pd.DataFrame:
+    g = pd.read_csv(ref / "epoch_ai/gpu_clusters.csv")
+    e = g[g["Status"] == "Existing"]
+    by = e.groupby("GPU Supplier (primary)")["H100 equivalents"].sum()
+    total = float(by.sum())
+    known = float(by.drop([x for x in ("Anonymized", "Unknown") if x in by.index]).sum())
+    rows = []
+    up = ("Epoch AI, 'Data on GPU Clusters' (CC BY 4.0), snapshot ~2025-04; Status == Existing, "
+          "share of H100-equivalents by primary chip supplier")
+    for sup, v in by.sort_values(ascending=False).items():
+        rows.append({
+            "supplier": sup,
+            "designer_jurisdiction": ("USA" if sup in US_DESIGNERS else
+                                      "CHN" if sup == "Huawei" else
+                                      "JPN" if sup == "PEZY" else "unknown"),
+            "h100e": round(float(v), 1),
+            "share_of_all": round(float(v) / total, 4),
+            "share_of_known_supplier": (round(float(v) / known, 4)
+                                        if sup not in ("Anonymized", "Unknown") else None),
+            "source": src("epoch_ai/gpu_clusters.csv", up),
+        })
+    return pd.DataFrame(rows)
+
+
+REPORT_FACTS = [
+    "providers_us", "providers_china", "providers_europe", "census_date", "regions_total",
+    "regions_with_ai_accelerators", "countries_with_public_cloud_ai", "countries_hedging",
+    "countries_aligned", "ai_regions_us_providers", "ai_regions_chinese_providers",
+    "ai_regions_european_providers", "us_chip_share_of_accelerators", "nvidia_market_share_range",
+    "europe_demand_vs_supply", "uk_airr_2025", "uk_airr_2030_target", "uk_compute_budget",
+    "ai_regions_us_territory", "ai_regions_china_territory", "ai_regions_eu_block",
+]
+
+
+def write_report_facts(facts_raw: pd.DataFrame, out: Path) -> None:
+    f = facts_raw[facts_raw["fact_id"].isin(REPORT_FACTS)][
+        ["fact_id", "value", "unit", "description", "source_url", "verification"]].copy()
+    f["source"] = ("shared/reference/curated_seed_facts/oii_compute_sovereignty_headline_figures.csv "
+                   "(secondary summaries of the OII report; see source_url)")
+    f.to_csv(out / "report_facts.csv", index=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("reference", nargs="?", default=str(REPO.parent / "shared" / "reference"),
+                    help="reference data folder (default: ../shared/reference from the repo root)")
+    ap.add_argument("--out", default=str(REPO / "data"), help="output folder (default: data/)")
+    args = ap.parse_args(argv)
+    ref = Path(args.reference)
+    if not (ref / "SOURCES.md").exists():
+        print(f"{ref}: not a reference folder (no SOURCES.md)", file=sys.stderr)
+        return 2
+    build(ref, Path(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

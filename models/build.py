@@ -1,0 +1,75 @@
+"""build(inputs) -> ConcreteModel: sets, variables, then the families the inputs switch on.
+
+The active objective is the sovereignty index (maximised); every other objective is a named
+expression (``models.objectives``) that callers can activate with ``set_objective``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+from models import constraints as cf
+from models.inputs import ModelInputs
+from models.objectives import add_objectives, set_objective
+
+
+def build(inp: ModelInputs) -> pyo.ConcreteModel:
+    """Build the compute-sovereignty MIP from model inputs (no I/O, no solving)."""
+    m = pyo.ConcreteModel(name="compute_sovereignty")
+    opt = inp.options
+
+    # Sets ---------------------------------------------------------------------------------
+    m.T = pyo.Set(initialize=inp.periods, ordered=True, doc="planning periods")
+    m.A = pyo.Set(initialize=list(opt.index), ordered=True, doc="options (country, provider, chip)")
+    m.K = pyo.Set(initialize=sorted(inp.by_country), ordered=True, doc="countries with options")
+    m.P = pyo.Set(initialize=sorted(inp.by_provider), ordered=True, doc="providers with options")
+    m.C = pyo.Set(initialize=sorted(inp.by_chip), ordered=True, doc="chips with options")
+    m.D = pyo.Set(initialize=sorted(inp.by_designer), ordered=True, doc="chip designers")
+    m.J_foreign = pyo.Set(
+        initialize=list(inp.foreign_jurisdictions), ordered=True, doc="foreign jurisdictions"
+    )
+
+    # Variables ----------------------------------------------------------------------------
+    ub = opt["max_modules"].to_numpy()
+    m.n = pyo.Var(
+        m.A,
+        m.T,
+        domain=pyo.NonNegativeIntegers,
+        bounds=lambda m, a, t: (0, float(ub[a])),
+        doc="modules of option a in service in period t",
+    )
+    m.q = pyo.Var(m.A, m.T, domain=pyo.NonNegativeReals, doc="compute of a counted towards D_t")
+    m.X = pyo.Var(m.T, domain=pyo.NonNegativeReals, doc="total capacity (EFLOP/s)")
+    m.dep = pyo.Var(m.J_foreign, m.T, domain=pyo.NonNegativeReals, doc="capacity depending on j")
+    m.open = pyo.Var(m.K, domain=pyo.Binary, doc="a site in country k is used")
+    m.use_provider = pyo.Var(m.P, domain=pyo.Binary, doc="provider p contracted")
+    m.use_chip = pyo.Var(m.C, domain=pyo.Binary, doc="chip platform c adopted")
+    m.use_designer = pyo.Var(m.D, domain=pyo.Binary, doc="chip designer d used")
+    if not inp.non_decreasing:
+        m.build = pyo.Var(m.A, m.T, domain=pyo.NonNegativeReals, doc="modules added in period t")
+
+    # Constraint families ------------------------------------------------------------------
+    cf.add_capacity_accounting(m, inp)
+    cf.add_site_link(m, inp)
+    cf.add_supplier_links(m, inp)
+    add_objectives(m, inp)
+    if inp.budget is not None:
+        cf.add_budget(m, inp)
+    cf.add_energy_limits(m, inp)
+    cf.add_diversification(m, inp)
+    if inp.min_home_share is not None:
+        cf.add_territorial_floor(m, inp)
+    if inp.resilience is not None:
+        cf.add_resilience(m, inp)
+    if inp.align_allies is not None:
+        cf.add_alignment(m, inp)
+    if inp.supply_caps and inp.chips["supply_cap_modules_per_year"].notna().any():
+        cf.add_supply_caps(m, inp)
+    if inp.tier2_cap_modules is not None and not math.isinf(inp.tier2_cap_modules):
+        cf.add_export_caps(m, inp)
+    cf.add_buildout(m, inp)
+
+    set_objective(m, "sovereignty")
+    return m

@@ -1,0 +1,276 @@
+"""Constraint families, one ``add_<family>(m, inp)`` each; the docstring is the formula.
+
+Notation (DESIGN.md §2): options a = (k, p, c); n[a,t] modules in service; f_a compute per
+module; X_t = Σ_a f_a·n[a,t] total capacity (a variable, so no share row repeats the big
+sum); dep[j,t] capacity depending on foreign jurisdiction j; D_t the target.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+from models.inputs import ModelInputs
+from models.objectives import _added
+
+
+def _f(inp: ModelInputs):
+    return inp.options["compute"].to_numpy()
+
+
+def add_capacity_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Capacity, counted compute and dependence.
+
+    total_capacity[t]:   X_t = Σ_a f_a·n[a,t]
+    counted_le_built:    q[a,t] ≤ f_a·n[a,t]
+    target_met[t]:       Σ_a q[a,t] = D_t           (delivers D_t and counts no more)
+    dependence[j,t]:     dep[j,t] = Σ_{a depends on j} f_a·n[a,t]
+    """
+    f = _f(inp)
+    options = list(inp.options.index)
+    m.total_capacity = pyo.Constraint(
+        m.T, rule=lambda m, t: m.X[t] == pyo.quicksum(float(f[a]) * m.n[a, t] for a in options)
+    )
+    m.counted_le_built = pyo.Constraint(
+        m.A, m.T, rule=lambda m, a, t: m.q[a, t] <= float(f[a]) * m.n[a, t]
+    )
+    m.target_met = pyo.Constraint(
+        m.T, rule=lambda m, t: pyo.quicksum(m.q[a, t] for a in options) == inp.target[t]
+    )
+    groups = inp.by_dependency
+    m.dependence = pyo.Constraint(
+        m.J_foreign,
+        m.T,
+        rule=lambda m, j, t: m.dep[j, t]
+        == pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[j]),
+    )
+
+
+def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Open sites and grid power.
+
+    grid_power[k,t]:  Σ_{a∈k} P_a·n[a,t] ≤ G_k·open[k]     (P_a facility MW per module)
+    without grid limits: Σ_{a∈k} n[a,t] ≤ M_k·open[k],  M_k = Σ_{a∈k} max_modules_a
+    """
+    pw = inp.options["power_mw"].to_numpy()
+    ub = inp.options["max_modules"].to_numpy()
+    groups = inp.by_country
+    if inp.grid_power:
+        m.grid_power = pyo.Constraint(
+            m.K,
+            m.T,
+            rule=lambda m, k, t: pyo.quicksum(float(pw[a]) * m.n[a, t] for a in groups[k])
+            <= float(inp.countries.at[k, "grid_mw"]) * m.open[k],
+        )
+    else:
+        m.site_link = pyo.Constraint(
+            m.K,
+            m.T,
+            rule=lambda m, k, t: pyo.quicksum(m.n[a, t] for a in groups[k])
+            <= float(sum(ub[a] for a in groups[k])) * m.open[k],
+        )
+
+
+def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Provider contracts, chip platforms and designers.
+
+    provider_link[p,t]: Σ_{a∈p} n[a,t] ≤ M_p·use_provider[p]
+    provider_used[p]:   use_provider[p] ≤ Σ_{a∈p} n[a,T]     (counted only with capacity at the end)
+    chip_link[c,t], chip_used[c]: the same for chip platforms
+    designer_used[d]:   use_designer[d] ≤ Σ_{c∈d} use_chip[c]
+    """
+    ub = inp.options["max_modules"].to_numpy()
+    last = m.T.last()
+
+    def link(groups, use):
+        return lambda m, key, t: pyo.quicksum(m.n[a, t] for a in groups[key]) <= float(
+            sum(ub[a] for a in groups[key])
+        ) * use[key]
+
+    def used(groups, use):
+        return lambda m, key: use[key] <= pyo.quicksum(m.n[a, last] for a in groups[key])
+
+    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.by_provider, m.use_provider))
+    m.provider_used = pyo.Constraint(m.P, rule=used(inp.by_provider, m.use_provider))
+    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.by_chip, m.use_chip))
+    m.chip_used = pyo.Constraint(m.C, rule=used(inp.by_chip, m.use_chip))
+    chips_of = inp.chips.groupby("designer").groups
+    m.designer_used = pyo.Constraint(
+        m.D,
+        rule=lambda m, d: m.use_designer[d] <= pyo.quicksum(m.use_chip[c] for c in chips_of[d]),
+    )
+
+
+def add_budget(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """budget: total_cost ≤ B."""
+    m.budget = pyo.Constraint(expr=m.total_cost <= inp.budget)
+
+
+def add_energy_limits(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Energy cost, average electricity price and emissions.
+
+    energy_cost_cap:        energy_cost ≤ E
+    avg_electricity_price:  Σ_t δ_t·y_t·Σ_a energy_a·n ≤ p̄·Σ_t δ_t·y_t·Σ_a GWh_a·n / 1000
+    emissions_cap:          emissions ≤ Z
+    """
+    if inp.energy_cost_cap is not None:
+        m.energy_cost_cap = pyo.Constraint(expr=m.energy_cost <= inp.energy_cost_cap)
+    if inp.max_avg_electricity_price is not None:
+        gwh = inp.options["energy_gwh"].to_numpy()
+        weighted_gwh = pyo.quicksum(
+            inp.discount[t] * inp.years[t] * float(gwh[a]) * m.n[a, t]
+            for t in m.T
+            for a in inp.options.index
+        )
+        # MUSD = GWh * USD/MWh / 1000
+        m.avg_electricity_price = pyo.Constraint(
+            expr=m.energy_cost <= inp.max_avg_electricity_price / 1000.0 * weighted_gwh
+        )
+    if inp.emissions_cap is not None:
+        m.emissions_cap = pyo.Constraint(expr=m.emissions <= inp.emissions_cap)
+
+
+def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Hedging limits.
+
+    share_provider[p,t]:   Σ_{a∈p} f_a·n[a,t] ≤ α·X_t
+    share_designer[d,t]:   Σ_{a: designer(c)=d} f_a·n[a,t] ≤ β·X_t
+    share_foreign[j,t]:    dep[j,t] ≤ γ·X_t
+    min_providers:         Σ_p use_provider[p] ≥ N_p
+    min_chip_designers:    Σ_d use_designer[d] ≥ N_d
+    """
+    f = _f(inp)
+
+    def share(groups, limit):
+        return lambda m, key, t: pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[key]) <= (
+            limit * m.X[t]
+        )
+
+    if inp.max_share_provider is not None:
+        m.share_provider = pyo.Constraint(
+            m.P, m.T, rule=share(inp.by_provider, inp.max_share_provider)
+        )
+    if inp.max_share_chip_designer is not None:
+        m.share_designer = pyo.Constraint(
+            m.D, m.T, rule=share(inp.by_designer, inp.max_share_chip_designer)
+        )
+    if inp.max_share_foreign_jurisdiction is not None:
+        m.share_foreign = pyo.Constraint(
+            m.J_foreign,
+            m.T,
+            rule=lambda m, j, t: m.dep[j, t] <= inp.max_share_foreign_jurisdiction * m.X[t],
+        )
+    if inp.min_providers:
+        m.min_providers = pyo.Constraint(
+            expr=pyo.quicksum(m.use_provider[p] for p in m.P) >= inp.min_providers
+        )
+    if inp.min_chip_designers:
+        m.min_chip_designers = pyo.Constraint(
+            expr=pyo.quicksum(m.use_designer[d] for d in m.D) >= inp.min_chip_designers
+        )
+
+
+def add_territorial_floor(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """home_floor[t]: Σ_{a: k∈H} f_a·n[a,t] ≥ τ·X_t."""
+    f = _f(inp)
+    home = inp.home_options
+    m.home_floor = pyo.Constraint(
+        m.T,
+        rule=lambda m, t: pyo.quicksum(float(f[a]) * m.n[a, t] for a in home)
+        >= inp.min_home_share * m.X[t],
+    )
+
+
+def add_resilience(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """N-1: n_minus_1[j,t]: X_t − dep[j,t] ≥ ρ·D_t for every foreign jurisdiction j."""
+    m.n_minus_1 = pyo.Constraint(
+        m.J_foreign,
+        m.T,
+        rule=lambda m, j, t: m.X[t] - m.dep[j, t] >= inp.resilience * inp.target[t],
+    )
+
+
+def add_alignment(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Aligning: all foreign dependence within one ally chosen among the candidates.
+
+    one_ally:          Σ_{j∈allies} ally[j] = 1
+    aligned_only[j,t]: Σ_{a depends only on j} n[a,t] ≤ M_j·ally[j]
+    (options depending on two foreign jurisdictions, or on a non-candidate, are removed
+    before the build by the planner.)
+    """
+    allies = list(inp.align_allies or [])
+    ub = inp.options["max_modules"].to_numpy()
+    groups = inp.single_dependency
+    m.ALLIES = pyo.Set(initialize=allies, ordered=True)
+    m.ally = pyo.Var(m.ALLIES, domain=pyo.Binary, doc="the jurisdiction the plan aligns with")
+    m.one_ally = pyo.Constraint(expr=pyo.quicksum(m.ally[j] for j in m.ALLIES) == 1)
+    m.aligned_only = pyo.Constraint(
+        m.ALLIES,
+        m.T,
+        rule=lambda m, j, t: pyo.quicksum(m.n[a, t] for a in groups.get(j, []))
+        <= float(sum(ub[a] for a in groups.get(j, []))) * m.ally[j],
+    )
+
+
+def add_supply_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """supply_cap[c,t]: Σ_{a∈c} added[a,t] ≤ S_c·y_t   (S_c modules per year a buyer can get)."""
+    caps = inp.chips["supply_cap_modules_per_year"]
+    capped = [c for c in m.C if not math.isnan(float(caps[c]))]
+    groups = inp.by_chip
+    positions = {t: i for i, t in enumerate(m.T)}
+    m.supply_cap = pyo.Constraint(
+        capped,
+        m.T,
+        rule=lambda m, c, t: pyo.quicksum(_added(m, a, positions[t]) for a in groups[c])
+        <= float(caps[c]) * inp.years[t],
+    )
+
+
+def add_export_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """tier2_cap[k,t]: Σ_{a∈k, c US-controlled} n[a,t] ≤ cap   (the rescinded diffusion rule)."""
+    capped = inp.options.index[inp.options["us_export_capped"].to_numpy(dtype=bool)]
+    by_k: dict[str, list[int]] = {}
+    for a in capped:
+        by_k.setdefault(inp.options.at[a, "country"], []).append(int(a))
+    m.tier2_cap = pyo.Constraint(
+        sorted(by_k),
+        m.T,
+        rule=lambda m, k, t: pyo.quicksum(m.n[a, t] for a in by_k[k]) <= inp.tier2_cap_modules,
+    )
+
+
+def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Build-out over periods.
+
+    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1]                   (hardware bought stays)
+    added_def[a,t]:      build[a,t] ≥ n[a,t] − n[a,t−1]       (when capacity may shrink)
+    ramp[k,t]:           Σ_{a∈k} P_a·added[a,t] ≤ R·y_t       (new MW per country and year)
+    """
+    periods = list(m.T)
+    pairs = list(zip(periods[:-1], periods[1:], strict=False))
+    if inp.non_decreasing:
+        m.non_decreasing = pyo.Constraint(
+            m.A,
+            range(len(pairs)),
+            rule=lambda m, a, i: m.n[a, pairs[i][1]] >= m.n[a, pairs[i][0]],
+        )
+    else:
+        m.added_def = pyo.Constraint(
+            m.A,
+            m.T,
+            rule=lambda m, a, t: m.build[a, t]
+            >= m.n[a, t] - (m.n[a, m.T.prev(t)] if t != m.T.first() else 0),
+        )
+    if inp.max_new_power_mw_per_year is not None:
+        pw = inp.options["power_mw"].to_numpy()
+        positions = {t: i for i, t in enumerate(periods)}
+        groups = inp.by_country
+        m.ramp = pyo.Constraint(
+            m.K,
+            m.T,
+            rule=lambda m, k, t: pyo.quicksum(
+                float(pw[a]) * _added(m, a, positions[t]) for a in groups[k]
+            )
+            <= inp.max_new_power_mw_per_year * inp.years[t],
+        )

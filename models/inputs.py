@@ -1,0 +1,127 @@
+"""ModelInputs: the indexed sets and parameters the formulation needs, as plain data.
+
+``models/`` knows nothing of YAML, scenarios, files or the UI: ``planner.inputs`` turns a
+validated scenario and the data tables into one of these, and ``models.build`` turns it into
+a Pyomo model. Every coefficient is already in model units:
+
+- compute in EFLOP/s (dense BF16), power in MW, energy in GWh, emissions in kt CO2e,
+- money in million USD (MUSD).
+
+An *option* ``a`` is one feasible (country k, provider p, chip c) combination; the decision
+``n[a, t]`` is the number of modules of option ``a`` in service in period ``t``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+#: Columns of ``ModelInputs.options`` (one row per option, index = option id 0..n-1).
+OPTION_COLUMNS: dict[str, str] = {
+    "country": "location k (ISO3)",
+    "provider": "provider p",
+    "chip": "accelerator c",
+    "designer": "designer of c",
+    "compute": "EFLOP/s per module",
+    "power_mw": "facility power per module (IT power x PUE), MW",
+    "capex": "MUSD per module added (0 for rented capacity)",
+    "opex": "MUSD per module-year, excluding energy",
+    "energy_gwh": "GWh per module-year",
+    "energy_cost": "MUSD per module-year",
+    "emissions_kt": "kt CO2e per module-year",
+    "carbon_cost": "MUSD per module-year at the scenario's carbon price",
+    "score": "weighted sovereignty score of the option in [0,1]",
+    "score_territorial": "territorial layer score",
+    "score_provider": "provider layer score",
+    "score_chip": "chip layer score",
+    "home": "True if the country is in the home set",
+    "us_export_capped": "True if the tier-2 export cap applies to this option",
+    "max_modules": "upper bound on modules (from grid power or the target)",
+}
+
+
+@dataclass
+class ModelInputs:
+    """Everything ``models.build`` needs, already in model units."""
+
+    periods: list[int]
+    years: dict[int, float]
+    discount: dict[int, float]
+    target: dict[int, float]
+    options: pd.DataFrame
+    #: (option, jurisdiction) pairs: option depends on that foreign jurisdiction in some layer
+    dependencies: pd.DataFrame
+    foreign_jurisdictions: list[str]
+    countries: pd.DataFrame  # index iso3: grid_mw, site_fixed_cost
+    providers: pd.DataFrame  # index code: onboarding_cost
+    chips: pd.DataFrame  # index code: designer, platform_cost, supply_cap_modules_per_year
+    budget: float | None = None
+    energy_cost_cap: float | None = None
+    max_avg_electricity_price: float | None = None  # USD/MWh
+    emissions_cap: float | None = None  # kt
+    max_share_provider: float | None = None
+    max_share_chip_designer: float | None = None
+    max_share_foreign_jurisdiction: float | None = None
+    min_home_share: float | None = None
+    min_providers: int | None = None
+    min_chip_designers: int | None = None
+    resilience: float | None = None
+    #: candidate allies when aligning (one is chosen); None = no aligning constraint
+    align_allies: list[str] | None = None
+    grid_power: bool = True
+    supply_caps: bool = True
+    non_decreasing: bool = True
+    max_new_power_mw_per_year: float | None = None
+    #: accelerators per module, to express export caps in modules
+    module_size: int = 1000
+    #: tier-2 export cap in modules per country (applies to options flagged us_export_capped)
+    tier2_cap_modules: float | None = None
+    weights: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)
+    notes: list[str] = field(default_factory=list)
+
+    # --- index groups, computed once per build ----------------------------------------
+    def _groups(self, column: str) -> dict[str, list[int]]:
+        return {
+            key: list(idx)
+            for key, idx in self.options.groupby(column, sort=True).groups.items()
+        }
+
+    @cached_property
+    def by_country(self) -> dict[str, list[int]]:
+        return self._groups("country")
+
+    @cached_property
+    def by_provider(self) -> dict[str, list[int]]:
+        return self._groups("provider")
+
+    @cached_property
+    def by_chip(self) -> dict[str, list[int]]:
+        return self._groups("chip")
+
+    @cached_property
+    def by_designer(self) -> dict[str, list[int]]:
+        return self._groups("designer")
+
+    @cached_property
+    def by_dependency(self) -> dict[str, list[int]]:
+        """Options that depend (in any layer) on each foreign jurisdiction."""
+        groups = {j: [] for j in self.foreign_jurisdictions}
+        for j, idx in self.dependencies.groupby("jurisdiction", sort=True)["option"]:
+            groups[j] = list(idx)
+        return groups
+
+    @cached_property
+    def single_dependency(self) -> dict[str, list[int]]:
+        """Options whose foreign dependence is exactly one jurisdiction (used by aligning)."""
+        counts = self.dependencies.groupby("option")["jurisdiction"].transform("size")
+        single = self.dependencies[counts == 1]
+        groups = {j: [] for j in self.foreign_jurisdictions}
+        for j, idx in single.groupby("jurisdiction", sort=True)["option"]:
+            groups[j] = list(idx)
+        return groups
+
+    @cached_property
+    def home_options(self) -> list[int]:
+        return list(self.options.index[self.options["home"].to_numpy(dtype=bool)])

@@ -1,0 +1,121 @@
+"""Objective expressions: sovereignty (and its layers), cost, energy cost, emissions, resilience.
+
+Each is a named ``pyo.Expression`` on the model so other code (the planner's lexicographic
+tie-break, the Pareto layer, tests) can make any of them the active objective or bound it
+with an epsilon constraint without rebuilding the model.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from models.inputs import ModelInputs
+
+#: Objectives and their sense: what the planner exposes by name.
+SENSES: dict[str, int] = {
+    "sovereignty": pyo.maximize,
+    "territorial": pyo.maximize,
+    "provider": pyo.maximize,
+    "chip": pyo.maximize,
+    "total_cost": pyo.minimize,
+    "energy_cost": pyo.minimize,
+    "emissions": pyo.minimize,
+    "resilience": pyo.maximize,
+}
+
+
+def _added(m: pyo.ConcreteModel, a: int, t_pos: int):
+    """Modules of option a added in the period at position t_pos (n[t] - n[t-1])."""
+    t = m.T.at(t_pos + 1)
+    if hasattr(m, "build"):
+        return m.build[a, t]
+    if t_pos == 0:
+        return m.n[a, t]
+    return m.n[a, t] - m.n[a, m.T.at(t_pos)]
+
+
+def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Define the objective expressions.
+
+    sovereignty = Σ_t Σ_a s_a·q[a,t] / Σ_t D_t, with s_a = ω_loc·s_loc + ω_prov·s_prov + ω_chip·s_chip
+        (q counts at most D_t of compute per period, so over-building earns nothing)
+    layer L    = Σ_t Σ_a s^L_a·q[a,t] / Σ_t D_t                 for L in territorial, provider, chip
+    total_cost = Σ_t δ_t·[Σ_a capex_a·added[a,t] + y_t·Σ_a (opex_a + energy_a + carbon_a)·n[a,t]]
+                 + Σ_k F_k·open[k] + Σ_p O_p·use_provider[p] + Σ_c G_c·use_chip[c]
+    energy_cost = Σ_t δ_t·y_t·Σ_a energy_a·n[a,t]
+    emissions  = Σ_t y_t·Σ_a e_a·n[a,t]                          (kt CO2e)
+    resilience = r_min ≤ (X_t − dep[j,t]) / D_t  for all foreign j and t with D_t > 0
+    """
+    opt = inp.options
+    total_target = sum(inp.target.values())
+    options = list(opt.index)
+
+    def layer(col: str):
+        s = opt[col].to_numpy()
+        return pyo.quicksum(
+            float(s[a]) * m.q[a, t] for t in m.T for a in options if s[a] != 0.0
+        ) / total_target
+
+    m.sovereignty = pyo.Expression(expr=layer("score"))
+    m.territorial = pyo.Expression(expr=layer("score_territorial"))
+    m.provider = pyo.Expression(expr=layer("score_provider"))
+    m.chip = pyo.Expression(expr=layer("score_chip"))
+
+    capex = opt["capex"].to_numpy()
+    running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy()
+    energy = opt["energy_cost"].to_numpy()
+    emis = opt["emissions_kt"].to_numpy()
+
+    m.capex_cost = pyo.Expression(
+        expr=pyo.quicksum(
+            inp.discount[t] * float(capex[a]) * _added(m, a, i)
+            for i, t in enumerate(m.T)
+            for a in options
+            if capex[a] != 0.0
+        )
+    )
+    m.running_cost = pyo.Expression(
+        expr=pyo.quicksum(
+            inp.discount[t] * inp.years[t] * float(running[a]) * m.n[a, t]
+            for t in m.T
+            for a in options
+            if running[a] != 0.0
+        )
+    )
+    m.fixed_cost = pyo.Expression(
+        expr=pyo.quicksum(float(inp.countries.at[k, "site_fixed_cost"]) * m.open[k] for k in m.K)
+        + pyo.quicksum(float(inp.providers.at[p, "onboarding_cost"]) * m.use_provider[p] for p in m.P)
+        + pyo.quicksum(float(inp.chips.at[c, "platform_cost"]) * m.use_chip[c] for c in m.C)
+    )
+    m.total_cost = pyo.Expression(expr=m.capex_cost + m.running_cost + m.fixed_cost)
+    m.energy_cost = pyo.Expression(
+        expr=pyo.quicksum(
+            inp.discount[t] * inp.years[t] * float(energy[a]) * m.n[a, t]
+            for t in m.T
+            for a in options
+            if energy[a] != 0.0
+        )
+    )
+    m.emissions = pyo.Expression(
+        expr=pyo.quicksum(
+            inp.years[t] * float(emis[a]) * m.n[a, t] for t in m.T for a in options if emis[a] != 0.0
+        )
+    )
+
+    m.r_min = pyo.Var(bounds=(0, 1), doc="worst-case share of the target kept after any one cut-off")
+    m.resilience_def = pyo.Constraint(
+        [(j, t) for j in m.J_foreign for t in m.T if inp.target[t] > 0],
+        rule=lambda m, j, t: m.r_min * inp.target[t] <= m.X[t] - m.dep[j, t],
+    )
+    m.resilience = pyo.Expression(expr=m.r_min if len(m.resilience_def) else 1.0)
+
+
+def set_objective(m: pyo.ConcreteModel, name: str) -> None:
+    """Make the named expression the single active objective."""
+    if name not in SENSES:
+        raise KeyError(f"unknown objective {name!r}; choose from {sorted(SENSES)}")
+    for obj in m.component_objects(pyo.Objective):
+        obj.deactivate()
+    if hasattr(m, "objective"):
+        m.del_component(m.objective)
+    m.objective = pyo.Objective(expr=getattr(m, name).expr, sense=SENSES[name])

@@ -1,0 +1,190 @@
+"""Data tables: load the CSVs of a data folder and validate them against the data dictionary.
+
+Errors name the file, the row (1-based, as a spreadsheet shows it, header = row 1), the
+column and the reason, so a user editing a table can find the cell.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from planner.datadict import TABLES, Table, is_provenance_column
+from planner.errors import InputError
+
+BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass
+class Tables:
+    """The validated data tables, one DataFrame each (columns as in the data dictionary)."""
+
+    jurisdictions: pd.DataFrame
+    blocs: pd.DataFrame
+    countries: pd.DataFrame
+    relationships: pd.DataFrame
+    providers: pd.DataFrame
+    provider_regions: pd.DataFrame
+    chips: pd.DataFrame
+    folder: str = ""
+
+    def copy(self) -> Tables:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Tables(**{k: (v.copy() if isinstance(v, pd.DataFrame) else v) for k, v in values.items()})
+
+
+def _coerce(df: pd.DataFrame, table: Table, where: str) -> pd.DataFrame:
+    """Check required columns, types and ranges; return the typed frame."""
+    missing = [c.name for c in table.columns if c.required and c.name not in df.columns]
+    if missing:
+        raise InputError(f"{where}: missing column(s) {missing}; expected {[c.name for c in table.columns]}")
+    if df.empty:
+        raise InputError(f"{where}: the table has no rows")
+    out = df.copy()
+    for col in table.columns:
+        if col.name not in out.columns:
+            out[col.name] = col.default
+        series = out[col.name]
+        if col.dtype == "str":
+            if col.required:
+                bad = series.isna() | (series.astype(str).str.strip() == "")
+                if bad.any():
+                    row = int(bad.to_numpy().nonzero()[0][0]) + 2
+                    raise InputError(f"{where}: row {row}, column '{col.name}': empty value")
+            out[col.name] = series.fillna(col.default if col.default is not None else "").astype(str).str.strip()
+            continue
+        if col.dtype == "bool":
+            mapping = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+            text = series.astype(str).str.strip().str.lower()
+            bad = ~text.isin(mapping)
+            if bad.any():
+                row = int(bad.to_numpy().nonzero()[0][0]) + 2
+                raise InputError(
+                    f"{where}: row {row}, column '{col.name}': {series.iloc[row - 2]!r} is not true/false"
+                )
+            out[col.name] = text.map(mapping).astype(bool)
+            continue
+        numeric = pd.to_numeric(series, errors="coerce")
+        bad_text = numeric.isna() & series.notna() & (series.astype(str).str.strip() != "")
+        if bad_text.any():
+            row = int(bad_text.to_numpy().nonzero()[0][0]) + 2
+            raise InputError(
+                f"{where}: row {row}, column '{col.name}': {series.iloc[row - 2]!r} is not a number"
+            )
+        if col.required and numeric.isna().any():
+            row = int(numeric.isna().to_numpy().nonzero()[0][0]) + 2
+            raise InputError(f"{where}: row {row}, column '{col.name}': missing value")
+        values = numeric.to_numpy(dtype=float)
+        for i, v in enumerate(values):
+            if math.isnan(v):
+                continue
+            if math.isinf(v):
+                raise InputError(f"{where}: row {i + 2}, column '{col.name}': infinite value")
+            unit = f" {col.unit}" if col.unit else ""
+            if col.min is not None and v < col.min:
+                raise InputError(
+                    f"{where}: row {i + 2}, column '{col.name}': {v:g}{unit} is below the minimum {col.min:g}"
+                )
+            if col.max is not None and v > col.max:
+                raise InputError(
+                    f"{where}: row {i + 2}, column '{col.name}': {v:g}{unit} is above the maximum {col.max:g}"
+                )
+            if col.dtype == "int" and v != int(v):
+                raise InputError(f"{where}: row {i + 2}, column '{col.name}': {v:g} is not a whole number")
+        out[col.name] = numeric.astype(float) if col.dtype == "float" or numeric.isna().any() else numeric.astype(int)
+    dup = out.duplicated(subset=list(table.key), keep=False)
+    if dup.any():
+        rows = [int(i) + 2 for i in dup.to_numpy().nonzero()[0][:2]]
+        key = ", ".join(f"{k}={out.iloc[rows[0] - 2][k]}" for k in table.key)
+        raise InputError(f"{where}: rows {rows} repeat the key ({key})")
+    return out
+
+
+def read_table(folder: Path, table: Table) -> pd.DataFrame:
+    """Read and type-check one table of a data folder."""
+    path = folder / table.file
+    if not path.exists():
+        raise InputError(f"{path}: data table '{table.name}' not found in {folder}")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], comment=None)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc})") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    return _coerce(df, table, str(path))
+
+
+def _check_refs(t: Tables, folder: Path) -> None:
+    """Cross-references: every code used in one table exists in the table that defines it."""
+    juris = set(t.jurisdictions["code"])
+    iso = set(t.countries["iso3"])
+    providers = set(t.providers["code"])
+    chips = set(t.chips["code"])
+
+    def check(df: pd.DataFrame, file: str, column: str, valid: set[str], what: str, allow=()):
+        for i, value in enumerate(df[column]):
+            if value not in valid and value not in allow:
+                raise InputError(
+                    f"{folder / file}: row {i + 2}, column '{column}': unknown {what} '{value}'"
+                )
+
+    check(t.countries, "countries.csv", "jurisdiction", juris, "jurisdiction")
+    check(t.blocs, "blocs.csv", "iso3", iso, "country (not in countries.csv)")
+    check(t.relationships, "relationships.csv", "jurisdiction", juris, "jurisdiction")
+    check(t.providers, "providers.csv", "hq_iso3", iso, "country (not in countries.csv)", allow=("*",))
+    check(t.provider_regions, "provider_regions.csv", "provider", providers, "provider")
+    check(t.provider_regions, "provider_regions.csv", "iso3", iso, "country (not in countries.csv)")
+    check(t.chips, "chips.csv", "jurisdiction", juris, "jurisdiction")
+    for i, row in enumerate(t.providers.itertuples(index=False)):
+        if row.kind not in {"hyperscaler", "regional_cloud", "neocloud", "public"}:
+            raise InputError(
+                f"{folder / 'providers.csv'}: row {i + 2}, column 'kind': '{row.kind}' is not one of "
+                "hyperscaler, regional_cloud, neocloud, public"
+            )
+        if row.delivery not in {"build", "rent"}:
+            raise InputError(
+                f"{folder / 'providers.csv'}: row {i + 2}, column 'delivery': '{row.delivery}' is not build or rent"
+            )
+        listed = [c.strip() for c in str(row.chips).split(";") if c.strip()]
+        if not listed:
+            raise InputError(f"{folder / 'providers.csv'}: row {i + 2}, column 'chips': empty")
+        for code in listed:
+            if code != "*" and code not in chips:
+                raise InputError(
+                    f"{folder / 'providers.csv'}: row {i + 2}, column 'chips': unknown chip '{code}'"
+                )
+    for i, value in enumerate(t.chips["blocked_tiers"]):
+        for tier in [s.strip() for s in str(value).split(";") if s.strip()]:
+            if tier not in {"1", "2", "3"}:
+                raise InputError(
+                    f"{folder / 'chips.csv'}: row {i + 2}, column 'blocked_tiers': '{tier}' is not 1, 2 or 3"
+                )
+
+
+def load_tables(folder: str | Path | None = None) -> Tables:
+    """Load and validate every table of a data folder (default: the bundled data/)."""
+    path = (Path(folder) if folder is not None else BUNDLED_DATA).resolve()
+    stamp = tuple(
+        (p.stat().st_mtime_ns if p.exists() else 0) for p in (path / t.file for t in TABLES)
+    )
+    return _load_cached(str(path), stamp).copy()
+
+
+@lru_cache(maxsize=8)
+def _load_cached(folder: str, stamp: tuple[int, ...]) -> Tables:
+    """Cached on the folder and its files' modification times, so edits are seen."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise InputError(f"{path}: data folder not found")
+    frames = {table.name: read_table(path, table) for table in TABLES}
+    tables = Tables(**frames, folder=str(path))
+    _check_refs(tables, path)
+    return tables
+
+
+def model_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of a table that carry data (not provenance)."""
+    return [c for c in df.columns if not is_provenance_column(c)]

@@ -1,0 +1,286 @@
+"""The data dictionary: every table the planner reads, its columns, units and ranges.
+
+One description drives validation (``planner.data``), the documentation (``docs/data.md`` is
+generated from it) and the UI's column help, so the three never drift apart (the idea of
+PyPSA's component attribute tables).
+
+Conventions
+- Units live in column names (``price_usd_per_mwh``, ``tdp_w``); money in the model is in
+  million USD, compute in EFLOP/s of dense BF16, power in MW.
+- Columns named ``source``/``notes`` or ending in ``_source`` are provenance: they are kept
+  with the table but never enter the model. Every numeric column must have a provenance
+  column (``<column>_source``) or be covered by the row's ``source`` column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a data table."""
+
+    name: str
+    dtype: str  # "str" | "float" | "int" | "bool"
+    description: str
+    unit: str = ""
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    default: object = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A data table: its file name, key column(s) and columns."""
+
+    name: str
+    file: str
+    key: tuple[str, ...]
+    description: str
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+JURISDICTIONS = Table(
+    name="jurisdictions",
+    file="jurisdictions.csv",
+    key=("code",),
+    description=(
+        "Powers that can exert legal or export control: a nation or a bloc (EU). Every "
+        "country, provider headquarters and chip maps to exactly one."
+    ),
+    columns=(
+        Column("code", "str", "Jurisdiction code (ISO3 for nations, EU for the Union)"),
+        Column("name", "str", "Display name"),
+    ),
+)
+
+BLOCS = Table(
+    name="blocs",
+    file="blocs.csv",
+    key=("bloc", "iso3"),
+    description="Named groups of countries usable as a scenario's home (e.g. EU27).",
+    columns=(
+        Column("bloc", "str", "Bloc name as written in a scenario's `home`"),
+        Column("iso3", "str", "Member country (ISO 3166-1 alpha-3)"),
+    ),
+)
+
+COUNTRIES = Table(
+    name="countries",
+    file="countries.csv",
+    key=("iso3",),
+    description="Candidate locations for AI compute, with energy, climate and cost data.",
+    columns=(
+        Column("iso3", "str", "ISO 3166-1 alpha-3 code"),
+        Column("name", "str", "Country name"),
+        Column("jurisdiction", "str", "Controlling jurisdiction (EU members map to EU)"),
+        Column(
+            "electricity_price_usd_per_mwh",
+            "float",
+            "Industrial electricity price, taxes excluded",
+            unit="USD/MWh",
+            min=0,
+            max=1000,
+        ),
+        Column(
+            "carbon_intensity_g_per_kwh",
+            "float",
+            "Average grid carbon intensity",
+            unit="gCO2e/kWh",
+            min=0,
+            max=1500,
+        ),
+        Column("pue", "float", "Power usage effectiveness of a new AI data centre", min=1.0, max=3.0),
+        Column(
+            "construction_cost_usd_per_w",
+            "float",
+            "Data-centre construction cost per watt of IT load",
+            unit="USD/W",
+            min=0,
+            max=100,
+        ),
+        Column(
+            "grid_power_available_mw",
+            "float",
+            "Grid power available for new AI load by the horizon (facility power)",
+            unit="MW",
+            min=0,
+        ),
+        Column(
+            "site_fixed_cost_musd",
+            "float",
+            "Fixed cost of using the country at all (grid connection, legal set-up)",
+            unit="million USD",
+            min=0,
+        ),
+        Column(
+            "ai_cloud_regions",
+            "int",
+            "Public-cloud regions with AI accelerators (report census)",
+            min=0,
+        ),
+        Column(
+            "us_diffusion_tier",
+            "int",
+            "Tier under the US AI Diffusion rule (Jan 2025, rescinded May 2025): 1, 2 or 3",
+            min=1,
+            max=3,
+        ),
+    ),
+)
+
+RELATIONSHIPS = Table(
+    name="relationships",
+    file="relationships.csv",
+    key=("home", "jurisdiction"),
+    description=(
+        "How much a home (a country or bloc) trusts each jurisdiction: 1 = itself, "
+        "(0,1) = ally, 0 = other. Missing pairs score 0."
+    ),
+    columns=(
+        Column("home", "str", "Home profile: an ISO3 code or a bloc name"),
+        Column("jurisdiction", "str", "Jurisdiction code"),
+        Column("score", "float", "Trust score used by all three layers", min=0, max=1),
+    ),
+)
+
+PROVIDERS = Table(
+    name="providers",
+    file="providers.csv",
+    key=("code",),
+    description="Cloud providers and operators, including a public build-and-operate option.",
+    columns=(
+        Column("code", "str", "Short code"),
+        Column("name", "str", "Display name"),
+        Column("hq_iso3", "str", "Headquarters country (its jurisdiction applies)"),
+        Column(
+            "kind", "str", "hyperscaler | regional_cloud | neocloud | public (build and operate)"
+        ),
+        Column("surveyed", "bool", "One of the nine providers in the report's census"),
+        Column(
+            "delivery",
+            "str",
+            "build = the buyer owns the hardware (capex up front); rent = capacity leased per year",
+        ),
+        Column(
+            "builds_anywhere",
+            "bool",
+            "Can build in any country with grid power, not only where it has regions",
+        ),
+        Column(
+            "cost_markup",
+            "float",
+            "Price charged over the owner-operator's annualised cost (1 = at cost)",
+            min=0.5,
+            max=10,
+        ),
+        Column(
+            "onboarding_cost_musd",
+            "float",
+            "One-off cost of contracting the provider (procurement, integration)",
+            unit="million USD",
+            min=0,
+        ),
+        Column(
+            "chips",
+            "str",
+            "Chip codes the provider offers, ';'-separated, or * for any chip it may buy",
+        ),
+    ),
+)
+
+PROVIDER_REGIONS = Table(
+    name="provider_regions",
+    file="provider_regions.csv",
+    key=("provider", "iso3"),
+    description="Where each provider has cloud regions (and how many offer AI accelerators).",
+    columns=(
+        Column("provider", "str", "Provider code"),
+        Column("iso3", "str", "Country"),
+        Column("regions", "int", "Regions in service in the country", min=0),
+        Column("ai_regions", "int", "Of which offer AI accelerators", min=0),
+    ),
+)
+
+CHIPS = Table(
+    name="chips",
+    file="chips.csv",
+    key=("code",),
+    description="AI accelerators: performance, power, price and export control.",
+    columns=(
+        Column("code", "str", "Short code"),
+        Column("name", "str", "Display name"),
+        Column("designer", "str", "Designing company"),
+        Column("jurisdiction", "str", "Jurisdiction controlling design and export"),
+        Column(
+            "bf16_dense_tflops",
+            "float",
+            "Dense BF16 tensor throughput",
+            unit="TFLOP/s",
+            min=1,
+            max=100000,
+        ),
+        Column("tdp_w", "float", "Thermal design power per accelerator", unit="W", min=1, max=5000),
+        Column(
+            "server_overhead",
+            "float",
+            "Server IT power per accelerator over its TDP (CPUs, network, storage)",
+            min=1,
+            max=3,
+        ),
+        Column("price_usd", "float", "Price per accelerator", unit="USD", min=0),
+        Column(
+            "system_cost_factor",
+            "float",
+            "Installed system cost over the accelerator price (servers, network)",
+            min=1,
+            max=5,
+        ),
+        Column(
+            "platform_cost_musd",
+            "float",
+            "One-off cost of adopting the chip's software stack",
+            unit="million USD",
+            min=0,
+        ),
+        Column(
+            "supply_cap_units_per_year",
+            "float",
+            "Accelerators a single buyer can obtain per year (blank = no cap)",
+            unit="accelerators/year",
+            required=False,
+            min=0,
+        ),
+        Column(
+            "blocked_tiers",
+            "str",
+            "Destination tiers (US diffusion rule) the chip may not be exported to, ';'-separated",
+            required=False,
+            default="",
+        ),
+        Column("release_year", "int", "Year of release", min=2015, max=2035),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (
+    JURISDICTIONS,
+    BLOCS,
+    COUNTRIES,
+    RELATIONSHIPS,
+    PROVIDERS,
+    PROVIDER_REGIONS,
+    CHIPS,
+)
+
+
+def is_provenance_column(name: str) -> bool:
+    """Columns that document where values come from; never fed to the model."""
+    return name in {"source", "notes", "reasoning"} or name.endswith("_source")

@@ -1,0 +1,26 @@
+"""Errors the planner raises on purpose; the CLI maps them to exit codes.
+
+``InputError`` (exit 2) means the user's input is wrong and says where and why;
+``SolveError`` means the solver could not produce an answer for a reason other than the
+model being infeasible (which is a result, not an error).
+"""
+
+from __future__ import annotations
+
+
+class PlannerError(Exception):
+    """Base class of every error the planner raises deliberately."""
+
+    exit_code = 1
+
+
+class InputError(PlannerError, ValueError):
+    """Bad input: a file, field or value the user can fix. The message names it."""
+
+    exit_code = 2
+
+
+class SolveError(PlannerError):
+    """The solver failed (not infeasibility, which is reported on the Plan)."""
+
+    exit_code = 1

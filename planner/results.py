@@ -1,0 +1,397 @@
+"""Plan: tidy pandas tables and KPIs read from a solved model.
+
+Results are computed from the solution vector with vectorised pandas (no Python loop over
+options) and from the same per-module coefficients the model used, so every number in a
+plan can be recomputed from its allocation table by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.highs_backend import SolveOutcome
+    from planner.solve import Prepared
+
+ALLOCATION_COLUMNS = [
+    "period",
+    "country",
+    "provider",
+    "chip",
+    "designer",
+    "modules",
+    "accelerators",
+    "compute_eflops",
+    "counted_eflops",
+    "power_mw",
+    "capex_musd",
+    "opex_musd",
+    "energy_cost_musd",
+    "carbon_cost_musd",
+    "energy_gwh",
+    "emissions_kt",
+]
+
+
+@dataclass
+class Plan:
+    """The answer to a scenario: status, sovereignty, allocation and KPIs."""
+
+    scenario_name: str
+    status: str
+    objective_name: str
+    objective: float | None
+    gap: float | None
+    bound: float | None
+    sovereignty: dict[str, float]
+    allocation: pd.DataFrame
+    kpis: dict[str, Any]
+    shares: pd.DataFrame
+    resilience: pd.DataFrame
+    limits: pd.DataFrame
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    diagnosis: Any = None
+    timings: dict[str, float] = field(default_factory=dict)
+    model_size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in {"optimal", "feasible"}
+
+    @property
+    def cost(self) -> float | None:
+        return self.kpis.get("total_cost_musd")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: status, objective, sovereignty, cost, allocation, kpis, ..."""
+
+        def clean(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {str(k): clean(v) for k, v in value.items()}
+            if isinstance(value, list | tuple):
+                return [clean(v) for v in value]
+            if isinstance(value, np.generic):
+                value = value.item()
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            return value
+
+        return clean(
+            {
+                "scenario": self.scenario_name,
+                "status": self.status,
+                "objective_name": self.objective_name,
+                "objective": self.objective,
+                "gap": self.gap,
+                "bound": self.bound,
+                "sovereignty": self.sovereignty,
+                "cost": self.cost,
+                "allocation": self.allocation.to_dict(orient="records"),
+                "kpis": self.kpis,
+                "shares": self.shares.to_dict(orient="records"),
+                "resilience": self.resilience.to_dict(orient="records"),
+                "limits": self.limits.to_dict(orient="records"),
+                "message": self.message,
+                "notes": self.notes,
+                "diagnosis": self.diagnosis,
+                "timings": self.timings,
+                "model_size": self.model_size,
+            }
+        )
+
+
+def _solution_frame(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
+    """n[a,t] and q[a,t] for every option and period, as a long frame."""
+    m, h = prep.model, prep.highs
+    keys = list(m.n.keys())
+    n_cols = np.fromiter((h.col_of.get(id(m.n[k]), -1) for k in keys), dtype=np.int64, count=len(keys))
+    q_cols = np.fromiter((h.col_of.get(id(m.q[k]), -1) for k in keys), dtype=np.int64, count=len(keys))
+    xx = np.append(x, 0.0)  # index -1 -> 0 for variables HiGHS never saw
+    frame = pd.DataFrame(keys, columns=["option", "period"])
+    frame["modules"] = np.rint(xx[n_cols])
+    frame["counted_eflops"] = np.maximum(xx[q_cols], 0.0)
+    return frame
+
+
+def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
+    """One row per (period, country, provider, chip) with modules > 0, costs over the period."""
+    inp = prep.inputs
+    sol = _solution_frame(prep, x)
+    opt = inp.options
+    periods = inp.periods
+    sol = sol.sort_values(["option", "period"]).reset_index(drop=True)
+    prev = sol.groupby("option")["modules"].shift(1, fill_value=0.0)
+    sol["added"] = np.maximum(sol["modules"] - prev, 0.0)
+    o = opt.loc[sol["option"]].reset_index(drop=True)
+    years = sol["period"].map(inp.years).to_numpy(float)
+    disc = sol["period"].map(inp.discount).to_numpy(float)
+    n = sol["modules"].to_numpy(float)
+    table = pd.DataFrame(
+        {
+            "period": sol["period"].astype(int),
+            "country": o["country"],
+            "provider": o["provider"],
+            "chip": o["chip"],
+            "designer": o["designer"],
+            "modules": n.astype(int),
+            "accelerators": (n * inp.module_size).astype(int),
+            "compute_eflops": n * o["compute"].to_numpy(float),
+            "counted_eflops": sol["counted_eflops"].to_numpy(float),
+            "power_mw": n * o["power_mw"].to_numpy(float),
+            "capex_musd": disc * sol["added"].to_numpy(float) * o["capex"].to_numpy(float),
+            "opex_musd": disc * years * n * o["opex"].to_numpy(float),
+            "energy_cost_musd": disc * years * n * o["energy_cost"].to_numpy(float),
+            "carbon_cost_musd": disc * years * n * o["carbon_cost"].to_numpy(float),
+            "energy_gwh": years * n * o["energy_gwh"].to_numpy(float),
+            "emissions_kt": years * n * o["emissions_kt"].to_numpy(float),
+        }
+    )
+    keep = (table["modules"] > 0) | (table["capex_musd"] > 0)
+    table = table[keep].sort_values(["period", "country", "provider", "chip"])
+    return table[ALLOCATION_COLUMNS].reset_index(drop=True)
+
+
+def _fixed_costs(prep: Prepared, alloc: pd.DataFrame) -> dict[str, float]:
+    inp = prep.inputs
+    used_k = sorted(set(alloc.loc[alloc["modules"] > 0, "country"]))
+    used_p = sorted(set(alloc.loc[alloc["modules"] > 0, "provider"]))
+    used_c = sorted(set(alloc.loc[alloc["modules"] > 0, "chip"]))
+    return {
+        "site_fixed_musd": float(inp.countries.loc[used_k, "site_fixed_cost"].sum()),
+        "onboarding_musd": float(inp.providers.loc[used_p, "onboarding_cost"].sum()),
+        "platform_musd": float(inp.chips.loc[used_c, "platform_cost"].sum()),
+    }
+
+
+def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
+    """Share of each period's capacity by provider, chip designer, country and dependence."""
+    inp = prep.inputs
+    if alloc.empty:
+        return pd.DataFrame(columns=["period", "dimension", "key", "compute_eflops", "share"])
+    total = alloc.groupby("period")["compute_eflops"].transform("sum")
+    frames = []
+    for dim in ("provider", "designer", "country"):
+        g = alloc.assign(share=alloc["compute_eflops"] / total).groupby(["period", dim], as_index=False)[
+            ["compute_eflops", "share"]
+        ].sum()
+        frames.append(g.rename(columns={dim: "key"}).assign(dimension=dim))
+    # dependence on each foreign jurisdiction (any layer)
+    opt = inp.options
+    keyed = alloc.merge(
+        opt[["country", "provider", "chip", "j_country", "j_provider", "j_chip"]],
+        on=["country", "provider", "chip"],
+        how="left",
+    )
+    period_total = alloc.groupby("period")["compute_eflops"].sum()
+    for j in inp.foreign_jurisdictions:
+        dep = keyed[(keyed["j_country"] == j) | (keyed["j_provider"] == j) | (keyed["j_chip"] == j)]
+        per = dep.groupby("period")["compute_eflops"].sum().reindex(period_total.index, fill_value=0.0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "period": per.index,
+                    "dimension": "foreign_jurisdiction",
+                    "key": j,
+                    "compute_eflops": per.to_numpy(),
+                    "share": (per / period_total).to_numpy(),
+                }
+            )
+        )
+    home = alloc[alloc["country"].isin(prep.context.home)]
+    per = home.groupby("period")["compute_eflops"].sum().reindex(period_total.index, fill_value=0.0)
+    frames.append(
+        pd.DataFrame(
+            {
+                "period": per.index,
+                "dimension": "home",
+                "key": "home",
+                "compute_eflops": per.to_numpy(),
+                "share": (per / period_total).to_numpy(),
+            }
+        )
+    )
+    out = pd.concat(frames, ignore_index=True)
+    return out[["period", "dimension", "key", "compute_eflops", "share"]].sort_values(
+        ["period", "dimension", "share"], ascending=[True, True, False]
+    ).reset_index(drop=True)
+
+
+def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
+    """Share of each period's target kept if one foreign jurisdiction cuts off (N-1)."""
+    inp = prep.inputs
+    rows = []
+    totals = shares[shares["dimension"] == "home"].set_index("period")
+    for t in inp.periods:
+        target = inp.target[t]
+        total = float(
+            shares[(shares["period"] == t) & (shares["dimension"] == "provider")]["compute_eflops"].sum()
+        )
+        for j in inp.foreign_jurisdictions:
+            sel = shares[
+                (shares["period"] == t)
+                & (shares["dimension"] == "foreign_jurisdiction")
+                & (shares["key"] == j)
+            ]
+            dep = float(sel["compute_eflops"].sum())
+            kept = total - dep
+            rows.append(
+                {
+                    "period": t,
+                    "jurisdiction": j,
+                    "kept_eflops": kept,
+                    "kept_share_of_target": kept / target if target > 0 else 1.0,
+                }
+            )
+    del totals
+    return pd.DataFrame(rows, columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"])
+
+
+def limits_table(prep: Prepared, kpis: dict[str, Any], shares: pd.DataFrame, res: pd.DataFrame) -> pd.DataFrame:
+    """Each enforced limit, the plan's value against it, and whether it binds."""
+    inp = prep.inputs
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, limit: float, actual: float, kind: str) -> None:
+        slack = (limit - actual) if kind == "max" else (actual - limit)
+        scale = max(1.0, abs(limit))
+        rows.append(
+            {
+                "limit": name,
+                "kind": kind,
+                "value": limit,
+                "actual": actual,
+                "slack": slack,
+                "binding": bool(abs(slack) <= 1e-6 * scale + 1e-9),
+            }
+        )
+
+    def worst(dim: str, how: str = "max") -> float:
+        sel = shares[shares["dimension"] == dim]["share"]
+        if sel.empty:
+            return 0.0
+        return float(sel.max() if how == "max" else sel.min())
+
+    if inp.budget is not None:
+        add("budget", inp.budget, kpis["total_cost_musd"], "max")
+    if inp.energy_cost_cap is not None:
+        add("energy_cost_cap", inp.energy_cost_cap, kpis["energy_cost_musd"], "max")
+    if inp.emissions_cap is not None:
+        add("emissions_cap_kt", inp.emissions_cap, kpis["emissions_kt"], "max")
+    if inp.max_avg_electricity_price is not None:
+        add(
+            "max_avg_electricity_price_usd_per_mwh",
+            inp.max_avg_electricity_price,
+            kpis["avg_electricity_price_usd_per_mwh"],
+            "max",
+        )
+    if inp.max_share_provider is not None:
+        add("max_share_provider", inp.max_share_provider, worst("provider"), "max")
+    if inp.max_share_chip_designer is not None:
+        add("max_share_chip_designer", inp.max_share_chip_designer, worst("designer"), "max")
+    if inp.max_share_foreign_jurisdiction is not None:
+        add(
+            "max_share_foreign_jurisdiction",
+            inp.max_share_foreign_jurisdiction,
+            worst("foreign_jurisdiction"),
+            "max",
+        )
+    if inp.min_home_share is not None:
+        add("min_home_share", inp.min_home_share, worst("home", "min"), "min")
+    if inp.min_providers:
+        add("min_providers", inp.min_providers, kpis["providers_used"], "min")
+    if inp.min_chip_designers:
+        add("min_chip_designers", inp.min_chip_designers, kpis["chip_designers_used"], "min")
+    if inp.resilience is not None and not res.empty:
+        add("resilience", inp.resilience, float(res["kept_share_of_target"].min()), "min")
+    return pd.DataFrame(rows, columns=["limit", "kind", "value", "actual", "slack", "binding"])
+
+
+def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
+    """Turn a solver outcome into a Plan (an empty one when there is no solution)."""
+    sc = prep.scenario
+    notes = list(prep.inputs.notes)
+    empty = pd.DataFrame(columns=ALLOCATION_COLUMNS)
+    if outcome.x is None:
+        return Plan(
+            scenario_name=sc.name,
+            status=outcome.status,
+            objective_name=objective,
+            objective=None,
+            gap=None,
+            bound=outcome.bound,
+            sovereignty={},
+            allocation=empty,
+            kpis={},
+            shares=pd.DataFrame(columns=["period", "dimension", "key", "compute_eflops", "share"]),
+            resilience=pd.DataFrame(columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"]),
+            limits=pd.DataFrame(columns=["limit", "kind", "value", "actual", "slack", "binding"]),
+            message=outcome.message,
+            notes=notes,
+        )
+    x = outcome.x
+    h, m = prep.highs, prep.model
+    alloc = allocation_table(prep, x)
+    sov = {
+        "index": h.evaluate(m.sovereignty.expr, x),
+        "territorial": h.evaluate(m.territorial.expr, x),
+        "provider": h.evaluate(m.provider.expr, x),
+        "chip": h.evaluate(m.chip.expr, x),
+    }
+    fixed = _fixed_costs(prep, alloc)
+    capex = float(alloc["capex_musd"].sum())
+    opex = float(alloc["opex_musd"].sum())
+    energy = float(alloc["energy_cost_musd"].sum())
+    carbon = float(alloc["carbon_cost_musd"].sum())
+    gwh = float(alloc["energy_gwh"].sum())
+    total = capex + opex + energy + carbon + sum(fixed.values())
+    last = prep.inputs.periods[-1]
+    final = alloc[alloc["period"] == last]
+    shares = shares_table(prep, alloc)
+    res = resilience_table(prep, shares)
+    undiscounted_energy = float((alloc["energy_cost_musd"]).sum())
+    kpis: dict[str, Any] = {
+        "sovereignty_index": sov["index"],
+        "total_cost_musd": total,
+        "capex_musd": capex,
+        "opex_musd": opex,
+        "energy_cost_musd": energy,
+        "carbon_cost_musd": carbon,
+        **fixed,
+        "energy_gwh": gwh,
+        "emissions_kt": float(alloc["emissions_kt"].sum()),
+        "avg_electricity_price_usd_per_mwh": (undiscounted_energy * 1000.0 / gwh) if gwh > 0 else 0.0,
+        "compute_final_eflops": float(final["compute_eflops"].sum()),
+        "target_final_eflops": prep.inputs.target[last],
+        "accelerators_final": int(final["accelerators"].sum()),
+        "power_final_mw": float(final["power_mw"].sum()),
+        "countries_used": int(final.loc[final["modules"] > 0, "country"].nunique()),
+        "providers_used": int(final.loc[final["modules"] > 0, "provider"].nunique()),
+        "chip_platforms_used": int(final.loc[final["modules"] > 0, "chip"].nunique()),
+        "chip_designers_used": int(final.loc[final["modules"] > 0, "designer"].nunique()),
+        "home_share_min": float(shares[shares["dimension"] == "home"]["share"].min()),
+        "worst_case_n_minus_1_share": float(res["kept_share_of_target"].min()) if not res.empty else 1.0,
+        "total_cost_model_musd": h.evaluate(m.total_cost.expr, x),
+    }
+    limits = limits_table(prep, kpis, shares, res)
+    return Plan(
+        scenario_name=sc.name,
+        status=outcome.status,
+        objective_name=objective,
+        objective=outcome.objective,
+        gap=outcome.gap,
+        bound=outcome.bound,
+        sovereignty=sov,
+        allocation=alloc,
+        kpis=kpis,
+        shares=shares,
+        resilience=res,
+        limits=limits,
+        message=outcome.message,
+        notes=notes,
+    )

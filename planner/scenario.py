@@ -1,0 +1,412 @@
+"""The scenario: what a user asks the planner, as a validated pydantic model.
+
+A scenario names the home, the compute target per period, the money and the policy limits.
+Every user-facing model forbids unknown keys (``extra="forbid"``) so a typo such as
+``budgte`` is an error, never silently ignored. Units are in the field descriptions and in
+README.md; the JSON Schema (``sovplan schema``) carries them to editors.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planner.errors import InputError
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+class Limits(_Strict):
+    """Diversification and territorial limits; each is optional (absent = not enforced)."""
+
+    max_share_provider: Share | None = Field(
+        None, description="Largest share of compute from any one provider (0-1)"
+    )
+    max_share_chip_designer: Share | None = Field(
+        None, description="Largest share of compute on any one chip designer's accelerators (0-1)"
+    )
+    max_share_foreign_jurisdiction: Share | None = Field(
+        None,
+        description="Largest share of compute that depends (in any layer) on one foreign jurisdiction",
+    )
+    min_home_share: Share | None = Field(
+        None, description="Territorial floor: smallest share of compute on home soil (0-1)"
+    )
+    min_providers: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="At least this many providers with capacity in the final period"
+    )
+    min_chip_designers: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="At least this many chip designers with capacity in the final period"
+    )
+    resilience: Share | None = Field(
+        None,
+        description=(
+            "N-1: share of each period's target kept if any one foreign jurisdiction cuts off "
+            "(its territory, its providers and its chips)"
+        ),
+    )
+
+
+class Weights(_Strict):
+    """Weights of the three sovereignty layers; normalised to sum to 1."""
+
+    territorial: NonNegative = 1 / 3
+    provider: NonNegative = 1 / 3
+    chip: NonNegative = 1 / 3
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> Weights:
+        if self.territorial + self.provider + self.chip <= 0:
+            raise ValueError("the three layer weights sum to 0: give at least one a positive weight")
+        return self
+
+    def normalised(self) -> tuple[float, float, float]:
+        total = self.territorial + self.provider + self.chip
+        return (self.territorial / total, self.provider / total, self.chip / total)
+
+
+class BuildOut(_Strict):
+    """How capacity may evolve between periods."""
+
+    non_decreasing: bool = Field(
+        True,
+        description="Modules of each option never decrease: hardware bought stays in service",
+    )
+    max_new_power_mw_per_year: NonNegative | None = Field(
+        None, description="Ramp limit: new facility power per country and year (MW)"
+    )
+
+
+class Economics(_Strict):
+    """Cost assumptions shared by every option (documented in README.md)."""
+
+    module_size: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        1000, description="Accelerators per module, the integer unit of the decision"
+    )
+    utilisation: Share = Field(
+        0.7, description="Average power draw as a share of installed IT power"
+    )
+    maintenance_share_per_year: Share = Field(
+        0.05, description="Operation and maintenance per year as a share of installed capex"
+    )
+    hardware_life_years: Positive = Field(
+        5.0, description="Accelerator service life, for annualising rented capacity"
+    )
+    facility_life_years: Positive = Field(
+        15.0, description="Building life, for annualising rented capacity"
+    )
+    discount_rate: Share = Field(0.0, description="Annual discount rate for costs after the first period")
+    carbon_price_usd_per_t: NonNegative = Field(
+        0.0, description="Carbon price added to cost per tonne CO2e (USD/t)"
+    )
+    electricity_price_scale: Positive = Field(
+        1.0, description="Multiplier on every country's electricity price"
+    )
+    chip_price_scale: Positive = Field(1.0, description="Multiplier on every accelerator's price")
+
+
+class Solver(_Strict):
+    """Solver options."""
+
+    time_limit: Positive = Field(60.0, description="Wall-clock limit per solve (s)")
+    mip_gap: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        1e-4, description="Relative MIP gap at which HiGHS stops"
+    )
+    tie_break: Literal["lexicographic", "none"] = Field(
+        "lexicographic",
+        description=(
+            "lexicographic: after maximising sovereignty, minimise cost with sovereignty held at "
+            "its optimum, so no money is spent that buys no sovereignty"
+        ),
+    )
+    threads: Annotated[int, Field(ge=1, le=256)] | None = Field(None, description="HiGHS threads")
+
+
+class Constraints(_Strict):
+    """Switches for each constraint family (all on by default where their data exists)."""
+
+    budget: bool = True
+    energy_cost: bool = True
+    grid_power: bool = True
+    diversification: bool = True
+    territorial: bool = True
+    resilience: bool = True
+    supply_caps: bool = True
+    export_controls: bool = True
+    buildout: bool = True
+
+
+class Scenario(_Strict):
+    """A planning question: home, target, money, limits and strategy."""
+
+    name: str = Field(..., min_length=1, description="Human-readable name")
+    description: str = Field("", description="What question the scenario answers")
+    data: str | None = Field(
+        None,
+        description=(
+            "Folder with the data tables; relative paths resolve against the scenario file's "
+            "folder; absent = the bundled data/ folder"
+        ),
+    )
+    home: list[str] = Field(
+        ..., min_length=1, description="Home countries (ISO3) and/or bloc names (e.g. EU27)"
+    )
+    relationship_profile: str | None = Field(
+        None,
+        description=(
+            "Row of relationships.csv to score jurisdictions with; default: the bloc name or the "
+            "single home country"
+        ),
+    )
+    scores: dict[str, Share] = Field(
+        default_factory=dict,
+        description="Overrides of the trust score of jurisdictions (code -> 0-1)",
+    )
+    countries: list[str] | None = Field(
+        None, description="Restrict candidate locations to these ISO3 codes (default: all)"
+    )
+    providers: list[str] | None = Field(
+        None, description="Restrict providers to these codes (default: all)"
+    )
+    chips: list[str] | None = Field(None, description="Restrict chips to these codes (default: all)")
+    periods: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(
+        ..., min_length=1, description="Planning periods (years), increasing"
+    )
+    horizon_end: int | None = Field(
+        None, description="Last year covered by the plan (default: the last period)"
+    )
+    target: dict[int, NonNegative] = Field(
+        ..., description="Compute to deliver per period (EFLOP/s dense BF16)"
+    )
+    budget: NonNegative | None = Field(
+        None, description="Total cost over the horizon (million USD); absent = no budget"
+    )
+    energy_cost_cap: NonNegative | None = Field(
+        None, description="Electricity cost over the horizon (million USD)"
+    )
+    max_avg_electricity_price_usd_per_mwh: NonNegative | None = Field(
+        None, description="Cap on the energy-weighted average electricity price (USD/MWh)"
+    )
+    emissions_cap_kt: NonNegative | None = Field(
+        None, description="Cap on emissions over the horizon (kt CO2e)"
+    )
+    limits: Limits = Field(default_factory=Limits)
+    strategy: str = Field(
+        "hedge",
+        description=(
+            "hedge: enforce the diversification limits; none: ignore them (baseline); "
+            "align: all foreign dependence within one ally chosen by the model; "
+            "align:<JURISDICTION>: within that ally"
+        ),
+    )
+    export_regime: Literal["current", "diffusion_rule", "none"] = Field(
+        "current",
+        description=(
+            "Chip export control: current = chips blocked to tier-3 destinations only; "
+            "diffusion_rule = also the rescinded 2025 rule's tier-2 cap; none = no control"
+        ),
+    )
+    tier2_cap_accelerators: NonNegative = Field(
+        50_000.0,
+        description="diffusion_rule only: US-controlled accelerators per tier-2 country",
+    )
+    weights: Weights = Field(default_factory=Weights)
+    buildout: BuildOut = Field(default_factory=BuildOut)
+    economics: Economics = Field(default_factory=Economics)
+    constraints: Constraints = Field(default_factory=Constraints)
+    solver: Solver = Field(default_factory=Solver)
+
+    @field_validator("home", "countries", "providers", "chips")
+    @classmethod
+    def _unique_codes(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        seen: set[str] = set()
+        for code in value:
+            if not code or not code.strip():
+                raise ValueError("empty code")
+            if code in seen:
+                raise ValueError(f"'{code}' is listed twice")
+            seen.add(code)
+        return value
+
+    @field_validator("strategy")
+    @classmethod
+    def _strategy_form(cls, value: str) -> str:
+        if value in {"hedge", "none", "align"}:
+            return value
+        if value.startswith("align:") and len(value) > len("align:"):
+            return value
+        raise ValueError("must be 'hedge', 'none', 'align' or 'align:<JURISDICTION>'")
+
+    @field_validator("periods")
+    @classmethod
+    def _increasing(cls, value: list[int]) -> list[int]:
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+            raise ValueError("periods must be strictly increasing")
+        return value
+
+    @model_validator(mode="after")
+    def _target_matches_periods(self) -> Scenario:
+        missing = [p for p in self.periods if p not in self.target]
+        extra = [p for p in self.target if p not in self.periods]
+        if missing:
+            raise ValueError(f"target: no value for period(s) {missing}")
+        if extra:
+            raise ValueError(f"target: period(s) {extra} are not in `periods` {self.periods}")
+        if self.horizon_end is not None and self.horizon_end < self.periods[-1]:
+            raise ValueError(
+                f"horizon_end {self.horizon_end} is before the last period {self.periods[-1]}"
+            )
+        if all(math.isclose(v, 0.0) for v in self.target.values()):
+            raise ValueError("target: every period's target is 0; nothing to plan")
+        return self
+
+    # --- derived quantities -------------------------------------------------------------
+    def period_years(self) -> dict[int, float]:
+        """Years each period stands for: up to the next period; the last up to horizon_end."""
+        end = (self.horizon_end if self.horizon_end is not None else self.periods[-1]) + 1
+        bounds = [*self.periods[1:], end]
+        return {p: float(b - p) for p, b in zip(self.periods, bounds, strict=True)}
+
+    @property
+    def aligned_with(self) -> str | None:
+        """The ally fixed by ``align:<J>``, else None."""
+        return self.strategy.split(":", 1)[1] if self.strategy.startswith("align:") else None
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def _parse_value(text: str) -> Any:
+    """Parse an override value the way YAML would (numbers, booleans, lists, null)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str] | dict[str, Any]) -> dict[str, Any]:
+    """Apply ``KEY=VALUE`` overrides with dotted keys to a raw scenario mapping.
+
+    Returns a new mapping; the input is left untouched so a user's file is never altered.
+    """
+    out = copy.deepcopy(raw)
+    items: list[tuple[str, Any]]
+    if isinstance(overrides, dict):
+        items = list(overrides.items())
+    else:
+        items = []
+        for text in overrides:
+            if "=" not in text:
+                raise InputError(f"--set {text!r}: expected KEY=VALUE (e.g. budget=5000)")
+            key, value = text.split("=", 1)
+            items.append((key.strip(), _parse_value(value)))
+    for key, value in items:
+        if not key:
+            raise InputError("--set: empty key")
+        node: Any = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node, dict):
+                raise InputError(f"--set {key}: '{part}' is not a mapping in the scenario")
+            node = node.setdefault(_key(part, node), {})
+        if not isinstance(node, dict):
+            raise InputError(f"--set {key}: the parent of '{parts[-1]}' is not a mapping")
+        node[_key(parts[-1], node)] = value
+    return out
+
+
+def _key(part: str, node: dict[str, Any]) -> Any:
+    """YAML reads ``target: {2030: ..}`` keys as ints; let ``target.2030=`` find them."""
+    if part not in node and part.isdigit() and int(part) in node:
+        return int(part)
+    if part.isdigit() and not node:
+        return int(part)
+    return part
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a scenario file into a mapping, with errors that name the file."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a scenario YAML file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}: not valid YAML{where}: {problem}") from exc
+    if raw is None:
+        raise InputError(f"{path}: the file is empty; a scenario needs at least name, home, periods and target")
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{path}: expected a mapping of scenario keys (name, home, ...), got a {type(raw).__name__}"
+        )
+    return raw
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    """One readable paragraph per problem: file, dotted field and reason."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see `sovplan schema` for the valid keys)"
+        lines.append(f"{source}: field '{loc}': {msg}")
+    return "\n".join(lines)
+
+
+def scenario_from_mapping(
+    raw: dict[str, Any], source: str = "<scenario>", base_dir: Path | None = None
+) -> Scenario:
+    """Validate a mapping into a Scenario; errors become InputError naming source and field."""
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(format_validation_error(exc, source)) from exc
+    if scenario.data is not None and base_dir is not None:
+        data_dir = Path(scenario.data)
+        if not data_dir.is_absolute():
+            scenario.data = str((base_dir / data_dir).resolve())
+    return scenario
+
+
+def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario YAML file, applying ``--set`` style overrides."""
+    path = Path(path)
+    raw = read_yaml(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides)
+    return scenario_from_mapping(raw, source=str(path), base_dir=path.resolve().parent)
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """Serialise a scenario back to YAML (what the UI offers for download)."""
+    data = scenario.model_dump(mode="json", exclude_defaults=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file, for editors."""
+    return Scenario.model_json_schema()
