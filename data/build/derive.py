@@ -17,6 +17,7 @@ The script is deterministic: run it twice and the CSVs are byte-identical.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from pathlib import Path
@@ -190,16 +191,17 @@ def reconstruct_ai_regions(
     n = len(surveyed)
     nk = len(countries)
     cost = []
-    lower, upper, integ = [], [], []
+    lower: list[float] = []
+    upper: list[float] = []
     for i, r in surveyed.iterrows():
         ub = r.regions
         if r.iso3 in NOT_AI_HOSTS or (NATIONALITY[r.provider] == "US" and r.iso3 == "CHN"):
             ub = 0
         lower.append(0)
         upper.append(ub)
-        cap = math.log1p(dc_mw.get(r.iso3, 0.0))
-        cost.append(-(0.01 * cap + 1e-4 * (n - i) / n))
-    for i, r in surveyed.iterrows():
+        cap = math.log1p(dc_mw.get(r.iso3, 0.0)) / math.log1p(max(dc_mw.values()))
+        cost.append(-(0.2 * cap + 1e-4 * (n - i) / n))
+    for _, r in surveyed.iterrows():
         lower.append(0)
         upper.append(min(fl.get((r.provider, r.iso3), 0), r.regions))
         cost.append(-10.0)
@@ -207,17 +209,30 @@ def reconstruct_ai_regions(
         lower.append(0)
         upper.append(1)
         cost.append(0.0)
+    # unit variables: ai_i = sum_j unit_ij with decreasing reward 1 - (j - 0.5)/R_i, so AI
+    # regions are spread over the providers of a country in proportion to their regions
+    unit_of: dict[int, list[int]] = {}
+    for i, r in surveyed.iterrows():
+        unit_of[i] = []
+        for j in range(int(r.regions)):
+            unit_of[i].append(len(cost))
+            lower.append(0)
+            upper.append(1)
+            cost.append(-(1.0 - (j + 0.5) / r.regions))
     nv = len(cost)
     h.addVars(nv, np.array(lower, float), np.array(upper, float))
     h.changeColsCost(nv, np.arange(nv), np.array(cost, float))
-    h.changeColsIntegrality(nv, np.arange(nv), np.array([highspy.HighsVarType.kInteger] * nv))
+    integ = [highspy.HighsVarType.kInteger] * (2 * n + 4 * nk)
+    integ += [highspy.HighsVarType.kContinuous] * (nv - len(integ))
+    h.changeColsIntegrality(nv, np.arange(nv), np.array(integ))
     y0, u0, c0, g0 = 2 * n, 2 * n + nk, 2 * n + 2 * nk, 2 * n + 3 * nk
 
     def row(lo, hi, idx, val):
         h.addRow(lo, hi, len(idx), np.array(idx, np.int32), np.array(val, float))
 
-    for i in range(n):  # z <= ai
+    for i in range(n):  # z <= ai; ai = sum of its units
         row(-inf, 0, [n + i, i], [1, -1])
+        row(0, 0, [i] + unit_of[i], [1] + [-1] * len(unit_of[i]))
     by_k: dict[str, list[int]] = {}
     for i, r in surveyed.iterrows():
         by_k.setdefault(r.iso3, []).append(i)
@@ -271,10 +286,8 @@ def build(ref: Path, out: Path) -> None:
     facts_raw = pd.read_csv(ref / "curated_seed_facts/oii_compute_sovereignty_headline_figures.csv")
     facts = {}
     for r in facts_raw.itertuples():
-        try:
+        with contextlib.suppress(ValueError):
             facts[r.fact_id] = float(r.value)
-        except ValueError:
-            pass
     partial = pd.read_csv(ref / "curated_seed_facts/ai_regions_by_country_partial.csv")
     census = {r.iso3: int(r.ai_accelerator_cloud_regions) for r in partial.itertuples()
               if isinstance(r.iso3, str)}
@@ -359,7 +372,7 @@ def build(ref: Path, out: Path) -> None:
         else:
             raise SystemExit(f"{k}: no carbon intensity")
         # PUE from summer-peak temperature
-        if k in temps.index and not (k == "SGP" and False):
+        if k in temps.index:
             t = float(temps.loc[k].temp_summer_peak_C)
             cells = int(temps.loc[k].n_grid_cells)
             tsrc = src(
