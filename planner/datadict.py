@@ -267,6 +267,13 @@ CHIPS = Table(
             default="",
         ),
         Column("release_year", "int", "Year of release", min=2015, max=2035),
+        Column(
+            "merchant",
+            "bool",
+            "Sold on the open market; false = only through providers that list it (TPU, Trainium)",
+            required=False,
+            default=True,
+        ),
     ),
 )
 

@@ -10,6 +10,8 @@ MIP starts, time limits and a clean Ctrl-C.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -37,6 +39,21 @@ class SolveOutcome:
     message: str = ""
 
 
+def quiet_highs() -> highspy.Highs:
+    """A Highs object whose start-up banner does not reach stdout (it would corrupt --json)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 class HighsModel:
     """A Pyomo model compiled to HiGHS arrays, kept alive for re-solves."""
 
@@ -60,8 +77,7 @@ class HighsModel:
         row_upper = np.where(kinds == -1, INF, rhs)
         self.base_rows = n_rows
 
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = quiet_highs()
         h.HandleKeyboardInterrupt = True
         if threads:
             h.setOptionValue("threads", int(threads))

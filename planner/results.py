@@ -124,7 +124,6 @@ def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
     inp = prep.inputs
     sol = _solution_frame(prep, x)
     opt = inp.options
-    periods = inp.periods
     sol = sol.sort_values(["option", "period"]).reset_index(drop=True)
     prev = sol.groupby("option")["modules"].shift(1, fill_value=0.0)
     sol["added"] = np.maximum(sol["modules"] - prev, 0.0)
@@ -226,7 +225,6 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
     """Share of each period's target kept if one foreign jurisdiction cuts off (N-1)."""
     inp = prep.inputs
     rows = []
-    totals = shares[shares["dimension"] == "home"].set_index("period")
     for t in inp.periods:
         target = inp.target[t]
         total = float(
@@ -248,7 +246,6 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
                     "kept_share_of_target": kept / target if target > 0 else 1.0,
                 }
             )
-    del totals
     return pd.DataFrame(rows, columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"])
 
 

@@ -1,0 +1,1 @@
+"""The Pyomo formulation: ``build(inputs) -> ConcreteModel`` and nothing else."""

@@ -1,0 +1,246 @@
+"""sovplan: the command line.
+
+Exit codes: 0 success; 1 solved but infeasible / no solution; 2 bad input (one paragraph
+naming file, field and reason; the traceback only with --debug).
+
+Heavy modules (pyomo, highspy, pandas) are imported inside the commands so that
+``sovplan --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="sovplan",
+    help="Compute-sovereignty planner: where to site AI compute, with which providers and chips.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+STATE: dict[str, bool] = {"debug": False}
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override one scenario field: KEY=VALUE with a dotted key (repeatable), "
+        "e.g. --set budget=5000 --set limits.max_share_provider=0.3",
+    ),
+]
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file", show_default=False)]
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors")] = False,
+) -> None:
+    STATE["debug"] = debug
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print an error paragraph to stderr and exit with ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def guarded(fn: Callable[[], Any]) -> Any:
+    """Run a command body; turn expected errors into exit codes and messages."""
+    from planner.errors import PlannerError
+
+    try:
+        return fn()
+    except typer.Exit:
+        raise
+    except PlannerError as exc:
+        if STATE["debug"]:
+            traceback.print_exc()
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # an unexpected failure still gets a message, not a traceback
+        if STATE["debug"]:
+            traceback.print_exc()
+        fail(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)", 1)
+
+
+def write_output(path: Path, text: str | bytes, force: bool) -> None:
+    """Write a file atomically (temp file + rename); refuse to overwrite without --force."""
+    from planner.errors import InputError
+
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists; pass --force to overwrite it")
+    if path.parent and not path.parent.exists():
+        raise InputError(f"{path}: folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    mode = "wb" if isinstance(text, bytes) else "w"
+    with open(tmp, mode) as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _load(scenario: Path, overrides: list[str] | None):
+    from planner.scenario import load_scenario
+
+    return load_scenario(scenario, overrides or [])
+
+
+@app.command()
+def solve(
+    scenario: ScenarioArg,
+    set_: SetOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the plan as JSON to this file")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds")] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+) -> None:
+    """Solve a scenario: maximise sovereignty within budget and limits."""
+
+    def body() -> int:
+        from planner.report import plan_summary
+        from planner.solve import solve as run
+
+        sc = _load(scenario, set_)
+        if out is not None and out.exists() and not force:
+            fail(f"{out}: already exists; pass --force to overwrite it")
+        plan = run(sc, time_limit=time_limit, mip_gap=mip_gap)
+        payload = plan.to_dict()
+        if out is not None:
+            write_output(out, json.dumps(payload, indent=2), force=True)
+        if as_json:
+            typer.echo(json.dumps(payload, indent=2))
+        else:
+            plan_summary(plan)
+        return 0 if plan.ok else 1
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command()
+def validate(scenario: ScenarioArg, set_: SetOption = None) -> None:
+    """Check a scenario and its data tables without solving."""
+
+    def body() -> None:
+        from planner.data import load_tables
+        from planner.inputs import build_inputs
+
+        sc = _load(scenario, set_)
+        inp, ctx = build_inputs(sc, load_tables(sc.data))
+        typer.echo(
+            f"{scenario}: valid; home {len(ctx.home)} countries, {len(inp.options)} options, "
+            f"{len(inp.periods)} periods, {len(inp.foreign_jurisdictions)} foreign jurisdictions"
+        )
+
+    guarded(body)
+
+
+@app.command()
+def export(
+    scenario: ScenarioArg,
+    path: Annotated[Path, typer.Argument(help="Output .mps or .lp file")],
+    set_: SetOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists")] = False,
+) -> None:
+    """Write the exact model HiGHS solves (sovereignty objective) as MPS or LP."""
+
+    def body() -> None:
+        from planner.errors import InputError
+        from planner.solve import export as run
+
+        if path.suffix not in {".mps", ".lp"}:
+            raise InputError(f"{path}: the file must end in .mps or .lp")
+        if path.exists() and not force:
+            raise InputError(f"{path}: already exists; pass --force to overwrite it")
+        sc = _load(scenario, set_)
+        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+        size = run(sc, str(tmp))
+        os.replace(tmp, path)
+        typer.echo(
+            f"wrote {path}: {size['rows']} rows, {size['columns']} columns "
+            f"({size['integer_columns']} integer), {size['nonzeros']} nonzeros"
+        )
+
+    guarded(body)
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file")] = None,
+    force: Annotated[bool, typer.Option("--force")] = False,
+) -> None:
+    """Print the JSON Schema of scenario files (for editors)."""
+
+    def body() -> None:
+        from planner.scenario import json_schema
+
+        text = json.dumps(json_schema(), indent=2)
+        if out is None:
+            typer.echo(text)
+        else:
+            write_output(out, text, force)
+
+    guarded(body)
+
+
+@app.command()
+def info(
+    data: Annotated[Path | None, typer.Option("--data", help="Data folder (default: bundled)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+) -> None:
+    """Summarise the data tables and reproduce the report's headline facts."""
+
+    def body() -> None:
+        from planner.data import load_tables
+        from planner.info import data_summary
+        from planner.report import info_summary
+
+        summary = data_summary(load_tables(data))
+        if as_json:
+            typer.echo(json.dumps(summary, indent=2, default=str))
+        else:
+            info_summary(summary)
+
+    guarded(body)
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option("--port", help="Port to serve on")] = 8501,
+    headless: Annotated[bool, typer.Option("--headless/--browser", help="Do not open a browser")] = True,
+) -> None:
+    """Start the Streamlit app."""
+    app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true" if headless else "false",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    os.execv(sys.executable, cmd)
+
+
+def main() -> None:
+    """Entry point of the ``sovplan`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

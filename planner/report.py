@@ -1,0 +1,74 @@
+"""Human-readable terminal output (rich) for plans and data summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from planner.results import Plan
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def plan_summary(plan: Plan, console: Console | None = None) -> None:
+    """Status, sovereignty, costs, the final-period mix and the limits that bind."""
+    con = console or Console()
+    con.print(f"[bold]{plan.scenario_name}[/bold]: status [bold]{plan.status}[/bold]")
+    if plan.gap is not None and plan.status == "feasible":
+        con.print(f"MIP gap {plan.gap:.2%} (stopped early)")
+    if not plan.ok:
+        con.print(plan.message)
+        if plan.diagnosis:
+            con.print(str(plan.diagnosis.get("summary", plan.diagnosis)))
+        return
+    s = plan.sovereignty
+    con.print(
+        f"Sovereignty index {s['index']:.3f} (territorial {s['territorial']:.3f}, "
+        f"provider {s['provider']:.3f}, chip {s['chip']:.3f})"
+    )
+    k = plan.kpis
+    con.print(
+        f"Total cost {k['total_cost_musd']:,.0f} MUSD (capex {k['capex_musd']:,.0f}, "
+        f"opex {k['opex_musd']:,.0f}, energy {k['energy_cost_musd']:,.0f}, "
+        f"fixed {k['site_fixed_musd'] + k['onboarding_musd'] + k['platform_musd']:,.0f}); "
+        f"emissions {k['emissions_kt']:,.0f} kt CO2e; worst N-1 keeps "
+        f"{k['worst_case_n_minus_1_share']:.0%} of target"
+    )
+    last = plan.allocation["period"].max()
+    final = plan.allocation[plan.allocation["period"] == last]
+    table = Table(title=f"Allocation in {last}")
+    for col in ("country", "provider", "chip", "modules", "accelerators", "compute_eflops", "power_mw"):
+        table.add_column(col, justify="right" if col not in {"country", "provider", "chip"} else "left")
+    for row in final.itertuples(index=False):
+        table.add_row(
+            row.country, row.provider, row.chip, str(row.modules), f"{row.accelerators:,}",
+            f"{row.compute_eflops:,.2f}", f"{row.power_mw:,.1f}",
+        )
+    con.print(table)
+    binding = plan.limits[plan.limits["binding"]]
+    if not binding.empty:
+        con.print("Binding limits: " + ", ".join(binding["limit"]))
+    for note in plan.notes:
+        con.print(f"note: {note}")
+
+
+def info_summary(summary: dict[str, Any], console: Console | None = None) -> None:
+    """Print the data summary: each fact with the report's figure beside ours."""
+    con = console or Console()
+    table = Table(title="Data summary")
+    table.add_column("fact")
+    table.add_column("our data", justify="right")
+    table.add_column("report", justify="right")
+    table.add_column("note")
+    for key, value in summary.items():
+        if isinstance(value, dict) and "value" in value:
+            table.add_row(key, _fmt(value["value"]), _fmt(value.get("report", "")), str(value.get("note", "")))
+        else:
+            table.add_row(key, _fmt(value), "", "")
+    con.print(table)
