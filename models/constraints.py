@@ -42,8 +42,9 @@ def add_capacity_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     m.dependence = pyo.Constraint(
         m.J_foreign,
         m.T,
-        rule=lambda m, j, t: m.dep[j, t]
-        == pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[j]),
+        rule=lambda m, j, t: (
+            m.dep[j, t] == pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[j])
+        ),
     )
 
 
@@ -60,15 +61,19 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         m.grid_power = pyo.Constraint(
             m.K,
             m.T,
-            rule=lambda m, k, t: pyo.quicksum(float(pw[a]) * m.n[a, t] for a in groups[k])
-            <= float(inp.countries.at[k, "grid_mw"]) * m.open[k],
+            rule=lambda m, k, t: (
+                pyo.quicksum(float(pw[a]) * m.n[a, t] for a in groups[k])
+                <= float(inp.countries.at[k, "grid_mw"]) * m.open[k]
+            ),
         )
     else:
         m.site_link = pyo.Constraint(
             m.K,
             m.T,
-            rule=lambda m, k, t: pyo.quicksum(m.n[a, t] for a in groups[k])
-            <= float(sum(ub[a] for a in groups[k])) * m.open[k],
+            rule=lambda m, k, t: (
+                pyo.quicksum(m.n[a, t] for a in groups[k])
+                <= float(sum(ub[a] for a in groups[k])) * m.open[k]
+            ),
         )
 
 
@@ -84,9 +89,10 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     last = m.T.last()
 
     def link(groups, use):
-        return lambda m, key, t: pyo.quicksum(m.n[a, t] for a in groups[key]) <= float(
-            sum(ub[a] for a in groups[key])
-        ) * use[key]
+        return lambda m, key, t: (
+            pyo.quicksum(m.n[a, t] for a in groups[key])
+            <= float(sum(ub[a] for a in groups[key])) * use[key]
+        )
 
     def used(groups, use):
         return lambda m, key: use[key] <= pyo.quicksum(m.n[a, last] for a in groups[key])
@@ -143,8 +149,8 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     f = _f(inp)
 
     def share(groups, limit):
-        return lambda m, key, t: pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[key]) <= (
-            limit * m.X[t]
+        return lambda m, key, t: (
+            pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[key]) <= (limit * m.X[t])
         )
 
     if inp.max_share_provider is not None:
@@ -177,8 +183,9 @@ def add_territorial_floor(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     home = inp.home_options
     m.home_floor = pyo.Constraint(
         m.T,
-        rule=lambda m, t: pyo.quicksum(float(f[a]) * m.n[a, t] for a in home)
-        >= inp.min_home_share * m.X[t],
+        rule=lambda m, t: (
+            pyo.quicksum(float(f[a]) * m.n[a, t] for a in home) >= inp.min_home_share * m.X[t]
+        ),
     )
 
 
@@ -208,8 +215,10 @@ def add_alignment(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     m.aligned_only = pyo.Constraint(
         m.ALLIES,
         m.T,
-        rule=lambda m, j, t: pyo.quicksum(m.n[a, t] for a in groups.get(j, []))
-        <= float(sum(ub[a] for a in groups.get(j, []))) * m.ally[j],
+        rule=lambda m, j, t: (
+            pyo.quicksum(m.n[a, t] for a in groups.get(j, []))
+            <= float(sum(ub[a] for a in groups.get(j, []))) * m.ally[j]
+        ),
     )
 
 
@@ -222,8 +231,10 @@ def add_supply_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     m.supply_cap = pyo.Constraint(
         capped,
         m.T,
-        rule=lambda m, c, t: pyo.quicksum(_added(m, a, positions[t]) for a in groups[c])
-        <= float(caps[c]) * inp.years[t],
+        rule=lambda m, c, t: (
+            pyo.quicksum(_added(m, a, positions[t]) for a in groups[c])
+            <= float(caps[c]) * inp.years[t]
+        ),
     )
 
 
@@ -259,8 +270,9 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         m.added_def = pyo.Constraint(
             m.A,
             m.T,
-            rule=lambda m, a, t: m.build[a, t]
-            >= m.n[a, t] - (m.n[a, m.T.prev(t)] if t != m.T.first() else 0),
+            rule=lambda m, a, t: (
+                m.build[a, t] >= m.n[a, t] - (m.n[a, m.T.prev(t)] if t != m.T.first() else 0)
+            ),
         )
     if inp.max_new_power_mw_per_year is not None:
         pw = inp.options["power_mw"].to_numpy()
@@ -269,8 +281,8 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         m.ramp = pyo.Constraint(
             m.K,
             m.T,
-            rule=lambda m, k, t: pyo.quicksum(
-                float(pw[a]) * _added(m, a, positions[t]) for a in groups[k]
-            )
-            <= inp.max_new_power_mw_per_year * inp.years[t],
+            rule=lambda m, k, t: (
+                pyo.quicksum(float(pw[a]) * _added(m, a, positions[t]) for a in groups[k])
+                <= inp.max_new_power_mw_per_year * inp.years[t]
+            ),
         )

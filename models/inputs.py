@@ -84,8 +84,7 @@ class ModelInputs:
     # --- index groups, computed once per build ----------------------------------------
     def _groups(self, column: str) -> dict[str, list[int]]:
         return {
-            key: list(idx)
-            for key, idx in self.options.groupby(column, sort=True).groups.items()
+            key: list(idx) for key, idx in self.options.groupby(column, sort=True).groups.items()
         }
 
     @cached_property

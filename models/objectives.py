@@ -52,9 +52,10 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
     def layer(col: str):
         s = opt[col].to_numpy()
-        return pyo.quicksum(
-            float(s[a]) * m.q[a, t] for t in m.T for a in options if s[a] != 0.0
-        ) / total_target
+        return (
+            pyo.quicksum(float(s[a]) * m.q[a, t] for t in m.T for a in options if s[a] != 0.0)
+            / total_target
+        )
 
     m.sovereignty = pyo.Expression(expr=layer("score"))
     m.territorial = pyo.Expression(expr=layer("score_territorial"))
@@ -84,7 +85,9 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     )
     m.fixed_cost = pyo.Expression(
         expr=pyo.quicksum(float(inp.countries.at[k, "site_fixed_cost"]) * m.open[k] for k in m.K)
-        + pyo.quicksum(float(inp.providers.at[p, "onboarding_cost"]) * m.use_provider[p] for p in m.P)
+        + pyo.quicksum(
+            float(inp.providers.at[p, "onboarding_cost"]) * m.use_provider[p] for p in m.P
+        )
         + pyo.quicksum(float(inp.chips.at[c, "platform_cost"]) * m.use_chip[c] for c in m.C)
     )
     m.total_cost = pyo.Expression(expr=m.capex_cost + m.running_cost + m.fixed_cost)
@@ -98,11 +101,16 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     )
     m.emissions = pyo.Expression(
         expr=pyo.quicksum(
-            inp.years[t] * float(emis[a]) * m.n[a, t] for t in m.T for a in options if emis[a] != 0.0
+            inp.years[t] * float(emis[a]) * m.n[a, t]
+            for t in m.T
+            for a in options
+            if emis[a] != 0.0
         )
     )
 
-    m.r_min = pyo.Var(bounds=(0, 1), doc="worst-case share of the target kept after any one cut-off")
+    m.r_min = pyo.Var(
+        bounds=(0, 1), doc="worst-case share of the target kept after any one cut-off"
+    )
     m.resilience_def = pyo.Constraint(
         [(j, t) for j in m.J_foreign for t in m.T if inp.target[t] > 0],
         rule=lambda m, j, t: m.r_min * inp.target[t] <= m.X[t] - m.dep[j, t],

@@ -100,7 +100,9 @@ def solve(
     scenario: ScenarioArg,
     set_: SetOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the plan as JSON to this file")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the plan as JSON to this file")
+    ] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds")] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
@@ -195,7 +197,9 @@ def schema(
 
 @app.command()
 def info(
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder (default: bundled)")] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Data folder (default: bundled)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
 ) -> None:
     """Summarise the data tables and reproduce the report's headline facts."""
@@ -217,7 +221,9 @@ def info(
 @app.command()
 def ui(
     port: Annotated[int, typer.Option("--port", help="Port to serve on")] = 8501,
-    headless: Annotated[bool, typer.Option("--headless/--browser", help="Do not open a browser")] = True,
+    headless: Annotated[
+        bool, typer.Option("--headless/--browser", help="Do not open a browser")
+    ] = True,
 ) -> None:
     """Start the Streamlit app."""
     app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"

@@ -34,14 +34,18 @@ class Tables:
 
     def copy(self) -> Tables:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return Tables(**{k: (v.copy() if isinstance(v, pd.DataFrame) else v) for k, v in values.items()})
+        return Tables(
+            **{k: (v.copy() if isinstance(v, pd.DataFrame) else v) for k, v in values.items()}
+        )
 
 
 def _coerce(df: pd.DataFrame, table: Table, where: str) -> pd.DataFrame:
     """Check required columns, types and ranges; return the typed frame."""
     missing = [c.name for c in table.columns if c.required and c.name not in df.columns]
     if missing:
-        raise InputError(f"{where}: missing column(s) {missing}; expected {[c.name for c in table.columns]}")
+        raise InputError(
+            f"{where}: missing column(s) {missing}; expected {[c.name for c in table.columns]}"
+        )
     if df.empty:
         raise InputError(f"{where}: the table has no rows")
     out = df.copy()
@@ -55,10 +59,21 @@ def _coerce(df: pd.DataFrame, table: Table, where: str) -> pd.DataFrame:
                 if bad.any():
                     row = int(bad.to_numpy().nonzero()[0][0]) + 2
                     raise InputError(f"{where}: row {row}, column '{col.name}': empty value")
-            out[col.name] = series.fillna(col.default if col.default is not None else "").astype(str).str.strip()
+            out[col.name] = (
+                series.fillna(col.default if col.default is not None else "")
+                .astype(str)
+                .str.strip()
+            )
             continue
         if col.dtype == "bool":
-            mapping = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+            mapping = {
+                "true": True,
+                "false": False,
+                "1": True,
+                "0": False,
+                "yes": True,
+                "no": False,
+            }
             text = series.astype(str).str.strip().str.lower()
             bad = ~text.isin(mapping)
             if bad.any():
@@ -94,8 +109,14 @@ def _coerce(df: pd.DataFrame, table: Table, where: str) -> pd.DataFrame:
                     f"{where}: row {i + 2}, column '{col.name}': {v:g}{unit} is above the maximum {col.max:g}"
                 )
             if col.dtype == "int" and v != int(v):
-                raise InputError(f"{where}: row {i + 2}, column '{col.name}': {v:g} is not a whole number")
-        out[col.name] = numeric.astype(float) if col.dtype == "float" or numeric.isna().any() else numeric.astype(int)
+                raise InputError(
+                    f"{where}: row {i + 2}, column '{col.name}': {v:g} is not a whole number"
+                )
+        out[col.name] = (
+            numeric.astype(float)
+            if col.dtype == "float" or numeric.isna().any()
+            else numeric.astype(int)
+        )
     dup = out.duplicated(subset=list(table.key), keep=False)
     if dup.any():
         rows = [int(i) + 2 for i in dup.to_numpy().nonzero()[0][:2]]
@@ -134,7 +155,9 @@ def _check_refs(t: Tables, folder: Path) -> None:
     check(t.countries, "countries.csv", "jurisdiction", juris, "jurisdiction")
     check(t.blocs, "blocs.csv", "iso3", iso, "country (not in countries.csv)")
     check(t.relationships, "relationships.csv", "jurisdiction", juris, "jurisdiction")
-    check(t.providers, "providers.csv", "hq_iso3", iso, "country (not in countries.csv)", allow=("*",))
+    check(
+        t.providers, "providers.csv", "hq_iso3", iso, "country (not in countries.csv)", allow=("*",)
+    )
     check(t.provider_regions, "provider_regions.csv", "provider", providers, "provider")
     check(t.provider_regions, "provider_regions.csv", "iso3", iso, "country (not in countries.csv)")
     check(t.chips, "chips.csv", "jurisdiction", juris, "jurisdiction")

@@ -98,7 +98,9 @@ COUNTRIES = Table(
             min=0,
             max=1500,
         ),
-        Column("pue", "float", "Power usage effectiveness of a new AI data centre", min=1.0, max=3.0),
+        Column(
+            "pue", "float", "Power usage effectiveness of a new AI data centre", min=1.0, max=3.0
+        ),
         Column(
             "construction_cost_usd_per_w",
             "float",

@@ -67,8 +67,12 @@ class HighsModel:
         n_rows, n_cols = info.A.shape
         A = info.A.tocsc()
 
-        lower = np.array([(-INF if v.lb is None else float(v.lb)) for v in self.columns], dtype=float)
-        upper = np.array([(INF if v.ub is None else float(v.ub)) for v in self.columns], dtype=float)
+        lower = np.array(
+            [(-INF if v.lb is None else float(v.lb)) for v in self.columns], dtype=float
+        )
+        upper = np.array(
+            [(INF if v.ub is None else float(v.ub)) for v in self.columns], dtype=float
+        )
         integer = np.array([v.is_integer() or v.is_binary() for v in self.columns], dtype=bool)
         kinds = np.array([kind for _, kind in info.rows], dtype=int)
         rhs = np.asarray(info.rhs, dtype=float)
@@ -128,7 +132,11 @@ class HighsModel:
                 self._add_column(v)
             cols.append(self.col_of[id(v)])
             coefs.append(float(c))
-        return np.asarray(cols, dtype=np.int32), np.asarray(coefs, dtype=float), float(repn.constant)
+        return (
+            np.asarray(cols, dtype=np.int32),
+            np.asarray(coefs, dtype=float),
+            float(repn.constant),
+        )
 
     def _add_column(self, v) -> None:
         lb = -INF if v.lb is None else float(v.lb)
@@ -212,7 +220,14 @@ class HighsModel:
             status = "infeasible"
         elif ms in (S.kUnbounded, S.kUnboundedOrInfeasible):
             status = "unbounded" if ms == S.kUnbounded else "infeasible_or_unbounded"
-        elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt, S.kObjectiveBound, S.kObjectiveTarget):
+        elif ms in (
+            S.kTimeLimit,
+            S.kIterationLimit,
+            S.kSolutionLimit,
+            S.kInterrupt,
+            S.kObjectiveBound,
+            S.kObjectiveTarget,
+        ):
             if has_solution:
                 status = "feasible"
             elif ms == S.kInterrupt:
@@ -228,7 +243,10 @@ class HighsModel:
     def values(self, x: np.ndarray) -> None:
         """Load a solution vector into the Pyomo variables (for results and checks)."""
         for v, val in zip(self.columns, x, strict=False):
-            v.set_value(float(round(val)) if (v.is_integer() or v.is_binary()) else float(val), skip_validation=True)
+            v.set_value(
+                float(round(val)) if (v.is_integer() or v.is_binary()) else float(val),
+                skip_validation=True,
+            )
 
     def evaluate(self, expr, x: np.ndarray) -> float:
         """Value of a linear expression at ``x`` without touching the Pyomo variables."""

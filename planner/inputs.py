@@ -67,7 +67,9 @@ def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
     scores.update(dict(zip(rel["jurisdiction"], rel["score"].astype(float), strict=True)))
     for j, s in sc.scores.items():
         if j not in scores:
-            raise InputError(f"field 'scores.{j}': unknown jurisdiction '{j}' (not in jurisdictions.csv)")
+            raise InputError(
+                f"field 'scores.{j}': unknown jurisdiction '{j}' (not in jurisdictions.csv)"
+            )
         scores[j] = float(s)
     juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
     home_j = {juris_of[k] for k in home}
@@ -80,7 +82,9 @@ def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
     return HomeContext(home, profile, scores, home_j, foreign)
 
 
-def _restrict(requested: list[str] | None, available: pd.Series, field: str, file: str) -> list[str]:
+def _restrict(
+    requested: list[str] | None, available: pd.Series, field: str, file: str
+) -> list[str]:
     values = list(available)
     if requested is None:
         return values
@@ -163,10 +167,14 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
     hardware = (
         m * c.map(chp["price_usd"]) * eco.chip_price_scale * c.map(chp["system_cost_factor"]) / 1e6
     ).to_numpy(float)
-    building = k.map(cty["construction_cost_usd_per_w"]).to_numpy(float) * it_mw  # USD/W * MW = MUSD
+    building = (
+        k.map(cty["construction_cost_usd_per_w"]).to_numpy(float) * it_mw
+    )  # USD/W * MW = MUSD
     installed = hardware + building
     energy_gwh = power_mw * eco.utilisation * HOURS_PER_YEAR / 1000.0
-    price = k.map(cty["electricity_price_usd_per_mwh"]).to_numpy(float) * eco.electricity_price_scale
+    price = (
+        k.map(cty["electricity_price_usd_per_mwh"]).to_numpy(float) * eco.electricity_price_scale
+    )
     energy_cost = energy_gwh * price / 1000.0  # GWh * USD/MWh = kUSD*1000 -> MUSD / 1000
     emissions = energy_gwh * k.map(cty["carbon_intensity_g_per_kwh"]).to_numpy(float) / 1000.0
     carbon_cost = emissions * eco.carbon_price_usd_per_t / 1000.0  # kt * USD/t = kUSD -> MUSD
@@ -188,7 +196,9 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
     home = set(ctx.home)
     s_loc = np.where(k.isin(home), 1.0, juris_k.map(ctx.scores).to_numpy(float))
     s_prov = np.where(
-        hq.isin(home) | (hq == "*"), 1.0, juris_p.map(lambda j: ctx.scores.get(j, 0.0)).to_numpy(float)
+        hq.isin(home) | (hq == "*"),
+        1.0,
+        juris_p.map(lambda j: ctx.scores.get(j, 0.0)).to_numpy(float),
     )
     s_chip = juris_c.map(ctx.scores).to_numpy(float)
     w_loc, w_prov, w_chip = sc.weights.normalised()
@@ -275,11 +285,14 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         bound = np.minimum(bound, np.floor(grid / opt["power_mw"].to_numpy(float) + 1e-9))
     if sc.budget is not None and sc.constraints.budget:
         running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)
-        least = min(discount.values()) * opt["capex"].to_numpy(float) + min(
-            discount[p] * years[p] for p in sc.periods
-        ) * running
+        least = (
+            min(discount.values()) * opt["capex"].to_numpy(float)
+            + min(discount[p] * years[p] for p in sc.periods) * running
+        )
         with np.errstate(divide="ignore"):
-            bound = np.minimum(bound, np.where(least > 0, np.floor(sc.budget / least + 1e-9), bound))
+            bound = np.minimum(
+                bound, np.where(least > 0, np.floor(sc.budget / least + 1e-9), bound)
+            )
     opt = opt.assign(max_modules=bound)
     opt = opt[opt["max_modules"] >= 1].reset_index(drop=True)
     if opt.empty:
@@ -297,7 +310,11 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     )
     prov = t.providers.set_index("code")
     providers = pd.DataFrame(
-        {"onboarding_cost": prov.loc[sorted(set(opt["provider"])), "onboarding_cost_musd"].astype(float)}
+        {
+            "onboarding_cost": prov.loc[
+                sorted(set(opt["provider"])), "onboarding_cost_musd"
+            ].astype(float)
+        }
     )
     chp = t.chips.set_index("code").loc[sorted(set(opt["chip"]))]
     chips = pd.DataFrame(
@@ -331,7 +348,9 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             sc.max_avg_electricity_price_usd_per_mwh if sc.constraints.energy_cost else None
         ),
         emissions_cap=sc.emissions_cap_kt if sc.constraints.energy_cost else None,
-        max_share_provider=limits.max_share_provider if hedging and sc.constraints.diversification else None,
+        max_share_provider=limits.max_share_provider
+        if hedging and sc.constraints.diversification
+        else None,
         max_share_chip_designer=(
             limits.max_share_chip_designer if hedging and sc.constraints.diversification else None
         ),

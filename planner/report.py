@@ -43,12 +43,27 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
     last = plan.allocation["period"].max()
     final = plan.allocation[plan.allocation["period"] == last]
     table = Table(title=f"Allocation in {last}")
-    for col in ("country", "provider", "chip", "modules", "accelerators", "compute_eflops", "power_mw"):
-        table.add_column(col, justify="right" if col not in {"country", "provider", "chip"} else "left")
+    for col in (
+        "country",
+        "provider",
+        "chip",
+        "modules",
+        "accelerators",
+        "compute_eflops",
+        "power_mw",
+    ):
+        table.add_column(
+            col, justify="right" if col not in {"country", "provider", "chip"} else "left"
+        )
     for row in final.itertuples(index=False):
         table.add_row(
-            row.country, row.provider, row.chip, str(row.modules), f"{row.accelerators:,}",
-            f"{row.compute_eflops:,.2f}", f"{row.power_mw:,.1f}",
+            row.country,
+            row.provider,
+            row.chip,
+            str(row.modules),
+            f"{row.accelerators:,}",
+            f"{row.compute_eflops:,.2f}",
+            f"{row.power_mw:,.1f}",
         )
     con.print(table)
     binding = plan.limits[plan.limits["binding"]]
@@ -68,7 +83,9 @@ def info_summary(summary: dict[str, Any], console: Console | None = None) -> Non
     table.add_column("note")
     for key, value in summary.items():
         if isinstance(value, dict) and "value" in value:
-            table.add_row(key, _fmt(value["value"]), _fmt(value.get("report", "")), str(value.get("note", "")))
+            table.add_row(
+                key, _fmt(value["value"]), _fmt(value.get("report", "")), str(value.get("note", ""))
+            )
         else:
             table.add_row(key, _fmt(value), "", "")
     con.print(table)

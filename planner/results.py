@@ -110,8 +110,12 @@ def _solution_frame(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
     """n[a,t] and q[a,t] for every option and period, as a long frame."""
     m, h = prep.model, prep.highs
     keys = list(m.n.keys())
-    n_cols = np.fromiter((h.col_of.get(id(m.n[k]), -1) for k in keys), dtype=np.int64, count=len(keys))
-    q_cols = np.fromiter((h.col_of.get(id(m.q[k]), -1) for k in keys), dtype=np.int64, count=len(keys))
+    n_cols = np.fromiter(
+        (h.col_of.get(id(m.n[k]), -1) for k in keys), dtype=np.int64, count=len(keys)
+    )
+    q_cols = np.fromiter(
+        (h.col_of.get(id(m.q[k]), -1) for k in keys), dtype=np.int64, count=len(keys)
+    )
     xx = np.append(x, 0.0)  # index -1 -> 0 for variables HiGHS never saw
     frame = pd.DataFrame(keys, columns=["option", "period"])
     frame["modules"] = np.rint(xx[n_cols])
@@ -176,9 +180,11 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     total = alloc.groupby("period")["compute_eflops"].transform("sum")
     frames = []
     for dim in ("provider", "designer", "country"):
-        g = alloc.assign(share=alloc["compute_eflops"] / total).groupby(["period", dim], as_index=False)[
-            ["compute_eflops", "share"]
-        ].sum()
+        g = (
+            alloc.assign(share=alloc["compute_eflops"] / total)
+            .groupby(["period", dim], as_index=False)[["compute_eflops", "share"]]
+            .sum()
+        )
         frames.append(g.rename(columns={dim: "key"}).assign(dimension=dim))
     # dependence on each foreign jurisdiction (any layer)
     opt = inp.options
@@ -190,7 +196,11 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     period_total = alloc.groupby("period")["compute_eflops"].sum()
     for j in inp.foreign_jurisdictions:
         dep = keyed[(keyed["j_country"] == j) | (keyed["j_provider"] == j) | (keyed["j_chip"] == j)]
-        per = dep.groupby("period")["compute_eflops"].sum().reindex(period_total.index, fill_value=0.0)
+        per = (
+            dep.groupby("period")["compute_eflops"]
+            .sum()
+            .reindex(period_total.index, fill_value=0.0)
+        )
         frames.append(
             pd.DataFrame(
                 {
@@ -216,9 +226,11 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
         )
     )
     out = pd.concat(frames, ignore_index=True)
-    return out[["period", "dimension", "key", "compute_eflops", "share"]].sort_values(
-        ["period", "dimension", "share"], ascending=[True, True, False]
-    ).reset_index(drop=True)
+    return (
+        out[["period", "dimension", "key", "compute_eflops", "share"]]
+        .sort_values(["period", "dimension", "share"], ascending=[True, True, False])
+        .reset_index(drop=True)
+    )
 
 
 def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
@@ -228,7 +240,9 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
     for t in inp.periods:
         target = inp.target[t]
         total = float(
-            shares[(shares["period"] == t) & (shares["dimension"] == "provider")]["compute_eflops"].sum()
+            shares[(shares["period"] == t) & (shares["dimension"] == "provider")][
+                "compute_eflops"
+            ].sum()
         )
         for j in inp.foreign_jurisdictions:
             sel = shares[
@@ -246,10 +260,14 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
                     "kept_share_of_target": kept / target if target > 0 else 1.0,
                 }
             )
-    return pd.DataFrame(rows, columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"])
+    return pd.DataFrame(
+        rows, columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"]
+    )
 
 
-def limits_table(prep: Prepared, kpis: dict[str, Any], shares: pd.DataFrame, res: pd.DataFrame) -> pd.DataFrame:
+def limits_table(
+    prep: Prepared, kpis: dict[str, Any], shares: pd.DataFrame, res: pd.DataFrame
+) -> pd.DataFrame:
     """Each enforced limit, the plan's value against it, and whether it binds."""
     inp = prep.inputs
     rows: list[dict[str, Any]] = []
@@ -326,7 +344,9 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
             allocation=empty,
             kpis={},
             shares=pd.DataFrame(columns=["period", "dimension", "key", "compute_eflops", "share"]),
-            resilience=pd.DataFrame(columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"]),
+            resilience=pd.DataFrame(
+                columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"]
+            ),
             limits=pd.DataFrame(columns=["limit", "kind", "value", "actual", "slack", "binding"]),
             message=outcome.message,
             notes=notes,
@@ -362,7 +382,9 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         **fixed,
         "energy_gwh": gwh,
         "emissions_kt": float(alloc["emissions_kt"].sum()),
-        "avg_electricity_price_usd_per_mwh": (undiscounted_energy * 1000.0 / gwh) if gwh > 0 else 0.0,
+        "avg_electricity_price_usd_per_mwh": (undiscounted_energy * 1000.0 / gwh)
+        if gwh > 0
+        else 0.0,
         "compute_final_eflops": float(final["compute_eflops"].sum()),
         "target_final_eflops": prep.inputs.target[last],
         "accelerators_final": int(final["accelerators"].sum()),
@@ -372,7 +394,9 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         "chip_platforms_used": int(final.loc[final["modules"] > 0, "chip"].nunique()),
         "chip_designers_used": int(final.loc[final["modules"] > 0, "designer"].nunique()),
         "home_share_min": float(shares[shares["dimension"] == "home"]["share"].min()),
-        "worst_case_n_minus_1_share": float(res["kept_share_of_target"].min()) if not res.empty else 1.0,
+        "worst_case_n_minus_1_share": float(res["kept_share_of_target"].min())
+        if not res.empty
+        else 1.0,
         "total_cost_model_musd": h.evaluate(m.total_cost.expr, x),
     }
     limits = limits_table(prep, kpis, shares, res)

@@ -68,7 +68,9 @@ class Weights(_Strict):
     @model_validator(mode="after")
     def _not_all_zero(self) -> Weights:
         if self.territorial + self.provider + self.chip <= 0:
-            raise ValueError("the three layer weights sum to 0: give at least one a positive weight")
+            raise ValueError(
+                "the three layer weights sum to 0: give at least one a positive weight"
+            )
         return self
 
     def normalised(self) -> tuple[float, float, float]:
@@ -106,7 +108,9 @@ class Economics(_Strict):
     facility_life_years: Positive = Field(
         15.0, description="Building life, for annualising rented capacity"
     )
-    discount_rate: Share = Field(0.0, description="Annual discount rate for costs after the first period")
+    discount_rate: Share = Field(
+        0.0, description="Annual discount rate for costs after the first period"
+    )
     carbon_price_usd_per_t: NonNegative = Field(
         0.0, description="Carbon price added to cost per tonne CO2e (USD/t)"
     )
@@ -179,7 +183,9 @@ class Scenario(_Strict):
     providers: list[str] | None = Field(
         None, description="Restrict providers to these codes (default: all)"
     )
-    chips: list[str] | None = Field(None, description="Restrict chips to these codes (default: all)")
+    chips: list[str] | None = Field(
+        None, description="Restrict chips to these codes (default: all)"
+    )
     periods: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(
         ..., min_length=1, description="Planning periods (years), increasing"
     )
@@ -357,7 +363,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{path}: not valid YAML{where}: {problem}") from exc
     if raw is None:
-        raise InputError(f"{path}: the file is empty; a scenario needs at least name, home, periods and target")
+        raise InputError(
+            f"{path}: the file is empty; a scenario needs at least name, home, periods and target"
+        )
     if not isinstance(raw, dict):
         raise InputError(
             f"{path}: expected a mapping of scenario keys (name, home, ...), got a {type(raw).__name__}"
@@ -392,7 +400,9 @@ def scenario_from_mapping(
     return scenario
 
 
-def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: list[str] | dict[str, Any] | None = None
+) -> Scenario:
     """Load and validate a scenario YAML file, applying ``--set`` style overrides."""
     path = Path(path)
     raw = read_yaml(path)
