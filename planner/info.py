@@ -1,0 +1,146 @@
+"""``sovplan info``: headline facts of the bundled data next to the report's figures.
+
+``data_summary(tables)`` recomputes each fact from the data tables (plus the small sourced
+side tables ``market_share.csv`` and ``report_facts.csv`` of the same folder) and puts the
+report's figure alongside, with a ``note`` wherever the two differ or ours is a
+reconstruction. See data/SOURCES.md for how each was derived.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Provider nationality used by the report's census (by headquarters jurisdiction).
+_NATIONALITY = {"USA": "US", "CHN": "CN", "EU": "EU", "CHE": "EU"}
+
+#: Report figures (secondary summaries of the OII report; data/report_facts.csv has the URLs).
+REPORT = {
+    "countries_with_gpu_regions": 33,
+    "providers_surveyed": 9,
+    "ai_regions_by_provider_nationality": {"US": 87, "CN": 39, "EU": 6, "total": 132},
+    "regions_total": 225,
+    "us_designer_accelerator_share": "80-95% (NVIDIA alone); 95.5% of accelerators in the "
+    "surveyed cloud regions are from US companies",
+    "countries_hedging": 12,
+    "countries_aligned": 18,
+}
+
+
+def _folder(tables: Any) -> Path | None:
+    folder = getattr(tables, "folder", "") or ""
+    return Path(folder) if folder else None
+
+
+def _read_side(tables: Any, name: str) -> pd.DataFrame | None:
+    folder = _folder(tables)
+    if folder is None or not (folder / name).exists():
+        return None
+    return pd.read_csv(folder / name)
+
+
+def _fact(ours: Any, report: Any, note: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {"value": ours, "report": report}
+    if note:
+        out["note"] = note
+    return out
+
+
+def data_summary(tables: Any) -> dict[str, Any]:
+    """Headline facts of a data folder, each with the report's figure and a note if they differ.
+
+    ``tables`` is what ``planner.data.load_tables`` returns (attributes ``countries``,
+    ``providers``, ``provider_regions``, ``chips``, ...).
+    """
+    countries = tables.countries
+    providers = tables.providers
+    regions = tables.provider_regions
+    juris_of = dict(zip(countries["iso3"], countries["jurisdiction"], strict=True))
+
+    surveyed = providers[providers["surveyed"].astype(str).str.lower().isin(["true", "1"])]
+    nat = {
+        row.code: _NATIONALITY.get(juris_of.get(row.hq_iso3, ""), "other")
+        for row in surveyed.itertuples()
+    }
+    reg = regions[regions["provider"].isin(nat)].assign(nat=lambda d: d["provider"].map(nat))
+    by_nat = reg.groupby("nat")["ai_regions"].sum()
+    split = {k: int(by_nat.get(k, 0)) for k in ("US", "CN", "EU")}
+    split["total"] = int(reg["ai_regions"].sum())
+
+    ai_by_country = reg.groupby("iso3")["ai_regions"].sum()
+    hosts = sorted(ai_by_country[ai_by_country > 0].index)
+    per_nat = reg[reg["ai_regions"] > 0].groupby("iso3")["nat"].apply(set)
+    hedging = sorted(k for k, s in per_nat.items() if {"US", "CN"} <= s)
+    aligned = sorted(k for k, s in per_nat.items() if len(s & {"US", "CN"}) == 1)
+
+    facts: dict[str, Any] = {}
+    n_hosts = len(hosts)
+    facts["countries_with_gpu_regions"] = _fact(
+        n_hosts,
+        REPORT["countries_with_gpu_regions"],
+        "Hong Kong counted separately from mainland China (the 33-vs-32 difference between "
+        "secondary sources); the 19 hosts outside the report's partial per-country census are "
+        "reconstructed (data/SOURCES.md)"
+        + ("" if n_hosts == 33 else f"; differs: {n_hosts} here"),
+    )
+    facts["countries_with_gpu_regions"]["countries"] = hosts
+    n_prov = len(surveyed)
+    facts["providers_surveyed"] = _fact(
+        n_prov,
+        REPORT["providers_surveyed"],
+        "" if n_prov == 9 else f"{n_prov} providers flagged surveyed in providers.csv",
+    )
+    facts["providers_surveyed"]["providers"] = sorted(surveyed["code"])
+    want = REPORT["ai_regions_by_provider_nationality"]
+    facts["ai_regions_by_provider_nationality"] = _fact(
+        split,
+        want,
+        "per-(provider, country) split reconstructed by an integer programme that reproduces "
+        "the report's totals"
+        + ("" if split == want else f"; differs from the report: {split}"),
+    )
+    n_regions = int(reg["regions"].sum())
+    facts["regions_total"] = _fact(
+        n_regions,
+        REPORT["regions_total"],
+        "region lists of Jan 2025 (TeleGeography) and Jan 2026 (MCP list) vs the report's "
+        "Nov 2024 census; counting rules (China/government regions) differ",
+    )
+    facts["countries_hedging"] = _fact(len(hedging), REPORT["countries_hedging"])
+    facts["countries_hedging"]["countries"] = hedging
+    facts["countries_aligned"] = _fact(len(aligned), REPORT["countries_aligned"])
+
+    share = _read_side(tables, "market_share.csv")
+    if share is not None:
+        us_all = float(share.loc[share["designer_jurisdiction"] == "USA", "share_of_all"].sum())
+        known = share.dropna(subset=["share_of_known_supplier"])
+        us_known = float(
+            known.loc[known["designer_jurisdiction"] == "USA", "share_of_known_supplier"].sum()
+        )
+        nvidia = float(share.loc[share["supplier"] == "NVIDIA", "share_of_all"].sum())
+        facts["us_designer_accelerator_share"] = _fact(
+            round(us_all, 4),
+            REPORT["us_designer_accelerator_share"],
+            f"Epoch AI GPU clusters (existing, ~Apr 2025), share of H100-equivalents designed by "
+            f"US companies, counting anonymised/unknown suppliers (~12%, mostly Chinese "
+            f"clusters) as not US: a lower bound; {us_known:.1%} among clusters with a named "
+            f"supplier (upper bound); NVIDIA alone {nvidia:.1%}. A different base (all known "
+            "clusters, not cloud regions) from the report's 95.5%",
+        )
+        facts["us_designer_accelerator_share"]["upper_bound"] = round(us_known, 4)
+    else:
+        facts["us_designer_accelerator_share"] = _fact(
+            None, REPORT["us_designer_accelerator_share"], "market_share.csv not found"
+        )
+
+    chips = tables.chips
+    us_chips = int((chips["jurisdiction"] == "USA").sum())
+    facts["chips"] = {
+        "value": int(len(chips)),
+        "us_controlled": us_chips,
+        "note": "accelerators in chips.csv; US-controlled ones are blocked in tier-3 countries",
+    }
+    facts["countries_in_table"] = {"value": int(len(countries))}
+    return facts
