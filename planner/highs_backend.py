@@ -37,6 +37,8 @@ class SolveOutcome:
     seconds: float
     x: np.ndarray | None
     message: str = ""
+    #: relative gap of the cost tie-break stage (None when there was none)
+    tie_break_gap: float | None = None
 
 
 def quiet_highs() -> highspy.Highs:

@@ -82,8 +82,7 @@ def data_summary(tables: Any) -> dict[str, Any]:
         REPORT["countries_with_gpu_regions"],
         "Hong Kong counted separately from mainland China (the 33-vs-32 difference between "
         "secondary sources); the 19 hosts outside the report's partial per-country census are "
-        "reconstructed (data/SOURCES.md)"
-        + ("" if n_hosts == 33 else f"; differs: {n_hosts} here"),
+        "reconstructed (data/SOURCES.md)" + ("" if n_hosts == 33 else f"; differs: {n_hosts} here"),
     )
     facts["countries_with_gpu_regions"]["countries"] = hosts
     n_prov = len(surveyed)
@@ -98,8 +97,7 @@ def data_summary(tables: Any) -> dict[str, Any]:
         split,
         want,
         "per-(provider, country) split reconstructed by an integer programme that reproduces "
-        "the report's totals"
-        + ("" if split == want else f"; differs from the report: {split}"),
+        "the report's totals" + ("" if split == want else f"; differs from the report: {split}"),
     )
     n_regions = int(reg["regions"].sum())
     facts["regions_total"] = _fact(

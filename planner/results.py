@@ -398,6 +398,7 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         if not res.empty
         else 1.0,
         "total_cost_model_musd": h.evaluate(m.total_cost.expr, x),
+        "cost_tie_break_gap": outcome.tie_break_gap,
     }
     limits = limits_table(prep, kpis, shares, res)
     return Plan(

@@ -134,6 +134,17 @@ class Solver(_Strict):
             "its optimum, so no money is spent that buys no sovereignty"
         ),
     )
+    tie_break_gap: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        1e-3,
+        description=(
+            "Relative MIP gap of the cost tie-break stage: module granularity makes proving the "
+            "last 0.1% of cost slow and buys nothing in sovereignty"
+        ),
+    )
+    tie_break_time_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.5,
+        description="Share of the time limit the cost tie-break may use",
+    )
     threads: Annotated[int, Field(ge=1, le=256)] | None = Field(None, description="HiGHS threads")
 
 

@@ -90,7 +90,7 @@ def optimise(
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
         return first, stages
-    remaining = deadline - time.perf_counter()
+    remaining = min(deadline - time.perf_counter(), limit * sc.solver.tie_break_time_share)
     if remaining <= 0.05:
         return first, stages
     best = first.objective
@@ -100,20 +100,22 @@ def optimise(
     else:
         h.set_row("lexicographic", getattr(m, objective).expr, upper=best + LEXICOGRAPHIC_TOLERANCE)
     h.set_objective(m.total_cost.expr, pyo.minimize)
-    second = h.solve(time_limit=remaining, mip_gap=gap, start=first.x)
+    second = h.solve(time_limit=remaining, mip_gap=sc.solver.tie_break_gap, start=first.x)
     stages.append(second)
     h.relax_row("lexicographic")
     if second.x is None:
         return first, stages
     # The plan is the second stage's solution; its status is the weaker of the two.
+    # Status describes the primary objective; the tie-break's own gap is reported beside it.
     merged = SolveOutcome(
-        status="optimal" if first.status == second.status == "optimal" else "feasible",
+        status=first.status,
         objective=h.evaluate(getattr(m, objective).expr, second.x),
         bound=first.bound,
         gap=first.gap,
         seconds=first.seconds + second.seconds,
         x=second.x,
-        message=f"{first.message}; tie-break: {second.message}",
+        message=f"{first.message}; cost tie-break: {second.message}",
+        tie_break_gap=second.gap if second.gap is not None else None,
     )
     return merged, stages
 
