@@ -1,0 +1,248 @@
+"""The bundled data tables: schema, referential integrity, provenance, report facts, scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner.datadict import TABLES
+from planner.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SCENARIOS = sorted((DATA / "scenarios").glob("*.yaml"))
+EU27 = {
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
+    "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
+    "SWE",
+}  # fmt: skip
+
+
+def read(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / f"{name}.csv", keep_default_na=False, na_values=[""])
+
+
+@pytest.fixture(scope="module")
+def t() -> dict[str, pd.DataFrame]:
+    return {table.name: read(table.name) for table in TABLES}
+
+
+def test_loader_accepts_bundled_data():
+    data = pytest.importorskip("planner.data")
+    tables = data.load_tables(DATA)
+    assert len(tables.countries) >= 33
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda x: x.name)
+def test_columns_types_and_ranges(table, t):
+    df = t[table.name]
+    assert not df.empty
+    for col in table.columns:
+        if col.required:
+            assert col.name in df.columns, f"{table.file}: missing {col.name}"
+        if col.name not in df.columns:
+            continue
+        s = df[col.name]
+        if col.required and col.dtype != "float":
+            assert s.notna().all(), f"{table.file}:{col.name} has empty cells"
+        if col.dtype in ("float", "int"):
+            v = pd.to_numeric(s, errors="coerce")
+            if col.required:
+                assert v.notna().all(), f"{table.file}:{col.name} not numeric"
+            if col.min is not None:
+                assert (v.dropna() >= col.min).all(), f"{table.file}:{col.name} below {col.min}"
+            if col.max is not None:
+                assert (v.dropna() <= col.max).all(), f"{table.file}:{col.name} above {col.max}"
+    assert not df.duplicated(list(table.key)).any(), f"{table.file}: duplicate keys"
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda x: x.name)
+def test_every_number_has_a_source(table, t):
+    df = t[table.name]
+    numeric = [c.name for c in table.columns if c.dtype in ("float", "int") and c.name in df]
+    for col in numeric:
+        prov = f"{col}_source"
+        if prov in df.columns:
+            cells = df[prov]
+        elif "source" in df.columns:
+            cells = df["source"]
+        elif "reasoning" in df.columns:
+            cells = df["reasoning"]
+        else:
+            pytest.fail(f"{table.file}: numeric column {col} has no provenance column")
+        missing = df[col].notna() & (cells.isna() | (cells.astype(str).str.strip() == ""))
+        assert not missing.any(), f"{table.file}:{col}: rows without a source"
+
+
+def test_referential_integrity(t):
+    juris = set(t["jurisdictions"]["code"])
+    iso = set(t["countries"]["iso3"])
+    chips = set(t["chips"]["code"])
+    providers = set(t["providers"]["code"])
+    assert set(t["countries"]["jurisdiction"]) <= juris
+    assert set(t["chips"]["jurisdiction"]) <= juris
+    assert set(t["relationships"]["jurisdiction"]) <= juris
+    assert set(t["blocs"]["iso3"]) <= iso
+    assert set(t["provider_regions"]["iso3"]) <= iso
+    assert set(t["provider_regions"]["provider"]) <= providers
+    assert set(t["providers"]["hq_iso3"]) - {"*"} <= iso
+    for listed in t["providers"]["chips"]:
+        codes = {c for c in listed.split(";") if c}
+        assert codes <= chips | {"*"}, listed
+    homes = set(t["relationships"]["home"])
+    assert homes <= iso | set(t["blocs"]["bloc"])
+
+
+def test_country_coverage(t):
+    c = t["countries"].set_index("iso3")
+    assert set(c.index) >= EU27
+    assert {"FRA", "GBR", "KEN", "USA", "CHN"} <= set(c.index)
+    assert (c.loc[sorted(EU27), "jurisdiction"] == "EU").all()
+    non_eu = c[~c.index.isin(EU27)]
+    assert ((non_eu["jurisdiction"] == non_eu.index) | (non_eu.index == "HKG")).all()
+    assert set(t["blocs"].query("bloc == 'EU27'")["iso3"]) == EU27
+
+
+def test_pue_formula(t):
+    c = t["countries"]
+    assert c["pue_source"].str.contains("1.08 + 0.015", regex=False).all()
+    assert c["pue"].between(1.08, 1.5).all()
+
+
+def test_providers(t):
+    p = t["providers"].set_index("code")
+    assert p["surveyed"].astype(str).str.lower().eq("true").sum() == 9
+    assert p.loc["PUBLIC", "hq_iso3"] == "*" and p.loc["PUBLIC", "delivery"] == "build"
+    assert (p.drop("PUBLIC")["delivery"] == "rent").all()
+    assert str(p.loc["PUBLIC", "builds_anywhere"]).lower() == "true"
+    offers = {k: set(v.split(";")) for k, v in p["chips"].items()}
+    assert [k for k, v in offers.items() if {"TPUV6E", "TPUV7"} & v] == ["GCP"]
+    assert [k for k, v in offers.items() if "TRN2" in v] == ["AWS"]
+    assert {k for k, v in offers.items() if "ASCEND910C" in v} == {"HUAWEI", "PUBLIC"}
+    assert p.loc[["AWS", "AZURE", "GCP"], "hq_iso3"].eq("USA").all()
+    assert p.loc[["ALIBABA", "HUAWEI", "TENCENT"], "hq_iso3"].eq("CHN").all()
+    assert dict(p.loc[["OVH", "HETZNER", "EXOSCALE", "NEBIUS"], "hq_iso3"]) == {
+        "OVH": "FRA", "HETZNER": "DEU", "EXOSCALE": "CHE", "NEBIUS": "NLD"}
+
+
+def test_chips(t):
+    ch = t["chips"].set_index("code")
+    assert ch.loc["H100", "bf16_dense_tflops"] == pytest.approx(989.4)
+    blocked = pd.to_numeric(ch["blocked_tiers"], errors="coerce")
+    assert (blocked[ch["jurisdiction"] == "USA"] == 3).all()
+    assert blocked[ch["jurisdiction"] == "CHN"].isna().all()
+    assert ch.loc[ch["designer"] == "Huawei", "jurisdiction"].eq("CHN").all()
+
+
+def test_report_census_reproduced(t):
+    pr = t["provider_regions"]
+    nat = {"AWS": "US", "AZURE": "US", "GCP": "US", "ALIBABA": "CN", "HUAWEI": "CN",
+           "TENCENT": "CN", "OVH": "EU", "HETZNER": "EU", "EXOSCALE": "EU"}
+    s = pr[pr["provider"].isin(nat)]
+    assert (s["ai_regions"] <= s["regions"]).all()
+    by = s.assign(n=s["provider"].map(nat)).groupby("n")["ai_regions"].sum().to_dict()
+    assert by == {"US": 87, "CN": 39, "EU": 6}
+    per_country = s.groupby("iso3")["ai_regions"].sum()
+    assert (per_country > 0).sum() == 33
+    known = {"USA": 26, "DEU": 7, "SGP": 6, "GBR": 5, "FRA": 5, "CAN": 5, "IND": 4, "AUS": 4,
+             "KOR": 4, "ITA": 4, "JPN": 4, "ZAF": 4}
+    for k, v in known.items():
+        assert per_country[k] == v, k
+    assert per_country["CHN"] + per_country["HKG"] == 24
+    c = t["countries"].set_index("iso3")
+    assert (c["ai_cloud_regions"].reindex(per_country.index).fillna(0) == per_country).all()
+
+
+def test_relationships(t):
+    r = t["relationships"]
+    assert {"EU27", "FRA", "GBR", "KEN"} <= set(r["home"])
+    assert r["reasoning"].str.startswith("assumption:").all()
+    eu = r[r["home"] == "EU27"].set_index("jurisdiction")["score"]
+    assert eu["EU"] == 1.0 and eu["CHN"] == 0.0 and 0 < eu["USA"] < 1
+    fra = r[r["home"] == "FRA"].set_index("jurisdiction")["score"]
+    assert 0.5 < fra["EU"] < 1
+
+
+def test_derivation_is_reproducible(tmp_path):
+    ref = ROOT.parent / "shared" / "reference"
+    if not (ref / "SOURCES.md").exists():
+        pytest.skip("reference data not available")
+    import runpy
+
+    mod = runpy.run_path(str(DATA / "build" / "derive.py"))
+    assert mod["main"]([str(ref), "--out", str(tmp_path)]) == 0
+    for table in TABLES:
+        a = pd.read_csv(tmp_path / table.file)
+        b = pd.read_csv(DATA / table.file)
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_scenarios_validate(path):
+    text = path.read_text()
+    assert text.startswith("#"), "each scenario starts with a comment block"
+    sc = load_scenario(path)
+    assert sc.data is None  # bundled data
+
+
+def test_quick_start_is_first():
+    assert SCENARIOS[0].name == "eu-2030-hedge.yaml"
+
+
+# --- solving the bundled scenarios ----------------------------------------------------------
+
+solve_mod = pytest.importorskip("planner.solve")
+
+
+def _solve(name: str):
+    return solve_mod.solve(load_scenario(DATA / "scenarios" / name))
+
+
+def test_quick_start_solves_fast():
+    import time
+
+    t0 = time.perf_counter()
+    plan = _solve("eu-2030-hedge.yaml")
+    assert plan.status == "optimal"
+    assert time.perf_counter() - t0 < 20
+    alloc = plan.allocation
+    final = alloc[alloc["period"] == alloc["period"].max()]
+    share = final.groupby("provider")["compute_eflops"].sum() / final["compute_eflops"].sum()
+    assert share.max() <= 0.4 + 1e-6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [p.name for p in SCENARIOS if p.name != "eu-2030-hedge.yaml"])
+def test_scenario_solves(name):
+    plan = _solve(name)
+    assert plan.status in {"optimal", "feasible"}
+
+
+@pytest.mark.slow
+def test_uk_meets_2030_target():
+    plan = _solve("uk-2030-20x.yaml")
+    assert plan.status in {"optimal", "feasible"}
+    alloc = plan.allocation
+    assert alloc.loc[alloc["period"] == 2030, "counted_eflops"].sum() >= 105 - 1e-6
+
+
+@pytest.mark.slow
+def test_eu_foreign_cap_variant():
+    """EU hedge with a foreign-jurisdiction cap needs non-US (Ascend) chips; it is respected."""
+    sc = load_scenario(
+        DATA / "scenarios" / "eu-2030-hedge.yaml",
+        [
+            "limits.max_share_foreign_jurisdiction=0.9",
+            "limits.resilience=0.1",
+            "providers=[PUBLIC,AWS,GCP,OVH,NEBIUS,HUAWEI]",
+            "chips=[B200,MI325X,TPUV7,ASCEND910C]",
+            "countries=[FRA,DEU,SWE,FIN,NOR,USA]",
+        ],
+    )
+    plan = solve_mod.solve(sc)
+    assert plan.status in {"optimal", "feasible"}
+    final = plan.allocation[plan.allocation["period"] == 2030]
+    us = final[(final["chip"] != "ASCEND910C") | final["country"].eq("USA")]
+    assert us["counted_eflops"].sum() <= 0.9 * 200 + 1e-6
