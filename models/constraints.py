@@ -81,7 +81,9 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Provider contracts, chip platforms and designers.
 
     provider_link[p,t]: Σ_{a∈p} n[a,t] ≤ M_p·use_provider[p]
-    provider_used[p]:   use_provider[p] ≤ Σ_{a∈p} n[a,T]     (counted only with capacity at the end)
+    provider_used[p]:   min(f_min(p), D_T)·use_provider[p] ≤ Σ_{a∈p} q[a,T]
+                        (a provider counts as used only if it delivers at least one module's
+                        worth of the final target, so idle modules cannot satisfy N_p)
     chip_link[c,t], chip_used[c]: the same for chip platforms
     designer_used[d]:   use_designer[d] ≤ Σ_{c∈d} use_chip[c]
     """
@@ -94,8 +96,14 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             <= float(sum(ub[a] for a in groups[key])) * use[key]
         )
 
+    f = _f(inp)
+
     def used(groups, use):
-        return lambda m, key: use[key] <= pyo.quicksum(m.n[a, last] for a in groups[key])
+        def rule(m, key):
+            need = min(float(min(f[a] for a in groups[key])), inp.target[last])
+            return need * use[key] <= pyo.quicksum(m.q[a, last] for a in groups[key])
+
+        return rule
 
     m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.by_provider, m.use_provider))
     m.provider_used = pyo.Constraint(m.P, rule=used(inp.by_provider, m.use_provider))
@@ -138,19 +146,21 @@ def add_energy_limits(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
 
 def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
-    """Hedging limits.
+    """Hedging limits, on the compute counted towards the target (Σ_a q[a,t] = D_t).
 
-    share_provider[p,t]:   Σ_{a∈p} f_a·n[a,t] ≤ α·X_t
-    share_designer[d,t]:   Σ_{a: designer(c)=d} f_a·n[a,t] ≤ β·X_t
-    share_foreign[j,t]:    dep[j,t] ≤ γ·X_t
+    Shares are of counted compute so that capacity built beyond the target cannot dilute a
+    share (buying idle modules elsewhere would otherwise satisfy any limit).
+
+    share_provider[p,t]:   Σ_{a∈p} q[a,t] ≤ α·D_t
+    share_designer[d,t]:   Σ_{a: designer(c)=d} q[a,t] ≤ β·D_t
+    share_foreign[j,t]:    Σ_{a depends on j} q[a,t] ≤ γ·D_t
     min_providers:         Σ_p use_provider[p] ≥ N_p
     min_chip_designers:    Σ_d use_designer[d] ≥ N_d
     """
-    f = _f(inp)
 
     def share(groups, limit):
         return lambda m, key, t: (
-            pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[key]) <= (limit * m.X[t])
+            pyo.quicksum(m.q[a, t] for a in groups.get(key, [])) <= (limit * inp.target[t])
         )
 
     if inp.max_share_provider is not None:
@@ -165,7 +175,7 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         m.share_foreign = pyo.Constraint(
             m.J_foreign,
             m.T,
-            rule=lambda m, j, t: m.dep[j, t] <= inp.max_share_foreign_jurisdiction * m.X[t],
+            rule=share(inp.by_dependency, inp.max_share_foreign_jurisdiction),
         )
     if inp.min_providers:
         m.min_providers = pyo.Constraint(
@@ -178,13 +188,12 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
 
 def add_territorial_floor(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
-    """home_floor[t]: Σ_{a: k∈H} f_a·n[a,t] ≥ τ·X_t."""
-    f = _f(inp)
+    """home_floor[t]: Σ_{a: k∈H} q[a,t] ≥ τ·D_t   (of counted compute, like the shares)."""
     home = inp.home_options
     m.home_floor = pyo.Constraint(
         m.T,
         rule=lambda m, t: (
-            pyo.quicksum(float(f[a]) * m.n[a, t] for a in home) >= inp.min_home_share * m.X[t]
+            pyo.quicksum(m.q[a, t] for a in home) >= inp.min_home_share * inp.target[t]
         ),
     )
 

@@ -173,64 +173,63 @@ def _fixed_costs(prep: Prepared, alloc: pd.DataFrame) -> dict[str, float]:
 
 
 def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
-    """Share of each period's capacity by provider, chip designer, country and dependence."""
+    """Shares of each period's counted compute (Σ = target) by provider, designer, country,
+    foreign jurisdiction (dependence in any layer) and home soil: the quantities the
+    diversification limits bound. ``compute_eflops`` is the built capacity behind them."""
     inp = prep.inputs
+    cols = ["period", "dimension", "key", "compute_eflops", "counted_eflops", "share"]
     if alloc.empty:
-        return pd.DataFrame(columns=["period", "dimension", "key", "compute_eflops", "share"])
-    total = alloc.groupby("period")["compute_eflops"].transform("sum")
-    frames = []
-    for dim in ("provider", "designer", "country"):
-        g = (
-            alloc.assign(share=alloc["compute_eflops"] / total)
-            .groupby(["period", dim], as_index=False)[["compute_eflops", "share"]]
-            .sum()
-        )
-        frames.append(g.rename(columns={dim: "key"}).assign(dimension=dim))
-    # dependence on each foreign jurisdiction (any layer)
-    opt = inp.options
-    keyed = alloc.merge(
-        opt[["country", "provider", "chip", "j_country", "j_provider", "j_chip"]],
+        return pd.DataFrame(columns=cols)
+    target = alloc["period"].map(inp.target).astype(float)
+    base = alloc.assign(share=alloc["counted_eflops"] / target.where(target > 0, 1.0))
+    keyed = base.merge(
+        inp.options[["country", "provider", "chip", "j_country", "j_provider", "j_chip"]],
         on=["country", "provider", "chip"],
         how="left",
     )
-    period_total = alloc.groupby("period")["compute_eflops"].sum()
+    keyed["home"] = keyed["country"].isin(prep.context.home).map({True: "home", False: "abroad"})
+    frames = []
+    for dim, column in (
+        ("provider", "provider"),
+        ("designer", "designer"),
+        ("country", "country"),
+        ("home", "home"),
+    ):
+        g = keyed.groupby(["period", column], as_index=False)[
+            ["compute_eflops", "counted_eflops", "share"]
+        ].sum()
+        frames.append(g.rename(columns={column: "key"}).assign(dimension=dim))
+    periods = pd.Index(sorted(keyed["period"].unique()), name="period")
     for j in inp.foreign_jurisdictions:
-        dep = keyed[(keyed["j_country"] == j) | (keyed["j_provider"] == j) | (keyed["j_chip"] == j)]
-        per = (
-            dep.groupby("period")["compute_eflops"]
+        mask = (keyed["j_country"] == j) | (keyed["j_provider"] == j) | (keyed["j_chip"] == j)
+        g = (
+            keyed[mask]
+            .groupby("period")[["compute_eflops", "counted_eflops", "share"]]
             .sum()
-            .reindex(period_total.index, fill_value=0.0)
+            .reindex(periods, fill_value=0.0)
+            .reset_index()
         )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "period": per.index,
-                    "dimension": "foreign_jurisdiction",
-                    "key": j,
-                    "compute_eflops": per.to_numpy(),
-                    "share": (per / period_total).to_numpy(),
-                }
-            )
-        )
-    home = alloc[alloc["country"].isin(prep.context.home)]
-    per = home.groupby("period")["compute_eflops"].sum().reindex(period_total.index, fill_value=0.0)
-    frames.append(
-        pd.DataFrame(
-            {
-                "period": per.index,
-                "dimension": "home",
-                "key": "home",
-                "compute_eflops": per.to_numpy(),
-                "share": (per / period_total).to_numpy(),
-            }
-        )
-    )
-    out = pd.concat(frames, ignore_index=True)
-    return (
-        out[["period", "dimension", "key", "compute_eflops", "share"]]
-        .sort_values(["period", "dimension", "share"], ascending=[True, True, False])
-        .reset_index(drop=True)
-    )
+        frames.append(g.assign(dimension="foreign_jurisdiction", key=j))
+    out = pd.concat(frames, ignore_index=True)[cols]
+    home_rows = out[(out["dimension"] == "home")]
+    missing = [
+        {
+            "period": t,
+            "dimension": "home",
+            "key": "home",
+            "compute_eflops": 0.0,
+            "counted_eflops": 0.0,
+            "share": 0.0,
+        }
+        for t in periods
+        if not ((home_rows["period"] == t) & (home_rows["key"] == "home")).any()
+    ]
+    if missing:
+        out = pd.concat([out, pd.DataFrame(missing)], ignore_index=True)
+    out = out[~((out["dimension"] == "home") & (out["key"] == "abroad"))]
+    return out.sort_values(
+        ["period", "dimension", "share"], ascending=[True, True, False]
+    ).reset_index(drop=True)
 
 
 def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
@@ -257,7 +256,8 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
                     "period": t,
                     "jurisdiction": j,
                     "kept_eflops": kept,
-                    "kept_share_of_target": kept / target if target > 0 else 1.0,
+                    # keeping more than the target is keeping all of it
+                    "kept_share_of_target": min(1.0, kept / target) if target > 0 else 1.0,
                 }
             )
     return pd.DataFrame(
@@ -343,7 +343,9 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
             sovereignty={},
             allocation=empty,
             kpis={},
-            shares=pd.DataFrame(columns=["period", "dimension", "key", "compute_eflops", "share"]),
+            shares=pd.DataFrame(
+                columns=["period", "dimension", "key", "compute_eflops", "counted_eflops", "share"]
+            ),
             resilience=pd.DataFrame(
                 columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"]
             ),

@@ -1,0 +1,39 @@
+"""Shared fixtures: the hand-checkable tiny instance (tests/fixtures/tiny)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.scenario import Scenario, scenario_from_mapping
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY_DATA = FIXTURES / "tiny"
+TINY_YAML = FIXTURES / "tiny.yaml"
+
+
+def tiny(**fields: Any) -> Scenario:
+    """The tiny scenario (home HOM, one period, target 2 EFLOP/s) with fields replaced.
+
+    Data: 1 module = 1 EFLOP/s = 1 MW. Building a module costs 10 MUSD (chip CA, designed in
+    OTH) or 20 MUSD (chip CH, designed at home); renting from USC (an OTH cloud, regions in
+    ALY and OTH) costs a fifth of that per year. Trust: HOM 1, ALY 0.5, OTH 0. Energy is free.
+    """
+    raw: dict[str, Any] = {
+        "name": "tiny",
+        "data": str(TINY_DATA),
+        "home": ["HOM"],
+        "periods": [2030],
+        "target": {2030: 2},
+        "economics": {"module_size": 1000, "utilisation": 1.0, "maintenance_share_per_year": 0.0},
+        "solver": {"time_limit": 20},
+    }
+    raw.update(fields)
+    return scenario_from_mapping(raw, source="<tiny>")
+
+
+@pytest.fixture
+def tiny_scenario():
+    return tiny
