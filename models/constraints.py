@@ -159,8 +159,11 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """
 
     def share(groups, limit):
+        # A group without options (e.g. a jurisdiction nothing depends on) meets any limit.
         return lambda m, key, t: (
-            pyo.quicksum(m.q[a, t] for a in groups.get(key, [])) <= (limit * inp.target[t])
+            pyo.quicksum(m.q[a, t] for a in groups[key]) <= (limit * inp.target[t])
+            if groups.get(key)
+            else pyo.Constraint.Skip
         )
 
     if inp.max_share_provider is not None:
@@ -190,12 +193,18 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_territorial_floor(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """home_floor[t]: Σ_{a: k∈H} q[a,t] ≥ τ·D_t   (of counted compute, like the shares)."""
     home = inp.home_options
-    m.home_floor = pyo.Constraint(
-        m.T,
-        rule=lambda m, t: (
-            pyo.quicksum(m.q[a, t] for a in home) >= inp.min_home_share * inp.target[t]
-        ),
-    )
+
+    def rule(m, t):
+        need = inp.min_home_share * inp.target[t]
+        if home:
+            return pyo.quicksum(m.q[a, t] for a in home) >= need
+        if need <= 0:
+            return pyo.Constraint.Skip
+        # No home option survives (e.g. the budget rules out every home build): the floor
+        # reads 0 ≥ τ·D_t; written on the counted compute (Σ_a q = D_t) so it stays a row.
+        return inp.min_home_share * pyo.quicksum(m.q[a, t] for a in m.A) <= 0
+
+    m.home_floor = pyo.Constraint(m.T, rule=rule)
 
 
 def add_resilience(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
