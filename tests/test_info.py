@@ -47,9 +47,13 @@ def test_us_share(summary):
 
 
 def test_every_fact_has_report_figure(summary):
-    for key in ("countries_with_gpu_regions", "providers_surveyed",
-                "ai_regions_by_provider_nationality", "us_designer_accelerator_share",
-                "regions_total"):
+    for key in (
+        "countries_with_gpu_regions",
+        "providers_surveyed",
+        "ai_regions_by_provider_nationality",
+        "us_designer_accelerator_share",
+        "regions_total",
+    ):
         assert "report" in summary[key]
         if summary[key]["value"] != summary[key]["report"]:
             assert summary[key].get("note"), key
