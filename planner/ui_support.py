@@ -1,0 +1,506 @@
+"""Planner-side helpers for the web app (ui/): everything the UI needs that is not rendering.
+
+The Streamlit app stays thin: it never imports pyomo, highspy or models/. What it needs from
+the planner (finding scenarios, validating edited data tables with the loader's own rules,
+readable error messages, solving with edited tables, pricing a limit by re-solving, and
+exporting a plan) lives here, so it is testable without a browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from planner.data import BUNDLED_DATA, Tables, _check_refs, _coerce, load_tables
+from planner.datadict import TABLES, Table, is_provenance_column
+from planner.errors import InputError, PlannerError
+from planner.results import Plan
+from planner.scenario import Scenario, format_validation_error, scenario_from_mapping
+
+#: Folder of the bundled scenarios; ``SOVPLAN_SCENARIO_DIR`` points the app elsewhere.
+SCENARIO_DIR = BUNDLED_DATA / "scenarios"
+
+#: The data tables the app lets a user edit, in the order it shows them.
+EDITABLE_TABLES = ("countries", "providers", "chips", "relationships")
+
+_TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+def scenario_dir() -> Path:
+    """The folder the app lists scenarios from (env ``SOVPLAN_SCENARIO_DIR`` or data/scenarios)."""
+    env = os.environ.get("SOVPLAN_SCENARIO_DIR")
+    return Path(env).resolve() if env else SCENARIO_DIR
+
+
+def list_scenarios(folder: Path | None = None) -> list[Path]:
+    """Scenario YAML files of a folder, sorted by name (the first is the quick-start default)."""
+    folder = folder if folder is not None else scenario_dir()
+    if not folder.is_dir():
+        return []
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")], key=lambda p: p.name)
+
+
+def parse_yaml_text(text: str | bytes, source: str) -> dict[str, Any]:
+    """Parse an uploaded scenario into a raw mapping; errors name the source and the line."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{source}: not UTF-8 text ({exc})") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{source}: not valid YAML{where}: {problem}") from exc
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{source}: expected a mapping of scenario keys (name, home, periods, target, ...)"
+        )
+    return raw
+
+
+def build_scenario(
+    raw: dict[str, Any], source: str, base_dir: Path | None, overrides: dict[str, Any]
+) -> Scenario:
+    """The file's mapping with the UI's values written over it (dotted keys), validated.
+
+    An override whose value is None removes the key (e.g. a limit switched off), so the
+    scenario falls back to the schema's default, exactly as if the key were absent.
+    """
+    out: dict[str, Any] = yaml.safe_load(yaml.safe_dump(raw))  # deep copy, plain types
+    for key, value in overrides.items():
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        if value is None:
+            node.pop(parts[-1], None)
+        else:
+            node[parts[-1]] = value
+    return scenario_from_mapping(out, source=source, base_dir=base_dir)
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a scenario name ("EU 2030 hedging" -> "eu-2030-hedging")."""
+    text = "".join(c if c.isalnum() else "-" for c in name.lower())
+    return "-".join(part for part in text.split("-") if part) or "scenario"
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """A stable text key of a scenario's content (for caching plans per input)."""
+    return scenario.model_dump_json()
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def error_messages(exc: BaseException) -> list[str]:
+    """Readable one-line messages for an error (never a traceback)."""
+    if isinstance(exc, ValidationError):
+        return format_validation_error(exc, "scenario").splitlines()
+    if isinstance(exc, PlannerError):
+        return [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return [f"unexpected {type(exc).__name__}: {first}".rstrip(": ")]
+
+
+# --- data tables ----------------------------------------------------------------------------
+
+
+def table_spec(name: str) -> Table:
+    """The data-dictionary entry of a table (columns, units, ranges, descriptions)."""
+    return _TABLE_BY_NAME[name]
+
+
+def column_help(name: str) -> dict[str, str]:
+    """Column -> 'description (unit, range)' for a table, for the editor's column tooltips."""
+    out: dict[str, str] = {}
+    for col in table_spec(name).columns:
+        bits = [col.unit] if col.unit else []
+        if col.min is not None or col.max is not None:
+            lo = "" if col.min is None else f"{col.min:g}"
+            hi = "" if col.max is None else f"{col.max:g}"
+            bits.append(f"{lo}…{hi}")
+        out[col.name] = col.description + (f" ({', '.join(bits)})" if bits else "")
+    return out
+
+
+def provenance_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if is_provenance_column(c)]
+
+
+_ROW_RE = re.compile(r"(?:[^\s:]*/)?(\w+)\.csv: row (\d+)")
+_WHERE_RE = re.compile(r"^(\w+) table \(edited\): row (\d+)")
+
+
+def _editor_rows(message: str) -> str:
+    """Loader messages count CSV lines (header = row 1); the editor counts data rows from 1."""
+    message = _ROW_RE.sub(lambda m: f"{m.group(1)} table: row {int(m.group(2)) - 1}", message)
+    return _WHERE_RE.sub(lambda m: f"{m.group(1)} table: row {int(m.group(2)) - 1}", message)
+
+
+def _as_text_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """An edited frame as the loader would read it from CSV: text cells, blanks as NaN."""
+    out = df.reset_index(drop=True).copy()
+    for col in out.columns:
+        series = out[col]
+        text = series.astype(object).where(series.notna(), None)
+        out[col] = text.map(lambda v: None if v is None else str(v))
+    return out
+
+
+def apply_table_edits(base: Tables, edited: dict[str, pd.DataFrame]) -> Tables:
+    """Validate edited tables with the loader's rules and return the new Tables.
+
+    Raises InputError naming the table, the row (counted from 1 as in the editor), the
+    column and the reason: the same checks as ``planner.data`` applies to the CSV files
+    (types, ranges, keys, cross-references).
+    """
+    tables = base.copy()
+    try:
+        for name, df in edited.items():
+            spec = table_spec(name)
+            typed = _coerce(_as_text_frame(df), spec, f"{name} table (edited)")
+            setattr(tables, name, typed)
+        _check_refs(tables, Path("edited"))
+    except InputError as exc:
+        raise InputError(_editor_rows(str(exc))) from exc
+    return tables
+
+
+def frame_hash(df: pd.DataFrame) -> str:
+    """Content hash of a frame (values, columns and dtypes)."""
+    h = hashlib.sha256()
+    h.update("|".join(map(str, df.columns)).encode())
+    h.update("|".join(map(str, df.dtypes)).encode())
+    h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def tables_key(tables: Tables | None) -> str:
+    """Hash of the editable tables' contents ('file' when the tables are the file's own)."""
+    if tables is None:
+        return "file"
+    return "-".join(frame_hash(getattr(tables, name)) for name in EDITABLE_TABLES)
+
+
+def edited_table_names(base: Tables, edited: dict[str, pd.DataFrame]) -> list[str]:
+    """Which of the edited tables differ from the loaded ones."""
+    changed = []
+    for name, df in edited.items():
+        before = getattr(base, name)
+        if list(df.columns) != list(before.columns) or len(df) != len(before):
+            changed.append(name)
+            continue
+        a = _as_text_frame(df).fillna("").astype(str).reset_index(drop=True)
+        b = _as_text_frame(before).fillna("").astype(str).reset_index(drop=True)
+        if not a.equals(b):
+            changed.append(name)
+    return changed
+
+
+def base_tables(scenario: Scenario) -> Tables:
+    """The tables a scenario reads (its ``data`` folder, else the bundled data/)."""
+    return load_tables(scenario.data)
+
+
+# --- solving --------------------------------------------------------------------------------
+
+
+def solve_plan(scenario: Scenario, tables: Tables | None = None) -> Plan:
+    """Solve a scenario, with edited tables when given (else the scenario's own data)."""
+    from planner.solve import solve
+
+    return solve(scenario, tables=tables)
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """How to relax one limit for its marginal value: field, step and wording."""
+
+    field: str
+    step: float
+    label: str
+
+
+#: One step of relaxation per limit (the ``limit`` names of Plan.limits).
+RELAXATIONS: dict[str, Relaxation] = {
+    "budget": Relaxation("budget", 1000.0, "one more billion USD (+1,000 MUSD)"),
+    "energy_cost_cap": Relaxation("energy_cost_cap", 100.0, "+100 MUSD of energy cost"),
+    "emissions_cap_kt": Relaxation("emissions_cap_kt", 100.0, "+100 kt CO2e of emissions"),
+    "max_share_provider": Relaxation("limits.max_share_provider", 0.05, "+5 points of share"),
+    "max_share_chip_designer": Relaxation(
+        "limits.max_share_chip_designer", 0.05, "+5 points of share"
+    ),
+    "max_share_foreign_jurisdiction": Relaxation(
+        "limits.max_share_foreign_jurisdiction", 0.05, "+5 points of share"
+    ),
+    "min_home_share": Relaxation("limits.min_home_share", -0.05, "-5 points of home share"),
+    "min_providers": Relaxation("limits.min_providers", -1, "one provider fewer"),
+    "min_chip_designers": Relaxation("limits.min_chip_designers", -1, "one chip designer fewer"),
+    "resilience": Relaxation("limits.resilience", -0.05, "-5 points of N-1 resilience"),
+}
+
+
+def relaxed(scenario: Scenario, limit: str) -> Scenario:
+    """The scenario with one limit relaxed by its step (shares clipped to [0, 1])."""
+    if limit not in RELAXATIONS:
+        raise InputError(
+            f"limit '{limit}': no relaxation defined; choose from {sorted(RELAXATIONS)}"
+        )
+    rule = RELAXATIONS[limit]
+    raw = scenario.model_dump(mode="json")
+    node = raw
+    parts = rule.field.split(".")
+    for part in parts[:-1]:
+        node = node[part]
+    current = node.get(parts[-1])
+    if current is None:
+        raise InputError(f"limit '{limit}' is not set in the scenario, so it cannot be relaxed")
+    value = current + rule.step
+    if rule.field.startswith("limits.") and isinstance(rule.step, float):
+        value = min(1.0, max(0.0, value))
+    if isinstance(rule.step, int):
+        value = max(0, int(value))
+    node[parts[-1]] = value
+    return scenario_from_mapping(raw, source="relaxed scenario")
+
+
+def marginal_value(scenario: Scenario, limit: str, tables: Tables | None = None) -> dict[str, Any]:
+    """Re-solve with one limit relaxed by a step: what does that step buy?
+
+    For the budget: "one more billion buys +x index". Returns the base and relaxed index and
+    cost and the difference; an infeasible base or relaxed plan gives None for the deltas.
+    """
+    base = solve_plan(scenario, tables)
+    more = solve_plan(relaxed(scenario, limit), tables)
+
+    def index(plan: Plan) -> float | None:
+        return plan.sovereignty.get("index") if plan.ok else None
+
+    b, m = index(base), index(more)
+    return {
+        "limit": limit,
+        "step": RELAXATIONS[limit].step,
+        "step_label": RELAXATIONS[limit].label,
+        "base_index": b,
+        "relaxed_index": m,
+        "delta_index": (m - b) if b is not None and m is not None else None,
+        "base_cost_musd": base.cost if base.ok else None,
+        "relaxed_cost_musd": more.cost if more.ok else None,
+        "relaxed_status": more.status,
+    }
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def plan_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
+    """The plan's tables as named sheets (allocation first)."""
+    kpis = pd.DataFrame(
+        [{"kpi": k, "value": v} for k, v in plan.kpis.items()]
+        + [{"kpi": f"sovereignty_{k}", "value": v} for k, v in plan.sovereignty.items()]
+    )
+    return {
+        "allocation": plan.allocation,
+        "kpis": kpis,
+        "shares": plan.shares,
+        "resilience": plan.resilience,
+        "limits": plan.limits,
+    }
+
+
+def plan_to_excel(plan: Plan) -> bytes:
+    """An .xlsx workbook (openpyxl) with one sheet per plan table."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, df in plan_sheets(plan).items():
+            df.to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()
+
+
+def plan_to_csv(plan: Plan) -> bytes:
+    """The allocation table as CSV."""
+    return plan.allocation.to_csv(index=False).encode("utf-8")
+
+
+# --- figure data ----------------------------------------------------------------------------
+
+
+def compute_by_country(plan: Plan, tables: Tables, period: int | None = None) -> pd.DataFrame:
+    """Compute per country (ISO3) in a period (default: the last), with names, for a map."""
+    alloc = plan.allocation
+    if alloc.empty:
+        return pd.DataFrame(columns=["iso3", "name", "compute_eflops", "power_mw", "accelerators"])
+    period = int(alloc["period"].max()) if period is None else period
+    sel = alloc[alloc["period"] == period]
+    out = (
+        sel.groupby("country", as_index=False)[["compute_eflops", "power_mw", "accelerators"]]
+        .sum()
+        .rename(columns={"country": "iso3"})
+    )
+    names = tables.countries.set_index("iso3")["name"]
+    out["name"] = out["iso3"].map(names).fillna(out["iso3"])
+    out = out[out["compute_eflops"] > 0]
+    return out[["iso3", "name", "compute_eflops", "power_mw", "accelerators"]].reset_index(
+        drop=True
+    )
+
+
+def mix_by_period(plan: Plan, dimension: str) -> pd.DataFrame:
+    """Compute per period and key of one mix dimension (provider, designer or country)."""
+    sel = plan.shares[plan.shares["dimension"] == dimension]
+    return sel[["period", "key", "compute_eflops", "share"]].reset_index(drop=True)
+
+
+#: The label of the public build option's jurisdiction (its headquarters are the home's).
+HOME_LABEL = "home"
+
+
+def mix_by_jurisdiction(plan: Plan, tables: Tables) -> pd.DataFrame:
+    """Compute per period, layer and jurisdiction: whose territory, whose provider, whose chip.
+
+    Each layer partitions the capacity, so each layer's bars stack to the period's compute.
+    Providers headquartered in ``*`` (the public build option) belong to the home.
+    """
+    alloc = plan.allocation
+    cols = ["period", "layer", "key", "compute_eflops", "share"]
+    if alloc.empty:
+        return pd.DataFrame(columns=cols)
+    j_country = tables.countries.set_index("iso3")["jurisdiction"]
+    hq = tables.providers.set_index("code")["hq_iso3"]
+    j_chip = tables.chips.set_index("code")["jurisdiction"]
+    frame = alloc[["period", "country", "provider", "chip", "compute_eflops"]].copy()
+    frame["territorial"] = frame["country"].map(j_country)
+    frame["provider"] = (
+        frame["provider"].map(hq).map(lambda h: HOME_LABEL if h == "*" else j_country.get(h, h))
+    )
+    frame["chip"] = frame["chip"].map(j_chip)
+    long = frame.melt(
+        id_vars=["period", "compute_eflops"],
+        value_vars=["territorial", "provider", "chip"],
+        var_name="layer",
+        value_name="key",
+    )
+    out = long.groupby(["period", "layer", "key"], as_index=False)["compute_eflops"].sum()
+    total = out.groupby(["period", "layer"])["compute_eflops"].transform("sum")
+    out["share"] = out["compute_eflops"] / total.where(total > 0, 1.0)
+    return out[cols]
+
+
+# --- sensitivity sweeps -----------------------------------------------------------------------
+
+
+#: Result columns of a sweep worth showing in a table, after the parameters.
+SWEEP_COLUMNS = [
+    "status",
+    "sovereignty_index",
+    "territorial",
+    "provider",
+    "chip",
+    "total_cost_musd",
+    "energy_cost_musd",
+    "emissions_kt",
+    "error",
+]
+
+
+def sweep_run_count(scenario: Scenario, params: dict[str, list[Any]], method: str) -> int:
+    """How many distinct solves a sweep design needs (for a progress bar and a warning)."""
+    from planner.sweep import base_values, make_design, param_info
+
+    infos = {name: param_info(name) for name in params}
+    base = base_values(scenario, params, infos)
+    return len(make_design(params, infos, method, base=base).points)
+
+
+def sweep_with_progress(
+    scenario: Scenario,
+    params: dict[str, list[Any]],
+    method: str = "oat",
+    tables: Tables | None = None,
+    workers: int = 1,
+    on_progress: Any = None,
+    poll_seconds: float = 0.5,
+) -> pd.DataFrame:
+    """Run ``planner.sweep.sweep`` in a thread and report progress as its runs finish.
+
+    The sweep writes its rows to a temporary Parquet file as runs finish; this polls that
+    file and calls ``on_progress(done, total)`` so a caller (the web app) can draw a bar.
+    """
+    import tempfile
+    import threading
+
+    from planner.sweep import read_runs, sweep
+
+    total = sweep_run_count(scenario, params, method)
+    result: dict[str, Any] = {}
+
+    with tempfile.TemporaryDirectory(prefix="sovplan-sweep-") as tmp:
+        out = Path(tmp) / "runs.parquet"
+
+        def work() -> None:
+            try:
+                result["runs"] = sweep(
+                    scenario, params, workers=workers, out=out, method=method, tables=tables
+                )
+            except BaseException as exc:  # handed back to the caller's thread
+                result["error"] = exc
+
+        thread = threading.Thread(target=work, name="sovplan-sweep", daemon=True)
+        thread.start()
+        done = -1
+        while thread.is_alive():
+            thread.join(poll_seconds)
+            if on_progress is not None and out.exists():
+                try:
+                    n = len(read_runs(out))
+                except Exception:  # a file being replaced: read it next time
+                    continue
+                if n != done:
+                    done = n
+                    on_progress(min(n, total), total)
+        if "error" in result:
+            raise result["error"]
+        runs = result["runs"]
+        if on_progress is not None:
+            on_progress(total, total)
+        return runs
+
+
+def validation_problems(exc: BaseException) -> list[tuple[str, str]]:
+    """(dotted field, message) pairs of a scenario error, so a UI can show each by its field.
+
+    Pydantic errors (raised directly or as the cause of an InputError) give their location;
+    any other error gives an empty field and its readable message.
+    """
+    cause = exc if isinstance(exc, ValidationError) else exc.__cause__
+    if isinstance(cause, ValidationError):
+        out = []
+        for err in cause.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling)"
+            out.append((loc, msg))
+        return out
+    return [("", m) for m in error_messages(exc)]

@@ -1,0 +1,149 @@
+"""sovplan web app: edit a scenario, solve it, and explore the plan and its trade-offs.
+
+Run with ``sovplan ui`` (or ``streamlit run ui/app.py``). The app is thin: it asks
+``planner`` for everything (scenario validation, data tables, solving, Pareto fronts,
+sweeps) and only draws. ``SOVPLAN_SCENARIO_DIR`` points it at another scenario folder.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from planner import ui_support
+from planner.data import Tables
+from planner.scenario import Scenario, scenario_to_yaml
+from ui import inputs, plan_view, sensitivity_view, tables_view, tradeoffs_view
+
+st.set_page_config(page_title="sovplan: compute sovereignty planner", page_icon="🛰", layout="wide")
+
+
+def _errors(exc: BaseException, where=st) -> None:
+    where.error("\n\n".join(ui_support.error_messages(exc)))
+
+
+def main() -> None:
+    st.title("Compute sovereignty planner")
+    st.caption(
+        "Where to site AI compute, with which providers and chips, to maximise a 3-layer "
+        "sovereignty index (territory, provider jurisdiction, chip origin). Units: compute "
+        "EFLOP/s dense BF16, money million USD (MUSD), power MW, emissions kt CO2e."
+    )
+
+    # --- scenario source ---------------------------------------------------------------
+    try:
+        source = inputs.choose_source()
+    except Exception as exc:
+        _errors(exc, st.sidebar)
+        st.info("Fix or replace the uploaded scenario to continue.")
+        return
+    if source is None:
+        st.info(
+            f"No scenario to show: {ui_support.scenario_dir()} has no scenario YAML files. "
+            "Upload one in the sidebar."
+        )
+        return
+    if st.session_state.get("source_id") != source.source_id:
+        inputs.forget_inputs()
+        st.session_state["source_id"] = source.source_id
+        st.session_state.pop("solved", None)
+        st.session_state.pop("previous", None)
+
+    try:
+        file_scenario = ui_support.build_scenario(source.raw, source.label, source.base_dir, {})
+        base_tables = ui_support.base_tables(file_scenario)
+    except Exception as exc:
+        st.error(f"The scenario {source.label} cannot be used as it is:")
+        _errors(exc)
+        return
+
+    solve_clicked = st.sidebar.button("Solve", type="primary", width="stretch", key="solve")
+    if st.sidebar.button("Reset to the file's values", width="stretch", key="reset"):
+        inputs.forget_inputs()
+        st.rerun()
+
+    jurisdictions = sorted(base_tables.jurisdictions["code"].astype(str))
+    overrides, slots = inputs.scenario_inputs(file_scenario, jurisdictions)
+
+    scenario: Scenario | None = None
+    try:
+        scenario = ui_support.build_scenario(source.raw, source.label, source.base_dir, overrides)
+    except Exception as exc:
+        loose = inputs.show_problems(ui_support.validation_problems(exc), slots)
+        if loose:
+            st.sidebar.error("\n\n".join(loose))
+    if scenario is not None:
+        st.sidebar.download_button(
+            "Download scenario YAML",
+            scenario_to_yaml(scenario),
+            file_name=f"{ui_support.slug(scenario.name)}.yaml",
+            mime="application/x-yaml",
+            width="stretch",
+            help="The scenario with your changes, to reproduce this session with "
+            "`sovplan solve FILE` (table edits: download the edited tables too)",
+        )
+
+    tab_plan, tab_data, tab_trade, tab_sens = st.tabs(
+        ["Plan", "Data tables", "Trade-offs", "Sensitivity"]
+    )
+
+    # The data tab is drawn first: its edits feed the solve.
+    with tab_data:
+        edited, table_error = tables_view.render(base_tables)
+    tables: Tables | None = edited
+
+    with tab_plan:
+        if scenario is None:
+            st.warning("Fix the inputs marked in the sidebar to solve.")
+        if table_error:
+            st.warning("Fix the edited data tables (tab 'Data tables') to solve.")
+        ready = scenario is not None and not table_error
+        if solve_clicked and ready:
+            try:
+                plan = plan_view.solve_now(scenario, tables)
+            except Exception as exc:
+                _errors(exc)
+            else:
+                solved = st.session_state.get("solved")
+                if solved is not None:
+                    st.session_state["previous"] = solved.get("snapshot")
+                st.session_state["solved"] = {
+                    "scenario": scenario,
+                    "tables": tables,
+                    "key": (ui_support.scenario_key(scenario), ui_support.tables_key(tables)),
+                    "snapshot": plan_view.snapshot(plan) if plan.ok else None,
+                }
+        solved = st.session_state.get("solved")
+        if solved is None:
+            st.info("Set the inputs in the sidebar, then press **Solve**.")
+        else:
+            if ready and solved["key"] != (
+                ui_support.scenario_key(scenario),
+                ui_support.tables_key(tables),
+            ):
+                st.info("The inputs changed since this plan was solved: press **Solve** to update.")
+            try:
+                plan = plan_view.solve_now(solved["scenario"], solved["tables"])
+                plan_view.render_plan(
+                    plan,
+                    solved["scenario"],
+                    solved["tables"] or base_tables,
+                    solved["tables"],
+                    st.session_state.get("previous"),
+                )
+            except Exception as exc:
+                _errors(exc)
+
+    with tab_trade:
+        if scenario is None or table_error:
+            st.warning("Fix the inputs first.")
+        else:
+            tradeoffs_view.render(scenario, tables, tables or base_tables)
+
+    with tab_sens:
+        if scenario is None or table_error:
+            st.warning("Fix the inputs first.")
+        else:
+            sensitivity_view.render(scenario, tables)
+
+
+main()

@@ -1,0 +1,197 @@
+"""Plotly figures of a plan for the web app, in a colour-blind-safe palette.
+
+Data shaping lives in ``planner.ui_support`` (testable without plotly); these functions only
+draw. Categorical colours are Okabe-Ito followed by plotly's "Safe" set; the map uses
+Cividis, a sequential scale readable with every common colour-vision deficiency.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+PALETTE = OKABE_ITO + list(px.colors.qualitative.Safe)
+SEQUENTIAL = "Cividis"
+
+DIMENSION_LABELS = {
+    "provider": "provider",
+    "designer": "chip designer",
+    "country": "country",
+    "jurisdiction": "jurisdiction",
+}
+
+
+def _layout(fig: go.Figure, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"title": None},
+    )
+    return fig
+
+
+def world_map(by_country: pd.DataFrame, period: int | None = None) -> go.Figure:
+    """Choropleth of compute by country (ISO3), with power and accelerators on hover."""
+    title = "Compute by country" + (f", {period}" if period is not None else "")
+    fig = px.choropleth(
+        by_country,
+        locations="iso3",
+        locationmode="ISO-3",
+        color="compute_eflops",
+        hover_name="name",
+        hover_data={
+            "iso3": False,
+            "compute_eflops": ":.2f",
+            "power_mw": ":,.0f",
+            "accelerators": ":,",
+        },
+        color_continuous_scale=SEQUENTIAL,
+        labels={
+            "compute_eflops": "EFLOP/s",
+            "power_mw": "power (MW)",
+            "accelerators": "accelerators",
+        },
+        title=title,
+    )
+    fig.update_geos(
+        projection_type="natural earth",
+        showcountries=True,
+        countrycolor="#999999",
+        showland=True,
+        landcolor="#eeeeee",
+        fitbounds="locations" if len(by_country) > 1 else False,
+    )
+    fig.update_layout(coloraxis_colorbar={"title": "EFLOP/s"})
+    return _layout(fig, height=420)
+
+
+def mix_bars(mix: pd.DataFrame, dimension: str) -> go.Figure:
+    """Stacked bars of compute per period by one mix dimension (provider, chip designer...)."""
+    label = DIMENSION_LABELS.get(dimension, dimension)
+    data = mix.assign(period=mix["period"].astype(str), share_pct=100 * mix["share"])
+    fig = px.bar(
+        data,
+        x="period",
+        y="compute_eflops",
+        color="key",
+        color_discrete_sequence=PALETTE,
+        hover_data={"share_pct": ":.1f", "period": False},
+        labels={
+            "compute_eflops": "compute (EFLOP/s)",
+            "period": "period",
+            "key": label,
+            "share_pct": "share (%)",
+        },
+        title=f"Mix by {label}",
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category")
+    return _layout(fig)
+
+
+def jurisdiction_bars(mix: pd.DataFrame) -> go.Figure:
+    """Stacked bars per period of whose territory, provider and chip the compute depends on."""
+    data = mix.assign(period=mix["period"].astype(str), share_pct=100 * mix["share"])
+    fig = px.bar(
+        data,
+        x="period",
+        y="compute_eflops",
+        color="key",
+        facet_col="layer",
+        category_orders={"layer": ["territorial", "provider", "chip"]},
+        color_discrete_sequence=PALETTE,
+        hover_data={"share_pct": ":.1f", "period": False},
+        labels={
+            "compute_eflops": "compute (EFLOP/s)",
+            "key": "jurisdiction",
+            "share_pct": "share (%)",
+        },
+        title="Mix by jurisdiction, per layer (territory, provider HQ, chip control)",
+    )
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category")
+    return _layout(fig)
+
+
+def compare_bars(table: pd.DataFrame) -> go.Figure:
+    """Grouped bars of the sovereignty layers of several plans (one colour per plan)."""
+    fig = px.bar(
+        table,
+        x="layer",
+        y="value",
+        color="plan",
+        barmode="group",
+        color_discrete_sequence=PALETTE,
+        labels={"value": "score (0-1)", "layer": "", "plan": ""},
+        title="Sovereignty by layer",
+    )
+    fig.update_yaxes(range=[0, 1])
+    return _layout(fig, height=320)
+
+
+def frontier_scatter(
+    table: pd.DataFrame, x: str, y: str, x_label: str, y_label: str, selected: int | None
+) -> go.Figure:
+    """A Pareto frontier (used when planner.charts has no frontier figure of its own)."""
+    data = table.reset_index(drop=True)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=data[x],
+            y=data[y],
+            mode="lines+markers",
+            name="efficient points",
+            marker={"color": OKABE_ITO[0], "size": 9},
+            line={"color": OKABE_ITO[0]},
+            text=[f"point {i}" for i in data.index],
+            hovertemplate=f"%{{text}}<br>{x_label} %{{x:,.4g}}<br>{y_label} %{{y:,.4g}}<extra></extra>",
+        )
+    )
+    if "knee" in data.columns and data["knee"].fillna(False).astype(bool).any():
+        knee = data[data["knee"].fillna(False).astype(bool)]
+        fig.add_trace(
+            go.Scatter(
+                x=knee[x],
+                y=knee[y],
+                mode="markers",
+                name="knee",
+                marker={"color": OKABE_ITO[1], "size": 16, "symbol": "diamond"},
+            )
+        )
+    if "structure_change" in data.columns:
+        change = data[data["structure_change"].fillna(False).astype(bool)]
+        if len(change):
+            fig.add_trace(
+                go.Scatter(
+                    x=change[x],
+                    y=change[y],
+                    mode="markers",
+                    name="mix changes",
+                    marker={"color": OKABE_ITO[2], "size": 13, "symbol": "circle-open"},
+                )
+            )
+    if selected is not None and 0 <= selected < len(data):
+        fig.add_trace(
+            go.Scatter(
+                x=[data.loc[selected, x]],
+                y=[data.loc[selected, y]],
+                mode="markers",
+                name="selected",
+                marker={"color": OKABE_ITO[5], "size": 18, "symbol": "x"},
+            )
+        )
+    fig.update_layout(xaxis_title=x_label, yaxis_title=y_label, title="Pareto frontier")
+    return _layout(fig, height=420)

@@ -1,0 +1,272 @@
+"""The plan tab: KPIs, map, mix, binding limits with their marginal value, allocation table.
+
+Plans are cached per input (``st.cache_data`` keyed on the scenario's JSON and the tables'
+hashes), so re-rendering a page, or returning to inputs solved before, is instant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from planner import ui_support
+from planner.data import Tables
+from planner.results import Plan
+from planner.scenario import Scenario
+from ui import figures
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_plan(scenario_json: str, tables_key: str, _scenario: Scenario, _tables: Tables | None):
+    """Solve once per (scenario, tables) content; later calls return the stored plan."""
+    return ui_support.solve_plan(_scenario, _tables)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_marginal(
+    scenario_json: str, tables_key: str, limit: str, _scenario: Scenario, _tables: Tables | None
+) -> dict[str, Any]:
+    return ui_support.marginal_value(_scenario, limit, _tables)
+
+
+def solve_now(scenario: Scenario, tables: Tables | None) -> Plan:
+    """Solve (or fetch from the cache) with a spinner that shows the elapsed time."""
+    with st.spinner(f"Solving {scenario.name}…", show_time=True):
+        return cached_plan(
+            ui_support.scenario_key(scenario), ui_support.tables_key(tables), scenario, tables
+        )
+
+
+def _fmt_delta(now: float, before: float | None, digits: int, unit: str = "") -> str | None:
+    if before is None or abs(now - before) < 10 ** (-digits - 1):
+        return None
+    return f"{now - before:+,.{digits}f}{unit}"
+
+
+def kpi_metrics(plan: Plan, previous: dict[str, float] | None = None) -> None:
+    """The headline numbers, each with its unit (and the change since the previous solve)."""
+    prev = previous or {}
+    s, k = plan.sovereignty, plan.kpis
+    cols = st.columns(4)
+    cols[0].metric(
+        "Sovereignty index (0-1)",
+        f"{s['index']:.3f}",
+        _fmt_delta(s["index"], prev.get("index"), 3),
+    )
+    for col, layer in zip(cols[1:], ("territorial", "provider", "chip"), strict=True):
+        col.metric(
+            f"{layer.capitalize()} layer (0-1)",
+            f"{s[layer]:.3f}",
+            _fmt_delta(s[layer], prev.get(layer), 3),
+        )
+    cols = st.columns(4)
+    cols[0].metric(
+        "Total cost (MUSD)",
+        f"{k['total_cost_musd']:,.0f}",
+        _fmt_delta(k["total_cost_musd"], prev.get("total_cost_musd"), 0),
+        delta_color="inverse",
+    )
+    cols[1].metric(
+        "Energy cost (MUSD)",
+        f"{k['energy_cost_musd']:,.0f}",
+        _fmt_delta(k["energy_cost_musd"], prev.get("energy_cost_musd"), 0),
+        delta_color="inverse",
+    )
+    cols[2].metric(
+        "Emissions (kt CO2e)",
+        f"{k['emissions_kt']:,.0f}",
+        _fmt_delta(k["emissions_kt"], prev.get("emissions_kt"), 0),
+        delta_color="inverse",
+    )
+    n1 = 100 * k["worst_case_n_minus_1_share"]
+    prev_n1 = prev.get("worst_case_n_minus_1_share")
+    cols[3].metric(
+        "Worst-case N-1 (% of target kept)",
+        f"{n1:.1f} %",
+        _fmt_delta(n1, None if prev_n1 is None else 100 * prev_n1, 1, " pt"),
+        help="Share of the target kept if the single most important foreign jurisdiction "
+        "cuts off its territory, providers and chips",
+    )
+    st.caption(
+        f"Final period: {k['compute_final_eflops']:,.1f} of {k['target_final_eflops']:,.1f} "
+        f"EFLOP/s target · {k['accelerators_final']:,} accelerators · "
+        f"{k['power_final_mw']:,.0f} MW · {k['countries_used']} countries, "
+        f"{k['providers_used']} providers, {k['chip_designers_used']} chip designers"
+    )
+
+
+def snapshot(plan: Plan) -> dict[str, float]:
+    """The numbers kept to show the change at the next solve."""
+    keys = ("total_cost_musd", "energy_cost_musd", "emissions_kt", "worst_case_n_minus_1_share")
+    return {**plan.sovereignty, **{k: float(plan.kpis[k]) for k in keys}}
+
+
+def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> None:
+    """Which limits bind, and what relaxing one by a step buys (re-solved, cached)."""
+    st.subheader("Limits")
+    if plan.limits.empty:
+        st.write("No limits are enforced in this scenario.")
+        return
+    table = plan.limits.copy()
+    table["binding"] = table["binding"].map({True: "binds", False: ""})
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "limit": "limit",
+            "kind": "kind",
+            "value": st.column_config.NumberColumn("limit value", format="%.4g"),
+            "actual": st.column_config.NumberColumn("plan value", format="%.4g"),
+            "slack": st.column_config.NumberColumn("slack", format="%.4g"),
+        },
+    )
+    st.caption(
+        "Units: budget and caps in MUSD (emissions in kt CO2e), shares as fractions 0-1, "
+        "counts as numbers."
+    )
+    priceable = [
+        name
+        for name, binds in zip(plan.limits["limit"], plan.limits["binding"], strict=True)
+        if binds and name in ui_support.RELAXATIONS
+    ]
+    if not priceable:
+        st.write(
+            "No priceable limit binds: relaxing any of them would buy no sovereignty "
+            "(marginal value 0)."
+        )
+        return
+    c1, c2 = st.columns([2, 1])
+    limit = c1.selectbox(
+        "Marginal value of a binding limit",
+        priceable,
+        format_func=lambda n: f"{n} ({ui_support.RELAXATIONS[n].label})",
+        key="marginal_limit",
+    )
+    if c2.button("Re-solve relaxed", key="marginal_go"):
+        st.session_state["marginal_for"] = (ui_support.scenario_key(scenario), limit)
+    wanted = st.session_state.get("marginal_for")
+    if wanted == (ui_support.scenario_key(scenario), limit):
+        try:
+            with st.spinner(f"Re-solving with {limit} relaxed…", show_time=True):
+                mv = cached_marginal(
+                    ui_support.scenario_key(scenario),
+                    ui_support.tables_key(tables),
+                    limit,
+                    scenario,
+                    tables,
+                )
+        except Exception as exc:
+            st.error("\n\n".join(ui_support.error_messages(exc)))
+            return
+        if mv["delta_index"] is None:
+            st.warning(f"The relaxed scenario has no plan (status {mv['relaxed_status']}).")
+        else:
+            extra_cost = (mv["relaxed_cost_musd"] or 0.0) - (mv["base_cost_musd"] or 0.0)
+            st.success(
+                f"{mv['step_label'].capitalize()} buys **{mv['delta_index']:+.4f}** index "
+                f"({mv['base_index']:.4f} → {mv['relaxed_index']:.4f}), "
+                f"and the plan costs {extra_cost:+,.0f} MUSD more."
+            )
+
+
+def allocation_section(plan: Plan, name: str) -> None:
+    st.subheader("Allocation")
+    st.dataframe(
+        plan.allocation,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "compute_eflops": st.column_config.NumberColumn("compute (EFLOP/s)", format="%.2f"),
+            "counted_eflops": st.column_config.NumberColumn("counted (EFLOP/s)", format="%.2f"),
+            "power_mw": st.column_config.NumberColumn("power (MW)", format="%.1f"),
+            "capex_musd": st.column_config.NumberColumn("capex (MUSD)", format="%.1f"),
+            "opex_musd": st.column_config.NumberColumn("opex (MUSD)", format="%.1f"),
+            "energy_cost_musd": st.column_config.NumberColumn("energy (MUSD)", format="%.1f"),
+            "carbon_cost_musd": st.column_config.NumberColumn("carbon (MUSD)", format="%.1f"),
+            "energy_gwh": st.column_config.NumberColumn("energy (GWh)", format="%.0f"),
+            "emissions_kt": st.column_config.NumberColumn("emissions (kt CO2e)", format="%.1f"),
+        },
+    )
+    slug = ui_support.slug(name)
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Download allocation (CSV)",
+        ui_support.plan_to_csv(plan),
+        file_name=f"{slug}-allocation.csv",
+        mime="text/csv",
+        width="stretch",
+    )
+    c2.download_button(
+        "Download plan (Excel)",
+        ui_support.plan_to_excel(plan),
+        file_name=f"{slug}-plan.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        width="stretch",
+    )
+
+
+def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
+    """Map and the three mixes."""
+    by_country = ui_support.compute_by_country(plan, tables)
+    last = int(plan.allocation["period"].max()) if len(plan.allocation) else None
+    st.plotly_chart(figures.world_map(by_country, last), width="stretch", key=f"{key}-map")
+    t1, t2, t3 = st.tabs(["Mix by provider", "Mix by chip designer", "Mix by jurisdiction"])
+    with t1:
+        st.plotly_chart(
+            figures.mix_bars(ui_support.mix_by_period(plan, "provider"), "provider"),
+            width="stretch",
+            key=f"{key}-provider",
+        )
+    with t2:
+        st.plotly_chart(
+            figures.mix_bars(ui_support.mix_by_period(plan, "designer"), "designer"),
+            width="stretch",
+            key=f"{key}-designer",
+        )
+    with t3:
+        st.plotly_chart(
+            figures.jurisdiction_bars(ui_support.mix_by_jurisdiction(plan, tables)),
+            width="stretch",
+            key=f"{key}-jurisdiction",
+        )
+
+
+def not_ok(plan: Plan) -> None:
+    """A plan without a solution: the status and whatever the planner says about it."""
+    st.error(f"No plan: the solver reports **{plan.status}**. {plan.message}")
+    if plan.diagnosis:
+        st.write(plan.diagnosis.get("summary", plan.diagnosis))
+    st.write(
+        "Try relaxing a limit in the sidebar (a larger budget, a higher share cap, a lower "
+        "resilience or home-share floor) or switching a constraint family off."
+    )
+
+
+def render_plan(
+    plan: Plan,
+    scenario: Scenario,
+    tables: Tables,
+    edited: Tables | None,
+    previous: dict[str, float] | None,
+) -> None:
+    status = f"**{plan.status}**"
+    if plan.gap is not None and plan.status == "feasible":
+        status += f" (MIP gap {plan.gap:.2%}: stopped at the time limit)"
+    seconds = plan.timings.get("total_s")
+    st.markdown(
+        f"{plan.scenario_name} · status {status}"
+        + (f" · solved in {seconds:.1f} s" if seconds is not None else "")
+    )
+    if not plan.ok:
+        not_ok(plan)
+        return
+    kpi_metrics(plan, previous)
+    plan_figures(plan, tables)
+    limits_section(plan, scenario, edited)
+    allocation_section(plan, plan.scenario_name)
+    if plan.notes:
+        with st.expander("Notes from the planner"):
+            for note in plan.notes:
+                st.write(f"- {note}")

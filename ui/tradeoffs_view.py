@@ -1,0 +1,241 @@
+"""The trade-offs tab: the exact Pareto frontier of two objectives, and two plans side by side.
+
+The frontier comes from ``planner.pareto`` (augmented epsilon-constraint on one persistent
+HiGHS model); a point of the frontier can be opened as a plan. The comparison solves the
+same inputs under two strategies (e.g. hedge against align) and shows them next to each
+other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner import ui_support
+from planner.data import Tables
+from planner.results import Plan
+from planner.scenario import Scenario, scenario_from_mapping
+from ui import figures, plan_view
+
+#: Objectives offered for the axes: name -> label with unit.
+OBJECTIVE_LABELS = {
+    "sovereignty": "sovereignty index (0-1)",
+    "cost": "total cost (MUSD)",
+    "total_cost": "total cost (MUSD)",
+    "energy_cost": "energy cost (MUSD)",
+    "emissions": "emissions (kt CO2e)",
+    "resilience": "N-1 resilience (share of target)",
+    "territorial": "territorial layer (0-1)",
+    "provider": "provider layer (0-1)",
+    "chip": "chip layer (0-1)",
+}
+
+
+def _pareto_module() -> Any | None:
+    try:
+        from planner import pareto as module
+    except ImportError:
+        return None
+    return module if hasattr(module, "pareto") else None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_front(
+    scenario_json: str,
+    tables_key: str,
+    x: str,
+    y: str,
+    points: int,
+    _scenario: Scenario,
+    _tables: Tables | None,
+):
+    module = _pareto_module()
+    kwargs: dict[str, Any] = {"x": x, "y": y, "points": points}
+    if _tables is not None:
+        kwargs["tables"] = _tables
+    return module.pareto(_scenario, **kwargs)
+
+
+def _objectives(module: Any) -> list[str]:
+    for attr in ("OBJECTIVES", "OBJECTIVE_NAMES", "AXES"):
+        names = getattr(module, attr, None)
+        if names:
+            return list(names)
+    return ["sovereignty", "cost", "energy_cost", "emissions", "resilience"]
+
+
+def _front_table(front: Any) -> pd.DataFrame:
+    return front.table if hasattr(front, "table") else front
+
+
+def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -> None:
+    st.subheader("Pareto frontier")
+    module = _pareto_module()
+    if module is None:
+        st.info(
+            "The Pareto frontier needs `planner.pareto`, which this installation does not have."
+        )
+        return
+    names = _objectives(module)
+    c1, c2, c3 = st.columns([2, 2, 1])
+    x = c1.selectbox(
+        "x objective",
+        names,
+        index=names.index("cost") if "cost" in names else 0,
+        format_func=lambda n: OBJECTIVE_LABELS.get(n, n),
+        key="pareto_x",
+    )
+    y = c2.selectbox(
+        "y objective",
+        names,
+        index=names.index("sovereignty") if "sovereignty" in names else min(1, len(names) - 1),
+        format_func=lambda n: OBJECTIVE_LABELS.get(n, n),
+        key="pareto_y",
+    )
+    points = int(c3.number_input("points", 3, 41, 7, 1, key="pareto_points"))
+    if x == y:
+        st.warning("Choose two different objectives.")
+        return
+    request = (ui_support.scenario_key(scenario), ui_support.tables_key(tables), x, y, points)
+    if st.button("Compute frontier", key="pareto_go"):
+        st.session_state["pareto_request"] = request
+    if st.session_state.get("pareto_request") != request:
+        st.caption(
+            f"Each point is one re-solve of the scenario; {points} points take about "
+            f"{points}× the time of one solve."
+        )
+        return
+    try:
+        with st.spinner(f"Computing {points} points of the frontier…", show_time=True):
+            front = cached_front(*request, scenario, tables)
+    except Exception as exc:
+        st.error("\n\n".join(ui_support.error_messages(exc)))
+        return
+    table = _front_table(front).reset_index(drop=True)
+    if table.empty:
+        st.warning("The frontier has no feasible point.")
+        return
+    x_col = _column(table, x)
+    y_col = _column(table, y)
+    knee = table.index[table["knee"].fillna(False).astype(bool)] if "knee" in table else []
+    default = int(knee[0]) if len(knee) else 0
+    pick = st.selectbox(
+        "Point to open",
+        list(table.index),
+        index=default,
+        format_func=lambda i: (
+            f"point {i}"
+            + (" (knee)" if i in set(knee) else "")
+            + f": {OBJECTIVE_LABELS.get(x, x)} {table.loc[i, x_col]:,.4g}, "
+            f"{OBJECTIVE_LABELS.get(y, y)} {table.loc[i, y_col]:,.4g}"
+        ),
+        key="pareto_point",
+    )
+    st.plotly_chart(
+        figures.frontier_scatter(
+            table, x_col, y_col, OBJECTIVE_LABELS.get(x, x), OBJECTIVE_LABELS.get(y, y), pick
+        ),
+        width="stretch",
+        key="pareto_chart",
+    )
+    st.dataframe(table, width="stretch", key="pareto_table")
+    plans = getattr(front, "plans", None)
+    if plans is not None and pick is not None and pick < len(plans) and plans[pick] is not None:
+        plan = plans[pick]
+        st.markdown(f"**Plan at point {pick}**")
+        if plan.ok:
+            plan_view.kpi_metrics(plan)
+            plan_view.plan_figures(plan, shown, key=f"pareto-{pick}")
+        else:
+            plan_view.not_ok(plan)
+
+
+def _column(table: pd.DataFrame, name: str) -> str:
+    """The frontier table's column of an objective (exact name, or one that starts with it)."""
+    if name in table.columns:
+        return name
+    for col in table.columns:
+        if str(col).startswith(name):
+            return str(col)
+    raise KeyError(f"the frontier table has no column for '{name}': {list(table.columns)}")
+
+
+def _with_strategy(scenario: Scenario, strategy: str) -> Scenario:
+    raw = scenario.model_dump(mode="json")
+    raw["strategy"] = strategy
+    return scenario_from_mapping(raw, source=f"strategy {strategy}")
+
+
+def _comparison_table(plans: dict[str, Plan]) -> pd.DataFrame:
+    rows = {
+        "sovereignty index (0-1)": lambda p: p.sovereignty["index"],
+        "territorial layer (0-1)": lambda p: p.sovereignty["territorial"],
+        "provider layer (0-1)": lambda p: p.sovereignty["provider"],
+        "chip layer (0-1)": lambda p: p.sovereignty["chip"],
+        "total cost (MUSD)": lambda p: p.kpis["total_cost_musd"],
+        "energy cost (MUSD)": lambda p: p.kpis["energy_cost_musd"],
+        "emissions (kt CO2e)": lambda p: p.kpis["emissions_kt"],
+        "worst-case N-1 (% of target)": lambda p: 100 * p.kpis["worst_case_n_minus_1_share"],
+        "providers used": lambda p: p.kpis["providers_used"],
+        "chip designers used": lambda p: p.kpis["chip_designers_used"],
+    }
+    data = {
+        label: {k: (f(p) if p.ok else None) for k, f in rows.items()} for label, p in plans.items()
+    }
+    return pd.DataFrame(data)
+
+
+def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables) -> None:
+    st.subheader("Compare two strategies")
+    juris = sorted(shown.jurisdictions["code"].astype(str))
+    options = ["hedge", "none", "align", *[f"align:{j}" for j in juris]]
+    c1, c2 = st.columns(2)
+    a = c1.selectbox("Plan A strategy", options, index=0, key="cmp_a")
+    b = c2.selectbox("Plan B strategy", options, index=2, key="cmp_b")
+    request = (ui_support.scenario_key(scenario), ui_support.tables_key(tables), a, b)
+    if st.button("Solve both and compare", key="cmp_go"):
+        st.session_state["cmp_request"] = request
+    if st.session_state.get("cmp_request") != request:
+        return
+    plans: dict[str, Plan] = {}
+    try:
+        for label, strategy in ((f"A: {a}", a), (f"B: {b}", b)):
+            sc = _with_strategy(scenario, strategy)
+            with st.spinner(f"Solving with strategy {strategy}…", show_time=True):
+                plans[label] = plan_view.cached_plan(
+                    ui_support.scenario_key(sc), ui_support.tables_key(tables), sc, tables
+                )
+    except Exception as exc:
+        st.error("\n\n".join(ui_support.error_messages(exc)))
+        return
+    st.dataframe(_comparison_table(plans), width="stretch", key="cmp_table")
+    layers = [
+        {"plan": label, "layer": layer, "value": p.sovereignty[layer]}
+        for label, p in plans.items()
+        if p.ok
+        for layer in ("index", "territorial", "provider", "chip")
+    ]
+    if layers:
+        st.plotly_chart(
+            figures.compare_bars(pd.DataFrame(layers)), width="stretch", key="cmp_layers"
+        )
+    cols = st.columns(2)
+    for col, (label, plan) in zip(cols, plans.items(), strict=True):
+        with col:
+            st.markdown(f"**{label}** · status {plan.status}")
+            if plan.ok:
+                st.plotly_chart(
+                    figures.jurisdiction_bars(ui_support.mix_by_jurisdiction(plan, shown)),
+                    width="stretch",
+                    key=f"cmp-j-{label}",
+                )
+            else:
+                st.write(plan.message)
+
+
+def render(scenario: Scenario, tables: Tables | None, shown: Tables) -> None:
+    frontier_section(scenario, tables, shown)
+    st.divider()
+    comparison_section(scenario, tables, shown)
