@@ -126,13 +126,28 @@ def solve(
     mip_gap: float | None = None,
     objective: str = "sovereignty",
     tables: Tables | None = None,
+    diagnose: bool = True,
 ) -> Plan:
-    """Solve a scenario (a Scenario or a path to its YAML) and return the Plan."""
+    """Solve a scenario (a Scenario or a path to its YAML) and return the Plan.
+
+    An infeasible plan carries ``plan.diagnosis`` (see planner.diagnose) unless ``diagnose``
+    is False; infeasibility provable without solving (screens) skips the solve.
+    """
+    from planner import diagnose as dg
+
     t0 = time.perf_counter()
     prep = prepare(scenario, tables=tables)
-    outcome, stages = optimise(prep, objective, time_limit=time_limit, mip_gap=mip_gap)
+    screens = dg.screen(prep)
+    if screens:
+        outcome = SolveOutcome("infeasible", None, None, None, 0.0, None, "; ".join(screens))
+        stages = [outcome]
+    else:
+        outcome, stages = optimise(prep, objective, time_limit=time_limit, mip_gap=mip_gap)
     t1 = time.perf_counter()
     plan = make_plan(prep, outcome, objective)
+    plan.message = dg.status_message(plan, time_limit or prep.scenario.solver.time_limit)
+    if diagnose:
+        dg.attach(plan, prep, screens, time_limit)
     timings = dict(prep.timings)
     timings["solve_s"] = sum(s.seconds for s in stages)
     timings["results_s"] = time.perf_counter() - t1

@@ -1,0 +1,797 @@
+"""Why is a scenario infeasible, and what is the smallest change that fixes it?
+
+``diagnose(scenario) -> Diagnosis`` answers in three steps, all on the one persistent HiGHS
+model that ``planner.solve.prepare`` builds (no rebuild per experiment):
+
+1. **Screens** (before any solve): bounds that need no optimisation, e.g. a period's target
+   above what every candidate country's grid power could host, or a budget below what the
+   cheapest option would cost for the target. Each is a valid lower bound, so a screen that
+   fires proves infeasibility; its message is direct.
+2. **One limit at a time.** Every enforced soft limit (budget, energy-cost and emissions
+   caps, the average electricity price, the share limits, the home floor, minimum provider
+   and chip-designer counts, N-1 resilience and the target itself) is turned into a variable
+   θ: each row of the limit's family ``body ⋚ θ0·c_r`` becomes ``body − c_r·θ ⋚ 0`` (one new
+   HiGHS column with an entry in each row), the other limits stay in force, and θ is
+   optimised towards its current value. If the model stays infeasible the limit alone is not
+   the culprit; otherwise θ* is the tightest value that works (exact up to the MIP gap; the
+   average electricity price, whose limit multiplies a variable sum, uses Dinkelbach's
+   method instead).
+3. **Jointly (elastic model).** All limit variables at once, each with a penalty per unit of
+   relative relaxation (target cuts cost ten times more than policy limits), minimise the
+   weighted total. The solution says which limits conflict together and by how much; the
+   suggested values are measured on it.
+
+Every suggestion is then **verified**: the scenario is rebuilt with the suggested value and
+re-solved; ``verified`` is True only if HiGHS finds a feasible plan.
+
+Choice documented in README: a screen does not raise ``InputError`` (the scenario is valid,
+just impossible); ``planner.solve`` returns a plan with status ``infeasible``, skips the main
+solve, and attaches the diagnosis (``plan.diagnosis``), so the CLI prints the paragraph and
+exits 1.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+
+from planner.errors import InputError
+from planner.scenario import Scenario, apply_overrides, scenario_from_mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.data import Tables
+    from planner.highs_backend import SolveOutcome
+    from planner.solve import Prepared
+
+INF = highspy.kHighsInf
+FEASIBLE = ("optimal", "feasible")
+#: Penalty per unit of relative target cut in the elastic model (policy limits cost 1).
+TARGET_PENALTY = 10.0
+#: The budget row of the diagnostic model (added by hand; see ``_laboratory``).
+BUDGET_ROW = "diagnose_budget"
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class Relaxation:
+    """One suggested change: ``limit`` (a scenario field) from ``current`` to ``suggested``."""
+
+    limit: str
+    current: Any
+    suggested: Any
+    verified: bool
+    kind: str  # "single": restores feasibility alone | "combined": part of the elastic fix
+    change: str  # the change in words, e.g. "raise budget from 3 to 4 MUSD (short by 1 MUSD)"
+
+
+@dataclass
+class Diagnosis:
+    """What makes a scenario infeasible and the smallest verified relaxations."""
+
+    feasible: bool
+    summary: str
+    relaxations: list[Relaxation] = field(default_factory=list)
+    screens: list[str] = field(default_factory=list)
+    not_alone: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "feasible": self.feasible,
+            "summary": self.summary,
+            "relaxations": [asdict(r) for r in self.relaxations],
+            "screens": list(self.screens),
+            "not_alone": list(self.not_alone),
+            "seconds": self.seconds,
+        }
+
+
+# --- formatting and rounding --------------------------------------------------------------
+
+
+def _money(v: float) -> str:
+    if abs(v) >= 1000:
+        return f"{v / 1000:,.2f} bn USD"
+    return f"{v:,.4g} MUSD"
+
+
+def _round_sig(v: float, up: bool, digits: int = 4) -> float:
+    """Round to ``digits`` significant digits, up or down (loosening direction)."""
+    if v == 0 or not math.isfinite(v):
+        return v
+    unit = 10 ** (math.floor(math.log10(abs(v))) - digits + 1)
+    q = v / unit
+    q = math.ceil(q - 1e-9) if up else math.floor(q + 1e-9)
+    return float(round(q * unit, 12))
+
+
+def _round_share(v: float, up: bool) -> float:
+    q = v * 1000
+    q = math.ceil(q - 1e-6) if up else math.floor(q + 1e-6)
+    return min(1.0, max(0.0, q / 1000))
+
+
+# --- the limits ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Limit:
+    """A soft limit: scenario field, current value, its rows, direction and units."""
+
+    field: str  # dotted scenario key
+    label: str
+    current: Any
+    families: list[str]  # Pyomo constraint components holding its rows
+    loosen: str  # "up": relax by raising (caps, max shares) | "down": by lowering
+    unit: str  # "money" | "share" | "count" | "kt" | "usd_mwh" | "target"
+    per_target: bool  # row bound is θ·D_t (else θ·1)
+    upper: float = INF  # bound on θ when loosening up
+
+
+def _limits(prep: Prepared, budget: float | None) -> list[_Limit]:
+    inp, m = prep.inputs, prep.model
+    out: list[_Limit] = []
+
+    def add(field_, label, value, fam, loosen, unit, per_target, upper=INF):
+        if value is not None and (hasattr(m, fam) or fam in prep.highs.extra_rows):
+            out.append(_Limit(field_, label, value, [fam], loosen, unit, per_target, upper))
+
+    add("budget", "budget", budget, BUDGET_ROW, "up", "money", False)
+    add(
+        "energy_cost_cap",
+        "energy cost cap",
+        inp.energy_cost_cap,
+        "energy_cost_cap",
+        "up",
+        "money",
+        False,
+    )
+    add("emissions_cap_kt", "emissions cap", inp.emissions_cap, "emissions_cap", "up", "kt", False)
+    add(
+        "max_avg_electricity_price_usd_per_mwh",
+        "average electricity price cap",
+        inp.max_avg_electricity_price,
+        "avg_electricity_price",
+        "up",
+        "usd_mwh",
+        False,
+    )
+    for name, fam in (
+        ("max_share_provider", "share_provider"),
+        ("max_share_chip_designer", "share_designer"),
+        ("max_share_foreign_jurisdiction", "share_foreign"),
+    ):
+        add(f"limits.{name}", name, getattr(inp, name), fam, "up", "share", True, 1.0)
+    add(
+        "limits.min_home_share",
+        "min_home_share",
+        inp.min_home_share,
+        "home_floor",
+        "down",
+        "share",
+        True,
+    )
+    if inp.min_providers:
+        add(
+            "limits.min_providers",
+            "min_providers",
+            inp.min_providers,
+            "min_providers",
+            "down",
+            "count",
+            False,
+        )
+    if inp.min_chip_designers:
+        add(
+            "limits.min_chip_designers",
+            "min_chip_designers",
+            inp.min_chip_designers,
+            "min_chip_designers",
+            "down",
+            "count",
+            False,
+        )
+    add("limits.resilience", "resilience", inp.resilience, "n_minus_1", "down", "share", True)
+    out.append(_Limit("target", "target", 1.0, ["target_met"], "down", "target", True))
+    return out
+
+
+# --- the laboratory: experiments on the live HiGHS model -----------------------------------
+
+
+class _Lab:
+    """Parametric and elastic experiments on a prepared model; every change is undone."""
+
+    def __init__(self, prep: Prepared, deadline: float, mip_gap: float) -> None:
+        self.prep = prep
+        self.hm = prep.highs
+        self.h = prep.highs.h
+        self.deadline = deadline
+        self.mip_gap = mip_gap
+        self.ncols0 = self.h.getNumCol()
+        lp = self.h.getLp()
+        self.lower0 = np.asarray(lp.row_lower_, dtype=float)
+        self.upper0 = np.asarray(lp.row_upper_, dtype=float)
+        self.notes: list[str] = []
+
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def _rows(self, family: str) -> list[tuple[int, Any]]:
+        if family in self.hm.extra_rows:
+            return [(self.hm.extra_rows[family][0], None)]
+        comp = getattr(self.prep.model, family, None)
+        rows = []
+        if comp is None:
+            return rows
+        for idx, con in comp.items():
+            status, row = self.h.getRowByName(con.name)
+            if status == highspy.HighsStatus.kOk:
+                rows.append((int(row), idx))
+        return rows
+
+    def _period(self, idx: Any) -> int | None:
+        t = idx[-1] if isinstance(idx, tuple) else idx
+        return t if t in self.prep.inputs.target else None
+
+    def entries(self, lim: _Limit, scale_target: float = 1.0) -> list[tuple[int, float, str]]:
+        """(row, c_r, sense) with the row reading ``body ⋚ θ·c_r``."""
+        out = []
+        for fam in lim.families:
+            for row, idx in self._rows(fam):
+                lo, up = self.lower0[row], self.upper0[row]
+                sense = "=" if lo == up else ("<=" if lo <= -INF else ">=")
+                bound = up if sense == "<=" else lo
+                t = self._period(idx)
+                semantic = (
+                    self.prep.inputs.target[t] if lim.per_target and t is not None else 1.0
+                ) * scale_target
+                cur = float(lim.current)
+                c = bound / cur if cur != 0 else semantic
+                if cur != 0 and not math.isclose(c, semantic, rel_tol=1e-6, abs_tol=1e-9):
+                    self.notes.append(
+                        f"{fam}: row bound is not {lim.label} x target; scaled as found"
+                    )
+                out.append((row, c, sense))
+        return out
+
+    def with_columns(
+        self,
+        columns: list[tuple[list[tuple[int, float, str]], float, float, float]],
+        relax: list[int] = (),
+        time_limit: float | None = None,
+    ) -> SolveOutcome | None:
+        """Add one column per (entries, lower, upper, cost); solve min Σ cost·θ; undo.
+
+        ``relax`` rows are made free for the experiment. Returns None without time left.
+        """
+        left = self.remaining() if time_limit is None else min(time_limit, self.remaining())
+        if left <= 0.05:
+            return None
+        h = self.h
+        touched: set[int] = set(relax)
+        try:
+            for row in relax:
+                h.changeRowBounds(row, -INF, INF)
+            for entries, lo, up, cost in columns:
+                rows = np.array([r for r, _, _ in entries], dtype=np.int32)
+                vals = np.array([-c for _, c, _ in entries], dtype=float)
+                h.addCol(float(cost), float(lo), float(up), len(rows), rows, vals)
+                for r, _, sense in entries:
+                    touched.add(r)
+                    h.changeRowBounds(
+                        r,
+                        0.0 if sense in ("=", ">=") else -INF,
+                        0.0 if sense in ("=", "<=") else INF,
+                    )
+            n = h.getNumCol()
+            costs = np.zeros(n)
+            costs[self.ncols0 :] = [c for _, _, _, c in columns]
+            h.changeColsCost(n, np.arange(n, dtype=np.int32), costs)
+            h.changeObjectiveOffset(0.0)
+            h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+            return self.hm.solve(time_limit=left, mip_gap=self.mip_gap)
+        finally:
+            extra = h.getNumCol() - self.ncols0
+            if extra:
+                h.deleteCols(extra, np.arange(self.ncols0, self.ncols0 + extra, dtype=np.int32))
+            for row in touched:
+                h.changeRowBounds(row, self.lower0[row], self.upper0[row])
+
+    def restore_objective(self) -> None:
+        m = self.prep.model
+        self.hm.set_objective(m.sovereignty.expr, pyo.maximize)
+
+    def value(self, expr, x: np.ndarray) -> float:
+        return self.hm.evaluate(expr, x[: len(self.hm.columns)])
+
+
+# --- screens ------------------------------------------------------------------------------
+
+
+def screen(prep: Prepared) -> list[str]:
+    """Infeasibility that needs no solve: each finding is a proof, stated directly."""
+    inp, sc = prep.inputs, prep.scenario
+    opt = inp.options
+    found: list[str] = []
+    f = opt["compute"].to_numpy(float)
+    if inp.grid_power:
+        density = (
+            (opt["compute"] / opt["power_mw"].where(opt["power_mw"] > 0))
+            .groupby(opt["country"])
+            .max()
+        )
+        grid = inp.countries["grid_mw"].reindex(density.index).fillna(0.0)
+        hostable = float((density.fillna(0.0) * grid).sum())
+        for t in inp.periods:
+            if inp.target[t] > hostable * (1 + 1e-9) + 1e-9:
+                found.append(
+                    f"the {t} target of {inp.target[t]:,.4g} EFLOP/s is more than the "
+                    f"{hostable:,.4g} EFLOP/s that the grid power of every candidate country "
+                    f"could host ({len(grid)} countries, {float(grid.sum()):,.0f} MW available)"
+                )
+                break
+    running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)
+    capex = opt["capex"].to_numpy(float)
+    energy = opt["energy_cost"].to_numpy(float)
+    emis = opt["emissions_kt"].to_numpy(float)
+    if inp.budget is not None:
+        best_lb, best_t, best_a = 0.0, None, 0
+        for t in inp.periods:
+            per = inp.discount[t] * (capex + inp.years[t] * running) / f
+            a = int(np.argmin(per))
+            lb = inp.target[t] * float(per[a])
+            if lb > best_lb:
+                best_lb, best_t, best_a = lb, t, a
+        rent = sum(
+            inp.target[t] * float(np.min(inp.discount[t] * inp.years[t] * running / f))
+            for t in inp.periods
+        )
+        if rent > best_lb:
+            best_lb, best_t = rent, None
+        if inp.budget < best_lb * (1 - 1e-9) - 1e-9:
+            if best_t is not None:
+                o = opt.loc[best_a]
+                what = (
+                    f"the {best_t} target of {inp.target[best_t]:,.4g} EFLOP/s even at the "
+                    f"cheapest option ({o['provider']} with {o['chip']} in {o['country']})"
+                )
+            else:
+                what = (
+                    "the running costs of the targets in every period even at the cheapest options"
+                )
+            found.append(
+                f"budget {_money(inp.budget)} cannot pay for {what}: that needs at least "
+                f"{_money(best_lb)}"
+            )
+    for cap, name, per_unit, disc in (
+        (inp.energy_cost_cap, "energy_cost_cap", energy, True),
+        (inp.emissions_cap, "emissions_cap_kt", emis, False),
+    ):
+        if cap is None:
+            continue
+        lb = sum(
+            inp.target[t]
+            * float(np.min((inp.discount[t] if disc else 1.0) * inp.years[t] * per_unit / f))
+            for t in inp.periods
+        )
+        if cap < lb * (1 - 1e-9) - 1e-9:
+            unit = _money(cap) if disc else f"{cap:,.4g} kt CO2e"
+            need = _money(lb) if disc else f"{lb:,.4g} kt CO2e"
+            found.append(f"{name} {unit} is below the {need} the targets need at the least")
+    for lim, groups, what in (
+        (inp.min_providers, inp.by_provider, "providers"),
+        (inp.min_chip_designers, inp.by_designer, "chip designers"),
+    ):
+        if lim and lim > len(groups):
+            found.append(
+                f"at least {lim} {what} are required but only {len(groups)} can serve this "
+                f"scenario as posed ({', '.join(sorted(groups))}; restrictions, export "
+                "controls, grid power or the budget rule out the others)"
+            )
+    if inp.min_home_share and not inp.home_options and any(v > 0 for v in inp.target.values()):
+        found.append(
+            f"min_home_share {inp.min_home_share:g} needs compute on home soil but no home "
+            f"option is available (home {', '.join(prep.context.home)}; check grid power, "
+            "budget and export controls)"
+        )
+    del sc
+    return found
+
+
+# --- per-limit and joint experiments -------------------------------------------------------
+
+
+def _single(lab: _Lab, lim: _Limit, all_limits: list[_Limit]) -> tuple[str, float | None]:
+    """('ok', θ*) | ('alone_not_enough', None) | ('unknown', None)."""
+    if lim.field == "max_avg_electricity_price_usd_per_mwh":
+        return _avg_price(lab, lim)
+    if lim.field == "target":
+        # λ scales the target and every row whose bound is proportional to it
+        entries = lab.entries(lim)
+        for other in all_limits:
+            if other.per_target and other.field != "target":
+                for row, c, sense in lab.entries(other):
+                    entries.append((row, c * float(other.current), sense))
+        columns = [(entries, 0.0, 1.0, -1.0)]
+    elif lim.loosen == "up":
+        columns = [(lab.entries(lim), float(lim.current), lim.upper, 1.0)]
+    else:
+        columns = [
+            (lab.entries(lim), -INF if lim.unit == "count" else 0.0, float(lim.current), -1.0)
+        ]
+    out = lab.with_columns(columns)
+    if out is None:
+        return "unknown", None
+    if out.status in FEASIBLE and out.x is not None:
+        return "ok", float(out.x[lab.ncols0])
+    if out.status in ("infeasible", "infeasible_or_unbounded"):
+        return "alone_not_enough", None
+    return "unknown", None
+
+
+def _avg_price(lab: _Lab, lim: _Limit) -> tuple[str, float | None]:
+    """Dinkelbach: the least energy-weighted average price any feasible plan reaches."""
+    m, inp = lab.prep.model, lab.prep.inputs
+    rows = [r for r, _ in lab._rows("avg_electricity_price")]
+    gwh = inp.options["energy_gwh"].to_numpy(float)
+    weight = pyo.quicksum(
+        inp.discount[t] * inp.years[t] * float(gwh[a]) * m.n[a, t]
+        for t in inp.periods
+        for a in inp.options.index
+    )
+    hm = lab.hm
+    price = float(lim.current)
+    x_best = None
+    for _ in range(8):
+        if lab.remaining() <= 0.05:
+            break
+        for r in rows:
+            lab.h.changeRowBounds(r, -INF, INF)
+        try:
+            hm.set_objective(m.energy_cost.expr - price / 1000.0 * weight, pyo.minimize)
+            out = hm.solve(time_limit=lab.remaining(), mip_gap=lab.mip_gap)
+        finally:
+            for r in rows:
+                lab.h.changeRowBounds(r, lab.lower0[r], lab.upper0[r])
+        if out.x is None:
+            return ("alone_not_enough", None) if out.status == "infeasible" else ("unknown", None)
+        w = hm.evaluate(weight, out.x)
+        if w <= 0:
+            return "ok", 0.0
+        new = hm.evaluate(m.energy_cost.expr, out.x) * 1000.0 / w
+        x_best = out.x
+        if new >= price - 1e-9 * max(1.0, price):
+            price = new
+            break
+        price = new
+    return ("ok", price) if x_best is not None else ("unknown", None)
+
+
+def _round(lim: _Limit, v: float) -> Any:
+    up = lim.loosen == "up"
+    if lim.unit == "share":
+        return _round_share(v, up)
+    if lim.unit == "count":
+        return int(math.floor(v + 1e-6))
+    if lim.unit == "target":
+        return v
+    return _round_sig(v, up)
+
+
+def _target_value(prep: Prepared, lam: float) -> dict[int, float]:
+    return {t: _round_sig(lam * d, up=False) for t, d in prep.inputs.target.items()}
+
+
+def _describe(lim: _Limit, current: Any, suggested: Any) -> str:
+    if lim.unit == "target":
+        parts = ", ".join(
+            f"{t}: {current[t]:,.4g} → {suggested[t]:,.4g}"
+            for t in current
+            if not math.isclose(current[t], suggested[t])
+        )
+        total0, total1 = sum(current.values()), sum(suggested.values())
+        pct = 100 * total1 / total0 if total0 else 0
+        return f"lower the target to {pct:.0f}% of what is asked ({parts} EFLOP/s)"
+    if lim.unit == "money":
+        return (
+            f"raise {lim.field} from {_money(current)} to {_money(suggested)} "
+            f"(short by {_money(suggested - current)})"
+        )
+    if lim.unit == "kt":
+        return f"raise {lim.field} from {current:,.4g} to {suggested:,.4g} kt CO2e"
+    if lim.unit == "usd_mwh":
+        return f"raise {lim.field} from {current:,.4g} to {suggested:,.4g} USD/MWh"
+    verb = "raise" if lim.loosen == "up" else "lower"
+    name = lim.field.split(".")[-1]
+    if lim.unit == "count":
+        return f"{verb} {name} from {current} to {suggested}"
+    return f"{verb} {name} from {current:g} to {suggested:g}"
+
+
+def _joint(lab: _Lab, limits: list[_Limit]) -> dict[str, Any] | None:
+    """The elastic model: every limit a variable, penalised per unit of relative loosening."""
+    columns = []
+    used = []
+    for lim in limits:
+        cur = float(lim.current)
+        entries = lab.entries(lim)
+        if not entries:
+            continue
+        used.append(lim)
+        if lim.field == "target":
+            columns.append((entries, 0.0, 1.0, -TARGET_PENALTY))
+        elif lim.loosen == "up":
+            scale = 1.0 if lim.unit == "share" else max(abs(cur), 1e-6)
+            columns.append((entries, cur, lim.upper, 1.0 / scale))
+        else:
+            scale = 1.0 if lim.unit == "share" else max(abs(cur), 1.0)
+            columns.append((entries, 0.0 if lim.unit != "count" else -INF, cur, -1.0 / scale))
+    out = lab.with_columns(columns)
+    if out is None or out.x is None:
+        return None
+    values = {}
+    for i, lim in enumerate(used):
+        values[lim.field] = float(out.x[lab.ncols0 + i])
+    return values
+
+
+def _laboratory(prep: Prepared) -> Prepared:
+    """The model experiments run on.
+
+    A budget also bounds each option's module count (``planner.inputs``), so relaxing the
+    budget row alone would still be held by those bounds. With a budget, the model is rebuilt
+    without it (bounds from grid power and the target only) and the budget added as one row.
+    """
+    from planner.solve import prepare
+
+    budget = prep.inputs.budget
+    if budget is None:
+        return prep
+    sc = prep.scenario.model_copy(deep=True)
+    sc.constraints.budget = False
+    lab = prepare(sc, tables=prep.tables)
+    lab.highs.set_row(BUDGET_ROW, lab.model.total_cost.expr, upper=float(budget))
+    return lab
+
+
+def _with_value(sc: Scenario, changes: dict[str, Any]) -> Scenario:
+    raw = sc.model_dump(mode="python")
+    return scenario_from_mapping(apply_overrides(raw, changes), source=f"<{sc.name} relaxed>")
+
+
+def _check(sc: Scenario, tables: Tables, time_limit: float) -> bool:
+    """Rebuild the scenario and look for any feasible plan (zero objective)."""
+    from planner.solve import prepare
+
+    if time_limit <= 0.05:
+        return False
+    try:
+        prep = prepare(sc, tables=tables)
+    except InputError:
+        return False
+    h = prep.highs.h
+    n = h.getNumCol()
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    h.changeObjectiveOffset(0.0)
+    if screen(prep):
+        return False
+    out = prep.highs.solve(time_limit=time_limit, mip_gap=1.0)
+    return out.status in FEASIBLE
+
+
+# --- entry points -------------------------------------------------------------------------
+
+
+def diagnose(
+    scenario: Scenario | str,
+    tables: Tables | None = None,
+    time_limit: float | None = None,
+    verify: bool = True,
+) -> Diagnosis:
+    """Explain why ``scenario`` is infeasible (or say that it is feasible)."""
+    from planner.solve import prepare
+
+    prep = prepare(scenario, tables=tables)
+    return diagnose_prepared(prep, time_limit=time_limit, verify=verify)
+
+
+def diagnose_prepared(
+    prep: Prepared,
+    time_limit: float | None = None,
+    verify: bool = True,
+    screens: list[str] | None = None,
+) -> Diagnosis:
+    """``diagnose`` on an already prepared model (what ``planner.solve`` hands over)."""
+    t0 = time.perf_counter()
+    sc = prep.scenario
+    limit = float(time_limit if time_limit is not None else sc.solver.time_limit)
+    screens = screen(prep) if screens is None else screens
+    budget = prep.inputs.budget
+    prep = _laboratory(prep)
+    lab = _Lab(prep, t0 + limit, sc.solver.mip_gap)
+    limits = _limits(prep, budget)
+    try:
+        if not screens:
+            base = lab.with_columns([], time_limit=limit / 4)
+            if base is not None and base.status in FEASIBLE:
+                return Diagnosis(
+                    True,
+                    f"{sc.name} is feasible: a plan meets every limit, nothing needs relaxing.",
+                    seconds=time.perf_counter() - t0,
+                )
+        singles: list[tuple[_Limit, Any]] = []
+        not_alone: list[str] = []
+        unknown: list[str] = []
+        for lim in limits:
+            state, theta = _single(lab, lim, limits)
+            if state == "ok" and theta is not None:
+                if lim.unit == "target":
+                    singles.append((lim, _target_value(prep, theta)))
+                else:
+                    singles.append((lim, _round(lim, theta)))
+            elif state == "alone_not_enough":
+                not_alone.append(lim.field)
+            else:
+                unknown.append(lim.field)
+        joint = _joint(lab, limits)
+    finally:
+        lab.restore_objective()
+
+    tables = prep.tables
+    relaxations: list[Relaxation] = []
+    target0 = dict(prep.inputs.target)
+
+    def current_of(lim: _Limit) -> Any:
+        return target0 if lim.field == "target" else lim.current
+
+    def budget_left() -> float:
+        return max(0.0, t0 + limit * 1.5 - time.perf_counter())
+
+    for lim, value in singles:
+        cur = current_of(lim)
+        if value == cur:
+            continue
+        ok = (
+            _check(_with_value(sc, {lim.field: value}), tables, min(budget_left(), limit / 2))
+            if verify
+            else False
+        )
+        relaxations.append(
+            Relaxation(lim.field, cur, value, ok, "single", _describe(lim, cur, value))
+        )
+
+    combined: list[Relaxation] = []
+    if joint is not None:
+        changes: dict[str, Any] = {}
+        by_field = {lim.field: lim for lim in limits}
+        lam = joint.get("target", 1.0)
+        for fld, theta in joint.items():
+            lim = by_field[fld]
+            if lim.field == "target":
+                if theta < 1 - 1e-6:
+                    changes[fld] = _target_value(prep, theta)
+                continue
+            if lim.per_target and lam < 1 - 1e-6:
+                # shares were held against the full target; restate them against the cut one
+                scaled = theta / max(lam, 1e-9)
+                if lim.loosen == "up":
+                    theta = min(lim.upper, max(float(lim.current), scaled))
+                else:
+                    theta = min(float(lim.current), scaled)
+            value = _round(lim, theta)
+            if value != lim.current:
+                changes[fld] = value
+        multi = len(changes) > 1 or not relaxations
+        if changes and multi:
+            ok = (
+                _check(_with_value(sc, changes), tables, min(budget_left(), limit / 2))
+                if verify
+                else False
+            )
+            for fld, value in changes.items():
+                lim = by_field[fld]
+                cur = current_of(lim)
+                combined.append(
+                    Relaxation(fld, cur, value, ok, "combined", _describe(lim, cur, value))
+                )
+    relaxations.extend(combined)
+    summary = _summary(sc, screens, relaxations, not_alone, unknown)
+    return Diagnosis(
+        False,
+        summary,
+        relaxations,
+        list(screens),
+        not_alone,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _summary(
+    sc: Scenario,
+    screens: list[str],
+    relaxations: list[Relaxation],
+    not_alone: list[str],
+    unknown: list[str],
+) -> str:
+    parts = [f"Scenario '{sc.name}' is infeasible: no plan meets every limit at once."]
+    if screens:
+        parts.append("Before solving: " + "; ".join(screens) + ".")
+    singles = [r for r in relaxations if r.kind == "single"]
+    combined = [r for r in relaxations if r.kind == "combined"]
+
+    def tag(r: Relaxation) -> str:
+        return "" if r.verified else " [not verified]"
+
+    if singles:
+        parts.append(
+            "Any one of these changes restores feasibility (each checked by re-solving): "
+            + "; or ".join(r.change + tag(r) for r in singles)
+            + "."
+        )
+    if combined:
+        verified = combined[0].verified
+        lead = "No single change is enough; together" if not singles else "Alternatively, together"
+        parts.append(
+            f"{lead}, the smallest combined relaxation the elastic model finds is: "
+            + "; ".join(r.change for r in combined)
+            + (" (checked by re-solving)." if verified else " (not verified by re-solving).")
+        )
+    if not singles and not combined:
+        parts.append(
+            "No relaxation of the soft limits was found within the time limit; the hard "
+            "constraints (grid power, supply caps, export controls, build-out) may conflict."
+        )
+    if not_alone:
+        parts.append("Relaxing any of " + ", ".join(not_alone) + " alone does not help.")
+    if unknown:
+        parts.append("Not examined (time limit): " + ", ".join(unknown) + ".")
+    return " ".join(parts)
+
+
+def attach(plan: Any, prep: Prepared, screens: list[str], time_limit: float | None) -> None:
+    """Give an infeasible plan its diagnosis (``plan.diagnosis`` dict); others are left alone."""
+    if plan.status not in ("infeasible", "infeasible_or_unbounded"):
+        return
+    diag = diagnose_prepared(prep, time_limit=time_limit, screens=screens)
+    if diag.feasible:
+        return
+    if plan.status == "infeasible_or_unbounded":
+        plan.status = "infeasible"
+    plan.message = (
+        "Infeasible before solving (screens below)."
+        if screens
+        else "HiGHS proved that no plan meets every limit."
+    )
+    plan.diagnosis = diag.to_dict()
+
+
+def status_message(plan: Any, time_limit: float) -> str:
+    """A sentence for statuses without a plan (time limit, solver error), else the solver's."""
+    status = plan.status
+    if status == "time_limit_no_solution":
+        return (
+            f"The solver stopped at the time limit ({time_limit:g} s) before finding any plan "
+            "that meets every limit. Raise the time limit (--time-limit), loosen the limits, or "
+            "shrink the scenario (fewer countries, providers or chips)."
+        )
+    if status == "error":
+        return (
+            f"The solver failed ({plan.message or 'no detail'}). The scenario may be numerically "
+            "extreme (e.g. huge targets or tiny prices); `sovplan export` writes the model for "
+            "inspection."
+        )
+    if status == "feasible" and plan.gap is not None:
+        return (
+            f"Stopped at the time limit with a plan; it is within {plan.gap:.2%} of the best "
+            f"possible (bound {plan.bound:.4g}). {plan.message}".strip()
+        )
+    return plan.message
