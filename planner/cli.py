@@ -243,6 +243,86 @@ def ui(
     os.execv(sys.executable, cmd)
 
 
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="NAME=v1,v2,... or NAME=lo:hi:n (repeatable); NAME is a dotted scenario key "
+            "or budget_scale, target_scale, electricity_price_scale, chip_price_scale, "
+            "carbon_price",
+        ),
+    ] = None,
+    grid: Annotated[
+        Path | None, typer.Option("--grid", help="YAML file: NAME: [values] or NAME: lo:hi:n")
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="grid | oat (one at a time) | morris | sobol")
+    ] = "grid",
+    samples: Annotated[
+        int,
+        typer.Option("--samples", help="Morris trajectories, or Sobol base samples (a power of 2)"),
+    ] = 16,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Morris/Sobol sample")] = 0,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local processes (default: cores)")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786"),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Parquet file of runs (written as they finish)")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue --out: skip the runs already in it")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Folder for the charts (HTML) and CSVs")
+    ] = None,
+    set_: SetOption = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds per run")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite --out / --report files if they exist")
+    ] = False,
+) -> None:
+    """Solve a batch of variants for sensitivity analysis (grid, OAT, Morris, Sobol)."""
+
+    def body() -> int:
+        from planner.sweep import load_grid, parse_param
+        from planner.sweep import sweep as run
+        from planner.sweep_report import print_summary, write_report
+
+        params: dict[str, list] = dict(load_grid(grid)) if grid is not None else {}
+        for text in param or []:
+            name, values = parse_param(text)
+            params[name] = values
+        runs = run(
+            scenario,
+            params,
+            workers=workers,
+            scheduler=scheduler,
+            out=out,
+            resume=resume,
+            method=method,
+            samples=samples,
+            seed=seed,
+            force=force,
+            overrides=set_ or [],
+            time_limit=time_limit,
+            progress=True,
+        )
+        written = write_report(runs, report, force=force) if report is not None else []
+        print_summary(runs, out, written)
+        return 0 if runs["status"].isin(["optimal", "feasible"]).any() else 1
+
+    raise typer.Exit(guarded(body))
+
+
 def main() -> None:
     """Entry point of the ``sovplan`` script."""
     app()
