@@ -323,6 +323,52 @@ def sweep(
     raise typer.Exit(guarded(body))
 
 
+@app.command()
+def pareto(
+    scenario: ScenarioArg,
+    x: Annotated[str, typer.Option("--x", help="Objective on the x axis (constrained)")] = "cost",
+    y: Annotated[str, typer.Option("--y", help="Main objective (y axis)")] = "sovereignty",
+    z: Annotated[
+        str | None, typer.Option("--z", help="Optional third objective (constrained)")
+    ] = None,
+    points: Annotated[
+        int,
+        typer.Option("--points", help="Grid values per constrained objective; 0 = every point"),
+    ] = 21,
+    workers: Annotated[int, typer.Option("--workers", help="Processes sharing the grid")] = 1,
+    set_: SetOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the frontier table (.csv or .parquet)")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the frontier plot (.html or .png)")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds per solve")] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
+) -> None:
+    """Exact efficient frontier (augmented ε-constraint) with the plan behind each point.
+
+    Objectives: sovereignty, territorial, provider, chip, cost, energy_cost, emissions,
+    resilience.
+    """
+
+    def body() -> int:
+        from planner.pareto import pareto as run
+        from planner.pareto_report import check_outputs, print_frontier, write_outputs
+
+        check_outputs(out, plot, force)
+        result = run(
+            _load(scenario, set_), x=x, y=y, z=z, points=points, workers=workers,
+            time_limit=time_limit, mip_gap=mip_gap,
+        )  # fmt: skip
+        print_frontier(result)
+        write_outputs(result, out, plot, force)
+        return 0 if result.ok else 1
+
+    raise typer.Exit(guarded(body))
+
+
 def main() -> None:
     """Entry point of the ``sovplan`` script."""
     app()

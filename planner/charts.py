@@ -1,0 +1,209 @@
+"""Plotly figures shared by the CLI and the UI.
+
+Pareto frontiers: ``frontier_figure`` (the efficient points, hover = the plan's mix, the knee
+starred, structure changes ringed), ``mix_figure`` (stacked bars of the final-period mix along
+the frontier) and ``pareto_html`` / ``pareto_png`` (both figures in one file).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from planner.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.pareto import ParetoResult
+
+
+def _label(name: str) -> str:
+    from planner.pareto import UNITS
+
+    unit = UNITS.get(name, "")
+    return f"{name} ({unit})" if unit else name
+
+
+def _fmt(name: str, value: float) -> str:
+    from planner.pareto import UNITS
+
+    return f"{value:,.0f}" if UNITS.get(name) in {"MUSD", "kt CO2e"} else f"{value:.3f}"
+
+
+def _hover(result: ParetoResult) -> list[str]:
+    t = result.table
+    out = []
+    for _, row in t.iterrows():
+        lines = [f"<b>point {row['point']}</b>" + (" (knee)" if row["knee"] else "")]
+        lines += [f"{n}: {_fmt(n, row[n])}" for n in result.names]
+        lines += [
+            f"providers: {row['providers']}",
+            f"chips: {row['chips']}",
+            f"countries: {row['countries']}",
+        ]
+        if row["structure_change"]:
+            lines.append("<i>a provider or chip enters/leaves here</i>")
+        if row["status"] != "optimal":
+            lines.append(f"status: {row['status']}")
+        out.append("<br>".join(lines))
+    return out
+
+
+def _frontier_traces(result: ParetoResult) -> list[go.Scatter]:
+    t = result.table
+    x, y = result.names[0], result.names[1]
+    z = result.names[2] if len(result.names) > 2 else None
+    marker = {"size": 9, "color": "#1f77b4"}
+    if z:
+        marker = {
+            "size": 9,
+            "color": t[z],
+            "colorscale": "Viridis",
+            "colorbar": {"title": _label(z), "len": 0.45, "y": 0.78},
+            "showscale": True,
+        }
+    traces = [
+        go.Scatter(
+            x=t[x],
+            y=t[y],
+            mode="markers" if z else "lines+markers",
+            marker=marker,
+            line={"shape": "hv", "width": 1} if not z else None,
+            hovertext=_hover(result),
+            hoverinfo="text",
+            name="efficient plans",
+        )
+    ]
+    change = t[t["structure_change"]]
+    if not change.empty:
+        traces.append(
+            go.Scatter(
+                x=change[x],
+                y=change[y],
+                mode="markers",
+                marker={"size": 15, "symbol": "circle-open", "color": "#7f7f7f"},
+                hoverinfo="skip",
+                name="provider/chip enters or leaves",
+            )
+        )
+    knee = t[t["knee"]]
+    if not knee.empty:
+        traces.append(
+            go.Scatter(
+                x=knee[x],
+                y=knee[y],
+                mode="markers",
+                marker={"size": 18, "symbol": "star", "color": "#d62728"},
+                hovertext=[h for h, k in zip(_hover(result), t["knee"], strict=True) if k],
+                hoverinfo="text",
+                name="knee",
+            )
+        )
+    return traces
+
+
+def frontier_figure(result: ParetoResult) -> go.Figure:
+    """The frontier: y against x (colour = z), hover shows each plan's mix."""
+    fig = go.Figure(_frontier_traces(result))
+    fig.update_layout(
+        title=f"{result.scenario_name}: {result.names[1]} vs {result.names[0]}",
+        xaxis_title=_label(result.names[0]),
+        yaxis_title=_label(result.names[1]),
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def _point_labels(result: ParetoResult) -> list[str]:
+    x = result.names[0]
+    return [
+        f"#{int(p)} {_fmt(x, v)}"
+        for p, v in zip(result.table["point"], result.table[x], strict=True)
+    ]
+
+
+def _mix_traces(result: ParetoResult, by: str) -> list[go.Bar]:
+    mix = result.mix(by)
+    labels = _point_labels(result)
+    if mix.empty:
+        return []
+    wide = mix.pivot_table(index="point", columns=by, values="share", fill_value=0.0)
+    wide = wide.reindex(range(len(labels)), fill_value=0.0)
+    order = wide.sum().sort_values(ascending=False).index
+    return [
+        go.Bar(
+            x=labels,
+            y=wide[key] * 100.0,
+            name=str(key),
+            hovertemplate=f"{key}: %{{y:.0f}}%<extra></extra>",
+        )
+        for key in order
+    ]
+
+
+def mix_figure(result: ParetoResult, by: str = "provider") -> go.Figure:
+    """Stacked bars: share of final-period compute by ``by`` at each frontier point."""
+    fig = go.Figure(_mix_traces(result, by))
+    fig.update_layout(
+        barmode="stack",
+        title=f"Mix along the frontier ({by}, share of final-period compute)",
+        xaxis_title=f"frontier point ({_label(result.names[0])})",
+        yaxis_title="share (%)",
+        template="plotly_white",
+    )
+    return fig
+
+
+def pareto_figure(result: ParetoResult, by: str = "provider") -> go.Figure:
+    """Frontier above, the mix along it below: one figure (for PNG)."""
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        vertical_spacing=0.14,
+        subplot_titles=(
+            f"{result.names[1]} vs {result.names[0]}",
+            f"final-period mix by {by}",
+        ),
+    )
+    for tr in _frontier_traces(result):
+        fig.add_trace(tr, row=1, col=1)
+    for tr in _mix_traces(result, by):
+        fig.add_trace(tr, row=2, col=1)
+    fig.update_layout(
+        barmode="stack",
+        title=result.scenario_name,
+        template="plotly_white",
+        height=900,
+        width=1000,
+    )
+    fig.update_xaxes(title_text=_label(result.names[0]), row=1, col=1)
+    fig.update_yaxes(title_text=_label(result.names[1]), row=1, col=1)
+    fig.update_yaxes(title_text="share (%)", row=2, col=1)
+    return fig
+
+
+def pareto_html(result: ParetoResult) -> str:
+    """A standalone HTML page (plotly.js inlined, works offline) with both figures."""
+    parts = [
+        frontier_figure(result).to_html(full_html=False, include_plotlyjs=True),
+        mix_figure(result, "provider").to_html(full_html=False, include_plotlyjs=False),
+        mix_figure(result, "chip").to_html(full_html=False, include_plotlyjs=False),
+    ]
+    title = f"Pareto frontier: {result.scenario_name}"
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body>{''.join(parts)}</body></html>"
+    )
+
+
+def pareto_png(result: ParetoResult) -> bytes:
+    """The combined figure as PNG (needs kaleido and a Chrome/Chromium browser)."""
+    try:
+        return pareto_figure(result).to_image(format="png", scale=1)
+    except Exception as exc:  # kaleido missing, or it cannot start a browser
+        raise InputError(
+            f"cannot write PNG ({type(exc).__name__}: {exc}); PNG export needs the kaleido "
+            "package and a Chrome/Chromium browser. Write the plot as .html instead."
+        ) from exc

@@ -1,0 +1,661 @@
+"""pareto(scenario, x, y) -> ParetoResult: the efficient frontier of the planning MIP.
+
+Method: the augmented ε-constraint method (AUGMECON2, Mavrotas & Florios 2013) with the grid
+bookkeeping of AUGMECON-R (Nikas et al. 2020), on ONE persistent HiGHS model per process.
+
+1. Payoff table by lexicographic optimisation: each objective is optimised first, then the
+   others in turn with the earlier ones held at their optima. Its rows are efficient points
+   (the exact endpoints of a two-objective frontier) and give each constrained objective's
+   range [nadir, ideal].
+2. ``y`` is the main objective; ``x`` (and ``z``) are constrained. In "larger is better" form
+   g = ±f, each constrained objective gets the row  g_k − s_k = e_k  with a slack column
+   s_k ≥ 0, and the model maximises  g_y + δ·Σ_k 10^-j_k · s_k / r_k  with δ = 10^-3 · r_y
+   (r = payoff range). Any optimum of this positive-weighted objective is efficient, never
+   merely weakly efficient: among plans with the best main objective it takes the one that
+   is best in the constrained objectives.
+3. The grid e_k runs from the nadir (loose) to the ideal (tight) in ``points`` steps.
+   Bypass: a solution with slack s_k is also the answer at the next ⌊s_k/step_k⌋ tighter grid
+   values, so those are not solved. Early exit: when a grid point is infeasible, every
+   grid point tighter in all constrained objectives is too. With two constrained objectives
+   (``z``) both rules act on the whole grid (AUGMECON-R's flag array).
+4. Re-solves move only the ε rows' bounds (``HighsModel.set_row``); each solve starts from
+   the best plan already known that is feasible at the new grid point (a MIP start).
+
+``points=None`` (CLI ``--points 0``, two objectives only) lists every efficient point: after
+each solution the next ε is placed just past it, so no efficient point can lie between two.
+
+Exactness is up to the solver's relative MIP gap (``mip_gap``, default the scenario's) and to
+δ: two efficient points whose main objectives differ by less than δ·Δs/r can merge into the
+one better in ``x``. Points from solves stopped by the time limit carry status "feasible";
+a final filter removes any point another point dominates.
+
+Knee: with every objective scaled to [0, 1] over the frontier (1 = best), the point with the
+largest sum of scaled objectives. For two objectives this is the point farthest above the
+chord joining the two endpoints; a frontier with no point above the chord has no knee.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from models.objectives import SENSES
+from planner.errors import InputError
+from planner.highs_backend import INF, SolveOutcome
+from planner.results import Plan, make_plan
+from planner.scenario import Scenario, load_scenario
+
+#: Objective names accepted by ``pareto`` -> the model expression they stand for.
+OBJECTIVES: dict[str, str] = {
+    "sovereignty": "sovereignty",
+    "territorial": "territorial",
+    "provider": "provider",
+    "chip": "chip",
+    "cost": "total_cost",
+    "total_cost": "total_cost",
+    "energy_cost": "energy_cost",
+    "emissions": "emissions",
+    "resilience": "resilience",
+}
+
+#: Units of each objective column (the units of the plan KPIs).
+UNITS: dict[str, str] = {
+    "sovereignty": "index 0-1",
+    "territorial": "index 0-1",
+    "provider": "index 0-1",
+    "chip": "index 0-1",
+    "cost": "MUSD",
+    "total_cost": "MUSD",
+    "energy_cost": "MUSD",
+    "emissions": "kt CO2e",
+    "resilience": "share of target kept (N-1)",
+}
+
+#: δ of the augmented objective, relative to the main objective's range.
+AUGMENTATION = 1e-3
+#: Relative tolerance when holding an objective at its optimum (lexicographic stages).
+LEX_TOLERANCE = 1e-7
+#: Two points are the same when every objective differs by less than this share of its range.
+SAME_POINT = 1e-6
+
+
+# --- the engine: one persistent HiGHS model ------------------------------------------------
+@dataclass
+class Found:
+    """One solved grid point (or payoff row): objective values and the plan's vector."""
+
+    values: np.ndarray  # natural units, in the order of ``names``
+    x: np.ndarray
+    status: str
+    gap: float | None
+    source: str  # "payoff:<order>" or "grid:<i,j>"
+    seconds: float = 0.0
+
+
+class Engine:
+    """The objectives of a prepared model, its ε rows and lexicographic rows, and counters.
+
+    ``names`` = (x, y) or (x, y, z); y is the main objective, the others are constrained.
+    """
+
+    def __init__(self, prep, names: list[str], time_limit: float, mip_gap: float) -> None:
+        self.prep = prep
+        self.names = list(names)
+        self.time_limit = time_limit
+        self.mip_gap = mip_gap
+        h, m = prep.highs, prep.model
+        self.h = h
+        self.exprs = [getattr(m, OBJECTIVES[n]).expr for n in names]
+        self.signs = np.array(
+            [1.0 if SENSES[OBJECTIVES[n]] == pyo.maximize else -1.0 for n in names]
+        )
+        self.main = 1
+        self.constrained = [0] if len(names) == 2 else [0, 2]
+        self.calls = 0
+        self.solve_seconds = 0.0
+        self._lin = [h.linear(e) for e in self.exprs]
+        # slack columns s_j >= 0 of the ε rows: a Pyomo Var that HighsModel appends as columns
+        # the first time an expression uses it; all rows start free (non-binding)
+        if not hasattr(m, "pareto_slack"):
+            m.pareto_slack = pyo.Var(range(len(self.constrained)), domain=pyo.NonNegativeReals)
+        self.slack = m.pareto_slack
+        for j, k in enumerate(self.constrained):
+            h.set_row(f"pareto_eps_{j}", self.signs[k] * self.exprs[k] - self.slack[j])
+        for k in range(len(names)):
+            h.set_row(f"pareto_lex_{k}", self.signs[k] * self.exprs[k])
+        self._objective: tuple | None = None
+
+    # objective values ---------------------------------------------------------------------
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """Natural-unit values of the objectives at ``x``."""
+        return np.array([c + (v @ x[i] if len(i) else 0.0) for i, v, c in self._lin])
+
+    def better(self, values: np.ndarray) -> np.ndarray:
+        """Values in "larger is better" form (g = ±f)."""
+        return self.signs * values
+
+    # solving ------------------------------------------------------------------------------
+    def _solve(self, start: np.ndarray | None) -> SolveOutcome:
+        out = self.h.solve(time_limit=self.time_limit, mip_gap=self.mip_gap, start=start)
+        self.calls += 1
+        self.solve_seconds += out.seconds
+        return out
+
+    def _set_objective(self, key: tuple, expr) -> None:
+        if self._objective != key:
+            self.h.set_objective(expr, pyo.maximize)
+            self._objective = key
+
+    def relax(self) -> None:
+        """Make every ε and lexicographic row non-binding."""
+        for j in range(len(self.constrained)):
+            self.h.relax_row(f"pareto_eps_{j}")
+        for k in range(len(self.names)):
+            self.h.relax_row(f"pareto_lex_{k}")
+
+    def lexicographic(self, order: list[int], start: np.ndarray | None = None) -> Found | None:
+        """Optimise the objectives in ``order``, each with the earlier ones held at their optima."""
+        self.relax()
+        t0 = time.perf_counter()
+        out = None
+        status, gap = "optimal", 0.0
+        for pos, k in enumerate(order):
+            self._set_objective(("single", k), self.signs[k] * self.exprs[k])
+            out = self._solve(start)
+            if out.x is None:
+                self.relax()
+                return None
+            if out.status != "optimal":
+                status = out.status
+            if pos == 0:
+                gap = out.gap
+            start = out.x
+            if pos < len(order) - 1:
+                g = float(self.signs[k] * self.values(out.x)[k])
+                tol = LEX_TOLERANCE * max(1.0, abs(g))
+                self.h.set_row(f"pareto_lex_{k}", None, lower=g - tol, upper=INF)
+        self.relax()
+        order_name = ",".join(self.names[k] for k in order)
+        return Found(
+            self.values(out.x), out.x, status, gap, f"payoff:{order_name}", time.perf_counter() - t0
+        )
+
+    def configure(self, ranges: np.ndarray) -> None:
+        """Set the augmented objective from the payoff ranges r_k (in g form)."""
+        scale = [max(abs(r), 1e-9) for r in ranges]
+        delta = AUGMENTATION * scale[self.main]
+        expr = self.signs[self.main] * self.exprs[self.main]
+        for j, k in enumerate(self.constrained):
+            expr = expr + (delta * 10.0**-j / scale[k]) * self.slack[j]
+        self._augmented = expr
+
+    def point(
+        self, e: np.ndarray, start: np.ndarray | None, augmented: bool = True
+    ) -> SolveOutcome:
+        """Solve at grid value ``e`` (g form, one per constrained objective)."""
+        for j, _ in enumerate(self.constrained):
+            self.h.set_row(f"pareto_eps_{j}", None, lower=float(e[j]), upper=float(e[j]))
+        if augmented:
+            self._set_objective(("augmented",), self._augmented)
+        else:
+            k = self.main
+            self._set_objective(("single", k), self.signs[k] * self.exprs[k])
+        return self._solve(start)
+
+
+# --- grid sweep (also run inside worker processes) -----------------------------------------
+@dataclass
+class Grid:
+    """ε values per constrained objective (g form), loosest first."""
+
+    values: list[np.ndarray]
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.array([(v[1] - v[0]) if len(v) > 1 else 0.0 for v in self.values])
+
+    def at(self, idx: tuple[int, ...]) -> np.ndarray:
+        return np.array([self.values[j][i] for j, i in enumerate(idx)])
+
+
+def _order(grid: Grid, outer: list[int]) -> list[tuple[int, ...]]:
+    """Grid indices of one worker: outer index (last objective) major, loose to tight."""
+    if len(grid.values) == 1:
+        return [(i,) for i in outer]
+    return [(i, o) for o in outer for i in range(len(grid.values[0]))]
+
+
+def _warm_start(engine: Engine, known: list[Found], e: np.ndarray) -> np.ndarray | None:
+    """The known plan feasible at ``e`` with the best main objective (a valid MIP start)."""
+    best, best_key = None, None
+    for f in known:
+        g = engine.better(f.values)
+        cons = g[engine.constrained]
+        if np.all(cons >= e - 1e-9 * np.maximum(1.0, np.abs(e))):
+            key = (g[engine.main], float(np.sum(cons - e)))
+            if best_key is None or key > best_key:
+                best, best_key = f.x, key
+    return best
+
+
+def sweep_grid(
+    engine: Engine,
+    grid: Grid,
+    outer: list[int],
+    seeds: list[Found],
+    seeded: dict[tuple[int, ...], Found] | None = None,
+) -> tuple[list[Found], dict[str, int]]:
+    """Solve the grid points of ``outer`` with bypass and early exit; return new points."""
+    order = _order(grid, outer)
+    in_chunk = set(order)
+    flags: dict[tuple[int, ...], str] = {}
+    steps = grid.steps
+    found: list[Found] = []
+    known = list(seeds)
+    stats = {"grid_points": len(order), "solved": 0, "bypassed": 0, "infeasible_skipped": 0}
+
+    def mark_same(idx, f: Found) -> None:
+        slack = engine.better(f.values)[engine.constrained] - grid.at(idx)
+        jumps = [
+            int(math.floor(s / st + 1e-9)) if st > 0 else 0
+            for s, st in zip(slack, steps, strict=True)
+        ]
+        ranges = [range(i, i + b + 1) for i, b in zip(idx, jumps, strict=True)]
+        for other in itertools.product(*ranges):
+            if other != idx and other in in_chunk and other not in flags:
+                flags[other] = "same"
+                stats["bypassed"] += 1
+
+    def mark_infeasible(idx) -> None:
+        for other in order:
+            if other not in flags and all(o >= i for o, i in zip(other, idx, strict=True)):
+                if other != idx:
+                    stats["infeasible_skipped"] += 1
+                flags[other] = "infeasible"
+
+    for idx, f in (seeded or {}).items():
+        flags[idx] = "seed"
+        if f.status == "optimal":
+            mark_same(idx, f)
+    for idx in order:
+        if idx in flags:
+            continue
+        e = grid.at(idx)
+        t0 = time.perf_counter()
+        out = engine.point(e, _warm_start(engine, known, e))
+        stats["solved"] += 1
+        flags[idx] = "solved"
+        if out.x is None:
+            if out.status == "infeasible":
+                mark_infeasible(idx)
+            continue
+        f = Found(
+            engine.values(out.x),
+            out.x,
+            out.status,
+            out.gap,
+            "grid:" + ",".join(map(str, idx)),
+            time.perf_counter() - t0,
+        )
+        found.append(f)
+        known.append(f)
+        if out.status == "optimal":
+            mark_same(idx, f)
+    return found, stats
+
+
+def sweep_exact(engine: Engine, lo: float, hi: float, seeds: list[Found]) -> list[Found]:
+    """Two objectives: every efficient point, stepping ε just past each one found."""
+    found: list[Found] = []
+    known = list(seeds)
+    resolution = SAME_POINT * max(hi - lo, 1e-9)
+    k = engine.constrained[0]
+    start_pt = min(seeds, key=lambda f: engine.better(f.values)[k])
+    e = engine.better(start_pt.values)[k] + resolution
+    while e <= hi:
+        ee = np.array([e])
+        t0 = time.perf_counter()
+        out = engine.point(ee, _warm_start(engine, known, ee))
+        if out.x is None:
+            break
+        f = Found(
+            engine.values(out.x), out.x, out.status, out.gap, f"exact:{e:.9g}",
+            time.perf_counter() - t0,
+        )  # fmt: skip
+        found.append(f)
+        known.append(f)
+        e = max(engine.better(f.values)[k], e) + resolution
+    return found
+
+
+# --- worker processes ----------------------------------------------------------------------
+def _worker(payload: dict[str, Any]) -> dict[str, Any]:
+    """Prepare the scenario in this process and sweep one chunk of the grid."""
+    from planner.solve import prepare
+
+    prep = prepare(payload["scenario"])
+    engine = Engine(prep, payload["names"], payload["time_limit"], payload["mip_gap"])
+    names = [v.name for v in engine.h.columns]
+    if names != payload["columns"]:
+        raise RuntimeError("internal: worker model columns differ from the parent's")
+    engine.configure(payload["ranges"])
+    seeds = [Found(**s) for s in payload["seeds"]]
+    seeded = {tuple(k): Found(**s) for k, s in payload["seeded"]}
+    found, stats = sweep_grid(engine, Grid(payload["grid"]), payload["outer"], seeds, seeded)
+    stats["solver_calls"] = engine.calls
+    stats["solve_seconds"] = engine.solve_seconds
+    return {"found": [f.__dict__ for f in found], "stats": stats}
+
+
+def _chunks(items: list[int], n: int) -> list[list[int]]:
+    """Split ``items`` into ``n`` contiguous, nearly equal, non-empty chunks."""
+    n = max(1, min(n, len(items)))
+    size, extra = divmod(len(items), n)
+    out, pos = [], 0
+    for i in range(n):
+        step = size + (1 if i < extra else 0)
+        out.append(items[pos : pos + step])
+        pos += step
+    return [c for c in out if c]
+
+
+# --- result --------------------------------------------------------------------------------
+@dataclass
+class ParetoResult:
+    """The frontier: ``table`` (one row per efficient point) and ``plans`` (one Plan per row).
+
+    ``table`` columns: ``point``; one column per objective named as asked (``cost`` in MUSD,
+    ``sovereignty`` index, ... see ``UNITS``); ``status`` and ``gap`` of the solve behind the
+    point; ``providers``, ``chips``, ``countries`` (final-period mix, top 3 with shares);
+    ``knee`` and ``structure_change`` (a provider or chip platform enters or leaves compared
+    with the previous row). Rows are sorted by x, then y. ``plans[i]`` is row i's full Plan.
+    """
+
+    scenario_name: str
+    names: list[str]
+    table: pd.DataFrame
+    plans: list[Plan]
+    payoff: pd.DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.table.empty
+
+    @property
+    def knee(self) -> int | None:
+        """Row index of the knee point (None when the frontier has none)."""
+        rows = np.flatnonzero(self.table["knee"].to_numpy()) if self.ok else []
+        return int(rows[0]) if len(rows) else None
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def mix(self, by: str = "provider") -> pd.DataFrame:
+        """Final-period share of compute by ``by`` (provider|chip|country|designer) per point."""
+        frames = []
+        for i, plan in enumerate(self.plans):
+            alloc = plan.allocation
+            if alloc.empty:
+                continue
+            final = alloc[alloc["period"] == alloc["period"].max()]
+            g = final.groupby(by)["compute_eflops"].sum()
+            total = g.sum()
+            frames.append(
+                pd.DataFrame(
+                    {"point": i, by: g.index, "share": (g / total if total > 0 else g).to_numpy()}
+                )
+            )
+        if not frames:
+            return pd.DataFrame(columns=["point", by, "share"])
+        return pd.concat(frames, ignore_index=True)
+
+
+def _top(final: pd.DataFrame, col: str, n: int = 3) -> str:
+    g = final.groupby(col)["compute_eflops"].sum().sort_values(ascending=False, kind="stable")
+    total = g.sum()
+    if total <= 0:
+        return ""
+    g = g[g > 0]
+    parts = [f"{k} {v / total:.0%}" for k, v in g.head(n).items()]
+    if len(g) > n:
+        parts.append(f"+{len(g) - n}")
+    return ", ".join(parts)
+
+
+def _structure(plan: Plan) -> tuple[frozenset, frozenset]:
+    used = plan.allocation[plan.allocation["modules"] > 0]
+    return frozenset(used["provider"]), frozenset(used["chip"])
+
+
+def knee_flags(g: np.ndarray) -> np.ndarray:
+    """Knee per row of ``g`` (points × objectives, larger is better); see the module doc."""
+    flags = np.zeros(len(g), dtype=bool)
+    if len(g) < 3:
+        return flags
+    lo, hi = g.min(axis=0), g.max(axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    score = ((g - lo) / span).sum(axis=1)
+    # endpoints of the frontier: the best point in each objective; the knee must beat them
+    base = max(score[int(np.argmax(g[:, k]))] for k in range(g.shape[1]))
+    best = int(np.argmax(score))
+    if score[best] > base + 1e-9:
+        flags[best] = True
+    return flags
+
+
+def _merge(points: list[Found], engine: Engine, ranges: np.ndarray) -> tuple[list[Found], int]:
+    """Drop duplicates (keeping the best-status one) and dominated points; deterministic."""
+    scale = np.maximum(np.abs(ranges), 1e-9)
+    rank = {"optimal": 0, "feasible": 1}
+    pts = sorted(points, key=lambda f: (rank.get(f.status, 2), f.source))
+    unique: list[Found] = []
+    for f in pts:
+        g = engine.better(f.values)
+        if not any(
+            np.all(np.abs(g - engine.better(u.values)) <= SAME_POINT * scale) for u in unique
+        ):
+            unique.append(f)
+    tol = SAME_POINT * scale
+    kept = []
+    for f in unique:
+        g = engine.better(f.values)
+        dominated = any(
+            np.all(engine.better(o.values) >= g - tol) and np.any(engine.better(o.values) > g + tol)
+            for o in unique
+            if o is not f
+        )
+        if not dominated:
+            kept.append(f)
+    return kept, len(unique) - len(kept)
+
+
+# --- the API -------------------------------------------------------------------------------
+def _check_names(x: str, y: str, z: str | None) -> list[str]:
+    names = [x, y] + ([z] if z else [])
+    for axis, name in zip(("x", "y", "z"), names, strict=False):
+        if name not in OBJECTIVES:
+            raise InputError(
+                f"--{axis}: unknown objective '{name}'; choose from "
+                + ", ".join(k for k in OBJECTIVES if k != "total_cost")
+            )
+    if len({OBJECTIVES[n] for n in names}) < len(names):
+        raise InputError(f"objectives must differ; got {', '.join(names)}")
+    return names
+
+
+def pareto(
+    scenario: Scenario | str | Path,
+    x: str = "cost",
+    y: str = "sovereignty",
+    points: int | None = 21,
+    z: str | None = None,
+    workers: int = 1,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+) -> ParetoResult:
+    """The efficient frontier of ``y`` (main objective) against ``x`` (and ``z``).
+
+    scenario: a Scenario or the path of its YAML. x, y, z: objective names (``OBJECTIVES``:
+    sovereignty, territorial, provider, chip, cost, energy_cost, emissions, resilience).
+    points: ε grid values per constrained objective (z: points × points grid); None or 0:
+    every efficient point (two objectives only). workers: processes sharing the grid (each
+    builds its own model; the result does not depend on it). time_limit, mip_gap: per solve
+    (default: the scenario's). Returns a ``ParetoResult``; its ``.table`` is the DataFrame.
+    """
+    from planner.solve import prepare
+
+    names = _check_names(x, y, z)
+    exact = not points
+    if exact and z:
+        raise InputError("--points 0 (every efficient point) needs two objectives; drop --z")
+    if not exact and points < 2:
+        raise InputError(f"--points: need at least 2 grid points, got {points}")
+    if workers < 1:
+        raise InputError(f"--workers: need at least 1, got {workers}")
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    limit = float(time_limit if time_limit is not None else sc.solver.time_limit)
+    gap = float(mip_gap if mip_gap is not None else sc.solver.mip_gap)
+    t0 = time.perf_counter()
+    prep = prepare(sc)
+    engine = Engine(prep, names, limit, gap)
+    d = len(names)
+
+    # 1. payoff table: each objective first, the others after it in cyclic order
+    orders = [[1, 0], [0, 1]] if d == 2 else [[1, 0, 2], [0, 2, 1], [2, 1, 0]]
+    payoff: list[Found] = []
+    start = None
+    for order in orders:
+        f = engine.lexicographic(order, start)
+        if f is None:
+            return _empty(sc, names, engine, t0, "no feasible plan: the scenario is infeasible")
+        payoff.append(f)
+        start = f.x
+    G = np.array([engine.better(f.values) for f in payoff])
+    lo, hi = G.min(axis=0), G.max(axis=0)
+    ranges = hi - lo
+    engine.configure(ranges)
+    payoff_table = pd.DataFrame(
+        [f.values for f in payoff], columns=names, index=[f.source[7:] for f in payoff]
+    )
+
+    # 2. the ε grid (loosest first) and the sweep
+    stats: dict[str, Any] = {"payoff_solver_calls": engine.calls}
+    found: list[Found] = []
+    cons = engine.constrained
+    stats["workers"] = 1
+    if exact:
+        found = sweep_exact(engine, float(lo[0]), float(hi[0]), payoff)
+        stats.update(grid_points=None, solved=engine.calls - stats["payoff_solver_calls"])
+        stats.update(bypassed=0, infeasible_skipped=0)
+    else:
+        grid = Grid(
+            [np.linspace(lo[k], hi[k], points) if ranges[k] > 0 else lo[k : k + 1] for k in cons]
+        )
+        seeded: dict[tuple[int, ...], Found] = {}
+        if d == 2:
+            # the grid's ends are the payoff endpoints: loosest = best y, tightest = best x
+            seeded[(0,)] = payoff[0]
+            seeded[(len(grid.values[0]) - 1,)] = payoff[1]
+        outer = list(range(len(grid.values[-1])))
+        if d == 2:
+            outer = [i for i in outer if (i,) not in seeded]
+        chunks = _chunks(outer, workers)
+        agg = {"grid_points": len(_order(grid, list(range(len(grid.values[-1]))))), "solved": 0}
+        agg.update(bypassed=0, infeasible_skipped=0)
+        if len(chunks) <= 1:
+            f, s = sweep_grid(engine, grid, outer, payoff, seeded)
+            found = f
+            for key in ("solved", "bypassed", "infeasible_skipped"):
+                agg[key] += s[key]
+        else:
+            payloads = [
+                {
+                    "scenario": sc,
+                    "names": names,
+                    "time_limit": limit,
+                    "mip_gap": gap,
+                    "columns": [v.name for v in engine.h.columns],
+                    "ranges": ranges,
+                    "grid": grid.values,
+                    "outer": chunk,
+                    "seeds": [p.__dict__ for p in payoff],
+                    "seeded": [(k, v.__dict__) for k, v in seeded.items()],
+                }
+                for chunk in chunks
+            ]
+            with ProcessPoolExecutor(len(chunks), mp_context=get_context("spawn")) as pool:
+                results = list(pool.map(_worker, payloads))
+            worker_calls = 0
+            for r in results:
+                found.extend(Found(**f) for f in r["found"])
+                for key in ("solved", "bypassed", "infeasible_skipped"):
+                    agg[key] += r["stats"][key]
+                worker_calls += r["stats"]["solver_calls"]
+            stats["worker_solver_calls"] = worker_calls
+            stats["workers"] = len(chunks)
+        stats.update(agg)
+    stats["solver_calls"] = engine.calls + stats.get("worker_solver_calls", 0)
+
+    # 3. merge, sort, plans and the table
+    kept, dropped = _merge(payoff + found, engine, ranges)
+    notes = []
+    if dropped:
+        notes.append(f"{dropped} dominated point(s) dropped (from solves stopped early)")
+    kept.sort(key=lambda f: (f.values[0], -engine.signs[1] * f.values[1], f.source))
+    plans = [
+        make_plan(
+            prep,
+            SolveOutcome(f.status, float(f.values[1]), None, f.gap, f.seconds, f.x, f.source),
+            f"pareto:{y}",
+        )
+        for f in kept
+    ]
+    table = _table(names, kept, plans, engine)
+    stats.update(points=len(kept), seconds=time.perf_counter() - t0)
+    if any(f.status != "optimal" for f in kept):
+        notes.append("some points come from solves stopped by the time limit (status 'feasible')")
+    return ParetoResult(sc.name, names, table, plans, payoff_table, stats, notes)
+
+
+def _table(names: list[str], kept: list[Found], plans: list[Plan], engine: Engine) -> pd.DataFrame:
+    rows = []
+    prev = None
+    for i, (f, plan) in enumerate(zip(kept, plans, strict=True)):
+        alloc = plan.allocation
+        final = alloc[alloc["period"] == alloc["period"].max()] if not alloc.empty else alloc
+        struct = _structure(plan)
+        row = {"point": i}
+        row.update({n: float(v) for n, v in zip(names, f.values, strict=True)})
+        row.update(
+            status=f.status,
+            gap=f.gap,
+            providers=_top(final, "provider"),
+            chips=_top(final, "chip"),
+            countries=_top(final, "country"),
+            structure_change=prev is not None and struct != prev,
+        )
+        prev = struct
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    g = np.array([engine.better(f.values) for f in kept]).reshape(len(kept), len(names))
+    table.insert(len(table.columns) - 1, "knee", knee_flags(g))
+    return table
+
+
+def _empty(sc: Scenario, names, engine: Engine, t0: float, message: str) -> ParetoResult:
+    cols = ["point", *names, "status", "gap", "providers", "chips", "countries"]
+    table = pd.DataFrame(columns=[*cols, "knee", "structure_change"])
+    stats = {"solver_calls": engine.calls, "points": 0, "seconds": time.perf_counter() - t0}
+    return ParetoResult(sc.name, names, table, [], pd.DataFrame(), stats, [message])
