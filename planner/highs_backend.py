@@ -208,6 +208,11 @@ class HighsModel:
             return SolveOutcome("error", None, None, None, time.perf_counter() - t0, None, str(exc))
         seconds = time.perf_counter() - t0
         ms = h.getModelStatus()
+        if ms == highspy.HighsModelStatus.kInterrupt:
+            # highspy catches Ctrl-C itself (HandleKeyboardInterrupt), stops the solve cleanly
+            # and returns; re-raise so callers stop too (the CLI exits 130) instead of going
+            # on to the next stage with a half-solved model.
+            raise KeyboardInterrupt("HiGHS solve interrupted")
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         x = np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None
