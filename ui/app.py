@@ -42,8 +42,10 @@ def main() -> None:
             "Upload one in the sidebar."
         )
         return
-    if st.session_state.get("source_id") != source.source_id:
-        inputs.forget_inputs()
+    previous_source = st.session_state.get("source_id")
+    if previous_source != source.source_id:
+        if previous_source is not None:  # another scenario: forget the last one's edits
+            inputs.forget_inputs()
         st.session_state["source_id"] = source.source_id
         st.session_state.pop("solved", None)
         st.session_state.pop("previous", None)
