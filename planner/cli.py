@@ -369,6 +369,50 @@ def pareto(
     raise typer.Exit(guarded(body))
 
 
+@app.command()
+def stress(
+    scenario: ScenarioArg,
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="plan.json from `sovplan solve --out` (default: solve first)"),
+    ] = None,
+    replan: Annotated[
+        bool, typer.Option("--replan", help="Also re-plan after each shock and report its cost")
+    ] = False,
+    set_: SetOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the result (.json, or .csv of the cuts)")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds per solve")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+) -> None:
+    """Supply shocks: share of the target a plan keeps if a jurisdiction, provider or chip
+    designer cuts it off (per period); --replan adds the cost of the best re-plan."""
+
+    def body() -> int:
+        from planner.errors import InputError
+        from planner.stress import print_stress
+        from planner.stress import stress as run
+
+        if out is not None and out.exists() and not force:
+            raise InputError(f"{out}: already exists; pass --force to overwrite it")
+        result = run(_load(scenario, set_), plan=plan, replan=replan, time_limit=time_limit)
+        payload = json.dumps(result.to_dict(), indent=2, default=str)
+        if out is not None:
+            text = result.cuts.to_csv(index=False) if out.suffix == ".csv" else payload
+            write_output(out, text, force=True)
+        if as_json:
+            typer.echo(payload)
+        else:
+            print_stress(result)
+        return 0
+
+    raise typer.Exit(guarded(body))
+
+
 def main() -> None:
     """Entry point of the ``sovplan`` script."""
     app()
