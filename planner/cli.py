@@ -343,7 +343,9 @@ def pareto(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the frontier plot (.html or .png)")
     ] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds per solve")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds per solve")
+    ] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
 ) -> None:

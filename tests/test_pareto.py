@@ -1,0 +1,235 @@
+"""Pareto frontier: equals the brute-force non-dominated set on the tiny instance.
+
+The brute force enumerates every integer module vector n within budget, scores each with the
+model's own per-module cost and per-compute score coefficients (tiny has one period and no
+fixed costs, so cost is linear in n and the best counted compute is a greedy fill of the
+target by score), and keeps the non-dominated (cost, sovereignty) pairs.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.pareto import Engine, Grid, knee_flags, pareto, sweep_grid
+from planner.solve import prepare, solve
+from tests.conftest import TINY_YAML, tiny
+
+ROUND = 6
+
+
+def enumerate_plans(sc) -> list[tuple[float, float]]:
+    """(cost, sovereignty) of every feasible integer plan of a one-period instance."""
+    prep = prepare(sc)
+    h, m, inp = prep.highs, prep.model, prep.inputs
+    (t,) = inp.periods
+    options = list(inp.options.index)
+    n_col = {a: h.col_of[id(m.n[a, t])] for a in options}
+    q_col = {a: h.col_of.get(id(m.q[a, t])) for a in options}
+    cols, coefs, const = h.linear(m.total_cost.expr)
+    cost_of_col = dict(zip(cols.tolist(), coefs.tolist(), strict=True))
+    # every cost term sits on an n column: no fixed costs in this instance
+    assert set(cost_of_col) <= set(n_col.values()) and const == 0.0
+    cols, coefs, _ = h.linear(m.sovereignty.expr)
+    score_of_col = dict(zip(cols.tolist(), coefs.tolist(), strict=True))
+    cost = np.array([cost_of_col.get(n_col[a], 0.0) for a in options])
+    score = np.array([score_of_col.get(q_col[a], 0.0) for a in options])
+    compute = inp.options["compute"].to_numpy(float)
+    ub = inp.options["max_modules"].to_numpy(int)
+    budget, target = sc.budget, inp.target[t]
+    order = np.argsort(-score, kind="stable")
+    points = set()
+
+    def evaluate(n: list[int]) -> None:
+        if float(np.dot(compute, n)) < target - 1e-9:
+            return
+        left, sov = target, 0.0
+        for a in order:  # count the best-scoring compute first (q <= f n, sum q = D)
+            q = min(left, compute[a] * n[a])
+            sov += score[a] * q
+            left -= q
+        points.add((round(float(np.dot(cost, n)), ROUND), round(sov, ROUND)))
+
+    def rec(i: int, n: list[int], spent: float) -> None:
+        if i == len(options):
+            evaluate(n)
+            return
+        k = 0
+        while k <= ub[i] and spent + k * cost[i] <= budget + 1e-9:
+            rec(i + 1, [*n, k], spent + k * cost[i])
+            k += 1
+
+    rec(0, [], 0.0)
+    return sorted(points)
+
+
+def non_dominated(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Minimise cost, maximise sovereignty."""
+    return sorted(
+        p
+        for p in points
+        if not any(o[0] <= p[0] and o[1] >= p[1] and (o[0] < p[0] or o[1] > p[1]) for o in points)
+    )
+
+
+def frontier(result) -> list[tuple[float, float]]:
+    t = result.table
+    return sorted(
+        (round(c, ROUND), round(s, ROUND)) for c, s in zip(t["cost"], t["sovereignty"], strict=True)
+    )
+
+
+@pytest.fixture(scope="module")
+def brute():
+    return non_dominated(enumerate_plans(tiny(budget=30)))
+
+
+@pytest.fixture(scope="module")
+def exact():
+    return pareto(tiny(budget=30), x="cost", y="sovereignty", points=0, mip_gap=0)
+
+
+def test_every_efficient_point_found_exact_mode(brute, exact):
+    assert len(brute) >= 5  # the instance has a real trade-off
+    assert frontier(exact) == brute
+
+
+def test_grid_mode_finds_the_same_set_with_a_fine_grid_and_bypasses(brute):
+    # cost values lie on a 2-MUSD lattice in [4, 30]: 27 grid values hit every one
+    result = pareto(tiny(budget=30), points=27, mip_gap=0)
+    assert frontier(result) == brute
+    assert result.stats["bypassed"] > 0  # AUGMECON2 jumps skip grid values
+    assert result.stats["solved"] + result.stats["bypassed"] + 2 == 27
+
+
+def test_coarse_grid_points_are_all_efficient(brute):
+    result = pareto(tiny(budget=30), points=5, mip_gap=0)
+    found = frontier(result)
+    assert set(found) <= set(brute)
+    assert found[0] == brute[0] and found[-1] == brute[-1]  # exact endpoints
+
+
+def test_points_non_dominated_and_plans_match_the_table(exact):
+    t = exact.table
+    pts = list(zip(t["cost"], t["sovereignty"], strict=True))
+    for i, p in enumerate(pts):
+        for j, o in enumerate(pts):
+            if i != j:
+                assert not (o[0] <= p[0] + 1e-9 and o[1] >= p[1] - 1e-9), (p, o)
+    for row, plan in zip(t.itertuples(), exact.plans, strict=True):
+        assert plan.kpis["total_cost_musd"] == pytest.approx(row.cost)
+        assert plan.sovereignty["index"] == pytest.approx(row.sovereignty)
+    assert list(t["cost"]) == sorted(t["cost"])
+    assert t["knee"].sum() == 1 and exact.knee is not None
+    assert not t["structure_change"].iloc[0]
+
+
+def test_endpoints_are_the_single_objective_optima(exact):
+    best = solve(tiny(budget=30))  # max sovereignty under the budget, cost tie-break
+    cheapest = solve(tiny(budget=30), objective="total_cost")
+    last, first = exact.table.iloc[-1], exact.table.iloc[0]
+    assert last["sovereignty"] == pytest.approx(best.sovereignty["index"])
+    assert last["cost"] == pytest.approx(best.cost)
+    assert first["cost"] == pytest.approx(cheapest.cost)
+    assert list(exact.payoff.columns) == ["cost", "sovereignty"]
+
+
+def test_structure_change_marks_provider_or_chip_entering_or_leaving(exact):
+    sets = [
+        (
+            frozenset(p.allocation.loc[p.allocation["modules"] > 0, "provider"]),
+            frozenset(p.allocation.loc[p.allocation["modules"] > 0, "chip"]),
+        )
+        for p in exact.plans
+    ]
+    expected = [False] + [sets[i] != sets[i - 1] for i in range(1, len(sets))]
+    assert list(exact.table["structure_change"]) == expected
+    assert any(expected)
+
+
+def test_chunked_sweeps_give_the_same_points_as_one_sweep():
+    """What workers do (disjoint grid chunks, each with its own bypass) changes nothing."""
+    sc = tiny(budget=30)
+    prep = prepare(sc)
+    engine = Engine(prep, ["cost", "sovereignty"], time_limit=20, mip_gap=0)
+    b = engine.lexicographic([1, 0])
+    a = engine.lexicographic([0, 1])
+    g = np.array([engine.better(b.values), engine.better(a.values)])
+    engine.configure(g.max(axis=0) - g.min(axis=0))
+    grid = Grid([np.linspace(g[:, 0].min(), g[:, 0].max(), 14)])
+    one, _ = sweep_grid(engine, grid, list(range(1, 13)), [a, b])
+    left, _ = sweep_grid(engine, grid, list(range(1, 7)), [a, b])
+    right, _ = sweep_grid(engine, grid, list(range(7, 13)), [a, b])
+
+    def key(found):
+        return sorted({tuple(np.round(f.values, ROUND)) for f in found})
+
+    assert key(one) == key(left + right)
+
+
+@pytest.mark.slow
+def test_one_and_two_workers_give_identical_tables():
+    one = pareto(tiny(budget=30), points=11, workers=1, mip_gap=0)
+    two = pareto(tiny(budget=30), points=11, workers=2, mip_gap=0)
+    assert two.stats["workers"] == 2
+    cols = ["cost", "sovereignty", "knee", "structure_change", "providers", "chips", "countries"]
+    pd.testing.assert_frame_equal(one.table[cols], two.table[cols])
+
+
+def test_three_objectives_non_dominated_and_contain_payoff_rows():
+    result = pareto(tiny(budget=30), x="cost", y="sovereignty", z="emissions", points=4, mip_gap=0)
+    t = result.table
+    assert list(result.payoff.columns) == ["cost", "sovereignty", "emissions"]
+    g = np.column_stack([-t["cost"], t["sovereignty"], -t["emissions"]])
+    for i, j in itertools.permutations(range(len(g)), 2):
+        assert not (np.all(g[j] >= g[i] - 1e-9) and np.any(g[j] > g[i] + 1e-9))
+    vals = {tuple(np.round(r, 6)) for r in t[["cost", "sovereignty", "emissions"]].to_numpy()}
+    for row in result.payoff.to_numpy():
+        assert tuple(np.round(row, 6)) in vals
+    assert len(t) >= 3
+
+
+def test_knee_is_the_point_farthest_above_the_chord():
+    g = np.array([[0.0, 1.0], [0.5, 0.9], [0.9, 0.2], [1.0, 0.0]])
+    assert list(knee_flags(g)) == [False, True, False, False]
+    straight = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
+    assert not knee_flags(straight).any()
+
+
+def test_bad_objective_and_infeasible_scenario():
+    from planner.errors import InputError
+
+    with pytest.raises(InputError, match="unknown objective 'speed'"):
+        pareto(tiny(budget=30), x="speed")
+    with pytest.raises(InputError, match="must differ"):
+        pareto(tiny(budget=30), x="sovereignty", y="sovereignty")
+    result = pareto(tiny(budget=3), points=3)  # 2 modules cost at least 4
+    assert not result.ok and "infeasible" in result.notes[0]
+
+
+def test_cli_end_to_end(tmp_path):
+    runner = CliRunner()
+    scen = TINY_YAML
+    out = tmp_path / "front.csv"
+    plot = tmp_path / "front.html"
+    args = ["pareto", str(scen), "--x", "cost", "--y", "sovereignty", "--points", "5"]
+    res = runner.invoke(app, [*args, "--out", str(out), "--plot", str(plot)])
+    assert res.exit_code == 0, res.output
+    front = pd.read_csv(out)
+    assert {"cost", "sovereignty", "knee", "structure_change", "providers"} <= set(front.columns)
+    assert front["cost"].is_monotonic_increasing and len(front) >= 3
+    assert "plotly" in plot.read_text()[:100000].lower()
+    again = runner.invoke(app, [*args, "--out", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+    forced = runner.invoke(app, [*args, "--out", str(out), "--force", "--set", "budget=20"])
+    assert forced.exit_code == 0
+    assert pd.read_csv(out)["cost"].max() <= 20 + 1e-6
+    bad = runner.invoke(app, [*args, "--x", "speed"])
+    assert bad.exit_code == 2 and "unknown objective" in bad.output
+    bad_plot = runner.invoke(app, [*args, "--plot", str(tmp_path / "f.svg")])
+    assert bad_plot.exit_code == 2
