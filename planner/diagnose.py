@@ -568,14 +568,14 @@ def _with_value(sc: Scenario, changes: dict[str, Any]) -> Scenario:
     return scenario_from_mapping(apply_overrides(raw, changes), source=f"<{sc.name} relaxed>")
 
 
-def _check(sc: Scenario, tables: Tables, time_limit: float) -> bool:
-    """Rebuild the scenario and look for any feasible plan (zero objective)."""
+def _check(base: Scenario, changes: dict[str, Any], tables: Tables, time_limit: float) -> bool:
+    """Rebuild the scenario with ``changes`` and look for any feasible plan (zero objective)."""
     from planner.solve import prepare
 
     if time_limit <= 0.05:
         return False
     try:
-        prep = prepare(sc, tables=tables)
+        prep = prepare(_with_value(base, changes), tables=tables)
     except InputError:
         return False
     h = prep.highs.h
@@ -633,7 +633,9 @@ def diagnose_prepared(
         unknown: list[str] = []
         for lim in limits:
             state, theta = _single(lab, lim, limits)
-            if state == "ok" and theta is not None:
+            if state == "ok" and lim.unit == "target" and (theta or 0.0) <= 1e-9:
+                not_alone.append(lim.field)  # nothing at all can be delivered
+            elif state == "ok" and theta is not None:
                 if lim.unit == "target":
                     singles.append((lim, _target_value(prep, theta)))
                 else:
@@ -661,7 +663,7 @@ def diagnose_prepared(
         if value == cur:
             continue
         ok = (
-            _check(_with_value(sc, {lim.field: value}), tables, min(budget_left(), limit / 2))
+            _check(sc, {lim.field: value}, tables, min(budget_left(), limit / 2))
             if verify
             else False
         )
@@ -692,11 +694,7 @@ def diagnose_prepared(
                 changes[fld] = value
         multi = len(changes) > 1 or not relaxations
         if changes and multi:
-            ok = (
-                _check(_with_value(sc, changes), tables, min(budget_left(), limit / 2))
-                if verify
-                else False
-            )
+            ok = _check(sc, changes, tables, min(budget_left(), limit / 2)) if verify else False
             for fld, value in changes.items():
                 lim = by_field[fld]
                 cur = current_of(lim)
