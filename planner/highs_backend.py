@@ -18,8 +18,19 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
+from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.common.numeric_types import native_numeric_types
+from pyomo.core.base.expression import ExpressionData, ScalarExpression
+from pyomo.core.expr.numeric_expr import (
+    DivisionExpression,
+    LinearExpression,
+    MonomialTermExpression,
+    ProductExpression,
+    SumExpression,
+)
+from pyomo.core.expr.relational_expr import EqualityExpression, RangedExpression
 from pyomo.repn import generate_standard_repn
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.errors import InputError, SolveError
 
@@ -56,12 +67,169 @@ def quiet_highs() -> highspy.Highs:
     return h
 
 
+# --- the hand-off: Pyomo constraints -> sparse arrays, in one pass -------------------------
+@dataclass
+class CompiledModel:
+    """What ``compile_model`` returns (the fields HighsModel reads; same shape as Pyomo's
+    LinearStandardFormCompiler output in mixed form: kind 1 = body ≤ rhs, -1 = body ≥ rhs,
+    0 = body = rhs)."""
+
+    columns: list
+    A: object  # scipy.sparse.csr_array (rows x columns)
+    rows: list
+    rhs: np.ndarray
+
+
+def _variable(expr) -> bool:
+    return expr.__class__ not in native_numeric_types and expr.is_potentially_variable()
+
+
+def _linear_terms(expr, sign: float, cols: list, coefs: list, col_of: dict, columns: list) -> float:
+    """Append ``sign·expr``'s terms to ``cols``/``coefs``; return its constant.
+
+    Fast path for what the formulation writes (numbers, variables, ``c·v`` monomials and
+    ``LinearExpression`` sums of them); anything else goes through ``generate_standard_repn``.
+    """
+    cls = expr.__class__
+    if cls in native_numeric_types:
+        return sign * expr
+    if cls is LinearExpression or cls is SumExpression:
+        const = 0.0
+        for arg in expr.args:
+            const += _linear_terms(arg, sign, cols, coefs, col_of, columns)
+        return const
+    if cls is MonomialTermExpression:
+        c, v = expr.args
+        if c.__class__ not in native_numeric_types:
+            c = pyo.value(c)
+        if v.is_fixed():
+            return sign * c * pyo.value(v)
+        i = col_of.get(id(v))
+        if i is None:
+            i = col_of[id(v)] = len(columns)
+            columns.append(v)
+        cols.append(i)
+        coefs.append(sign * c)
+        return 0.0
+    if getattr(expr, "is_variable_type", None) is not None and expr.is_variable_type():
+        if expr.is_fixed():
+            return sign * pyo.value(expr)
+        i = col_of.get(id(expr))
+        if i is None:
+            i = col_of[id(expr)] = len(columns)
+            columns.append(expr)
+        cols.append(i)
+        coefs.append(sign)
+        return 0.0
+    if cls is ScalarExpression or cls is ExpressionData:
+        return _linear_terms(expr.expr, sign, cols, coefs, col_of, columns)
+    if not expr.is_potentially_variable():
+        return sign * pyo.value(expr)
+    if cls is DivisionExpression and not _variable(expr.args[1]):
+        return _linear_terms(
+            expr.args[0], sign / pyo.value(expr.args[1]), cols, coefs, col_of, columns
+        )
+    if cls is ProductExpression and not _variable(expr.args[0]):
+        return _linear_terms(
+            expr.args[1], sign * pyo.value(expr.args[0]), cols, coefs, col_of, columns
+        )
+    repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
+    if repn.nonlinear_expr is not None:
+        raise SolveError("internal: a non-linear expression reached the HiGHS backend")
+    for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+        _linear_terms(v, sign * c, cols, coefs, col_of, columns)
+    return sign * float(repn.constant)
+
+
+def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
+    """Every active constraint of ``model`` as rows of a sparse matrix (one Python pass).
+
+    Equivalent to ``LinearStandardFormCompiler().write(model, mixed_form=True)`` (a test
+    checks the two matrices are equal) but reads the linear expressions the formulation
+    builds directly, which is several times faster. Rows whose body has no variable are
+    dropped when they hold and raise ``InfeasibleConstraintException`` when they cannot.
+    """
+    columns: list = []
+    col_of: dict[int, int] = {}
+    indptr = [0]
+    cols: list[int] = []
+    coefs: list[float] = []
+    rows: list = []
+    rhs: list[float] = []
+    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        expr = con.expr
+        start = len(cols)
+        if expr.__class__ is RangedExpression:
+            lo, body, up = expr.args
+            const = _linear_terms(body, 1.0, cols, coefs, col_of, columns)
+            bounds = [(pyo.value(lo) - const, -1), (pyo.value(up) - const, 1)]
+        else:
+            lhs, rhs_expr = expr.args
+            const = _linear_terms(lhs, 1.0, cols, coefs, col_of, columns)
+            const += _linear_terms(rhs_expr, -1.0, cols, coefs, col_of, columns)
+            kind = 0 if expr.__class__ is EqualityExpression else 1
+            bounds = [(-const, kind)]
+        if len(cols) == start:  # no variable left: holds or not, before solving
+            ok = all(
+                (b >= -1e-9 if k == 1 else b <= 1e-9 if k == -1 else abs(b) <= 1e-9)
+                for b, k in bounds
+            )
+            if not ok:
+                raise InfeasibleConstraintException(
+                    f"model contains a trivially infeasible constraint '{con.name}'"
+                )
+            continue
+        end = len(cols)
+        for i, (b, k) in enumerate(bounds):
+            if i:  # the lower and upper halves of a ranged constraint share the terms
+                cols.extend(cols[start:end])
+                coefs.extend(coefs[start:end])
+            rows.append((con, k))
+            rhs.append(b)
+            indptr.append(len(cols))
+    A = sp.csr_array(
+        (np.asarray(coefs, dtype=float), np.asarray(cols, dtype=np.int32), np.asarray(indptr)),
+        shape=(len(rows), len(columns)),
+    )
+    A.sum_duplicates()
+    A.eliminate_zeros()
+    return CompiledModel(columns, A, rows, np.asarray(rhs, dtype=float))
+
+
+def _names(model: pyo.ConcreteModel) -> dict[int, str]:
+    """id -> name of every variable and constraint, one pass per component (``.name`` on
+    each data object walks the model tree and re-formats the index every time)."""
+    out: dict[int, str] = {}
+    for ctype in (pyo.Var, pyo.Constraint):
+        for comp in model.component_objects(ctype, descend_into=True):
+            if not comp.is_indexed():
+                out[id(comp)] = comp.name
+                continue
+            base = comp.name
+            for idx, data in comp.items():
+                key = idx if isinstance(idx, tuple) else (idx,)
+                if all(
+                    isinstance(k, int) or (isinstance(k, str) and k.isidentifier()) for k in key
+                ):
+                    out[id(data)] = f"{base}[{','.join(map(str, key))}]"
+                else:  # quoting rules for unusual keys: ask Pyomo
+                    out[id(data)] = data.name
+    return out
+
+
 class HighsModel:
     """A Pyomo model compiled to HiGHS arrays, kept alive for re-solves."""
 
     def __init__(self, model: pyo.ConcreteModel, threads: int | None = None) -> None:
         t0 = time.perf_counter()
-        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+        #: name of a constraint that is infeasible before solving (e.g. a floor no option can meet)
+        self.trivially_infeasible: str | None = None
+        try:
+            info = compile_model(model)
+        except InfeasibleConstraintException as exc:
+            self.trivially_infeasible = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
+            model.find_component(self.trivially_infeasible).deactivate()
+            info = compile_model(model)
         self.compile_seconds = time.perf_counter() - t0
         self.model = model
         self.columns = list(info.columns)
@@ -103,8 +271,12 @@ class HighsModel:
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
             for flag in integer
         ]
-        lp.col_names_ = [v.name for v in self.columns]
-        lp.row_names_ = [self._unique_row_name(con, kind) for con, kind in info.rows]
+        name_of = _names(model)
+        lp.col_names_ = [name_of[id(v)] for v in self.columns]
+        lp.row_names_ = [
+            name_of[id(con)] + ("_lo" if kind == -1 and con.has_ub() and not con.equality else "")
+            for con, kind in info.rows
+        ]
         status = h.passModel(lp)
         if status == highspy.HighsStatus.kError:
             raise SolveError("HiGHS rejected the model (passModel failed)")
@@ -112,6 +284,7 @@ class HighsModel:
         self.nnz = int(A.nnz)
         self.integer = integer
         self.extra_rows: dict[str, tuple[int, float]] = {}
+        self._linear_cache: dict[int, tuple[object, tuple]] = {}
         self.pass_seconds = time.perf_counter() - t0 - self.compile_seconds
         objective = next(model.component_data_objects(pyo.Objective, active=True))
         self.set_objective(objective.expr, objective.sense)
@@ -124,26 +297,36 @@ class HighsModel:
 
     # --- expressions -> coefficient arrays -----------------------------------------------
     def linear(self, expr) -> tuple[np.ndarray, np.ndarray, float]:
-        """Column indices, coefficients and constant of a linear Pyomo expression."""
-        repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
-        if repn.nonlinear_expr is not None:
-            raise SolveError("internal: a non-linear expression reached the HiGHS backend")
-        cols, coefs = [], []
-        for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-            if id(v) not in self.col_of:
-                self._add_column(v)
-            cols.append(self.col_of[id(v)])
-            coefs.append(float(c))
-        return (
-            np.asarray(cols, dtype=np.int32),
-            np.asarray(coefs, dtype=float),
-            float(repn.constant),
-        )
+        """Column indices, coefficients and constant of a linear Pyomo expression.
 
-    def _add_column(self, v) -> None:
+        Cached per expression object: the named objectives are read once, however often the
+        tie-break, the Pareto layer or the results evaluate them.
+        """
+        hit = self._linear_cache.get(id(expr))
+        if hit is not None and hit[0] is expr:
+            return hit[1]
+        n0 = len(self.columns)
+        cols: list[int] = []
+        coefs: list[float] = []
+        const = _linear_terms(expr, 1.0, cols, coefs, self.col_of, self.columns)
+        for v in self.columns[n0:]:
+            self._add_column(v, known=True)
+        idx, inv = np.unique(np.asarray(cols, dtype=np.int32), return_inverse=True)
+        agg = np.bincount(inv, weights=np.asarray(coefs, dtype=float), minlength=len(idx))
+        out = (idx.astype(np.int32), agg.astype(float), float(const))
+        self._linear_cache[id(expr)] = (expr, out)
+        return out
+
+    def _add_column(self, v, known: bool = False) -> None:
         lb = -INF if v.lb is None else float(v.lb)
         ub = INF if v.ub is None else float(v.ub)
         self.h.addVar(lb, ub)
+        if known:  # already appended to self.columns / col_of by _linear_terms
+            idx = self.col_of[id(v)]
+            if v.is_integer() or v.is_binary():
+                self.h.changeColIntegrality(idx, highspy.HighsVarType.kInteger)
+            self.integer = np.append(self.integer, v.is_integer() or v.is_binary())
+            return
         idx = len(self.columns)
         if v.is_integer() or v.is_binary():
             self.h.changeColIntegrality(idx, highspy.HighsVarType.kInteger)
@@ -189,6 +372,16 @@ class HighsModel:
         start: np.ndarray | None = None,
     ) -> SolveOutcome:
         """Run HiGHS; map its status; never raise for infeasibility or limits."""
+        if self.trivially_infeasible is not None:
+            return SolveOutcome(
+                "infeasible",
+                None,
+                None,
+                None,
+                0.0,
+                None,
+                f"constraint {self.trivially_infeasible} cannot be met by any available option",
+            )
         h = self.h
         h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
         if mip_gap is not None:
