@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planner.errors import InputError
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+#: Targets beyond these are typing errors (the world's AI compute is far below 1e6 EFLOP/s)
+#: and push HiGHS past its numerical range.
+MIN_TARGET = 1e-6
+MAX_TARGET = 1e6
+TargetValue = Annotated[float, Field(ge=0.0, le=MAX_TARGET, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 
@@ -200,11 +205,15 @@ class Scenario(_Strict):
     periods: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(
         ..., min_length=1, description="Planning periods (years), increasing"
     )
-    horizon_end: int | None = Field(
+    horizon_end: Annotated[int, Field(ge=2000, le=2200)] | None = Field(
         None, description="Last year covered by the plan (default: the last period)"
     )
-    target: dict[int, NonNegative] = Field(
-        ..., description="Compute to deliver per period (EFLOP/s dense BF16)"
+    target: dict[int, TargetValue] = Field(
+        ...,
+        description=(
+            f"Compute to deliver per period (EFLOP/s dense BF16): 0, or {MIN_TARGET:g} to "
+            f"{MAX_TARGET:g}"
+        ),
     )
     budget: NonNegative | None = Field(
         None, description="Total cost over the horizon (million USD); absent = no budget"
@@ -266,6 +275,32 @@ class Scenario(_Strict):
         if value.startswith("align:") and len(value) > len("align:"):
             return value
         raise ValueError("must be 'hedge', 'none', 'align' or 'align:<JURISDICTION>'")
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target_keys(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        seen: dict[Any, Any] = {}
+        for key in value:
+            try:
+                year = int(key) if not isinstance(key, bool) else key
+            except (TypeError, ValueError):
+                continue  # the field validation reports it
+            if year in seen:
+                raise ValueError(f"period {year} is given twice ({seen[year]!r} and {key!r})")
+            seen[year] = key
+        return value
+
+    @field_validator("target")
+    @classmethod
+    def _target_not_tiny(cls, value: dict[int, float]) -> dict[int, float]:
+        for year, v in value.items():
+            if 0 < v < MIN_TARGET:
+                raise ValueError(
+                    f"{year}: {v:g} EFLOP/s is below {MIN_TARGET:g} (1 TFLOP/s); use 0 for none"
+                )
+        return value
 
     @field_validator("periods")
     @classmethod
@@ -354,6 +389,31 @@ def _key(part: str, node: dict[str, Any]) -> Any:
     return part
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice in one mapping (YAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    duplicate = key in seen
+                except TypeError:
+                    continue  # unhashable key: SafeLoader reports it
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"duplicate key {key!r} (YAML would silently keep only the last one)",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a scenario file into a mapping, with errors that name the file."""
     if not path.exists():
@@ -365,7 +425,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read ({exc})") from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except RecursionError as exc:
+        raise InputError(f"{path}: not valid YAML: nested too deeply") from exc
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
