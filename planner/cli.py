@@ -301,21 +301,29 @@ def sweep(
         for text in param or []:
             name, values = parse_param(text)
             params[name] = values
-        runs = run(
-            scenario,
-            params,
-            workers=workers,
-            scheduler=scheduler,
-            out=out,
-            resume=resume,
-            method=method,
-            samples=samples,
-            seed=seed,
-            force=force,
-            overrides=set_ or [],
-            time_limit=time_limit,
-            progress=True,
-        )
+        if out is not None:
+            runs_kept = f"; the finished runs are in {out}: add --resume to continue"
+        else:
+            runs_kept = " (no --out: nothing was saved)"
+        try:
+            runs = run(
+                scenario,
+                params,
+                workers=workers,
+                scheduler=scheduler,
+                out=out,
+                resume=resume,
+                method=method,
+                samples=samples,
+                seed=seed,
+                force=force,
+                overrides=set_ or [],
+                time_limit=time_limit,
+                progress=True,
+            )
+        except KeyboardInterrupt:
+            typer.echo(f"interrupted{runs_kept}", err=True)
+            return 130
         written = write_report(runs, report, force=force) if report is not None else []
         print_summary(runs, out, written)
         return 0 if runs["status"].isin(["optimal", "feasible"]).any() else 1

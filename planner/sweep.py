@@ -634,9 +634,12 @@ def _run_pool(tasks: list[RunTask], workers: int, tables: Any, on_result: Callab
                     row = _failed_row(task, f"{type(exc).__name__}: {exc}")
                 on_result(row)
         except BaseException:
+            # Ctrl-C or a failure here: stop the workers at once; finished rows are kept
+            procs = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
             raise
         pool.shutdown(wait=True)
         # A worker that died (out of memory, a crash) breaks the whole pool: retry its
