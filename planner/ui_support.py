@@ -8,10 +8,13 @@ exporting a plan) lives here, so it is testable without a browser.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,6 +224,22 @@ def edited_table_names(base: Tables, edited: dict[str, pd.DataFrame]) -> list[st
 def base_tables(scenario: Scenario) -> Tables:
     """The tables a scenario reads (its ``data`` folder, else the bundled data/)."""
     return load_tables(scenario.data)
+
+
+@contextlib.contextmanager
+def scenario_on_tables(scenario: Scenario, tables: Tables | None) -> Iterator[Scenario]:
+    """The scenario reading ``tables`` from a temporary data folder (for APIs that load data
+    from ``scenario.data`` themselves, e.g. ``planner.pareto``); unchanged when None.
+
+    The folder holds every table as CSV and is removed on exit; the loader validates it again.
+    """
+    if tables is None:
+        yield scenario
+        return
+    with tempfile.TemporaryDirectory(prefix="sovplan-tables-") as tmp:
+        for spec in TABLES:
+            getattr(tables, spec.name).to_csv(Path(tmp) / spec.file, index=False)
+        yield scenario.model_copy(update={"data": tmp})
 
 
 # --- solving --------------------------------------------------------------------------------
@@ -447,7 +466,6 @@ def sweep_with_progress(
     The sweep writes its rows to a temporary Parquet file as runs finish; this polls that
     file and calls ``on_progress(done, total)`` so a caller (the web app) can draw a bar.
     """
-    import tempfile
     import threading
 
     from planner.sweep import read_runs, sweep

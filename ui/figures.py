@@ -77,6 +77,28 @@ def world_map(by_country: pd.DataFrame, period: int | None = None) -> go.Figure:
     return _layout(fig, height=420)
 
 
+def country_bars(by_country: pd.DataFrame, period: int | None = None) -> go.Figure:
+    """Compute by country as bars: readable for small countries, and when the map's base
+    geography (fetched by the browser from the plotly CDN) is not reachable."""
+    data = by_country.sort_values("compute_eflops")
+    fig = px.bar(
+        data,
+        x="compute_eflops",
+        y="name",
+        orientation="h",
+        hover_data={"power_mw": ":,.0f", "accelerators": ":,"},
+        labels={
+            "compute_eflops": "compute (EFLOP/s)",
+            "name": "",
+            "power_mw": "power (MW)",
+            "accelerators": "accelerators",
+        },
+        title="Compute by country" + (f", {period}" if period is not None else ""),
+    )
+    fig.update_traces(marker_color=OKABE_ITO[0])
+    return _layout(fig, height=420)
+
+
 def mix_bars(mix: pd.DataFrame, dimension: str) -> go.Figure:
     """Stacked bars of compute per period by one mix dimension (provider, chip designer...)."""
     label = DIMENSION_LABELS.get(dimension, dimension)

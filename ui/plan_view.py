@@ -82,11 +82,11 @@ def kpi_metrics(plan: Plan, previous: dict[str, float] | None = None) -> None:
     n1 = 100 * k["worst_case_n_minus_1_share"]
     prev_n1 = prev.get("worst_case_n_minus_1_share")
     cols[3].metric(
-        "Worst-case N-1 (% of target kept)",
+        "Worst-case N-1 kept (%)",
         f"{n1:.1f} %",
         _fmt_delta(n1, None if prev_n1 is None else 100 * prev_n1, 1, " pt"),
-        help="Share of the target kept if the single most important foreign jurisdiction "
-        "cuts off its territory, providers and chips",
+        help="Share of the target (%) kept if the single most important foreign "
+        "jurisdiction cuts off its territory, providers and chips",
     )
     st.caption(
         f"Final period: {k['compute_final_eflops']:,.1f} of {k['target_final_eflops']:,.1f} "
@@ -211,7 +211,9 @@ def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
     """Map and the three mixes."""
     by_country = ui_support.compute_by_country(plan, tables)
     last = int(plan.allocation["period"].max()) if len(plan.allocation) else None
-    st.plotly_chart(figures.world_map(by_country, last), width="stretch", key=f"{key}-map")
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(figures.world_map(by_country, last), width="stretch", key=f"{key}-map")
+    c2.plotly_chart(figures.country_bars(by_country, last), width="stretch", key=f"{key}-bars")
     t1, t2, t3 = st.tabs(["Mix by provider", "Mix by chip designer", "Mix by jurisdiction"])
     with t1:
         st.plotly_chart(

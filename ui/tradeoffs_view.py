@@ -51,19 +51,15 @@ def cached_front(
     _scenario: Scenario,
     _tables: Tables | None,
 ):
+    """The frontier, once per (inputs, axes, points); edited tables are passed as a folder."""
     module = _pareto_module()
-    kwargs: dict[str, Any] = {"x": x, "y": y, "points": points}
-    if _tables is not None:
-        kwargs["tables"] = _tables
-    return module.pareto(_scenario, **kwargs)
+    with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
+        return module.pareto(scenario, x=x, y=y, points=points)
 
 
 def _objectives(module: Any) -> list[str]:
-    for attr in ("OBJECTIVES", "OBJECTIVE_NAMES", "AXES"):
-        names = getattr(module, attr, None)
-        if names:
-            return list(names)
-    return ["sovereignty", "cost", "energy_cost", "emissions", "resilience"]
+    names = list(getattr(module, "OBJECTIVES", OBJECTIVE_LABELS))
+    return [n for n in names if n != "total_cost"]  # "cost" is the same objective
 
 
 def _front_table(front: Any) -> pd.DataFrame:
@@ -134,12 +130,13 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         key="pareto_point",
     )
     st.plotly_chart(
-        figures.frontier_scatter(
-            table, x_col, y_col, OBJECTIVE_LABELS.get(x, x), OBJECTIVE_LABELS.get(y, y), pick
-        ),
+        _frontier_figure(front, table, x_col, y_col, x, y, pick),
         width="stretch",
         key="pareto_chart",
     )
+    mix_figure = _mix_figure(front)
+    if mix_figure is not None:
+        st.plotly_chart(mix_figure, width="stretch", key="pareto_mix")
     st.dataframe(table, width="stretch", key="pareto_table")
     plans = getattr(front, "plans", None)
     if plans is not None and pick is not None and pick < len(plans) and plans[pick] is not None:
@@ -150,6 +147,38 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
             plan_view.plan_figures(plan, shown, key=f"pareto-{pick}")
         else:
             plan_view.not_ok(plan)
+
+
+def _frontier_figure(front: Any, table: pd.DataFrame, x_col, y_col, x, y, pick):
+    """planner.charts' frontier (hover = each plan's mix, knee starred), the pick marked."""
+    try:
+        from planner import charts
+
+        fig = charts.frontier_figure(front)
+    except (ImportError, AttributeError, KeyError):
+        return figures.frontier_scatter(
+            table, x_col, y_col, OBJECTIVE_LABELS.get(x, x), OBJECTIVE_LABELS.get(y, y), pick
+        )
+    fig.add_scatter(
+        x=[table.loc[pick, x_col]],
+        y=[table.loc[pick, y_col]],
+        mode="markers",
+        name=f"selected (point {pick})",
+        marker={"color": figures.OKABE_ITO[5], "size": 18, "symbol": "x"},
+    )
+    fig.update_layout(colorway=figures.PALETTE, height=440)
+    return fig
+
+
+def _mix_figure(front: Any):
+    try:
+        from planner import charts
+
+        fig = charts.mix_figure(front, "provider")
+    except (ImportError, AttributeError, KeyError):
+        return None
+    fig.update_layout(colorway=figures.PALETTE, height=360)
+    return fig
 
 
 def _column(table: pd.DataFrame, name: str) -> str:

@@ -1,0 +1,111 @@
+"""planner.ui_support: the planner-side helpers of the web app (no Streamlit needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner import ui_support as u
+from planner.data import load_tables
+from planner.errors import InputError
+from planner.scenario import read_yaml
+
+TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    raw = read_yaml(TINY)
+    sc = u.build_scenario(raw, str(TINY), TINY.parent, {})
+    return raw, sc, u.base_tables(sc)
+
+
+def test_overrides_write_and_remove_keys(tiny):
+    raw, _, _ = tiny
+    sc = u.build_scenario(
+        raw, "t", TINY.parent, {"budget": 40, "limits.max_share_provider": 0.5, "weights.chip": 0}
+    )
+    assert sc.budget == 40 and sc.limits.max_share_provider == 0.5 and sc.weights.chip == 0
+    assert u.build_scenario(raw, "t", TINY.parent, {"budget": None}).budget is None
+    assert raw["budget"] == 30  # the file's mapping is untouched
+
+
+def test_validation_problems_name_the_field(tiny):
+    raw, _, _ = tiny
+    with pytest.raises(InputError) as err:
+        u.build_scenario(raw, "t", TINY.parent, {"limits.max_share_provider": 1.5})
+    fields = [f for f, _ in u.validation_problems(err.value)]
+    assert fields == ["limits.max_share_provider"]
+
+
+def test_table_edit_errors_count_rows_like_the_editor(tiny):
+    _, _, tables = tiny
+    countries = tables.countries.copy()
+    countries.loc[2, "pue"] = 0.5
+    with pytest.raises(InputError, match=r"countries table: row 3, column 'pue': 0.5 is below"):
+        u.apply_table_edits(tables, {"countries": countries})
+    providers = tables.providers.copy()
+    providers.loc[1, "hq_iso3"] = "XXX"
+    with pytest.raises(InputError, match=r"providers table: row 2, column 'hq_iso3': unknown"):
+        u.apply_table_edits(tables, {"providers": providers})
+
+
+def test_valid_edit_is_typed_and_changes_the_hash(tiny):
+    _, _, tables = tiny
+    chips = tables.chips.copy().astype(object)
+    chips.loc[1, "price_usd"] = "10000"  # the editor may hand back text
+    edited = u.apply_table_edits(tables, {"chips": chips})
+    assert edited.chips["price_usd"].dtype == float
+    assert u.edited_table_names(tables, {"chips": chips}) == ["chips"]
+    assert u.edited_table_names(tables, {"chips": tables.chips}) == []
+    assert u.tables_key(edited) != u.tables_key(tables)
+    assert u.tables_key(tables.copy()) == u.tables_key(tables)
+
+
+def test_marginal_value_of_one_more_billion(tiny):
+    _, sc, _ = tiny
+    mv = u.marginal_value(sc, "budget")
+    # budget 30 -> 1030 MUSD: the index rises from 5/6 to 1 (two home-chip modules, 40 MUSD)
+    assert mv["base_index"] == pytest.approx(5 / 6)
+    assert mv["delta_index"] == pytest.approx(1 / 6)
+    assert mv["relaxed_cost_musd"] == pytest.approx(40.0)
+
+
+def test_relaxed_rejects_an_unset_limit(tiny):
+    _, sc, _ = tiny
+    with pytest.raises(InputError, match="not set"):
+        u.relaxed(sc, "max_share_provider")
+
+
+def test_exports_and_figure_data(tiny):
+    _, sc, tables = tiny
+    plan = u.solve_plan(sc)
+    sheets = pd.read_excel(__import__("io").BytesIO(u.plan_to_excel(plan)), sheet_name=None)
+    assert list(sheets) == ["allocation", "kpis", "shares", "resilience", "limits"]
+    assert len(sheets["allocation"]) == len(plan.allocation)
+    by_country = u.compute_by_country(plan, tables)
+    assert by_country["compute_eflops"].sum() == pytest.approx(2.0)
+    mix = u.mix_by_jurisdiction(plan, tables)
+    # every layer partitions the period's compute
+    assert mix.groupby("layer")["compute_eflops"].sum().tolist() == pytest.approx([2.0] * 3)
+    chip = mix[mix["layer"] == "chip"].set_index("key")["share"]
+    assert chip.to_dict() == pytest.approx({"HOM": 0.5, "OTH": 0.5})
+
+
+def test_scenario_on_tables_round_trips(tiny):
+    _, sc, tables = tiny
+    with u.scenario_on_tables(sc, tables) as moved:
+        again = load_tables(moved.data)
+        assert u.tables_key(again) == u.tables_key(tables)
+    assert not Path(moved.data).exists()
+
+
+def test_list_scenarios_honours_the_env(monkeypatch, tmp_path):
+    (tmp_path / "b.yaml").write_text("name: b")
+    (tmp_path / "a.yml").write_text("name: a")
+    monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(tmp_path))
+    assert [p.name for p in u.list_scenarios()] == ["a.yml", "b.yaml"]
+    monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(tmp_path / "missing"))
+    assert u.list_scenarios() == []
