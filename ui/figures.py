@@ -93,7 +93,7 @@ def country_bars(by_country: pd.DataFrame, period: int | None = None) -> go.Figu
             "power_mw": "power (MW)",
             "accelerators": "accelerators",
         },
-        title="Compute by country" + (f", {period}" if period is not None else ""),
+        title="By country" + (f" ({period})" if period is not None else ""),
     )
     fig.update_traces(marker_color=OKABE_ITO[0])
     return _layout(fig, height=420)
