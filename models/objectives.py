@@ -7,7 +7,9 @@ with an epsilon constraint without rebuilding the model.
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from models.inputs import ModelInputs
 
@@ -48,65 +50,73 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """
     opt = inp.options
     total_target = sum(inp.target.values())
-    options = list(opt.index)
+    periods = list(m.T)
+    n_t = len(periods)
+    # variables in (option, period) order, fetched once; coefficient arrays built with numpy
+    n_vars = list(m.n.values())
+    q_vars = list(m.q.values())
+    per_t = np.tile  # (a, t) flattened a-major: column a*T + i
+
+    def linear(coefs: np.ndarray, variables: list, scale: np.ndarray | float = 1.0):
+        """Σ coef·var over the nonzero coefficients, as one LinearExpression."""
+        c = np.broadcast_to(coefs, (len(variables),)) * scale
+        nz = np.flatnonzero(c)
+        return LinearExpression(
+            constant=0,
+            linear_coefs=c[nz].tolist(),
+            linear_vars=[variables[i] for i in nz],
+        )
 
     def layer(col: str):
-        s = opt[col].to_numpy()
-        return (
-            pyo.quicksum(float(s[a]) * m.q[a, t] for t in m.T for a in options if s[a] != 0.0)
-            / total_target
-        )
+        s = np.repeat(opt[col].to_numpy(float), n_t)
+        return linear(s / total_target, q_vars)
 
     m.sovereignty = pyo.Expression(expr=layer("score"))
     m.territorial = pyo.Expression(expr=layer("score_territorial"))
     m.provider = pyo.Expression(expr=layer("score_provider"))
     m.chip = pyo.Expression(expr=layer("score_chip"))
 
-    capex = opt["capex"].to_numpy()
-    running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy()
-    energy = opt["energy_cost"].to_numpy()
-    emis = opt["emissions_kt"].to_numpy()
+    capex = np.repeat(opt["capex"].to_numpy(float), n_t)
+    running = np.repeat(
+        (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float), n_t
+    )
+    energy = np.repeat(opt["energy_cost"].to_numpy(float), n_t)
+    emis = np.repeat(opt["emissions_kt"].to_numpy(float), n_t)
+    disc = per_t(np.array([inp.discount[t] for t in periods]), len(opt))
+    disc_years = per_t(np.array([inp.discount[t] * inp.years[t] for t in periods]), len(opt))
+    years = per_t(np.array([inp.years[t] for t in periods]), len(opt))
 
-    m.capex_cost = pyo.Expression(
-        expr=pyo.quicksum(
-            inp.discount[t] * float(capex[a]) * _added(m, a, i)
-            for i, t in enumerate(m.T)
-            for a in options
-            if capex[a] != 0.0
+    # capex on modules added: δ_t·capex_a·(n[a,t] − n[a,t−1]), or δ_t·capex_a·build[a,t]
+    if hasattr(m, "build"):
+        capex_expr = linear(disc * capex, list(m.build.values()))
+    else:
+        first = per_t(np.arange(n_t) == 0, len(opt))
+        prev_vars = [n_vars[i - 1] if not first[i] else None for i in range(len(n_vars))]
+        pos = disc * capex
+        terms_c = np.concatenate([pos, -pos[~first]])
+        terms_v = n_vars + [v for v, f in zip(prev_vars, first, strict=True) if not f]
+        nz = np.flatnonzero(terms_c)
+        capex_expr = LinearExpression(
+            constant=0,
+            linear_coefs=terms_c[nz].tolist(),
+            linear_vars=[terms_v[i] for i in nz],
         )
-    )
-    m.running_cost = pyo.Expression(
-        expr=pyo.quicksum(
-            inp.discount[t] * inp.years[t] * float(running[a]) * m.n[a, t]
-            for t in m.T
-            for a in options
-            if running[a] != 0.0
-        )
-    )
+    m.capex_cost = pyo.Expression(expr=capex_expr)
+    m.running_cost = pyo.Expression(expr=linear(disc_years * running, n_vars))
     m.fixed_cost = pyo.Expression(
-        expr=pyo.quicksum(float(inp.countries.at[k, "site_fixed_cost"]) * m.open[k] for k in m.K)
-        + pyo.quicksum(
-            float(inp.providers.at[p, "onboarding_cost"]) * m.use_provider[p] for p in m.P
+        expr=LinearExpression(
+            constant=0,
+            linear_coefs=[float(inp.countries.at[k, "site_fixed_cost"]) for k in m.K]
+            + [float(inp.providers.at[p, "onboarding_cost"]) for p in m.P]
+            + [float(inp.chips.at[c, "platform_cost"]) for c in m.C],
+            linear_vars=[m.open[k] for k in m.K]
+            + [m.use_provider[p] for p in m.P]
+            + [m.use_chip[c] for c in m.C],
         )
-        + pyo.quicksum(float(inp.chips.at[c, "platform_cost"]) * m.use_chip[c] for c in m.C)
     )
     m.total_cost = pyo.Expression(expr=m.capex_cost + m.running_cost + m.fixed_cost)
-    m.energy_cost = pyo.Expression(
-        expr=pyo.quicksum(
-            inp.discount[t] * inp.years[t] * float(energy[a]) * m.n[a, t]
-            for t in m.T
-            for a in options
-            if energy[a] != 0.0
-        )
-    )
-    m.emissions = pyo.Expression(
-        expr=pyo.quicksum(
-            inp.years[t] * float(emis[a]) * m.n[a, t]
-            for t in m.T
-            for a in options
-            if emis[a] != 0.0
-        )
-    )
+    m.energy_cost = pyo.Expression(expr=linear(disc_years * energy, n_vars))
+    m.emissions = pyo.Expression(expr=linear(years * emis, n_vars))
 
     m.r_min = pyo.Var(
         bounds=(0, 1), doc="worst-case share of the target kept after any one cut-off"
