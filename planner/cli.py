@@ -82,11 +82,17 @@ def write_output(path: Path, text: str | bytes, force: bool) -> None:
         raise InputError(f"{path}: already exists; pass --force to overwrite it")
     if path.parent and not path.parent.exists():
         raise InputError(f"{path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     mode = "wb" if isinstance(text, bytes) else "w"
-    with open(tmp, mode) as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, mode) as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
 
 
 def _load(scenario: Path, overrides: list[str] | None):
