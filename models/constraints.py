@@ -15,6 +15,20 @@ from models.inputs import ModelInputs
 from models.objectives import _added
 
 
+def _ge(lhs, rhs):
+    """lhs ≥ rhs, or a trivial Feasible/Infeasible when lhs has no variables (an empty sum)."""
+    if isinstance(lhs, int | float):
+        return pyo.Constraint.Feasible if lhs >= rhs - 1e-9 else pyo.Constraint.Infeasible
+    return lhs >= rhs
+
+
+def _le(lhs, rhs):
+    """lhs ≤ rhs, or a trivial Feasible/Infeasible when lhs has no variables (an empty sum)."""
+    if isinstance(lhs, int | float):
+        return pyo.Constraint.Feasible if lhs <= rhs + 1e-9 else pyo.Constraint.Infeasible
+    return lhs <= rhs
+
+
 def _f(inp: ModelInputs):
     return inp.options["compute"].to_numpy()
 
