@@ -8,6 +8,7 @@ other.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pandas as pd
@@ -35,7 +36,7 @@ OBJECTIVE_LABELS = {
 
 def _pareto_module() -> Any | None:
     try:
-        from planner import pareto as module
+        module = importlib.import_module("planner.pareto")
     except ImportError:
         return None
     return module if hasattr(module, "pareto") else None
