@@ -119,6 +119,8 @@ class Engine:
         self.signs = np.array(
             [1.0 if SENSES[OBJECTIVES[n]] == pyo.maximize else -1.0 for n in names]
         )
+        #: g_k = sign_k * f_k as Pyomo expressions (plain float coefficients)
+        self.g = [float(s) * e for s, e in zip(self.signs, self.exprs, strict=True)]
         self.main = 1
         self.constrained = [0] if len(names) == 2 else [0, 2]
         self.calls = 0
@@ -130,9 +132,9 @@ class Engine:
             m.pareto_slack = pyo.Var(range(len(self.constrained)), domain=pyo.NonNegativeReals)
         self.slack = m.pareto_slack
         for j, k in enumerate(self.constrained):
-            h.set_row(f"pareto_eps_{j}", self.signs[k] * self.exprs[k] - self.slack[j])
+            h.set_row(f"pareto_eps_{j}", self.g[k] - self.slack[j])
         for k in range(len(names)):
-            h.set_row(f"pareto_lex_{k}", self.signs[k] * self.exprs[k])
+            h.set_row(f"pareto_lex_{k}", self.g[k])
         self._objective: tuple | None = None
 
     # objective values ---------------------------------------------------------------------
@@ -170,7 +172,7 @@ class Engine:
         out = None
         status, gap = "optimal", 0.0
         for pos, k in enumerate(order):
-            self._set_objective(("single", k), self.signs[k] * self.exprs[k])
+            self._set_objective(("single", k), self.g[k])
             out = self._solve(start)
             if out.x is None:
                 self.relax()
@@ -194,9 +196,9 @@ class Engine:
         """Set the augmented objective from the payoff ranges r_k (in g form)."""
         scale = [max(abs(r), 1e-9) for r in ranges]
         delta = AUGMENTATION * scale[self.main]
-        expr = self.signs[self.main] * self.exprs[self.main]
+        expr = self.g[self.main]
         for j, k in enumerate(self.constrained):
-            expr = expr + (delta * 10.0**-j / scale[k]) * self.slack[j]
+            expr = expr + float(delta * 10.0**-j / scale[k]) * self.slack[j]
         self._augmented = expr
 
     def point(
@@ -209,7 +211,7 @@ class Engine:
             self._set_objective(("augmented",), self._augmented)
         else:
             k = self.main
-            self._set_objective(("single", k), self.signs[k] * self.exprs[k])
+            self._set_objective(("single", k), self.g[k])
         return self._solve(start)
 
 

@@ -23,6 +23,15 @@ from tests.conftest import TINY_YAML, tiny
 ROUND = 6
 
 
+def coefficients(h, expr) -> tuple[dict[int, float], float]:
+    """Column -> summed coefficient of a linear expression, and its constant."""
+    cols, coefs, const = h.linear(expr)
+    out: dict[int, float] = {}
+    for c, v in zip(cols.tolist(), coefs.tolist(), strict=True):
+        out[c] = out.get(c, 0.0) + v
+    return out, const
+
+
 def enumerate_plans(sc) -> list[tuple[float, float]]:
     """(cost, sovereignty) of every feasible integer plan of a one-period instance."""
     prep = prepare(sc)
@@ -31,12 +40,11 @@ def enumerate_plans(sc) -> list[tuple[float, float]]:
     options = list(inp.options.index)
     n_col = {a: h.col_of[id(m.n[a, t])] for a in options}
     q_col = {a: h.col_of.get(id(m.q[a, t])) for a in options}
-    cols, coefs, const = h.linear(m.total_cost.expr)
-    cost_of_col = dict(zip(cols.tolist(), coefs.tolist(), strict=True))
+    cost_of_col, const = coefficients(h, m.total_cost.expr)
     # every cost term sits on an n column: no fixed costs in this instance
-    assert set(cost_of_col) <= set(n_col.values()) and const == 0.0
-    cols, coefs, _ = h.linear(m.sovereignty.expr)
-    score_of_col = dict(zip(cols.tolist(), coefs.tolist(), strict=True))
+    others = set(cost_of_col) - set(n_col.values())
+    assert const == 0.0 and all(cost_of_col[c] == 0.0 for c in others)
+    score_of_col, _ = coefficients(h, m.sovereignty.expr)
     cost = np.array([cost_of_col.get(n_col[a], 0.0) for a in options])
     score = np.array([score_of_col.get(q_col[a], 0.0) for a in options])
     compute = inp.options["compute"].to_numpy(float)
