@@ -1,0 +1,131 @@
+"""sovplan end to end: the installed entry point, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import highspy
+import pytest
+
+from planner.solve import solve
+from tests.conftest import TINY_DATA, TINY_YAML, tiny
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))[0]
+
+
+def sovplan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
+
+
+def test_solve_default_scenario_json_is_optimal():
+    run = sovplan("solve", str(DEFAULT), "--json")
+    assert run.returncode == 0, run.stderr
+    plan = json.loads(run.stdout)
+    assert plan["status"] == "optimal"
+    assert 0 <= plan["sovereignty"]["index"] <= 1
+    assert set(plan) >= {"status", "objective", "sovereignty", "cost", "allocation", "kpis"}
+    assert plan["allocation"], "an optimal plan allocates compute"
+
+
+def test_solve_tiny_human_output_and_out_file(tmp_path):
+    out = tmp_path / "plan.json"
+    run = sovplan("solve", str(TINY_YAML), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert "Sovereignty index 0.833" in run.stdout
+    assert json.loads(out.read_text())["cost"] == pytest.approx(30)
+    again = sovplan("solve", str(TINY_YAML), "--out", str(out))
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_set_override_changes_the_plan():
+    run = sovplan("solve", str(TINY_YAML), "--json", "--set", "budget=40")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["sovereignty"]["index"] == pytest.approx(1.0)
+
+
+def test_infeasible_exits_1():
+    run = sovplan("solve", str(TINY_YAML), "--set", "budget=3")
+    assert run.returncode == 1
+    assert "infeasible" in run.stdout + run.stderr
+
+
+BAD = {
+    "empty": "",
+    "broken_yaml": "name: x\nhome: [HOM\n",
+    "not_a_mapping": "- just\n- a list\n",
+    "negative_budget": None,
+    "unknown_code": None,
+    "share_above_one": None,
+    "typo_key": None,
+}
+
+
+def _bad_file(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    base = TINY_YAML.read_text().replace("data: tiny", f"data: {TINY_DATA}")
+    text = {
+        "negative_budget": base.replace("budget: 30", "budget: -5"),
+        "unknown_code": base.replace("home: [HOM]", "home: [XYZ]"),
+        "share_above_one": base + "limits: {max_share_provider: 1.5}\n",
+        "typo_key": base.replace("budget: 30", "budgte: 30"),
+    }.get(kind, BAD[kind])
+    expect = {
+        "empty": "empty",
+        "broken_yaml": "not valid YAML",
+        "not_a_mapping": "expected a mapping",
+        "negative_budget": "'budget'",
+        "unknown_code": "XYZ",
+        "share_above_one": "limits.max_share_provider",
+        "typo_key": "budgte",
+    }[kind]
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(text)
+    return path, expect
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, kind):
+    path, expect = _bad_file(tmp_path, kind)
+    run = sovplan("solve", str(path))
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert expect in run.stderr
+    assert str(path) in run.stderr or kind == "unknown_code"
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_missing_file_exits_2():
+    run = sovplan("validate", "no/such/scenario.yaml")
+    assert run.returncode == 2
+    assert "no such file" in run.stderr
+
+
+def test_validate_and_schema():
+    run = sovplan("validate", str(TINY_YAML))
+    assert run.returncode == 0 and "valid" in run.stdout
+    schema = json.loads(sovplan("schema").stdout)
+    assert schema["additionalProperties"] is False
+    assert "budget" in schema["properties"]
+
+
+def test_exported_mps_solved_by_highs_alone_gives_the_same_objective(tmp_path):
+    """The file is exactly what the planner hands HiGHS (sovereignty objective, stage 1)."""
+    path = tmp_path / "model.mps"
+    run = sovplan("export", str(TINY_YAML), str(path))
+    assert run.returncode == 0, run.stderr
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(path))
+    h.run()
+    alone = h.getInfo().objective_function_value
+    plan = solve(tiny(budget=30, solver={"time_limit": 20, "tie_break": "none"}))
+    assert alone == pytest.approx(plan.objective, abs=1e-7)
+    assert alone == pytest.approx(5 / 6, abs=1e-7)
