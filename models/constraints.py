@@ -100,9 +100,21 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
                         worth of the final target, so idle modules cannot satisfy N_p)
     chip_link[c,t], chip_used[c]: the same for chip platforms
     designer_used[d]:   use_designer[d] ≤ Σ_{c∈d} use_chip[c]
+    counted_provider[p,t]: Σ_{a∈p} q[a,t] ≤ D_t·use_provider[p]   (valid inequalities: the
+    counted_chip[c,t]:     Σ_{a∈c} q[a,t] ≤ D_t·use_chip[c]        big-M links above are weak;
+    counted_site[k,t]:     Σ_{a∈k} q[a,t] ≤ D_t·open[k]            these tighten the cost bound)
     """
     ub = inp.options["max_modules"].to_numpy()
     last = m.T.last()
+
+    def counted(groups, use):
+        return lambda m, key, t: (
+            pyo.quicksum(m.q[a, t] for a in groups[key]) <= inp.target[t] * use[key]
+        )
+
+    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(inp.by_provider, m.use_provider))
+    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.by_chip, m.use_chip))
+    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.by_country, m.open))
 
     def link(groups, use):
         return lambda m, key, t: (

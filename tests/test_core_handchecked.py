@@ -83,7 +83,7 @@ def test_territorial_floor_changes_the_cheapest_plan():
     floor = solve(tiny(weights=CHIP_ONLY, limits={"min_home_share": 0.5}))
     assert floor.sovereignty["index"] == pytest.approx(1.0)
     assert floor.kpis["total_cost_musd"] == pytest.approx(24)
-    assert floor.kpis["home_share_min"] >= 0.5
+    assert floor.kpis["home_share_min"] >= 0.5 - 1e-9
 
 
 def test_resilience_requires_capacity_outside_each_foreign_jurisdiction():
