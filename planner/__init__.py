@@ -5,11 +5,12 @@
     plan = solve(sc, time_limit=60)
 
 The API names are resolved lazily so that ``import planner`` (and ``sovplan --help``) stays
-fast. ``solve``, ``pareto`` and ``sweep`` are both functions and the names of the modules
-that define them; Python binds a submodule onto its package when it is first imported,
-which would make ``planner.solve`` the module. The package's class therefore exposes each
-API name as a property that always returns the function (the submodule stays reachable as
-``sys.modules["planner.solve"]`` and through ``from planner.solve import ...``).
+fast. ``solve``, ``pareto``, ``sweep`` and ``stress`` are both functions and the names of the
+modules that define them, and Python binds a submodule onto its package when it is first
+imported, so ``planner.solve`` may be the module. Those modules are therefore made callable
+(calling the module calls its function of the same name): ``from planner import solve`` then
+``solve(sc)`` works however the module was imported first, and ``import planner.sweep as sw``
+still gives the module with all its names.
 """
 
 from __future__ import annotations
@@ -34,12 +35,27 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
+#: modules whose name is also the name of their main function
+_CALLABLE_MODULES = {"solve", "pareto", "sweep", "stress"}
+
+
+class _CallableModule(types.ModuleType):
+    """A module that, called, calls its function of the same name."""
+
+    def __call__(self, *args, **kwargs):
+        return getattr(self, self.__name__.rpartition(".")[2])(*args, **kwargs)
+
+
 def _api(name: str, module: str) -> property:
     def get(self: types.ModuleType):
-        return getattr(import_module(module), name)
+        mod = import_module(module)
+        if name in _CALLABLE_MODULES:
+            mod.__class__ = _CallableModule
+            return mod
+        return getattr(mod, name)
 
     def ignore(self: types.ModuleType, value: object) -> None:
-        """The import system binds the submodule of the same name here: keep the function."""
+        """The import system binds the submodule of the same name here; the getter serves it."""
 
     return property(get, ignore)
 
