@@ -96,6 +96,7 @@ RESULT_COLUMNS = [
     "gap",
     "solve_s",
     "wall_s",
+    "cpu_s",
 ]
 _KPI_COLUMNS = [
     "total_cost_musd",
@@ -461,7 +462,7 @@ def run_one(task: RunTask, tables: Any = None) -> dict[str, Any]:
     """Solve one point; never raises for a bad point (the row says what went wrong)."""
     from planner.solve import solve
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     row: dict[str, Any] = dict(task.point)
     try:
         raw = apply_point(task.raw, task.point, task.infos)
@@ -482,6 +483,7 @@ def run_one(task: RunTask, tables: Any = None) -> dict[str, Any]:
     except Exception as exc:  # a crash in one run must not stop the batch
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
     row["wall_s"] = time.perf_counter() - t0
+    row["cpu_s"] = time.process_time() - c0
     return row
 
 
