@@ -217,7 +217,7 @@ def test_fuzz_loader_big(tmp_path_factory, raw):
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_fuzz_cli_big(cli_folder, data):
     args = data.draw(cli_args("s.yaml"))
