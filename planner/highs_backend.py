@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.numeric_types import native_numeric_types
 from pyomo.core.base.expression import ExpressionData, ScalarExpression
@@ -75,9 +74,48 @@ class CompiledModel:
     0 = body = rhs)."""
 
     columns: list
-    A: object  # scipy.sparse.csr_array (rows x columns)
+    #: the matrix in compressed-column form (what HiGHS takes): column starts, row indices
+    #: and values, duplicates summed and zeros dropped
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
     rows: list
     rhs: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.rows), len(self.columns))
+
+    @property
+    def A(self):
+        """The matrix as a scipy sparse array (for tests and inspection; scipy is imported
+        only here because it costs about a second of start-up)."""
+        import scipy.sparse as sp
+
+        return sp.csc_array((self.value, self.index, self.start), shape=self.shape)
+
+
+def _csr_to_csc(
+    coefs: list[float], cols: list[int], indptr: list[int], n_rows: int, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row-wise triplets to compressed columns with numpy alone, summing repeated
+    (row, column) entries and dropping zeros."""
+    value = np.asarray(coefs, dtype=float)
+    col = np.asarray(cols, dtype=np.int64)
+    row = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(np.asarray(indptr, dtype=np.int64)))
+    key = col * max(n_rows, 1) + row
+    order = np.argsort(key, kind="stable")
+    key, value = key[order], value[order]
+    if len(key):
+        unique, first = np.unique(key, return_index=True)
+        value = np.add.reduceat(value, first)
+        keep = value != 0.0
+        unique, value = unique[keep], value[keep]
+    else:
+        unique = key
+    col_of = unique // max(n_rows, 1)
+    start = np.searchsorted(col_of, np.arange(n_cols + 1)).astype(np.int32)
+    return start, (unique % max(n_rows, 1)).astype(np.int32), value
 
 
 def _variable(expr) -> bool:
@@ -187,13 +225,8 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
             rows.append((con, k))
             rhs.append(b)
             indptr.append(len(cols))
-    A = sp.csr_array(
-        (np.asarray(coefs, dtype=float), np.asarray(cols, dtype=np.int32), np.asarray(indptr)),
-        shape=(len(rows), len(columns)),
-    )
-    A.sum_duplicates()
-    A.eliminate_zeros()
-    return CompiledModel(columns, A, rows, np.asarray(rhs, dtype=float))
+    start, index, value = _csr_to_csc(coefs, cols, indptr, len(rows), len(columns))
+    return CompiledModel(columns, start, index, value, rows, np.asarray(rhs, dtype=float))
 
 
 def _names(model: pyo.ConcreteModel) -> dict[int, str]:
@@ -234,8 +267,7 @@ class HighsModel:
         self.model = model
         self.columns = list(info.columns)
         self.col_of = {id(v): i for i, v in enumerate(self.columns)}
-        n_rows, n_cols = info.A.shape
-        A = info.A.tocsc()
+        n_rows, n_cols = info.shape
 
         lower = np.array(
             [(-INF if v.lb is None else float(v.lb)) for v in self.columns], dtype=float
@@ -264,9 +296,9 @@ class HighsModel:
         lp.row_lower_ = row_lower
         lp.row_upper_ = row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(float)
+        lp.a_matrix_.start_ = info.start
+        lp.a_matrix_.index_ = info.index
+        lp.a_matrix_.value_ = info.value
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
             for flag in integer
@@ -281,7 +313,7 @@ class HighsModel:
         if status == highspy.HighsStatus.kError:
             raise SolveError("HiGHS rejected the model (passModel failed)")
         self.h = h
-        self.nnz = int(A.nnz)
+        self.nnz = int(len(info.value))
         self.integer = integer
         self.extra_rows: dict[str, tuple[int, float]] = {}
         self._linear_cache: dict[int, tuple[object, tuple]] = {}
