@@ -233,8 +233,8 @@ class _Lab:
         if comp is None:
             return rows
         for idx, con in comp.items():
-            status, row = self.h.getRowByName(con.name)
-            if status == highspy.HighsStatus.kOk:
+            row = self.hm.row_of.get(id(con))
+            if row is not None:
                 rows.append((int(row), idx))
         return rows
 
