@@ -393,6 +393,40 @@ class HighsModel:
             self.h.changeRowBounds(self.extra_rows[name][0], -INF, INF)
 
     # --- solving ----------------------------------------------------------------------------
+    def rounded_lp_start(self, time_limit: float | None = None) -> np.ndarray | None:
+        """A MIP start: the LP relaxation's solution with every integer column rounded up.
+
+        Why: on these models HiGHS's root bound is usually already the optimum and most of
+        the time goes into finding a first good plan. Rounding modules up keeps the counted
+        compute q feasible (q ≤ f·n only gets looser), keeps n non-decreasing, and turns each
+        fractionally used site, provider or chip into a used one, so the rounded point is
+        often feasible (it can break the budget, grid or supply caps; HiGHS then ignores it).
+        The model is left as it was (integrality restored).
+        """
+        if not self.integer.any() or self.trivially_infeasible is not None:
+            return None
+        h = self.h
+        n = len(self.columns)
+        idx = np.arange(n, dtype=np.int32)
+        kinds = np.where(
+            self.integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        )
+        h.changeColsIntegrality(n, idx, np.full(n, highspy.HighsVarType.kContinuous))
+        try:
+            h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
+            h.solve()
+            status = h.getModelStatus()
+            ok = status == highspy.HighsModelStatus.kOptimal
+            x = np.asarray(h.getSolution().col_value, dtype=float) if ok else None
+        finally:
+            h.changeColsIntegrality(n, idx, kinds)
+        if status == highspy.HighsModelStatus.kInterrupt:
+            raise KeyboardInterrupt("HiGHS solve interrupted")
+        if x is None:
+            return None
+        x[self.integer] = np.ceil(x[self.integer] - 1e-6)
+        return x
+
     def solve(
         self,
         time_limit: float | None = None,

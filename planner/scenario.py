@@ -139,6 +139,13 @@ class Solver(_Strict):
             "its optimum, so no money is spent that buys no sovereignty"
         ),
     )
+    lp_start: bool = Field(
+        True,
+        description=(
+            "Start the MIP from the LP relaxation with modules rounded up (often a good first "
+            "plan, found in a fraction of the time HiGHS needs on its own)"
+        ),
+    )
     tie_break_gap: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         1e-3,
         description=(

@@ -86,7 +86,13 @@ def optimise(
 
     h.relax_row("lexicographic")
     h.set_objective(getattr(m, objective).expr, SENSES[objective])
-    first = h.solve(time_limit=limit, mip_gap=gap)
+    start = None
+    t_lp = time.perf_counter()
+    if sc.solver.lp_start:
+        start = h.rounded_lp_start(time_limit=limit)
+    lp_seconds = time.perf_counter() - t_lp
+    first = h.solve(time_limit=max(limit - lp_seconds, 0.05), mip_gap=gap, start=start)
+    first.seconds += lp_seconds
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
         return first, stages

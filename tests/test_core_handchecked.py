@@ -163,3 +163,12 @@ def test_strategy_none_ignores_diversification_limits():
 def test_constraint_switch_turns_budget_off():
     plan = solve(tiny(budget=8, constraints={"budget": False}))
     assert plan.sovereignty["index"] == pytest.approx(1.0)
+
+
+def test_lp_rounding_start_does_not_change_the_optimum():
+    """The rounded-LP MIP start only speeds HiGHS up: same plan with and without it."""
+    for fields in ({"budget": 30}, {"budget": 24}, {"limits": {"resilience": 0.5}}):
+        with_start = solve(tiny(**fields))
+        without = solve(tiny(**fields, solver={"time_limit": 20, "lp_start": False}))
+        assert with_start.sovereignty["index"] == pytest.approx(without.sovereignty["index"])
+        assert with_start.cost == pytest.approx(without.cost)
