@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pyomo.environ as pyo
 
 from models.inputs import ModelInputs
-from models.linear import lin, option_vars
+from models.objectives import _added
 
 
 def _f(inp: ModelInputs):
@@ -29,21 +28,23 @@ def add_capacity_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     dependence[j,t]:     dep[j,t] = Σ_{a depends on j} f_a·n[a,t]
     """
     f = _f(inp)
-    v = option_vars(m)
-    m.total_capacity = pyo.Constraint(m.T, rule=lambda m, t: m.X[t] == lin(f, v.n[:, v.pos[t]]))
+    options = list(inp.options.index)
+    m.total_capacity = pyo.Constraint(
+        m.T, rule=lambda m, t: m.X[t] == pyo.quicksum(float(f[a]) * m.n[a, t] for a in options)
+    )
     m.counted_le_built = pyo.Constraint(
-        m.A,
-        m.T,
-        rule=lambda m, a, t: lin((1.0, -f[a]), (v.q[a, v.pos[t]], v.n[a, v.pos[t]])) <= 0,
+        m.A, m.T, rule=lambda m, a, t: m.q[a, t] <= float(f[a]) * m.n[a, t]
     )
     m.target_met = pyo.Constraint(
-        m.T, rule=lambda m, t: lin(1.0, v.q[:, v.pos[t]]) == inp.target[t]
+        m.T, rule=lambda m, t: pyo.quicksum(m.q[a, t] for a in options) == inp.target[t]
     )
-    groups = {j: np.asarray(g, dtype=np.int64) for j, g in inp.by_dependency.items()}
+    groups = inp.by_dependency
     m.dependence = pyo.Constraint(
         m.J_foreign,
         m.T,
-        rule=lambda m, j, t: m.dep[j, t] == lin(f[groups[j]], v.n[groups[j], v.pos[t]]),
+        rule=lambda m, j, t: (
+            m.dep[j, t] == pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[j])
+        ),
     )
 
 
@@ -53,16 +54,15 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     grid_power[k,t]:  Σ_{a∈k} P_a·n[a,t] ≤ G_k·open[k]     (P_a facility MW per module)
     without grid limits: Σ_{a∈k} n[a,t] ≤ M_k·open[k],  M_k = Σ_{a∈k} max_modules_a
     """
-    pw = inp.options["power_mw"].to_numpy(float)
-    ub = inp.options["max_modules"].to_numpy(float)
-    v = option_vars(m)
-    groups = {k: np.asarray(g, dtype=np.int64) for k, g in inp.by_country.items()}
+    pw = inp.options["power_mw"].to_numpy()
+    ub = inp.options["max_modules"].to_numpy()
+    groups = inp.by_country
     if inp.grid_power:
         m.grid_power = pyo.Constraint(
             m.K,
             m.T,
             rule=lambda m, k, t: (
-                lin(pw[groups[k]], v.n[groups[k], v.pos[t]])
+                pyo.quicksum(float(pw[a]) * m.n[a, t] for a in groups[k])
                 <= float(inp.countries.at[k, "grid_mw"]) * m.open[k]
             ),
         )
@@ -71,7 +71,8 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             m.K,
             m.T,
             rule=lambda m, k, t: (
-                lin(1.0, v.n[groups[k], v.pos[t]]) <= float(ub[groups[k]].sum()) * m.open[k]
+                pyo.quicksum(m.n[a, t] for a in groups[k])
+                <= float(sum(ub[a] for a in groups[k])) * m.open[k]
             ),
         )
 
@@ -89,39 +90,37 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     counted_chip[c,t]:     Σ_{a∈c} q[a,t] ≤ D_t·use_chip[c]        big-M links above are weak;
     counted_site[k,t]:     Σ_{a∈k} q[a,t] ≤ D_t·open[k]            these tighten the cost bound)
     """
-    ub = inp.options["max_modules"].to_numpy(float)
-    f = _f(inp)
-    v = option_vars(m)
-    last = v.pos[m.T.last()]
-
-    def arrays(groups):
-        return {key: np.asarray(g, dtype=np.int64) for key, g in groups.items()}
-
-    by_provider, by_chip = arrays(inp.by_provider), arrays(inp.by_chip)
+    ub = inp.options["max_modules"].to_numpy()
+    last = m.T.last()
 
     def counted(groups, use):
-        return lambda m, key, t: lin(1.0, v.q[groups[key], v.pos[t]]) <= inp.target[t] * use[key]
+        return lambda m, key, t: (
+            pyo.quicksum(m.q[a, t] for a in groups[key]) <= inp.target[t] * use[key]
+        )
 
-    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(by_provider, m.use_provider))
-    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(by_chip, m.use_chip))
-    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(arrays(inp.by_country), m.open))
+    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(inp.by_provider, m.use_provider))
+    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.by_chip, m.use_chip))
+    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.by_country, m.open))
 
     def link(groups, use):
         return lambda m, key, t: (
-            lin(1.0, v.n[groups[key], v.pos[t]]) <= float(ub[groups[key]].sum()) * use[key]
+            pyo.quicksum(m.n[a, t] for a in groups[key])
+            <= float(sum(ub[a] for a in groups[key])) * use[key]
         )
+
+    f = _f(inp)
 
     def used(groups, use):
         def rule(m, key):
-            need = min(float(f[groups[key]].min()), inp.target[m.T.last()])
-            return need * use[key] <= lin(1.0, v.q[groups[key], last])
+            need = min(float(min(f[a] for a in groups[key])), inp.target[last])
+            return need * use[key] <= pyo.quicksum(m.q[a, last] for a in groups[key])
 
         return rule
 
-    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(by_provider, m.use_provider))
-    m.provider_used = pyo.Constraint(m.P, rule=used(by_provider, m.use_provider))
-    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(by_chip, m.use_chip))
-    m.chip_used = pyo.Constraint(m.C, rule=used(by_chip, m.use_chip))
+    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.by_provider, m.use_provider))
+    m.provider_used = pyo.Constraint(m.P, rule=used(inp.by_provider, m.use_provider))
+    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.by_chip, m.use_chip))
+    m.chip_used = pyo.Constraint(m.C, rule=used(inp.by_chip, m.use_chip))
     chips_of = inp.chips.groupby("designer").groups
     m.designer_used = pyo.Constraint(
         m.D,
@@ -144,10 +143,12 @@ def add_energy_limits(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     if inp.energy_cost_cap is not None:
         m.energy_cost_cap = pyo.Constraint(expr=m.energy_cost <= inp.energy_cost_cap)
     if inp.max_avg_electricity_price is not None:
-        gwh = inp.options["energy_gwh"].to_numpy(float)
-        v = option_vars(m)
-        weight = np.array([inp.discount[t] * inp.years[t] for t in v.periods])
-        weighted_gwh = lin(np.outer(gwh, weight).ravel(), v.n.ravel())
+        gwh = inp.options["energy_gwh"].to_numpy()
+        weighted_gwh = pyo.quicksum(
+            inp.discount[t] * inp.years[t] * float(gwh[a]) * m.n[a, t]
+            for t in m.T
+            for a in inp.options.index
+        )
         # MUSD = GWh * USD/MWh / 1000
         m.avg_electricity_price = pyo.Constraint(
             expr=m.energy_cost <= inp.max_avg_electricity_price / 1000.0 * weighted_gwh
@@ -169,13 +170,10 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     min_chip_designers:    Σ_d use_designer[d] ≥ N_d
     """
 
-    v = option_vars(m)
-
     def share(groups, limit):
         # A group without options (e.g. a jurisdiction nothing depends on) meets any limit.
         return lambda m, key, t: (
-            lin(1.0, v.q[np.asarray(groups[key], dtype=np.int64), v.pos[t]])
-            <= (limit * inp.target[t])
+            pyo.quicksum(m.q[a, t] for a in groups[key]) <= (limit * inp.target[t])
             if groups.get(key)
             else pyo.Constraint.Skip
         )
@@ -206,18 +204,17 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
 def add_territorial_floor(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """home_floor[t]: Σ_{a: k∈H} q[a,t] ≥ τ·D_t   (of counted compute, like the shares)."""
-    home = np.asarray(inp.home_options, dtype=np.int64)
-    v = option_vars(m)
+    home = inp.home_options
 
     def rule(m, t):
         need = inp.min_home_share * inp.target[t]
-        if len(home):
-            return lin(1.0, v.q[home, v.pos[t]]) >= need
+        if home:
+            return pyo.quicksum(m.q[a, t] for a in home) >= need
         if need <= 0:
             return pyo.Constraint.Skip
         # No home option survives (e.g. the budget rules out every home build): the floor
         # reads 0 ≥ τ·D_t; written on the counted compute (Σ_a q = D_t) so it stays a row.
-        return lin(inp.min_home_share, v.q[:, v.pos[t]]) <= 0
+        return inp.min_home_share * pyo.quicksum(m.q[a, t] for a in m.A) <= 0
 
     m.home_floor = pyo.Constraint(m.T, rule=rule)
 
@@ -240,10 +237,8 @@ def add_alignment(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     before the build by the planner.)
     """
     allies = list(inp.align_allies or [])
-    ub = inp.options["max_modules"].to_numpy(float)
-    groups = {j: np.asarray(g, dtype=np.int64) for j, g in inp.single_dependency.items()}
-    empty = np.zeros(0, dtype=np.int64)
-    v = option_vars(m)
+    ub = inp.options["max_modules"].to_numpy()
+    groups = inp.single_dependency
     m.ALLIES = pyo.Set(initialize=allies, ordered=True)
     m.ally = pyo.Var(m.ALLIES, domain=pyo.Binary, doc="the jurisdiction the plan aligns with")
     m.one_ally = pyo.Constraint(expr=pyo.quicksum(m.ally[j] for j in m.ALLIES) == 1)
@@ -251,8 +246,8 @@ def add_alignment(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         m.ALLIES,
         m.T,
         rule=lambda m, j, t: (
-            lin(1.0, v.n[groups.get(j, empty), v.pos[t]])
-            <= float(ub[groups.get(j, empty)].sum()) * m.ally[j]
+            pyo.quicksum(m.n[a, t] for a in groups.get(j, []))
+            <= float(sum(ub[a] for a in groups.get(j, []))) * m.ally[j]
         ),
     )
 
@@ -262,25 +257,27 @@ def add_supply_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     caps = inp.chips["supply_cap_modules_per_year"]
     capped = [c for c in m.C if not math.isnan(float(caps[c]))]
     groups = inp.by_chip
-    v = option_vars(m)
+    positions = {t: i for i, t in enumerate(m.T)}
     m.supply_cap = pyo.Constraint(
         capped,
         m.T,
-        rule=lambda m, c, t: v.added(groups[c], t) <= float(caps[c]) * inp.years[t],
+        rule=lambda m, c, t: (
+            pyo.quicksum(_added(m, a, positions[t]) for a in groups[c])
+            <= float(caps[c]) * inp.years[t]
+        ),
     )
 
 
 def add_export_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """tier2_cap[k,t]: Σ_{a∈k, c US-controlled} n[a,t] ≤ cap   (the rescinded diffusion rule)."""
     capped = inp.options.index[inp.options["us_export_capped"].to_numpy(dtype=bool)]
-    v = option_vars(m)
     by_k: dict[str, list[int]] = {}
     for a in capped:
         by_k.setdefault(inp.options.at[a, "country"], []).append(int(a))
     m.tier2_cap = pyo.Constraint(
         sorted(by_k),
         m.T,
-        rule=lambda m, k, t: lin(1.0, v.n[by_k[k], v.pos[t]]) <= inp.tier2_cap_modules,
+        rule=lambda m, k, t: pyo.quicksum(m.n[a, t] for a in by_k[k]) <= inp.tier2_cap_modules,
     )
 
 
@@ -293,12 +290,11 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """
     periods = list(m.T)
     pairs = list(zip(periods[:-1], periods[1:], strict=False))
-    v = option_vars(m)
     if inp.non_decreasing:
         m.non_decreasing = pyo.Constraint(
             m.A,
             range(len(pairs)),
-            rule=lambda m, a, i: lin((1.0, -1.0), (v.n[a, i + 1], v.n[a, i])) >= 0,
+            rule=lambda m, a, i: m.n[a, pairs[i][1]] >= m.n[a, pairs[i][0]],
         )
     else:
         m.added_def = pyo.Constraint(
@@ -309,12 +305,14 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             ),
         )
     if inp.max_new_power_mw_per_year is not None:
-        pw = inp.options["power_mw"].to_numpy(float)
-        groups = {k: np.asarray(g, dtype=np.int64) for k, g in inp.by_country.items()}
+        pw = inp.options["power_mw"].to_numpy()
+        positions = {t: i for i, t in enumerate(periods)}
+        groups = inp.by_country
         m.ramp = pyo.Constraint(
             m.K,
             m.T,
             rule=lambda m, k, t: (
-                v.added(groups[k], t, pw[groups[k]]) <= inp.max_new_power_mw_per_year * inp.years[t]
+                pyo.quicksum(float(pw[a]) * _added(m, a, positions[t]) for a in groups[k])
+                <= inp.max_new_power_mw_per_year * inp.years[t]
             ),
         )

@@ -26,6 +26,16 @@ SENSES: dict[str, int] = {
 }
 
 
+def _added(m: pyo.ConcreteModel, a: int, t_pos: int):
+    """Modules of option a added in the period at position t_pos (n[t] - n[t-1])."""
+    t = m.T.at(t_pos + 1)
+    if hasattr(m, "build"):
+        return m.build[a, t]
+    if t_pos == 0:
+        return m.n[a, t]
+    return m.n[a, t] - m.n[a, m.T.at(t_pos)]
+
+
 def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Define the objective expressions.
 
