@@ -43,18 +43,9 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
     last = plan.allocation["period"].max()
     final = plan.allocation[plan.allocation["period"] == last]
     table = Table(title=f"Allocation in {last}")
-    for col in (
-        "country",
-        "provider",
-        "chip",
-        "modules",
-        "accelerators",
-        "compute_eflops",
-        "power_mw",
-    ):
-        table.add_column(
-            col, justify="right" if col not in {"country", "provider", "chip"} else "left"
-        )
+    for header in ("country", "provider", "chip", "modules", "accelerators", "EFLOP/s", "MW"):
+        left = header in {"country", "provider", "chip"}
+        table.add_column(header, justify="left" if left else "right", no_wrap=True)
     for row in final.itertuples(index=False):
         table.add_row(
             row.country,
