@@ -17,6 +17,19 @@ from planner.errors import InputError
 if TYPE_CHECKING:  # pragma: no cover
     from planner.pareto import ParetoResult
 
+#: Okabe-Ito: categorical colours distinguishable with every common colour-vision deficiency
+#: (shared by the CLI's plots and the web app).
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+
 
 def _label(name: str) -> str:
     from planner.pareto import UNITS
@@ -54,12 +67,12 @@ def _frontier_traces(result: ParetoResult) -> list[go.Scatter]:
     t = result.table
     x, y = result.names[0], result.names[1]
     z = result.names[2] if len(result.names) > 2 else None
-    marker = {"size": 9, "color": "#1f77b4"}
+    marker = {"size": 9, "color": OKABE_ITO[0]}
     if z:
         marker = {
             "size": 9,
             "color": t[z],
-            "colorscale": "Viridis",
+            "colorscale": "Cividis",
             "colorbar": {"title": _label(z), "len": 0.45, "y": 0.78},
             "showscale": True,
         }
@@ -82,7 +95,7 @@ def _frontier_traces(result: ParetoResult) -> list[go.Scatter]:
                 x=change[x],
                 y=change[y],
                 mode="markers",
-                marker={"size": 15, "symbol": "circle-open", "color": "#7f7f7f"},
+                marker={"size": 15, "symbol": "circle-open", "color": OKABE_ITO[2]},
                 hoverinfo="skip",
                 name="provider/chip enters or leaves",
             )
@@ -94,7 +107,7 @@ def _frontier_traces(result: ParetoResult) -> list[go.Scatter]:
                 x=knee[x],
                 y=knee[y],
                 mode="markers",
-                marker={"size": 18, "symbol": "star", "color": "#d62728"},
+                marker={"size": 18, "symbol": "star", "color": OKABE_ITO[5]},
                 hovertext=[h for h, k in zip(_hover(result), t["knee"], strict=True) if k],
                 hoverinfo="text",
                 name="knee",
@@ -149,6 +162,7 @@ def mix_figure(result: ParetoResult, by: str = "provider") -> go.Figure:
     fig.update_layout(
         barmode="stack",
         title=f"Mix along the frontier ({by}, share of final-period compute)",
+        colorway=OKABE_ITO,
         xaxis_title=f"frontier point ({_label(result.names[0])})",
         yaxis_title="share (%)",
         template="plotly_white",

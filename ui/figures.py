@@ -11,16 +11,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-OKABE_ITO = [
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
-    "#000000",  # black
-]
+from planner.charts import OKABE_ITO
+
 PALETTE = OKABE_ITO + list(px.colors.qualitative.Safe)
 SEQUENTIAL = "Cividis"
 
@@ -162,58 +154,3 @@ def compare_bars(table: pd.DataFrame) -> go.Figure:
     )
     fig.update_yaxes(range=[0, 1])
     return _layout(fig, height=320)
-
-
-def frontier_scatter(
-    table: pd.DataFrame, x: str, y: str, x_label: str, y_label: str, selected: int | None
-) -> go.Figure:
-    """A Pareto frontier (used when planner.charts has no frontier figure of its own)."""
-    data = table.reset_index(drop=True)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=data[x],
-            y=data[y],
-            mode="lines+markers",
-            name="efficient points",
-            marker={"color": OKABE_ITO[0], "size": 9},
-            line={"color": OKABE_ITO[0]},
-            text=[f"point {i}" for i in data.index],
-            hovertemplate=f"%{{text}}<br>{x_label} %{{x:,.4g}}<br>{y_label} %{{y:,.4g}}<extra></extra>",
-        )
-    )
-    if "knee" in data.columns and data["knee"].fillna(False).astype(bool).any():
-        knee = data[data["knee"].fillna(False).astype(bool)]
-        fig.add_trace(
-            go.Scatter(
-                x=knee[x],
-                y=knee[y],
-                mode="markers",
-                name="knee",
-                marker={"color": OKABE_ITO[1], "size": 16, "symbol": "diamond"},
-            )
-        )
-    if "structure_change" in data.columns:
-        change = data[data["structure_change"].fillna(False).astype(bool)]
-        if len(change):
-            fig.add_trace(
-                go.Scatter(
-                    x=change[x],
-                    y=change[y],
-                    mode="markers",
-                    name="mix changes",
-                    marker={"color": OKABE_ITO[2], "size": 13, "symbol": "circle-open"},
-                )
-            )
-    if selected is not None and 0 <= selected < len(data):
-        fig.add_trace(
-            go.Scatter(
-                x=[data.loc[selected, x]],
-                y=[data.loc[selected, y]],
-                mode="markers",
-                name="selected",
-                marker={"color": OKABE_ITO[5], "size": 18, "symbol": "x"},
-            )
-        )
-    fig.update_layout(xaxis_title=x_label, yaxis_title=y_label, title="Pareto frontier")
-    return _layout(fig, height=420)

@@ -8,14 +8,14 @@ other.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from planner import ui_support
+from planner import charts, ui_support
 from planner.data import Tables
+from planner.pareto import OBJECTIVES, pareto
 from planner.results import Plan
 from planner.scenario import Scenario, scenario_from_mapping
 from ui import figures, plan_view
@@ -34,14 +34,6 @@ OBJECTIVE_LABELS = {
 }
 
 
-def _pareto_module() -> Any | None:
-    try:
-        module = importlib.import_module("planner.pareto")
-    except ImportError:
-        return None
-    return module if hasattr(module, "pareto") else None
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_front(
     scenario_json: str,
@@ -53,13 +45,12 @@ def cached_front(
     _tables: Tables | None,
 ):
     """The frontier, once per (inputs, axes, points); edited tables are passed as a folder."""
-    module = _pareto_module()
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
-        return module.pareto(scenario, x=x, y=y, points=points)
+        return pareto(scenario, x=x, y=y, points=points)
 
 
-def _objectives(module: Any) -> list[str]:
-    names = list(getattr(module, "OBJECTIVES", OBJECTIVE_LABELS))
+def _objectives() -> list[str]:
+    names = list(OBJECTIVES)
     return [n for n in names if n != "total_cost"]  # "cost" is the same objective
 
 
@@ -69,13 +60,7 @@ def _front_table(front: Any) -> pd.DataFrame:
 
 def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -> None:
     st.subheader("Pareto frontier")
-    module = _pareto_module()
-    if module is None:
-        st.info(
-            "The Pareto frontier needs `planner.pareto`, which this installation does not have."
-        )
-        return
-    names = _objectives(module)
+    names = _objectives()
     c1, c2, c3 = st.columns([2, 2, 1])
     x = c1.selectbox(
         "x objective",
@@ -135,9 +120,7 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         width="stretch",
         key="pareto_chart",
     )
-    mix_figure = _mix_figure(front)
-    if mix_figure is not None:
-        st.plotly_chart(mix_figure, width="stretch", key="pareto_mix")
+    st.plotly_chart(_mix_figure(front), width="stretch", key="pareto_mix")
     st.dataframe(table, width="stretch", key="pareto_table")
     plans = getattr(front, "plans", None)
     if plans is not None and pick is not None and pick < len(plans) and plans[pick] is not None:
@@ -152,14 +135,7 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
 
 def _frontier_figure(front: Any, table: pd.DataFrame, x_col, y_col, x, y, pick):
     """planner.charts' frontier (hover = each plan's mix, knee starred), the pick marked."""
-    try:
-        from planner import charts
-
-        fig = charts.frontier_figure(front)
-    except (ImportError, AttributeError, KeyError):
-        return figures.frontier_scatter(
-            table, x_col, y_col, OBJECTIVE_LABELS.get(x, x), OBJECTIVE_LABELS.get(y, y), pick
-        )
+    fig = charts.frontier_figure(front)
     fig.add_scatter(
         x=[table.loc[pick, x_col]],
         y=[table.loc[pick, y_col]],
@@ -167,17 +143,11 @@ def _frontier_figure(front: Any, table: pd.DataFrame, x_col, y_col, x, y, pick):
         name=f"selected (point {pick})",
         marker={"color": figures.OKABE_ITO[5], "size": 18, "symbol": "x"},
     )
-    fig.update_layout(colorway=figures.PALETTE, height=440)
     return fig
 
 
 def _mix_figure(front: Any):
-    try:
-        from planner import charts
-
-        fig = charts.mix_figure(front, "provider")
-    except (ImportError, AttributeError, KeyError):
-        return None
+    fig = charts.mix_figure(front, "provider")
     fig.update_layout(colorway=figures.PALETTE, height=360)
     return fig
 
