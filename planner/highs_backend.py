@@ -254,7 +254,6 @@ class HighsModel:
     """A Pyomo model compiled to HiGHS arrays, kept alive for re-solves."""
 
     def __init__(self, model: pyo.ConcreteModel, threads: int | None = None) -> None:
-        t0 = time.perf_counter()
         #: name of a constraint that is infeasible before solving (e.g. a floor no option can meet)
         self.trivially_infeasible: str | None = None
         try:
@@ -263,7 +262,6 @@ class HighsModel:
             self.trivially_infeasible = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
             model.find_component(self.trivially_infeasible).deactivate()
             info = compile_model(model)
-        self.compile_seconds = time.perf_counter() - t0
         self.model = model
         self.columns = list(info.columns)
         self.col_of = {id(v): i for i, v in enumerate(self.columns)}
@@ -319,7 +317,6 @@ class HighsModel:
         self.integer = integer
         self.extra_rows: dict[str, tuple[int, float]] = {}
         self._linear_cache: dict[int, tuple[object, tuple]] = {}
-        self.pass_seconds = time.perf_counter() - t0 - self.compile_seconds
         objective = next(model.component_data_objects(pyo.Objective, active=True))
         self.set_objective(objective.expr, objective.sense)
 
@@ -501,14 +498,6 @@ class HighsModel:
         else:
             status = "error"
         return SolveOutcome(status, obj, bound, gap, seconds, x, h.modelStatusToString(ms))
-
-    def values(self, x: np.ndarray) -> None:
-        """Load a solution vector into the Pyomo variables (for results and checks)."""
-        for v, val in zip(self.columns, x, strict=False):
-            v.set_value(
-                float(round(val)) if (v.is_integer() or v.is_binary()) else float(val),
-                skip_validation=True,
-            )
 
     def evaluate(self, expr, x: np.ndarray) -> float:
         """Value of a linear expression at ``x`` without touching the Pyomo variables."""
