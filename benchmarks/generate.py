@@ -62,7 +62,7 @@ def _clone_code(code: str, i: int) -> str:
 
 def scale_tables(size: Size, seed: int = 2026) -> dict[str, pd.DataFrame]:
     """The real tables scaled up by cloning countries and providers with perturbed values."""
-    from planner.data import load_tables, model_columns
+    from planner.core.data import load_tables, model_columns
 
     rng = np.random.default_rng(seed)
     t = load_tables()

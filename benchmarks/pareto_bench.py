@@ -6,7 +6,7 @@
     max sovereignty s.t. cost <= ε (no augmentation, so points may be only weakly efficient);
 (b) the same on ONE persistent HiGHS model, the previous grid value's plan as MIP start (the
     grid is walked from tight to loose, so that plan is feasible);
-(c) ``planner.pareto``: lexicographic payoff table, slack-augmented objective, AUGMECON2
+(c) ``planner.studies.pareto``: lexicographic payoff table, slack-augmented objective, AUGMECON2
     bypass and early exit, persistent model, best known feasible plan as MIP start.
 
 (a) and (b) take the cost range from min cost and the cheapest max-sovereignty plan (three
@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 
-from planner.pareto import pareto
-from planner.scenario import load_scenario
-from planner.solve import prepare
+from planner.core.prepare import prepare
+from planner.core.scenario import load_scenario
+from planner.studies.pareto import pareto
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -146,9 +146,9 @@ def bench_size(name: str) -> dict:
 
 SCALING = r"""
 import json, sys, time
-from planner.data import load_tables
-from planner.scenario import load_scenario
-from planner.solve import prepare
+from planner.core.data import load_tables
+from planner.core.scenario import load_scenario
+from planner.core.prepare import prepare
 sc = load_scenario(sys.argv[1])
 tables = load_tables(sc.data)
 countries = list(tables.countries["iso3"])

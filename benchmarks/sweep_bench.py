@@ -1,4 +1,4 @@
-"""Benchmark of `planner.sweep`: 16 runs serial vs a 2-process pool vs a 2-worker Dask cluster.
+"""Benchmark of `planner.studies.sweep`: 16 runs serial vs a 2-process pool vs a 2-worker Dask cluster.
 
 Run by hand (not part of the test suite):
 
@@ -76,8 +76,8 @@ def main() -> int:
         print(f"{args.out}: already exists; pass --force to overwrite", file=sys.stderr)
         return 2
 
-    from planner.solve import solve
-    from planner.sweep import sweep
+    from planner.studies.diagnose import solve_and_diagnose as solve
+    from planner.studies.sweep import sweep
 
     modes = args.modes.split(",")
     solve(str(ROOT / "tests/fixtures/tiny.yaml"))  # warm-up: imports and HiGHS

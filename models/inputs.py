@@ -1,6 +1,6 @@
 """ModelInputs: the indexed sets and parameters the formulation needs, as plain data.
 
-``models/`` knows nothing of YAML, scenarios, files or the UI: ``planner.inputs`` turns a
+``models/`` knows nothing of YAML, scenarios, files or the UI: ``planner.core.inputs`` turns a
 validated scenario and the data tables into one of these, and ``models.build`` turns it into
 a Pyomo model. Every coefficient is already in model units:
 

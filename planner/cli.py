@@ -55,7 +55,7 @@ def fail(message: str, code: int = 2) -> None:
 
 def guarded(fn: Callable[[], Any]) -> Any:
     """Run a command body; turn expected errors into exit codes and messages."""
-    from planner.errors import PlannerError
+    from planner.core.errors import PlannerError
 
     try:
         return fn()
@@ -74,29 +74,8 @@ def guarded(fn: Callable[[], Any]) -> Any:
         fail(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)", 1)
 
 
-def write_output(path: Path, text: str | bytes, force: bool) -> None:
-    """Write a file atomically (temp file + rename); refuse to overwrite without --force."""
-    from planner.errors import InputError
-
-    if path.exists() and not force:
-        raise InputError(f"{path}: already exists; pass --force to overwrite it")
-    if path.parent and not path.parent.exists():
-        raise InputError(f"{path}: folder {path.parent} does not exist")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give a file name")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    mode = "wb" if isinstance(text, bytes) else "w"
-    try:
-        with open(tmp, mode) as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
-
-
 def _load(scenario: Path, overrides: list[str] | None):
-    from planner.scenario import load_scenario
+    from planner.core.scenario import load_scenario
 
     return load_scenario(scenario, overrides or [])
 
@@ -116,8 +95,9 @@ def solve(
     """Solve a scenario: maximise sovereignty within budget and limits."""
 
     def body() -> int:
-        from planner.report import plan_summary
-        from planner.solve import solve as run
+        from planner.core.io import write_output
+        from planner.reports.plan_report import plan_summary
+        from planner.studies.diagnose import solve_and_diagnose as run
 
         sc = _load(scenario, set_)
         if out is not None and out.exists() and not force:
@@ -140,8 +120,8 @@ def validate(scenario: ScenarioArg, set_: SetOption = None) -> None:
     """Check a scenario and its data tables without solving."""
 
     def body() -> None:
-        from planner.data import load_tables
-        from planner.inputs import build_inputs
+        from planner.core.data import load_tables
+        from planner.core.inputs import build_inputs
 
         sc = _load(scenario, set_)
         inp, ctx = build_inputs(sc, load_tables(sc.data))
@@ -163,17 +143,19 @@ def export(
     """Write the exact model HiGHS solves (sovereignty objective) as MPS or LP."""
 
     def body() -> None:
-        from planner.errors import InputError
-        from planner.solve import export as run
+        from planner.core.errors import InputError
+        from planner.core.io import atomic_write
+        from planner.core.solve import export as run
 
         if path.suffix not in {".mps", ".lp"}:
             raise InputError(f"{path}: the file must end in .mps or .lp")
-        if path.exists() and not force:
-            raise InputError(f"{path}: already exists; pass --force to overwrite it")
         sc = _load(scenario, set_)
-        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-        size = run(sc, str(tmp))
-        os.replace(tmp, path)
+        size: dict[str, int] = {}
+
+        def write(tmp: Path) -> None:
+            size.update(run(sc, str(tmp)))
+
+        atomic_write(path, write, force)
         typer.echo(
             f"wrote {path}: {size['rows']} rows, {size['columns']} columns "
             f"({size['integer_columns']} integer), {size['nonzeros']} nonzeros"
@@ -190,7 +172,8 @@ def schema(
     """Print the JSON Schema of scenario files (for editors)."""
 
     def body() -> None:
-        from planner.scenario import json_schema
+        from planner.core.io import write_output
+        from planner.core.scenario import json_schema
 
         text = json.dumps(json_schema(), indent=2)
         if out is None:
@@ -211,9 +194,9 @@ def info(
     """Summarise the data tables and reproduce the report's headline facts."""
 
     def body() -> None:
-        from planner.data import load_tables
-        from planner.info import data_summary
-        from planner.report import info_summary
+        from planner.core.data import load_tables
+        from planner.reports.info import data_summary
+        from planner.reports.plan_report import info_summary
 
         summary = data_summary(load_tables(data))
         if as_json:
@@ -299,9 +282,9 @@ def sweep(
     """Solve a batch of variants for sensitivity analysis (grid, OAT, Morris, Sobol)."""
 
     def body() -> int:
-        from planner.sweep import load_grid, parse_param
-        from planner.sweep import sweep as run
-        from planner.sweep_report import print_summary, write_report
+        from planner.reports.sweep_report import print_summary, write_report
+        from planner.studies.sweep import load_grid, parse_param
+        from planner.studies.sweep import sweep as run
 
         params: dict[str, list] = dict(load_grid(grid)) if grid is not None else {}
         for text in param or []:
@@ -370,8 +353,8 @@ def pareto(
     """
 
     def body() -> int:
-        from planner.pareto import pareto as run
-        from planner.pareto_report import check_outputs, print_frontier, write_outputs
+        from planner.reports.pareto_report import check_outputs, print_frontier, write_outputs
+        from planner.studies.pareto import pareto as run
 
         check_outputs(out, plot, force)
         result = run(
@@ -409,9 +392,10 @@ def stress(
     designer cuts it off (per period); --replan adds the cost of the best re-plan."""
 
     def body() -> int:
-        from planner.errors import InputError
-        from planner.stress import print_stress
-        from planner.stress import stress as run
+        from planner.core.errors import InputError
+        from planner.core.io import write_output
+        from planner.studies.stress import print_stress
+        from planner.studies.stress import stress as run
 
         if out is not None and out.exists() and not force:
             raise InputError(f"{out}: already exists; pass --force to overwrite it")

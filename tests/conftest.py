@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from planner.scenario import Scenario, scenario_from_mapping
+from planner.core.scenario import Scenario, scenario_from_mapping
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_DATA = FIXTURES / "tiny"

@@ -10,14 +10,14 @@ from tests.conftest import TINY_YAML
 
 
 def test_api_names_are_functions_even_after_their_modules_are_imported():
-    importlib.import_module("planner.solve")
-    importlib.import_module("planner.pareto")
-    importlib.import_module("planner.sweep")
+    importlib.import_module("planner.core.solve")
+    importlib.import_module("planner.studies.pareto")
+    importlib.import_module("planner.studies.sweep")
     from planner import load_scenario, pareto, solve, sweep
 
     for fn in (load_scenario, solve, pareto, sweep):
         assert callable(fn)
-    import planner.sweep as sweep_module
+    import planner.studies.sweep as sweep_module
 
     assert hasattr(sweep_module, "sweep")  # the module form still works
 

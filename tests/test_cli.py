@@ -10,7 +10,7 @@ from pathlib import Path
 import highspy
 import pytest
 
-from planner.solve import solve
+from planner import solve
 from tests.conftest import TINY_DATA, TINY_YAML, tiny
 
 ROOT = Path(__file__).resolve().parent.parent

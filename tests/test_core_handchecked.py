@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from planner.data import load_tables
-from planner.solve import solve
+from planner import solve
+from planner.core.data import load_tables
 from tests.conftest import TINY_DATA, tiny
 
 CHIP_ONLY = {"territorial": 0, "provider": 0, "chip": 1}

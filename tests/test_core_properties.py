@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.solve import solve
+from planner import solve
 from tests.conftest import tiny
 
 TOL = 1e-5  # HiGHS MIP feasibility tolerance is 1e-6 on scaled rows

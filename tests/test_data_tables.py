@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.datadict import TABLES
-from planner.scenario import load_scenario
+from planner.core.datadict import TABLES
+from planner.core.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -30,7 +30,7 @@ def t() -> dict[str, pd.DataFrame]:
 
 
 def test_loader_accepts_bundled_data():
-    data = pytest.importorskip("planner.data")
+    data = pytest.importorskip("planner.core.data")
     tables = data.load_tables(DATA)
     assert len(tables.countries) >= 33
 
@@ -218,7 +218,7 @@ def test_quick_start_is_first():
 
 # --- solving the bundled scenarios ----------------------------------------------------------
 
-solve_mod = pytest.importorskip("planner.solve")
+solve_mod = pytest.importorskip("planner.core.solve")
 
 
 def _solve(name: str):

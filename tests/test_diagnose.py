@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from planner import solve
 from planner.cli import app
-from planner.diagnose import diagnose
-from planner.solve import solve
+from planner.studies.diagnose import diagnose
 from tests.conftest import TINY_YAML, tiny
 
 

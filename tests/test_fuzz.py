@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.data import load_tables
-from planner.errors import InputError
-from planner.inputs import build_inputs
-from planner.scenario import load_scenario
+from planner.core.data import load_tables
+from planner.core.errors import InputError
+from planner.core.inputs import build_inputs
+from planner.core.scenario import load_scenario
 from tests.conftest import TINY_DATA
 
 STATS: dict[str, Counter] = {"loader": Counter(), "cli": Counter()}

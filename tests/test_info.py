@@ -1,4 +1,4 @@
-"""planner.info.data_summary: the headline facts equal the report's (or say why not)."""
+"""planner.reports.info.data_summary: the headline facts equal the report's (or say why not)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from planner.info import data_summary
+from planner.reports.info import data_summary
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
 def summary():
-    from planner.data import load_tables
+    from planner.core.data import load_tables
 
     return data_summary(load_tables(DATA))
 

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from planner import solve
 from planner.cli import app
-from planner.pareto import Engine, Grid, knee_flags, pareto, sweep_grid
-from planner.solve import prepare, solve
+from planner.core.prepare import prepare
+from planner.studies.pareto import Engine, Grid, knee_flags, pareto, sweep_grid
 from tests.conftest import TINY_YAML, tiny
 
 ROUND = 6
@@ -210,7 +211,7 @@ def test_knee_is_the_point_farthest_above_the_chord():
 
 
 def test_bad_objective_and_infeasible_scenario():
-    from planner.errors import InputError
+    from planner.core.errors import InputError
 
     with pytest.raises(InputError, match="unknown objective 'speed'"):
         pareto(tiny(budget=30), x="speed")

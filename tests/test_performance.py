@@ -9,10 +9,10 @@ import pytest
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from models.build import build
-from planner.data import load_tables
-from planner.highs_backend import compile_model
-from planner.inputs import build_inputs
-from planner.scenario import load_scenario
+from planner.core.data import load_tables
+from planner.core.highs_backend import compile_model
+from planner.core.inputs import build_inputs
+from planner.core.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = [
@@ -56,7 +56,7 @@ def test_fast_handoff_equals_pyomo_standard_form(path):
 
 
 def test_fast_names_equal_pyomo_names():
-    from planner.highs_backend import _names
+    from planner.core.highs_backend import _names
 
     sc = load_scenario(SCENARIOS[1])
     inp, _ = build_inputs(sc, load_tables(sc.data))

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.errors import InputError
-from planner.stress import stress
+from planner.core.errors import InputError
+from planner.studies.stress import stress
 from tests.conftest import TINY_YAML, tiny
 
 

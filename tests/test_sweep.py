@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import planner.sweep as sw
+import planner.studies.sweep as sw
 from planner.cli import app
-from planner.errors import InputError
-from planner.sweep import param_info, parse_param, read_runs, run_key, sweep
-from planner.sweep_report import heatmap_figure, indices_figure, oat_table, write_report
+from planner.core.errors import InputError
+from planner.reports.sweep_report import heatmap_figure, indices_figure, oat_table, write_report
+from planner.studies.sweep import param_info, parse_param, read_runs, run_key, sweep
 
 TINY = Path(__file__).parent / "fixtures" / "tiny.yaml"
 RESULT_FIELDS = [

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from planner import solve
 from planner.cli import app
-from planner.highs_backend import HighsModel, SolveOutcome
-from planner.solve import solve
+from planner.core.highs_backend import HighsModel, SolveOutcome
 from tests.conftest import TINY_YAML, tiny
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,7 @@ def test_one_second_on_the_large_benchmark():
     """A 1 s limit on the large synthetic instance: feasible with a gap and bound, or a clear
     no-plan message; the CLI exits 0 or 1 accordingly."""
     from benchmarks.generate import SIZES, scenario
-    from planner.scenario import scenario_from_mapping
+    from planner.core.scenario import scenario_from_mapping
 
     raw = scenario("large", SIZES["large"])
     raw["data"] = str(ROOT / "benchmarks" / "data_large")

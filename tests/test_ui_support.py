@@ -1,4 +1,4 @@
-"""planner.ui_support: the planner-side helpers of the web app (no Streamlit needed)."""
+"""ui.support: the planner-side helpers of the web app (no Streamlit needed)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner import ui_support as u
-from planner.data import load_tables
-from planner.errors import InputError
-from planner.scenario import read_yaml
+from planner.core.data import load_tables
+from planner.core.errors import InputError
+from planner.core.scenario import read_yaml
+from ui import support as u
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
 

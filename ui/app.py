@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from planner import ui_support
-from planner.data import Tables
-from planner.scenario import Scenario, scenario_to_yaml
+from planner.core.data import Tables
+from planner.core.scenario import Scenario, scenario_to_yaml
 from ui import inputs, plan_view, sensitivity_view, tables_view, tradeoffs_view
+from ui import support as ui_support
 
 st.set_page_config(page_title="sovplan: compute sovereignty planner", page_icon="🛰", layout="wide")
 

@@ -1,6 +1,6 @@
 """Plotly figures of a plan for the web app, in a colour-blind-safe palette.
 
-Data shaping lives in ``planner.ui_support`` (testable without plotly); these functions only
+Data shaping lives in ``ui.support`` (testable without plotly); these functions only
 draw. Categorical colours are Okabe-Ito followed by plotly's "Safe" set; the map uses
 Cividis, a sequential scale readable with every common colour-vision deficiency.
 """
@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from planner.charts import OKABE_ITO
+from planner.reports.charts import OKABE_ITO
 
 PALETTE = OKABE_ITO + list(px.colors.qualitative.Safe)
 SEQUENTIAL = "Cividis"

@@ -2,7 +2,7 @@
 
 Every widget's default is the loaded scenario's value; widget keys start with ``in:`` so
 "Reset" (and loading another scenario) can forget them all at once. The widgets return a
-mapping of dotted scenario keys -> values that ``planner.ui_support.build_scenario`` writes
+mapping of dotted scenario keys -> values that ``ui.support.build_scenario`` writes
 over the file's own mapping (None removes a key, i.e. the limit is not enforced).
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from planner import ui_support
-from planner.scenario import Constraints, Scenario, read_yaml
+from planner.core.scenario import Constraints, Scenario, read_yaml
+from ui import support as ui_support
 
 INPUT_PREFIX = "in:"
 EDITOR_PREFIX = "ed:"

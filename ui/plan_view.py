@@ -10,11 +10,11 @@ from typing import Any
 
 import streamlit as st
 
-from planner import ui_support
-from planner.data import Tables
-from planner.results import Plan
-from planner.scenario import Scenario
+from planner.core.data import Tables
+from planner.core.results import Plan
+from planner.core.scenario import Scenario
 from ui import figures
+from ui import support as ui_support
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -1,8 +1,8 @@
 """The sensitivity tab: a small one-at-a-time or grid sweep run from the page, or a
 ``runs.parquet`` written by ``sovplan sweep``, drawn as a tornado, heatmap or line chart.
 
-Sweeps run through ``planner.sweep`` (each point solved in its own process when more than
-one worker is used); the figures come from ``planner.sweep_report`` so the CLI's reports and
+Sweeps run through ``planner.studies.sweep`` (each point solved in its own process when more than
+one worker is used); the figures come from ``planner.reports.sweep_report`` so the CLI's reports and
 the app draw the same charts.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from planner import ui_support
-from planner.data import Tables
-from planner.scenario import Scenario
+from planner.core.data import Tables
+from planner.core.scenario import Scenario
+from ui import support as ui_support
 
 #: Parameters offered on the page, with a label (and unit) and default values.
 PARAMETERS = {
@@ -34,7 +34,7 @@ LARGE_SWEEP = 25
 
 
 def _draw(runs: pd.DataFrame, key: str) -> None:
-    from planner import sweep_report
+    from planner.reports import sweep_report
 
     spec = runs.attrs.get("sweep")
     if not spec:
@@ -75,7 +75,7 @@ def sweep_section(scenario: Scenario, tables: Tables | None) -> None:
     if not chosen:
         st.info("Choose at least one parameter.")
         return
-    from planner.sweep import parse_values
+    from planner.studies.sweep import parse_values
 
     params: dict[str, list] = {}
     try:
@@ -135,7 +135,7 @@ def load_section() -> None:
     upload = st.file_uploader("runs.parquet", type=["parquet"], key="runs_upload")
     if upload is None:
         return
-    from planner.sweep import read_runs
+    from planner.studies.sweep import read_runs
 
     with tempfile.TemporaryDirectory(prefix="sovplan-runs-") as tmp:
         path = Path(tmp) / "runs.parquet"

@@ -1,6 +1,6 @@
 """The data tables tab: edit countries, providers, chips and relationship scores.
 
-Edits are checked with the loader's own rules (``planner.ui_support.apply_table_edits``:
+Edits are checked with the loader's own rules (``ui.support.apply_table_edits``:
 types, ranges, keys and cross-references, as for the CSV files); a problem is shown under
 the table it concerns, naming the row and column, and the plan waits until it is fixed.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from planner import ui_support
-from planner.data import Tables
-from planner.errors import InputError
+from planner.core.data import Tables
+from planner.core.errors import InputError
+from ui import support as ui_support
 from ui.inputs import EDITOR_PREFIX
 
 TITLES = {

@@ -1,6 +1,6 @@
 """The trade-offs tab: the exact Pareto frontier of two objectives, and two plans side by side.
 
-The frontier comes from ``planner.pareto`` (augmented epsilon-constraint on one persistent
+The frontier comes from ``planner.studies.pareto`` (augmented epsilon-constraint on one persistent
 HiGHS model); a point of the frontier can be opened as a plan. The comparison solves the
 same inputs under two strategies (e.g. hedge against align) and shows them next to each
 other.
@@ -13,12 +13,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import charts, ui_support
-from planner.data import Tables
-from planner.pareto import OBJECTIVES, pareto
-from planner.results import Plan
-from planner.scenario import Scenario, scenario_from_mapping
+from planner.core.data import Tables
+from planner.core.results import Plan
+from planner.core.scenario import Scenario, scenario_from_mapping
+from planner.reports import charts
+from planner.studies.pareto import OBJECTIVES, pareto
 from ui import figures, plan_view
+from ui import support as ui_support
 
 #: Objectives offered for the axes: name -> label with unit.
 OBJECTIVE_LABELS = {
@@ -134,7 +135,7 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
 
 
 def _frontier_figure(front: Any, table: pd.DataFrame, x_col, y_col, x, y, pick):
-    """planner.charts' frontier (hover = each plan's mix, knee starred), the pick marked."""
+    """planner.reports.charts' frontier (hover = each plan's mix, knee starred), the pick marked."""
     fig = charts.frontier_figure(front)
     fig.add_scatter(
         x=[table.loc[pick, x_col]],

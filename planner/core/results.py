@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from planner.highs_backend import SolveOutcome
-    from planner.solve import Prepared
+    from planner.core.highs_backend import SolveOutcome
+    from planner.core.prepare import Prepared
 
 ALLOCATION_COLUMNS = [
     "period",

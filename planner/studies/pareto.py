@@ -50,10 +50,10 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.objectives import SENSES
-from planner.errors import InputError
-from planner.highs_backend import INF, SolveOutcome
-from planner.results import Plan, make_plan
-from planner.scenario import Scenario, load_scenario
+from planner.core.errors import InputError
+from planner.core.highs_backend import INF, SolveOutcome
+from planner.core.results import Plan, make_plan
+from planner.core.scenario import Scenario, load_scenario
 
 #: Objective names accepted by ``pareto`` -> the model expression they stand for.
 OBJECTIVES: dict[str, str] = {
@@ -343,7 +343,7 @@ def sweep_exact(engine: Engine, lo: float, hi: float, seeds: list[Found]) -> lis
 # --- worker processes ----------------------------------------------------------------------
 def _worker(payload: dict[str, Any]) -> dict[str, Any]:
     """Prepare the scenario in this process and sweep one chunk of the grid."""
-    from planner.solve import prepare
+    from planner.core.prepare import prepare
 
     prep = prepare(payload["scenario"])
     engine = Engine(prep, payload["names"], payload["time_limit"], payload["mip_gap"])
@@ -516,7 +516,7 @@ def pareto(
     builds its own model; the result does not depend on it). time_limit, mip_gap: per solve
     (default: the scenario's). Returns a ``ParetoResult``; its ``.table`` is the DataFrame.
     """
-    from planner.solve import prepare
+    from planner.core.prepare import prepare
 
     names = _check_names(x, y, z)
     exact = not points

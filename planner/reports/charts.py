@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from planner.errors import InputError
+from planner.core.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from planner.pareto import ParetoResult
+    from planner.studies.pareto import ParetoResult
 
 #: Okabe-Ito: categorical colours distinguishable with every common colour-vision deficiency
 #: (shared by the CLI's plots and the web app).
@@ -32,14 +32,14 @@ OKABE_ITO = [
 
 
 def _label(name: str) -> str:
-    from planner.pareto import UNITS
+    from planner.studies.pareto import UNITS
 
     unit = UNITS.get(name, "")
     return f"{name} ({unit})" if unit else name
 
 
 def _fmt(name: str, value: float) -> str:
-    from planner.pareto import UNITS
+    from planner.studies.pareto import UNITS
 
     return f"{value:,.0f}" if UNITS.get(name) in {"MUSD", "kt CO2e"} else f"{value:.3f}"
 

@@ -31,7 +31,7 @@ from pyomo.core.expr.numeric_expr import (
 from pyomo.core.expr.relational_expr import EqualityExpression, RangedExpression
 from pyomo.repn import generate_standard_repn
 
-from planner.errors import InputError, SolveError
+from planner.core.errors import InputError, SolveError
 
 INF = highspy.kHighsInf
 

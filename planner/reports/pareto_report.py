@@ -7,8 +7,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from planner.errors import InputError
-from planner.pareto import UNITS, ParetoResult
+from planner.core.errors import InputError
+from planner.studies.pareto import UNITS, ParetoResult
 
 TABLE_SUFFIXES = {".csv", ".parquet"}
 PLOT_SUFFIXES = {".html", ".png"}
@@ -29,7 +29,7 @@ def check_outputs(out: Path | None, plot: Path | None, force: bool) -> None:
 
 def write_outputs(result: ParetoResult, out: Path | None, plot: Path | None, force: bool) -> None:
     """Write the table (CSV or Parquet) and the plot (HTML or PNG), atomically."""
-    from planner.cli import write_output
+    from planner.core.io import write_output
 
     con = Console(stderr=True)
     if out is not None:
@@ -39,7 +39,7 @@ def write_outputs(result: ParetoResult, out: Path | None, plot: Path | None, for
             write_output(out, result.table.to_parquet(index=False), force)
         con.print(f"wrote {out} ({len(result.table)} points)")
     if plot is not None:
-        from planner.charts import pareto_html, pareto_png
+        from planner.reports.charts import pareto_html, pareto_png
 
         if plot.suffix.lower() == ".html":
             write_output(plot, pareto_html(result), force)

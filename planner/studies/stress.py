@@ -33,8 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from planner.errors import InputError
-from planner.scenario import Scenario, load_scenario
+from planner.core.errors import InputError
+from planner.core.scenario import Scenario, load_scenario
 
 CUT_COLUMNS = [
     "kind",
@@ -151,7 +151,7 @@ def read_plan(plan: Any) -> tuple[pd.DataFrame, float | None, str]:
 
 def _suppliers(sc: Scenario, tables: Any, alloc: pd.DataFrame, source: str) -> pd.DataFrame:
     """The allocation with each row's jurisdictions (country, provider, chip) and designer."""
-    from planner.inputs import resolve_home
+    from planner.core.inputs import resolve_home
 
     ctx = resolve_home(sc, tables)
     cty = tables.countries.set_index("iso3")
@@ -256,8 +256,9 @@ def _replan(
     plan_cost: float | None,
     time_limit: float | None,
 ) -> dict[str, Any]:
-    from planner.results import make_plan
-    from planner.solve import optimise, prepare
+    from planner.core.prepare import prepare
+    from planner.core.results import make_plan
+    from planner.core.solve import optimise
 
     row: dict[str, Any] = {"kind": kind, "supplier": supplier}
     shocked = _without(sc, tables, kind, supplier)
@@ -319,14 +320,14 @@ def stress(
     tables: Any = None,
 ) -> StressResult:
     """Share of each period's target kept if one supplier cuts the plan off (see module doc)."""
-    from planner.data import load_tables
+    from planner.core.data import load_tables
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     tables = tables if tables is not None else load_tables(sc.data)
     notes: list[str] = []
     source = str(plan) if isinstance(plan, str | Path) else "<plan>"
     if plan is None:
-        from planner.solve import solve
+        from planner.studies.diagnose import solve_and_diagnose as solve
 
         plan = solve(sc, time_limit=time_limit, tables=tables)
         if not plan.ok:

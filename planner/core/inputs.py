@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from models.inputs import ModelInputs
-from planner.data import Tables
-from planner.errors import InputError
-from planner.scenario import Scenario
+from planner.core.data import Tables
+from planner.core.errors import InputError
+from planner.core.scenario import Scenario
 
 HOURS_PER_YEAR = 8760.0
 #: Without a budget or grid limit, no single option may exceed this multiple of the largest

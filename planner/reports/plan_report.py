@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from planner.results import Plan
+from planner.core.results import Plan
 
 
 def _fmt(value: Any, digits: int = 3) -> str:

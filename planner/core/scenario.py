@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from planner.errors import InputError
+from planner.core.errors import InputError
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 #: Targets beyond these are typing errors (the world's AI compute is far below 1e6 EFLOP/s)

@@ -1,7 +1,7 @@
 """Why is a scenario infeasible, and what is the smallest change that fixes it?
 
 ``diagnose(scenario) -> Diagnosis`` answers in three steps, all on the one persistent HiGHS
-model that ``planner.solve.prepare`` builds (no rebuild per experiment):
+model that ``planner.core.prepare.prepare`` builds (no rebuild per experiment):
 
 1. **Screens** (before any solve): bounds that need no optimisation, e.g. a period's target
    above what every candidate country's grid power could host, or a budget below what the
@@ -25,7 +25,7 @@ Every suggestion is then **verified**: the scenario is rebuilt with the suggeste
 re-solved; ``verified`` is True only if HiGHS finds a feasible plan.
 
 Choice documented in README: a screen does not raise ``InputError`` (the scenario is valid,
-just impossible); ``planner.solve`` returns a plan with status ``infeasible``, skips the main
+just impossible); ``planner.core.solve`` returns a plan with status ``infeasible``, skips the main
 solve, and attaches the diagnosis (``plan.diagnosis``), so the CLI prints the paragraph and
 exits 1.
 """
@@ -41,13 +41,17 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from planner.errors import InputError
-from planner.scenario import Scenario, apply_overrides, scenario_from_mapping
+from planner.core.data import Tables
+from planner.core.errors import InputError
+from planner.core.prepare import Prepared, prepare
+from planner.core.scenario import Scenario, apply_overrides, scenario_from_mapping
+from planner.core.screens import money as _money
+from planner.core.screens import screen
+from planner.core.solve import solve_prepared
 
 if TYPE_CHECKING:  # pragma: no cover
-    from planner.data import Tables
-    from planner.highs_backend import SolveOutcome
-    from planner.solve import Prepared
+    from planner.core.highs_backend import SolveOutcome
+    from planner.core.results import Plan
 
 INF = highspy.kHighsInf
 FEASIBLE = ("optimal", "feasible")
@@ -95,12 +99,6 @@ class Diagnosis:
 
 
 # --- formatting and rounding --------------------------------------------------------------
-
-
-def _money(v: float) -> str:
-    if abs(v) >= 1000:
-        return f"{v / 1000:,.2f} bn USD"
-    return f"{v:,.4g} MUSD"
 
 
 def _round_sig(v: float, up: bool, digits: int = 4) -> float:
@@ -314,99 +312,6 @@ class _Lab:
         return self.hm.evaluate(expr, x[: len(self.hm.columns)])
 
 
-# --- screens ------------------------------------------------------------------------------
-
-
-def screen(prep: Prepared) -> list[str]:
-    """Infeasibility that needs no solve: each finding is a proof, stated directly."""
-    inp, sc = prep.inputs, prep.scenario
-    opt = inp.options
-    found: list[str] = []
-    f = opt["compute"].to_numpy(float)
-    if inp.grid_power:
-        density = (
-            (opt["compute"] / opt["power_mw"].where(opt["power_mw"] > 0))
-            .groupby(opt["country"])
-            .max()
-        )
-        grid = inp.countries["grid_mw"].reindex(density.index).fillna(0.0)
-        hostable = float((density.fillna(0.0) * grid).sum())
-        for t in inp.periods:
-            if inp.target[t] > hostable * (1 + 1e-9) + 1e-9:
-                found.append(
-                    f"the {t} target of {inp.target[t]:,.4g} EFLOP/s is more than the "
-                    f"{hostable:,.4g} EFLOP/s that the grid power of every candidate country "
-                    f"could host ({len(grid)} countries, {float(grid.sum()):,.0f} MW available)"
-                )
-                break
-    running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)
-    capex = opt["capex"].to_numpy(float)
-    energy = opt["energy_cost"].to_numpy(float)
-    emis = opt["emissions_kt"].to_numpy(float)
-    if inp.budget is not None:
-        best_lb, best_t, best_a = 0.0, None, 0
-        for t in inp.periods:
-            per = inp.discount[t] * (capex + inp.years[t] * running) / f
-            a = int(np.argmin(per))
-            lb = inp.target[t] * float(per[a])
-            if lb > best_lb:
-                best_lb, best_t, best_a = lb, t, a
-        rent = sum(
-            inp.target[t] * float(np.min(inp.discount[t] * inp.years[t] * running / f))
-            for t in inp.periods
-        )
-        if rent > best_lb:
-            best_lb, best_t = rent, None
-        if inp.budget < best_lb * (1 - 1e-9) - 1e-9:
-            if best_t is not None:
-                o = opt.loc[best_a]
-                what = (
-                    f"the {best_t} target of {inp.target[best_t]:,.4g} EFLOP/s even at the "
-                    f"cheapest option ({o['provider']} with {o['chip']} in {o['country']})"
-                )
-            else:
-                what = (
-                    "the running costs of the targets in every period even at the cheapest options"
-                )
-            found.append(
-                f"budget {_money(inp.budget)} cannot pay for {what}: that needs at least "
-                f"{_money(best_lb)}"
-            )
-    for cap, name, per_unit, disc in (
-        (inp.energy_cost_cap, "energy_cost_cap", energy, True),
-        (inp.emissions_cap, "emissions_cap_kt", emis, False),
-    ):
-        if cap is None:
-            continue
-        lb = sum(
-            inp.target[t]
-            * float(np.min((inp.discount[t] if disc else 1.0) * inp.years[t] * per_unit / f))
-            for t in inp.periods
-        )
-        if cap < lb * (1 - 1e-9) - 1e-9:
-            unit = _money(cap) if disc else f"{cap:,.4g} kt CO2e"
-            need = _money(lb) if disc else f"{lb:,.4g} kt CO2e"
-            found.append(f"{name} {unit} is below the {need} the targets need at the least")
-    for lim, groups, what in (
-        (inp.min_providers, inp.by_provider, "providers"),
-        (inp.min_chip_designers, inp.by_designer, "chip designers"),
-    ):
-        if lim and lim > len(groups):
-            found.append(
-                f"at least {lim} {what} are required but only {len(groups)} can serve this "
-                f"scenario as posed ({', '.join(sorted(groups))}; restrictions, export "
-                "controls, grid power or the budget rule out the others)"
-            )
-    if inp.min_home_share and not inp.home_options and any(v > 0 for v in inp.target.values()):
-        found.append(
-            f"min_home_share {inp.min_home_share:g} needs compute on home soil but no home "
-            f"option is available (home {', '.join(prep.context.home)}; check grid power, "
-            "budget and export controls)"
-        )
-    del sc
-    return found
-
-
 # --- per-limit and joint experiments -------------------------------------------------------
 
 
@@ -547,12 +452,10 @@ def _joint(lab: _Lab, limits: list[_Limit]) -> dict[str, Any] | None:
 def _laboratory(prep: Prepared) -> Prepared:
     """The model experiments run on.
 
-    A budget also bounds each option's module count (``planner.inputs``), so relaxing the
+    A budget also bounds each option's module count (``planner.core.inputs``), so relaxing the
     budget row alone would still be held by those bounds. With a budget, the model is rebuilt
     without it (bounds from grid power and the target only) and the budget added as one row.
     """
-    from planner.solve import prepare
-
     budget = prep.inputs.budget
     if budget is None:
         return prep
@@ -570,8 +473,6 @@ def _with_value(sc: Scenario, changes: dict[str, Any]) -> Scenario:
 
 def _check(base: Scenario, changes: dict[str, Any], tables: Tables, time_limit: float) -> bool:
     """Rebuild the scenario with ``changes`` and look for any feasible plan (zero objective)."""
-    from planner.solve import prepare
-
     if time_limit <= 0.05:
         return False
     try:
@@ -598,8 +499,6 @@ def diagnose(
     verify: bool = True,
 ) -> Diagnosis:
     """Explain why ``scenario`` is infeasible (or say that it is feasible)."""
-    from planner.solve import prepare
-
     prep = prepare(scenario, tables=tables)
     return diagnose_prepared(prep, time_limit=time_limit, verify=verify)
 
@@ -610,7 +509,7 @@ def diagnose_prepared(
     verify: bool = True,
     screens: list[str] | None = None,
 ) -> Diagnosis:
-    """``diagnose`` on an already prepared model (what ``planner.solve`` hands over)."""
+    """``diagnose`` on an already prepared model (what ``solve_and_diagnose`` hands over)."""
     t0 = time.perf_counter()
     sc = prep.scenario
     limit = float(time_limit if time_limit is not None else sc.solver.time_limit)
@@ -772,24 +671,26 @@ def attach(plan: Any, prep: Prepared, screens: list[str], time_limit: float | No
     plan.diagnosis = diag.to_dict()
 
 
-def status_message(plan: Any, time_limit: float) -> str:
-    """A sentence for statuses without a plan (time limit, solver error), else the solver's."""
-    status = plan.status
-    if status == "time_limit_no_solution":
-        return (
-            f"The solver stopped at the time limit ({time_limit:g} s) before finding any plan "
-            "that meets every limit. Raise the time limit (--time-limit), loosen the limits, or "
-            "shrink the scenario (fewer countries, providers or chips)."
-        )
-    if status == "error":
-        return (
-            f"The solver failed ({plan.message or 'no detail'}). The scenario may be numerically "
-            "extreme (e.g. huge targets or tiny prices); `sovplan export` writes the model for "
-            "inspection."
-        )
-    if status == "feasible" and plan.gap is not None:
-        return (
-            f"Stopped at the time limit with a plan; it is within {plan.gap:.2%} of the best "
-            f"possible (bound {plan.bound:.4g}). {plan.message}".strip()
-        )
-    return plan.message
+def solve_and_diagnose(
+    scenario: Scenario | str,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    objective: str = "sovereignty",
+    tables: Tables | None = None,
+    diagnose: bool = True,
+) -> Plan:
+    """Solve a scenario (a Scenario or a path to its YAML) and return the Plan; this is the
+    public ``planner.solve``.
+
+    An infeasible plan carries ``plan.diagnosis`` unless ``diagnose`` is False. The model is
+    prepared once and the diagnosis experiments run on the same HiGHS instance.
+    """
+    prep = prepare(scenario, tables=tables)
+    screens = screen(prep)
+    plan = solve_prepared(prep, objective, time_limit=time_limit, mip_gap=mip_gap, screens=screens)
+    if diagnose:
+        t0 = time.perf_counter()
+        attach(plan, prep, screens, time_limit)
+        plan.timings["diagnose_s"] = time.perf_counter() - t0
+        plan.timings["total_s"] += plan.timings["diagnose_s"]
+    return plan

@@ -23,11 +23,11 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from planner.data import BUNDLED_DATA, Tables, _check_refs, _coerce, load_tables
-from planner.datadict import TABLES, Table, is_provenance_column
-from planner.errors import InputError, PlannerError
-from planner.results import Plan
-from planner.scenario import Scenario, format_validation_error, scenario_from_mapping
+from planner.core.data import BUNDLED_DATA, Tables, _check_refs, _coerce, load_tables
+from planner.core.datadict import TABLES, Table, is_provenance_column
+from planner.core.errors import InputError, PlannerError
+from planner.core.results import Plan
+from planner.core.scenario import Scenario, format_validation_error, scenario_from_mapping
 
 #: Folder of the bundled scenarios; ``SOVPLAN_SCENARIO_DIR`` points the app elsewhere.
 SCENARIO_DIR = BUNDLED_DATA / "scenarios"
@@ -175,7 +175,7 @@ def apply_table_edits(base: Tables, edited: dict[str, pd.DataFrame]) -> Tables:
     """Validate edited tables with the loader's rules and return the new Tables.
 
     Raises InputError naming the table, the row (counted from 1 as in the editor), the
-    column and the reason: the same checks as ``planner.data`` applies to the CSV files
+    column and the reason: the same checks as ``planner.core.data`` applies to the CSV files
     (types, ranges, keys, cross-references).
     """
     tables = base.copy()
@@ -229,7 +229,7 @@ def base_tables(scenario: Scenario) -> Tables:
 @contextlib.contextmanager
 def scenario_on_tables(scenario: Scenario, tables: Tables | None) -> Iterator[Scenario]:
     """The scenario reading ``tables`` from a temporary data folder (for APIs that load data
-    from ``scenario.data`` themselves, e.g. ``planner.pareto``); unchanged when None.
+    from ``scenario.data`` themselves, e.g. ``planner.studies.pareto``); unchanged when None.
 
     The folder holds every table as CSV and is removed on exit; the loader validates it again.
     """
@@ -247,7 +247,7 @@ def scenario_on_tables(scenario: Scenario, tables: Tables | None) -> Iterator[Sc
 
 def solve_plan(scenario: Scenario, tables: Tables | None = None) -> Plan:
     """Solve a scenario, with edited tables when given (else the scenario's own data)."""
-    from planner.solve import solve
+    from planner.studies.diagnose import solve_and_diagnose as solve
 
     return solve(scenario, tables=tables)
 
@@ -445,7 +445,7 @@ SWEEP_COLUMNS = [
 
 def sweep_run_count(scenario: Scenario, params: dict[str, list[Any]], method: str) -> int:
     """How many distinct solves a sweep design needs (for a progress bar and a warning)."""
-    from planner.sweep import base_values, make_design, param_info
+    from planner.studies.sweep import base_values, make_design, param_info
 
     infos = {name: param_info(name) for name in params}
     base = base_values(scenario, params, infos)
@@ -461,14 +461,14 @@ def sweep_with_progress(
     on_progress: Any = None,
     poll_seconds: float = 0.5,
 ) -> pd.DataFrame:
-    """Run ``planner.sweep.sweep`` in a thread and report progress as its runs finish.
+    """Run ``planner.studies.sweep.sweep`` in a thread and report progress as its runs finish.
 
     The sweep writes its rows to a temporary Parquet file as runs finish; this polls that
     file and calls ``on_progress(done, total)`` so a caller (the web app) can draw a bar.
     """
     import threading
 
-    from planner.sweep import read_runs, sweep
+    from planner.studies.sweep import read_runs, sweep
 
     total = sweep_run_count(scenario, params, method)
     result: dict[str, Any] = {}

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.errors import InputError
+from planner.core.errors import InputError
 
 MORRIS_LEVELS = 4
 

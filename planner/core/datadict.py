@@ -1,6 +1,6 @@
 """The data dictionary: every table the planner reads, its columns, units and ranges.
 
-One description drives validation (``planner.data``), the documentation (``docs/data.md`` is
+One description drives validation (``planner.core.data``), the documentation (``docs/data.md`` is
 generated from it) and the UI's column help, so the three never drift apart (the idea of
 PyPSA's component attribute tables).
 

@@ -1,66 +1,32 @@
 """solve(scenario) -> Plan: build the model, hand it to HiGHS, read the plan back.
 
-The sovereignty index is maximised first; then, unless ``solver.tie_break`` is ``none``,
+Infeasibility that needs no solve (``planner.core.screens``) skips the solve. The sovereignty
+index is maximised first; then, unless ``solver.tie_break`` is ``none``,
 total cost is minimised with the index held at its optimum (a lexicographic solve), so a
 plan never spends money that buys no sovereignty. Both stages run on one persistent HiGHS
 model: the second only swaps the objective and adds one row.
+
+Explaining an infeasible plan is a study built on this (``planner.studies.diagnose``); the
+public ``planner.solve`` runs it after solving, nothing here calls it.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
-from models.build import build
-from models.inputs import ModelInputs
 from models.objectives import SENSES
-from planner.data import Tables, load_tables
-from planner.errors import InputError
-from planner.highs_backend import HighsModel, SolveOutcome
-from planner.inputs import HomeContext, build_inputs
-from planner.results import Plan, make_plan
-from planner.scenario import Scenario, load_scenario
+from planner.core.data import Tables
+from planner.core.errors import InputError
+from planner.core.highs_backend import SolveOutcome
+from planner.core.prepare import Prepared, prepare
+from planner.core.results import Plan, make_plan
+from planner.core.scenario import Scenario
+from planner.core.screens import screen, status_message
 
 #: Sovereignty may fall this much (absolute, index in [0,1]) in the cost tie-break stage.
 LEXICOGRAPHIC_TOLERANCE = 1e-6
-
-
-@dataclass
-class Prepared:
-    """A scenario turned into a model and a live HiGHS instance, ready to solve (and re-solve)."""
-
-    scenario: Scenario
-    tables: Tables
-    inputs: ModelInputs
-    context: HomeContext
-    model: pyo.ConcreteModel
-    highs: HighsModel
-    timings: dict[str, float]
-
-
-def _as_scenario(scenario: Scenario | str) -> Scenario:
-    if isinstance(scenario, Scenario):
-        return scenario
-    return load_scenario(scenario)
-
-
-def prepare(scenario: Scenario | str, tables: Tables | None = None) -> Prepared:
-    """Validate inputs, build the Pyomo model and pass it to HiGHS (no solve yet)."""
-    sc = _as_scenario(scenario)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    tables = tables if tables is not None else load_tables(sc.data)
-    inp, ctx = build_inputs(sc, tables)
-    timings["inputs_s"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    model = build(inp)
-    timings["build_s"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    highs = HighsModel(model, threads=sc.solver.threads)
-    timings["handoff_s"] = time.perf_counter() - t2
-    return Prepared(sc, tables, inp, ctx, model, highs, timings)
 
 
 def optimise(
@@ -126,24 +92,17 @@ def optimise(
     return merged, stages
 
 
-def solve(
-    scenario: Scenario | str,
+def solve_prepared(
+    prep: Prepared,
+    objective: str = "sovereignty",
     time_limit: float | None = None,
     mip_gap: float | None = None,
-    objective: str = "sovereignty",
-    tables: Tables | None = None,
-    diagnose: bool = True,
+    screens: list[str] | None = None,
 ) -> Plan:
-    """Solve a scenario (a Scenario or a path to its YAML) and return the Plan.
-
-    An infeasible plan carries ``plan.diagnosis`` (see planner.diagnose) unless ``diagnose``
-    is False; infeasibility provable without solving (screens) skips the solve.
-    """
-    from planner import diagnose as dg
-
+    """Solve a prepared model and read its plan; ``screens`` (proofs of infeasibility found
+    before solving, ``planner.core.screens``) skip the solve. Timings cover what ran here."""
     t0 = time.perf_counter()
-    prep = prepare(scenario, tables=tables)
-    screens = dg.screen(prep)
+    screens = screen(prep) if screens is None else screens
     if screens:
         outcome = SolveOutcome("infeasible", None, None, None, 0.0, None, "; ".join(screens))
         stages = [outcome]
@@ -151,16 +110,27 @@ def solve(
         outcome, stages = optimise(prep, objective, time_limit=time_limit, mip_gap=mip_gap)
     t1 = time.perf_counter()
     plan = make_plan(prep, outcome, objective)
-    plan.message = dg.status_message(plan, time_limit or prep.scenario.solver.time_limit)
-    if diagnose:
-        dg.attach(plan, prep, screens, time_limit)
+    plan.message = status_message(plan, time_limit or prep.scenario.solver.time_limit)
     timings = dict(prep.timings)
     timings["solve_s"] = sum(s.seconds for s in stages)
     timings["results_s"] = time.perf_counter() - t1
-    timings["total_s"] = time.perf_counter() - t0
+    timings["total_s"] = sum(prep.timings.values()) + time.perf_counter() - t0
     plan.timings = timings
     plan.model_size = model_size(prep)
     return plan
+
+
+def solve(
+    scenario: Scenario | str,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    objective: str = "sovereignty",
+    tables: Tables | None = None,
+) -> Plan:
+    """Solve a scenario (a Scenario or a path to its YAML) and return the Plan, without
+    explaining infeasibility (``planner.solve`` adds the diagnosis)."""
+    prep = prepare(scenario, tables=tables)
+    return solve_prepared(prep, objective, time_limit=time_limit, mip_gap=mip_gap)
 
 
 def model_size(prep: Prepared) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Figures and tables of a sweep: tornado (OAT), heatmap (two-parameter grid), Morris/Sobol bars.
 
-Every function takes the DataFrame that :func:`planner.sweep.sweep` returns (or
-:func:`planner.sweep.read_runs` reads back) and returns a plotly figure or a DataFrame, so
+Every function takes the DataFrame that :func:`planner.studies.sweep.sweep` returns (or
+:func:`planner.studies.sweep.read_runs` reads back) and returns a plotly figure or a DataFrame, so
 the CLI's ``--report DIR`` and the Streamlit UI draw the same charts.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from planner.errors import InputError
-from planner.sweep import OK_STATUSES, _canon, indices
+from planner.core.errors import InputError
+from planner.core.io import atomic_write
+from planner.studies.sweep import OK_STATUSES, _canon, indices
 
 LABELS = {
     "sovereignty_index": "sovereignty index",
@@ -282,16 +282,12 @@ def write_report(
     written = []
     for stem, fig in figs.items():
         path = folder / f"{stem}.html"
-        tmp = folder / f".{stem}.html.tmp-{os.getpid()}"
         # plotly.min.js is written once beside the charts, so they work offline
-        fig.write_html(tmp, include_plotlyjs="directory")
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp, fig=fig: fig.write_html(tmp, include_plotlyjs="directory"), True)
         written.append(path)
     for stem, table in tables.items():
         path = folder / f"{stem}.csv"
-        tmp = folder / f".{stem}.csv.tmp-{os.getpid()}"
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp, table=table: table.to_csv(tmp, index=False), True)
         written.append(path)
     return written
 

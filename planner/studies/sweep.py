@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from planner.errors import InputError, PlannerError
-from planner.scenario import Scenario, apply_overrides, read_yaml, scenario_from_mapping
+from planner.core.errors import InputError, PlannerError
+from planner.core.io import atomic_write
+from planner.core.scenario import Scenario, apply_overrides, read_yaml, scenario_from_mapping
 
 METHODS = ("grid", "oat", "morris", "sobol")
 
@@ -373,7 +374,7 @@ def make_design(
                 if _canon(value) != _canon(base[name]):
                     rows.append({**base, name: value})
     else:
-        from planner import sensitivity
+        from planner.studies import sensitivity
 
         bounds = []
         for name in names:
@@ -460,7 +461,7 @@ def plan_row(plan: Any) -> dict[str, Any]:
 
 def run_one(task: RunTask, tables: Any = None) -> dict[str, Any]:
     """Solve one point; never raises for a bad point (the row says what went wrong)."""
-    from planner.solve import solve
+    from planner.studies.diagnose import solve_and_diagnose as solve
 
     t0, c0 = time.perf_counter(), time.process_time()
     row: dict[str, Any] = dict(task.point)
@@ -595,9 +596,7 @@ class RunStore:
         meta = dict(table.schema.metadata or {})
         meta[META_KEY] = json.dumps(self.spec).encode()
         table = table.replace_schema_metadata(meta)
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        pq.write_table(table, tmp)
-        os.replace(tmp, self.path)
+        atomic_write(self.path, lambda tmp: pq.write_table(table, tmp), force=True)
         self._last = time.monotonic()
         self._dirty = False
 
@@ -816,9 +815,9 @@ def sweep(
 
     Returns a DataFrame with one row per distinct point of the design (in design order);
     ``.attrs["sweep"]`` describes the sweep (method, parameters, base, samples, seed), which
-    :func:`planner.sweep_report.indices` and the charts use.
+    :func:`planner.reports.sweep_report.indices` and the charts use.
     """
-    from planner.data import load_tables
+    from planner.core.data import load_tables
 
     if not params:
         raise InputError("sweep: give at least one parameter (--param NAME=v1,v2 or --grid FILE)")
@@ -921,7 +920,7 @@ def indices(
     ``fill_failed`` replaces the output of runs without a plan (e.g. 0.0 for the
     sovereignty index of an infeasible point); by default every run must have a value.
     """
-    from planner import sensitivity
+    from planner.studies import sensitivity
 
     spec = spec or runs.attrs.get("sweep")
     design = design_of(runs, spec)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.datadict import TABLES, Table, is_provenance_column
-from planner.errors import InputError
+from planner.core.datadict import TABLES, Table, is_provenance_column
+from planner.core.errors import InputError
 
-BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data"
+BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @dataclass

@@ -51,7 +51,7 @@ def _fact(ours: Any, report: Any, note: str = "") -> dict[str, Any]:
 def data_summary(tables: Any) -> dict[str, Any]:
     """Headline facts of a data folder, each with the report's figure and a note if they differ.
 
-    ``tables`` is what ``planner.data.load_tables`` returns (attributes ``countries``,
+    ``tables`` is what ``planner.core.data.load_tables`` returns (attributes ``countries``,
     ``providers``, ``provider_regions``, ``chips``, ...).
     """
     countries = tables.countries

@@ -1,0 +1,136 @@
+"""Infeasibility that needs no solve, and the sentence a status without a plan gets.
+
+Each screen is a valid bound (e.g. a budget below what the cheapest option would cost for a
+target), so a screen that fires proves the scenario infeasible and the solve is skipped.
+They live in the core because solving uses them; the diagnosis study reuses them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.core.prepare import Prepared
+
+
+def money(v: float) -> str:
+    """Money as people read it in the messages (MUSD, bn USD above a thousand)."""
+    if abs(v) >= 1000:
+        return f"{v / 1000:,.2f} bn USD"
+    return f"{v:,.4g} MUSD"
+
+
+
+def screen(prep: Prepared) -> list[str]:
+    """Infeasibility that needs no solve: each finding is a proof, stated directly."""
+    inp, sc = prep.inputs, prep.scenario
+    opt = inp.options
+    found: list[str] = []
+    f = opt["compute"].to_numpy(float)
+    if inp.grid_power:
+        density = (
+            (opt["compute"] / opt["power_mw"].where(opt["power_mw"] > 0))
+            .groupby(opt["country"])
+            .max()
+        )
+        grid = inp.countries["grid_mw"].reindex(density.index).fillna(0.0)
+        hostable = float((density.fillna(0.0) * grid).sum())
+        for t in inp.periods:
+            if inp.target[t] > hostable * (1 + 1e-9) + 1e-9:
+                found.append(
+                    f"the {t} target of {inp.target[t]:,.4g} EFLOP/s is more than the "
+                    f"{hostable:,.4g} EFLOP/s that the grid power of every candidate country "
+                    f"could host ({len(grid)} countries, {float(grid.sum()):,.0f} MW available)"
+                )
+                break
+    running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)
+    capex = opt["capex"].to_numpy(float)
+    energy = opt["energy_cost"].to_numpy(float)
+    emis = opt["emissions_kt"].to_numpy(float)
+    if inp.budget is not None:
+        best_lb, best_t, best_a = 0.0, None, 0
+        for t in inp.periods:
+            per = inp.discount[t] * (capex + inp.years[t] * running) / f
+            a = int(np.argmin(per))
+            lb = inp.target[t] * float(per[a])
+            if lb > best_lb:
+                best_lb, best_t, best_a = lb, t, a
+        rent = sum(
+            inp.target[t] * float(np.min(inp.discount[t] * inp.years[t] * running / f))
+            for t in inp.periods
+        )
+        if rent > best_lb:
+            best_lb, best_t = rent, None
+        if inp.budget < best_lb * (1 - 1e-9) - 1e-9:
+            if best_t is not None:
+                o = opt.loc[best_a]
+                what = (
+                    f"the {best_t} target of {inp.target[best_t]:,.4g} EFLOP/s even at the "
+                    f"cheapest option ({o['provider']} with {o['chip']} in {o['country']})"
+                )
+            else:
+                what = (
+                    "the running costs of the targets in every period even at the cheapest options"
+                )
+            found.append(
+                f"budget {money(inp.budget)} cannot pay for {what}: that needs at least "
+                f"{money(best_lb)}"
+            )
+    for cap, name, per_unit, disc in (
+        (inp.energy_cost_cap, "energy_cost_cap", energy, True),
+        (inp.emissions_cap, "emissions_cap_kt", emis, False),
+    ):
+        if cap is None:
+            continue
+        lb = sum(
+            inp.target[t]
+            * float(np.min((inp.discount[t] if disc else 1.0) * inp.years[t] * per_unit / f))
+            for t in inp.periods
+        )
+        if cap < lb * (1 - 1e-9) - 1e-9:
+            unit = money(cap) if disc else f"{cap:,.4g} kt CO2e"
+            need = money(lb) if disc else f"{lb:,.4g} kt CO2e"
+            found.append(f"{name} {unit} is below the {need} the targets need at the least")
+    for lim, groups, what in (
+        (inp.min_providers, inp.by_provider, "providers"),
+        (inp.min_chip_designers, inp.by_designer, "chip designers"),
+    ):
+        if lim and lim > len(groups):
+            found.append(
+                f"at least {lim} {what} are required but only {len(groups)} can serve this "
+                f"scenario as posed ({', '.join(sorted(groups))}; restrictions, export "
+                "controls, grid power or the budget rule out the others)"
+            )
+    if inp.min_home_share and not inp.home_options and any(v > 0 for v in inp.target.values()):
+        found.append(
+            f"min_home_share {inp.min_home_share:g} needs compute on home soil but no home "
+            f"option is available (home {', '.join(prep.context.home)}; check grid power, "
+            "budget and export controls)"
+        )
+    del sc
+    return found
+
+
+def status_message(plan: Any, time_limit: float) -> str:
+    """A sentence for statuses without a plan (time limit, solver error), else the solver's."""
+    status = plan.status
+    if status == "time_limit_no_solution":
+        return (
+            f"The solver stopped at the time limit ({time_limit:g} s) before finding any plan "
+            "that meets every limit. Raise the time limit (--time-limit), loosen the limits, or "
+            "shrink the scenario (fewer countries, providers or chips)."
+        )
+    if status == "error":
+        return (
+            f"The solver failed ({plan.message or 'no detail'}). The scenario may be numerically "
+            "extreme (e.g. huge targets or tiny prices); `sovplan export` writes the model for "
+            "inspection."
+        )
+    if status == "feasible" and plan.gap is not None:
+        return (
+            f"Stopped at the time limit with a plan; it is within {plan.gap:.2%} of the best "
+            f"possible (bound {plan.bound:.4g}). {plan.message}".strip()
+        )
+    return plan.message
