@@ -177,12 +177,18 @@ def _top(shares: pd.Series, n: int = 3) -> str:
 
 
 def describe_difference(
-    plan: Plan, optimum: Plan, metric: str, names: dict[str, str] | None = None
+    plan: Plan,
+    optimum: Plan,
+    metric: str,
+    names: dict[str, str] | None = None,
+    compact: bool = False,
 ) -> str:
-    """How ``plan`` differs from ``optimum`` in words, e.g. "+Sweden 40 pp, −France 40 pp;
-    OVH instead of GCP": per dimension, groups that enter instead of groups that leave, then
-    the largest share shifts (percentage points of final-period compute, ≥ 5 pp)."""
-    names = names or {}
+    """How ``plan`` differs from ``optimum`` in words, e.g. "Sweden, Finland instead of
+    France; +OVH 40 pp, −GCP 40 pp": per dimension, the groups that enter instead of those
+    that leave, then the largest share shifts (percentage points of final-period compute,
+    at least 5). ``compact`` (the terminal table): codes, "FRA → SWE FIN", two shifts per
+    dimension, numbers without the unit."""
+    names = {} if compact else (names or {})
     parts = []
     for by in METRICS[metric]:
         a, b = final_shares(plan, by), final_shares(optimum, by)
@@ -193,17 +199,18 @@ def describe_difference(
         left = [k for k in b.index if k not in a.index]
         words = []
         if entered and left:
-            words.append(
-                f"{', '.join(names.get(k, k) for k in entered)} instead of "
-                f"{', '.join(names.get(k, k) for k in left)}"
-            )
+            new, old = (names.get(k, k) for k in entered), (names.get(k, k) for k in left)
+            if compact:
+                words.append(f"{' '.join(old)} → {' '.join(new)}")
+            else:
+                words.append(f"{', '.join(new)} instead of {', '.join(old)}")
             delta = delta.drop([k for k in entered + left if k in delta.index])
         order = delta.abs().sort_values(ascending=False, kind="stable").index
-        shifts = [
-            f"{'+' if delta[k] > 0 else '−'}{names.get(k, k)} {abs(delta[k]) * 100:.0f} pp"
-            for k in order[:4]
-        ]
-        words.extend(shifts)
+        unit = "" if compact else " pp"
+        words.extend(
+            f"{'+' if delta[k] > 0 else '−'}{names.get(k, k)} {abs(delta[k]) * 100:.0f}{unit}"
+            for k in order[: 2 if compact else 4]
+        )
         if words:
             parts.append(", ".join(words))
     return "; ".join(parts) if parts else "same mix"
