@@ -278,6 +278,20 @@ def sweep(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --out / --report files if they exist")
     ] = False,
+    study: Annotated[
+        str,
+        typer.Option(
+            "--study",
+            help="Per run: solve (one plan) or alternatives (adds how many near-optimal "
+            "alternatives keep the optimum's top country/provider/chip designer)",
+        ),
+    ] = "solve",
+    slack: Annotated[
+        float | None, typer.Option("--slack", help="--study alternatives: slack (default 0.05)")
+    ] = None,
+    n: Annotated[
+        int | None, typer.Option("--n", help="--study alternatives: plans per run (default 3)")
+    ] = None,
 ) -> None:
     """Solve a batch of variants for sensitivity analysis (grid, OAT, Morris, Sobol)."""
 
@@ -309,6 +323,8 @@ def sweep(
                 overrides=set_ or [],
                 time_limit=time_limit,
                 progress=True,
+                study=study,
+                study_options={k: v for k, v in (("slack", slack), ("n", n)) if v is not None},
             )
         except KeyboardInterrupt:
             typer.echo(f"interrupted{runs_kept}", err=True)

@@ -188,3 +188,39 @@ def test_eu_three_alternatives_meet_every_limit_and_move_countries():
     assert len(countries) >= 2
     assert (result.table["distance"].iloc[1:] > 0.2).all()
     assert seconds < 120
+
+
+def test_sweep_runs_alternatives_per_point_and_reports_robustness():
+    from planner import sweep
+
+    runs = sweep(
+        tiny(budget=BUDGET), {"budget_scale": [1.0, 4 / 3]}, workers=1,
+        study="alternatives", study_options={"slack": 0.1, "n": 4},
+    )  # fmt: skip
+    assert list(runs["status"]) == ["optimal", "optimal"]
+    at30, at40 = runs.iloc[0], runs.iloc[1]
+    assert at30["sovereignty_index"] == pytest.approx(5 / 6)
+    assert at30["alternatives_found"] == 2  # brute force: 3 distinct plans within 10%
+    # budget 40: the optimum is two home CH modules (index 1); the one alternative within
+    # 10% moves a module to ALY (index 11/12) and keeps the provider and chip designer
+    assert at40["sovereignty_index"] == pytest.approx(1.0)
+    assert at40["alternatives_found"] == 1
+    assert at40["same_top_provider"] == 1 and at40["same_top_designer"] == 1
+    assert at40["alternatives_min_index"] == pytest.approx(11 / 12)
+    assert runs.attrs["sweep"]["study"] == "alternatives"
+
+
+@pytest.mark.parametrize(
+    ("study", "options", "word"),
+    [
+        ("robust", None, "--study"),
+        ("alternatives", {"slack": 2}, "--slack"),
+        ("alternatives", {"colour": 1}, "unknown option"),
+        ("solve", {"slack": 0.1}, "no study options"),
+    ],
+)
+def test_sweep_refuses_bad_study_settings(study, options, word):
+    from planner import sweep
+
+    with pytest.raises(InputError, match=word):
+        sweep(tiny(), {"budget_scale": [1.0]}, workers=1, study=study, study_options=options)

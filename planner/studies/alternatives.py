@@ -262,7 +262,8 @@ class _Groups:
         return sum(float(weights[g]) * self.share[g] for g in nz) if len(nz) else 0.0
 
 
-def _check(slack: float, n: int, metric: str, objective: str) -> str:
+def check_options(slack: float, n: int, metric: str, objective: str) -> str:
+    """Refuse bad settings with a message naming the option; return the model objective."""
     if not (0 <= slack < 1):
         raise InputError(f"--slack {slack}: must be at least 0 and below 1 (0.05 = within 5%)")
     if n < 1:
@@ -297,7 +298,7 @@ def alternatives(
     Fewer than ``n`` plans come back when no further distinct plan exists within the slack
     (a note says so).
     """
-    name = _check(slack, n, metric, objective)
+    name = check_options(slack, n, metric, objective)
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     prep = prepare(sc, tables=tables)
