@@ -251,7 +251,7 @@ def _section_options() -> list[str]:
     from planner.core import inputs
 
     lines = ["## Options and their coefficients", ""]
-    for fn in (inputs.derive_options, inputs._coefficients):
+    for fn in (inputs.derive_options, inputs._coefficients, inputs.build_inputs):
         source, start = inspect.getsourcelines(fn)
         lines += [
             f"### `{fn.__name__}`",
