@@ -1,7 +1,7 @@
 """The "Alternatives" section of the trade-offs tab: near-optimal plans side by side.
 
 Thin: ``planner.studies.alternatives`` finds the plans (the optimum, then plans within the
-slack that are as different as possible), ``planner.reports.alternatives_report`` draws
+slack that are as different as possible), ``planner.reports.charts`` draws
 their mixes as small multiples; this module only collects the two settings and shows them.
 """
 
@@ -11,7 +11,7 @@ import streamlit as st
 
 from planner.core.data import Tables
 from planner.core.scenario import Scenario
-from planner.reports.alternatives_report import alternatives_figure
+from planner.reports.charts import alternatives_figure
 from planner.studies.alternatives import AlternativesResult, alternatives
 from ui import support as ui_support
 

@@ -1,4 +1,4 @@
-"""Terminal table, files and small-multiples figure of ``sovplan alternatives``.
+"""Terminal table and files of ``sovplan alternatives`` (the figure: ``charts``).
 
 The terminal table is built for comparing plans at a glance: one row per plan with its
 index, cost (and the change against the optimum), the final-period top countries, providers
@@ -10,25 +10,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 from rich.console import Console
 from rich.table import Table
 
 from planner.core.errors import InputError
-from planner.reports.charts import OKABE_ITO
-from planner.studies.alternatives import (
-    DIMENSION_LABELS,
-    AlternativesResult,
-    describe_difference,
-)
+from planner.reports.charts import alternatives_figure
+from planner.studies.alternatives import AlternativesResult, describe_difference
 
 TABLE_SUFFIXES = {".csv", ".parquet", ".json"}
 PLOT_SUFFIXES = {".html"}
-#: Colour-blind-safe first, then more distinct colours for the many groups of a mix.
-PALETTE = OKABE_ITO + ["#88CCEE", "#CC6677", "#DDCC77", "#117733", "#332288", "#AA4499",
-                       "#44AA99", "#999933", "#882255", "#661100", "#6699CC", "#888888"]  # fmt: skip
 
 
 def check_outputs(out: Path | None, plot: Path | None, force: bool) -> None:
@@ -62,67 +52,6 @@ def write_outputs(
     if plot is not None:
         write_output(plot, alternatives_html(result), force)
         con.print(f"wrote {plot}")
-
-
-def plan_label(result: AlternativesResult, i: int) -> str:
-    """'#0 optimum' / '#2' with index and cost, the title of one small multiple."""
-    row = result.table.loc[i]
-    head = f"#{i} optimum" if i == 0 else f"#{i}"
-    if pd.isna(row["sovereignty"]):
-        return f"{head}: {row['status']}"
-    return f"{head}<br>index {row['sovereignty']:.3f} · {row['cost_musd']:,.0f} MUSD"
-
-
-def alternatives_figure(result: AlternativesResult) -> go.Figure:
-    """Small multiples: one panel per plan, a stacked bar per dimension (countries, providers,
-    chip designers) of final-period compute shares; a group keeps its colour in every panel."""
-    n = max(len(result), 1)
-    fig = make_subplots(
-        rows=1,
-        cols=n,
-        shared_yaxes=True,
-        subplot_titles=[plan_label(result, i) for i in range(len(result))] or ["no plan"],
-        horizontal_spacing=0.02,
-    )
-    colours: dict[tuple[str, str], str] = {}
-    shown: set[tuple[str, str]] = set()
-    for by, label in DIMENSION_LABELS.items():
-        mix = result.mix(by)
-        for key in mix.groupby(by)["share"].sum().sort_values(ascending=False).index:
-            colours[(by, key)] = PALETTE[len(colours) % len(PALETTE)]
-        for (i, key), share in mix.set_index(["alternative", by])["share"].items():
-            fig.add_trace(
-                go.Bar(
-                    x=[label],
-                    y=[share * 100.0],
-                    name=str(key),
-                    legendgroup=f"{by}:{key}",
-                    showlegend=(by, key) not in shown,
-                    marker_color=colours[(by, key)],
-                    text=str(key) if share >= 0.08 else "",
-                    textposition="inside",
-                    insidetextanchor="middle",
-                    hovertemplate=f"#{i} {label}: {key} %{{y:.0f}}%<extra></extra>",
-                ),
-                row=1,
-                col=int(i) + 1,
-            )
-            shown.add((by, key))
-    fig.update_layout(
-        barmode="stack",
-        title=(
-            f"{result.scenario_name}: plans within {result.slack:.0%} of the best "
-            f"{result.objective} (metric: {result.metric}), final-period mix"
-        ),
-        template="plotly_white",
-        height=460,
-        margin={"t": 110},
-        legend={"orientation": "h", "y": -0.15},
-        uniformtext={"minsize": 8, "mode": "hide"},
-    )
-    fig.update_yaxes(title_text="share of final-period compute (%)", row=1, col=1)
-    fig.update_yaxes(range=[0, 100])
-    return fig
 
 
 def alternatives_html(result: AlternativesResult) -> str:
