@@ -106,3 +106,63 @@ def test_average_electricity_price_is_the_one_the_limit_bounds():
     assert undiscounted < reported - 1.0  # the old report, visibly different
     row = plan.limits.set_index("limit").loc["max_avg_electricity_price_usd_per_mwh"]
     assert row["actual"] == pytest.approx(reported)
+
+
+def _france():
+    from planner.data import load_tables
+    from planner.inputs import build_inputs
+
+    sc = load_scenario(FRANCE)
+    tables = load_tables(sc.data)
+    inp, ctx = build_inputs(sc, tables)
+    return sc, tables, inp, ctx
+
+
+def test_france_home_treats_the_eu_as_foreign_in_caps_and_n_minus_1():
+    """One rule for "foreign": EU territory scores 0.85 for France, so the EU is a foreign
+    jurisdiction in the share cap and N-1 groups too; France itself and OVHcloud (HQ FRA)
+    depend on it in no layer."""
+    _, _, inp, ctx = _france()
+    assert "EU" in ctx.foreign and "EU" not in ctx.home_jurisdictions
+    opt = inp.options
+    eu = set(inp.by_dependency["EU"])
+    deu = set(opt.index[opt["country"] == "DEU"])
+    fra_ovh = set(opt.index[(opt["country"] == "FRA") & (opt["provider"] == "OVH")])
+    assert deu and deu <= eu
+    assert fra_ovh and not (fra_ovh & eu)
+    hetzner = set(opt.index[opt["provider"] == "HETZNER"])  # HQ DEU: provider layer is EU
+    assert hetzner <= eu
+    # index and groups agree: a layer scores below 1 exactly when it has a foreign jurisdiction
+    for layer, col in (("territorial", "j_country"), ("provider", "j_provider")):
+        foreign_layer = opt[col].notna()
+        assert (opt.loc[~foreign_layer, f"score_{layer}"] == 1.0).all()
+    assert opt.loc[list(deu), "score_territorial"].tolist() == pytest.approx([0.85] * len(deu))
+
+
+def test_france_stress_cuts_the_eu_but_keeps_france():
+    from planner.stress import _without, stress
+
+    sc, tables, _, ctx = _france()
+
+    def r(country, provider, chip, modules):
+        return {
+            "period": 2030,
+            "country": country,
+            "provider": provider,
+            "chip": chip,
+            "modules": modules,
+            "compute_eflops": float(modules),
+        }
+
+    plan = {
+        "status": "optimal",
+        "cost": 1.0,
+        "allocation": [r("FRA", "OVH", "H100", 40), r("DEU", "HETZNER", "H100", 20)],
+    }
+    res = stress(sc, plan=plan, tables=tables)
+    eu = res.cuts[(res.cuts["kind"] == "jurisdiction") & (res.cuts["supplier"] == "EU")]
+    eu = eu[eu["period"] == 2030].iloc[0]
+    assert eu["lost_eflops"] == pytest.approx(20.0) and eu["kept_eflops"] == pytest.approx(40.0)
+    shocked = _without(sc, tables, "jurisdiction", "EU", set(ctx.home))
+    assert "FRA" in shocked.countries and "DEU" not in shocked.countries
+    assert "OVH" in shocked.providers and "HETZNER" not in shocked.providers
