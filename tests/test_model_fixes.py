@@ -166,3 +166,45 @@ def test_france_stress_cuts_the_eu_but_keeps_france():
     shocked = _without(sc, tables, "jurisdiction", "EU", set(ctx.home))
     assert "FRA" in shocked.countries and "DEU" not in shocked.countries
     assert "OVH" in shocked.providers and "HETZNER" not in shocked.providers
+
+
+def test_last_lp_pass_resplits_counted_compute_for_the_chosen_modules():
+    """Take the N-1 plan, move its counted compute onto the held OTH module (a feasible but
+    poor split: index (0 + 0 + 0)/3 = 0), and hand it to the last LP pass: with the modules
+    fixed it must return the best split, index 5/6, and leave the model as it was."""
+    import numpy as np
+
+    from planner.solve import optimise, prepare, resplit
+
+    prep = prepare(_n1_only(30))
+    outcome, _ = optimise(prep)
+    m, h = prep.model, prep.highs
+    opt = prep.inputs.options
+    key = {(r.country, r.provider, r.chip): i for i, r in opt.iterrows()}
+    aly = h.col_of[id(m.q[key[("ALY", "PUB", "CH")], 2030])]
+    oth = h.col_of[id(m.q[key[("OTH", "USC", "CA")], 2030])]
+    x = outcome.x.copy()
+    x[aly], x[oth] = 0.0, 1.0
+    assert h.evaluate(m.sovereignty.expr, x) == pytest.approx(0.0, abs=1e-9)
+    poor = type(outcome)(**{**outcome.__dict__, "x": x})
+    better = resplit(prep, poor, "sovereignty")
+    assert better.objective == pytest.approx(5 / 6, abs=1e-9)
+    assert better.x[aly] == pytest.approx(1.0) and better.x[oth] == pytest.approx(0.0, abs=1e-9)
+    ints = np.flatnonzero(h.integer)
+    assert np.array_equal(better.x[ints], np.rint(outcome.x[ints]))
+    # integrality and bounds restored: the MIP solves again to the same optimum
+    import pyomo.environ as pyo
+
+    h.set_objective(m.sovereignty.expr, pyo.maximize)
+    again = h.solve()
+    assert again.status == "optimal" and again.objective == pytest.approx(5 / 6, abs=1e-6)
+    lp = h.h.getLp()
+    assert [int(lp.integrality_[i]) for i in ints] == [1] * len(ints)
+
+
+@pytest.mark.slow
+def test_france_reports_the_best_index_for_its_modules():
+    """Issue #11: France reported 0.7809526 where the same modules reach 0.781."""
+    plan = solve(load_scenario(FRANCE))
+    assert plan.status == "optimal"
+    assert plan.sovereignty["index"] >= 0.781 - 2e-6
