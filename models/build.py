@@ -46,7 +46,14 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
     m.open = pyo.Var(m.K, domain=pyo.Binary, doc="a site in country k is used")
     m.use_provider = pyo.Var(m.P, domain=pyo.Binary, doc="provider p contracted")
     m.use_chip = pyo.Var(m.C, domain=pyo.Binary, doc="chip platform c adopted")
-    m.use_designer = pyo.Var(m.D, domain=pyo.Binary, doc="chip designer d used")
+    if inp.min_providers:
+        m.delivers_provider = pyo.Var(
+            m.P, domain=pyo.Binary, doc="provider p delivers a module's worth of D_T"
+        )
+    if inp.min_chip_designers:
+        m.delivers_designer = pyo.Var(
+            m.D, domain=pyo.Binary, doc="designer d delivers a module's worth of D_T"
+        )
     if not inp.non_decreasing:
         m.build = pyo.Var(m.A, m.T, domain=pyo.NonNegativeReals, doc="modules added in period t")
 

@@ -78,20 +78,19 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
 
 def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
-    """Provider contracts, chip platforms and designers.
+    """Provider contracts and chip platforms (what the fixed costs are paid on).
 
     provider_link[p,t]: Σ_{a∈p} n[a,t] ≤ M_p·use_provider[p]
-    provider_used[p]:   min(f_min(p), D_T)·use_provider[p] ≤ Σ_{a∈p} q[a,T]
-                        (a provider counts as used only if it delivers at least one module's
-                        worth of the final target, so idle modules cannot satisfy N_p)
-    chip_link[c,t], chip_used[c]: the same for chip platforms
-    designer_used[d]:   use_designer[d] ≤ Σ_{c∈d} use_chip[c]
+    chip_link[c,t]:     Σ_{a∈c} n[a,t] ≤ M_c·use_chip[c]
     counted_provider[p,t]: Σ_{a∈p} q[a,t] ≤ D_t·use_provider[p]   (valid inequalities: the
     counted_chip[c,t]:     Σ_{a∈c} q[a,t] ≤ D_t·use_chip[c]        big-M links above are weak;
     counted_site[k,t]:     Σ_{a∈k} q[a,t] ≤ D_t·open[k]            these tighten the cost bound)
+
+    A contracted supplier need not deliver counted compute: capacity held only for N-1
+    resilience stays uncounted. Delivering is a separate binary, used only by the
+    minimum-count rules (``add_diversification``).
     """
     ub = inp.options["max_modules"].to_numpy()
-    last = m.T.last()
 
     def counted(groups, use):
         return lambda m, key, t: (
@@ -108,24 +107,8 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             <= float(sum(ub[a] for a in groups[key])) * use[key]
         )
 
-    f = _f(inp)
-
-    def used(groups, use):
-        def rule(m, key):
-            need = min(float(min(f[a] for a in groups[key])), inp.target[last])
-            return need * use[key] <= pyo.quicksum(m.q[a, last] for a in groups[key])
-
-        return rule
-
     m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.by_provider, m.use_provider))
-    m.provider_used = pyo.Constraint(m.P, rule=used(inp.by_provider, m.use_provider))
     m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.by_chip, m.use_chip))
-    m.chip_used = pyo.Constraint(m.C, rule=used(inp.by_chip, m.use_chip))
-    chips_of = inp.chips.groupby("designer").groups
-    m.designer_used = pyo.Constraint(
-        m.D,
-        rule=lambda m, d: m.use_designer[d] <= pyo.quicksum(m.use_chip[c] for c in chips_of[d]),
-    )
 
 
 def add_budget(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
@@ -166,8 +149,15 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     share_provider[p,t]:   Σ_{a∈p} q[a,t] ≤ α·D_t
     share_designer[d,t]:   Σ_{a: designer(c)=d} q[a,t] ≤ β·D_t
     share_foreign[j,t]:    Σ_{a depends on j} q[a,t] ≤ γ·D_t
-    min_providers:         Σ_p use_provider[p] ≥ N_p
-    min_chip_designers:    Σ_d use_designer[d] ≥ N_d
+    min_providers:         Σ_p delivers_provider[p] ≥ N_p
+    delivers_provider_def[p]: min(f_min(p), D_T)·delivers_provider[p] ≤ Σ_{a∈p} q[a,T]
+    delivers_provider_used[p]: delivers_provider[p] ≤ use_provider[p]     (valid inequality)
+    min_chip_designers:    Σ_d delivers_designer[d] ≥ N_d
+    delivers_designer_def[d]: min(f_min(d), D_T)·delivers_designer[d] ≤ Σ_{a: designer(c)=d} q[a,T]
+
+    A supplier counts towards N only if it delivers at least one module's worth of the final
+    period's counted compute, so idle modules cannot satisfy the rule; the delivers_* binaries
+    exist only when the rule is set, so without it no contracted supplier is forced to deliver.
     """
 
     def share(groups, limit):
@@ -192,13 +182,35 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             m.T,
             rule=share(inp.by_dependency, inp.max_share_foreign_jurisdiction),
         )
+    f = _f(inp)
+    last = m.T.last()
+
     if inp.min_providers:
+        groups = inp.by_provider
+        m.delivers_provider_def = pyo.Constraint(
+            m.P,
+            rule=lambda m, p: (
+                min(float(min(f[a] for a in groups[p])), inp.target[last]) * m.delivers_provider[p]
+                <= pyo.quicksum(m.q[a, last] for a in groups[p])
+            ),
+        )
+        m.delivers_provider_used = pyo.Constraint(
+            m.P, rule=lambda m, p: m.delivers_provider[p] <= m.use_provider[p]
+        )
         m.min_providers = pyo.Constraint(
-            expr=pyo.quicksum(m.use_provider[p] for p in m.P) >= inp.min_providers
+            expr=pyo.quicksum(m.delivers_provider[p] for p in m.P) >= inp.min_providers
         )
     if inp.min_chip_designers:
+        by_d = inp.by_designer
+        m.delivers_designer_def = pyo.Constraint(
+            m.D,
+            rule=lambda m, d: (
+                min(float(min(f[a] for a in by_d[d])), inp.target[last]) * m.delivers_designer[d]
+                <= pyo.quicksum(m.q[a, last] for a in by_d[d])
+            ),
+        )
         m.min_chip_designers = pyo.Constraint(
-            expr=pyo.quicksum(m.use_designer[d] for d in m.D) >= inp.min_chip_designers
+            expr=pyo.quicksum(m.delivers_designer[d] for d in m.D) >= inp.min_chip_designers
         )
 
 

@@ -32,7 +32,10 @@ class HomeContext:
     home: list[str]  # ISO3 codes
     profile: str
     scores: dict[str, float]  # jurisdiction -> score (home jurisdictions included)
+    #: jurisdictions lying entirely inside the home (EU for home EU27, GBR for home GBR;
+    #: none for home FRA, whose jurisdiction EU reaches beyond it)
     home_jurisdictions: set[str]
+    #: every other jurisdiction: foreign in the index, the share caps, N-1 and stress alike
     foreign: list[str]
 
 
@@ -72,14 +75,46 @@ def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
             )
         scores[j] = float(s)
     juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
-    home_j = {juris_of[k] for k in home}
     home_set = set(home)
+    # One rule for "foreign": a jurisdiction entirely inside the home (EU for home EU27) is
+    # the home itself and scores 1; every other jurisdiction is foreign, whatever its score
+    # (EU for home FRA scores 0.85 and is foreign in the caps, N-1 and stress too).
+    home_j = {
+        j
+        for j in {juris_of[k] for k in home}
+        if all(k in home_set for k, jk in juris_of.items() if jk == j)
+    }
     for j in home_j:
-        # A jurisdiction entirely inside the home (EU for home EU27) is the home itself.
-        if all(k in home_set for k, jk in juris_of.items() if jk == j):
-            scores[j] = 1.0
-    foreign = sorted(j for j in scores if j not in home_j and scores[j] < 1.0)
+        scores[j] = 1.0
+    foreign = sorted(j for j in scores if j not in home_j)
     return HomeContext(home, profile, scores, home_j, foreign)
+
+
+def layer_jurisdictions(
+    country: pd.Series, provider: pd.Series, chip: pd.Series, t: Tables, ctx: HomeContext
+) -> pd.DataFrame:
+    """The foreign jurisdiction each layer of an option depends on (None where the layer is
+    home), the one place that decides dependence: the index scores exactly these layers by
+    their jurisdiction's score, and share caps, N-1 and stress group by them.
+
+    territorial: the country's jurisdiction unless the country is home;
+    provider:    its headquarters' jurisdiction unless headquartered at home (or ``*``, the
+                 public/own-build option);
+    chip:        the controlling jurisdiction unless it is a home jurisdiction.
+    """
+    cty = t.countries.set_index("iso3")
+    prov = t.providers.set_index("code")
+    chp = t.chips.set_index("code")
+    home = set(ctx.home)
+    hq = provider.map(prov["hq_iso3"])
+    j_country = country.map(cty["jurisdiction"]).where(~country.isin(home), None)
+    j_provider = hq.map(lambda h: None if h == "*" or h in home else cty.at[h, "jurisdiction"])
+    j_chip = chip.map(chp["jurisdiction"])
+    j_chip = j_chip.where(~j_chip.isin(ctx.home_jurisdictions), None)
+    out = pd.DataFrame(
+        {"j_country": j_country, "j_provider": j_provider, "j_chip": j_chip}, index=country.index
+    ).astype(object)
+    return out.where(out.notna(), None)
 
 
 def _restrict(
@@ -189,18 +224,14 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
     capex = np.where(build, installed, 0.0)
     opex = np.where(build, eco.maintenance_share_per_year * installed, markup * annualised)
 
-    juris_k = k.map(cty["jurisdiction"])
-    hq = p.map(prov["hq_iso3"])
-    juris_p = hq.map(lambda h: None if h == "*" else cty.at[h, "jurisdiction"])
-    juris_c = c.map(chp["jurisdiction"])
+    # a layer scores 1 when it is home, else its foreign jurisdiction's score
+    dep = layer_jurisdictions(k, p, c, t, ctx)
+
+    def score(col: str) -> np.ndarray:
+        return dep[col].map(lambda j: 1.0 if pd.isna(j) else ctx.scores.get(j, 0.0)).to_numpy(float)
+
+    s_loc, s_prov, s_chip = score("j_country"), score("j_provider"), score("j_chip")
     home = set(ctx.home)
-    s_loc = np.where(k.isin(home), 1.0, juris_k.map(ctx.scores).to_numpy(float))
-    s_prov = np.where(
-        hq.isin(home) | (hq == "*"),
-        1.0,
-        juris_p.map(lambda j: ctx.scores.get(j, 0.0)).to_numpy(float),
-    )
-    s_chip = juris_c.map(ctx.scores).to_numpy(float)
     w_loc, w_prov, w_chip = sc.weights.normalised()
 
     return opt.assign(
@@ -218,9 +249,9 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         score_provider=s_prov,
         score_chip=s_chip,
         home=k.isin(home).to_numpy(),
-        j_country=juris_k.to_numpy(),
-        j_provider=juris_p.to_numpy(),
-        j_chip=juris_c.to_numpy(),
+        j_country=dep["j_country"].to_numpy(),
+        j_provider=dep["j_provider"].to_numpy(),
+        j_chip=dep["j_chip"].to_numpy(),
     )
 
 

@@ -319,12 +319,35 @@ def limits_table(
     if inp.min_home_share is not None:
         add("min_home_share", inp.min_home_share, worst("home", "min"), "min")
     if inp.min_providers:
-        add("min_providers", inp.min_providers, kpis["providers_used"], "min")
+        add("min_providers", inp.min_providers, kpis["providers_delivering"], "min")
     if inp.min_chip_designers:
-        add("min_chip_designers", inp.min_chip_designers, kpis["chip_designers_used"], "min")
+        add("min_chip_designers", inp.min_chip_designers, kpis["chip_designers_delivering"], "min")
     if inp.resilience is not None and not res.empty:
         add("resilience", inp.resilience, float(res["kept_share_of_target"].min()), "min")
     return pd.DataFrame(rows, columns=["limit", "kind", "value", "actual", "slack", "binding"])
+
+
+def delivering(prep: Prepared, final: pd.DataFrame, column: str) -> int:
+    """Suppliers (``provider`` or ``designer``) that deliver at least one module's worth of the
+    final period's counted compute: min(f_min, D_T), the quantity the minimum-count rules
+    (min_providers, min_chip_designers) bound. A supplier whose modules are held only for
+    N-1 resilience is used (it is paid for) but does not deliver."""
+    inp = prep.inputs
+    if final.empty:
+        return 0
+    need = inp.options.groupby(column)["compute"].min().clip(upper=inp.target[inp.periods[-1]])
+    counted = final.groupby(column)["counted_eflops"].sum()
+    need = need.reindex(counted.index)
+    return int((counted >= need * (1 - 1e-6) - 1e-9).sum())
+
+
+def discounted_gwh(prep: Prepared, alloc: pd.DataFrame) -> float:
+    """Σ_t δ_t·y_t·GWh: energy weighted like the discounted energy cost, so that
+    energy_cost / discounted_gwh is the average price the max-average-price limit bounds."""
+    inp = prep.inputs
+    if alloc.empty:
+        return 0.0
+    return float((alloc["period"].map(inp.discount).astype(float) * alloc["energy_gwh"]).sum())
 
 
 def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
@@ -373,7 +396,7 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
     final = alloc[alloc["period"] == last]
     shares = shares_table(prep, alloc)
     res = resilience_table(prep, shares)
-    undiscounted_energy = float((alloc["energy_cost_musd"]).sum())
+    weighted_gwh = discounted_gwh(prep, alloc)
     kpis: dict[str, Any] = {
         "sovereignty_index": sov["index"],
         "total_cost_musd": total,
@@ -384,8 +407,10 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         **fixed,
         "energy_gwh": gwh,
         "emissions_kt": float(alloc["emissions_kt"].sum()),
-        "avg_electricity_price_usd_per_mwh": (undiscounted_energy * 1000.0 / gwh)
-        if gwh > 0
+        # discounted energy cost over discounted energy (Σδ·y·cost / Σδ·y·GWh): the quantity
+        # max_avg_electricity_price_usd_per_mwh bounds; equals the plain average at rate 0
+        "avg_electricity_price_usd_per_mwh": (energy * 1000.0 / weighted_gwh)
+        if weighted_gwh > 0
         else 0.0,
         "compute_final_eflops": float(final["compute_eflops"].sum()),
         "target_final_eflops": prep.inputs.target[last],
@@ -395,6 +420,8 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         "providers_used": int(final.loc[final["modules"] > 0, "provider"].nunique()),
         "chip_platforms_used": int(final.loc[final["modules"] > 0, "chip"].nunique()),
         "chip_designers_used": int(final.loc[final["modules"] > 0, "designer"].nunique()),
+        "providers_delivering": delivering(prep, final, "provider"),
+        "chip_designers_delivering": delivering(prep, final, "designer"),
         "home_share_min": float(shares[shares["dimension"] == "home"]["share"].min()),
         "worst_case_n_minus_1_share": float(res["kept_share_of_target"].min())
         if not res.empty

@@ -151,7 +151,7 @@ def read_plan(plan: Any) -> tuple[pd.DataFrame, float | None, str]:
 
 def _suppliers(sc: Scenario, tables: Any, alloc: pd.DataFrame, source: str) -> pd.DataFrame:
     """The allocation with each row's jurisdictions (country, provider, chip) and designer."""
-    from planner.core.inputs import resolve_home
+    from planner.core.inputs import layer_jurisdictions, resolve_home
 
     ctx = resolve_home(sc, tables)
     cty = tables.countries.set_index("iso3")
@@ -170,11 +170,12 @@ def _suppliers(sc: Scenario, tables: Any, alloc: pd.DataFrame, source: str) -> p
             )
     a = alloc.copy()
     a["designer"] = a["chip"].map(chp["designer"])
-    a["j_country"] = a["country"].map(cty["jurisdiction"])
-    hq = a["provider"].map(prov["hq_iso3"])
-    a["j_provider"] = hq.map(lambda h: None if h == "*" else cty.at[h, "jurisdiction"])
-    a["j_chip"] = a["chip"].map(chp["jurisdiction"])
+    # the same rule as the model's dependence groups (planner.core.inputs.layer_jurisdictions):
+    # a home layer depends on nothing, every other layer on its (foreign) jurisdiction
+    dep = layer_jurisdictions(a["country"], a["provider"], a["chip"], tables, ctx)
+    a[["j_country", "j_provider", "j_chip"]] = dep
     a.attrs["home_jurisdictions"] = set(ctx.home_jurisdictions)
+    a.attrs["home"] = set(ctx.home)
     return a
 
 
@@ -223,8 +224,15 @@ def cut_table(a: pd.DataFrame, target: dict[int, float]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CUT_COLUMNS)
 
 
-def _without(sc: Scenario, tables: Any, kind: str, supplier: str) -> Scenario:
-    """The scenario with one supplier removed from the candidate lists."""
+def _without(
+    sc: Scenario, tables: Any, kind: str, supplier: str, home: set[str] | None = None
+) -> Scenario:
+    """The scenario with one supplier removed from the candidate lists.
+
+    A cut-off jurisdiction takes its non-home countries, the providers headquartered in them
+    and the chips it controls; home countries and home-headquartered providers stay (for home
+    FRA, losing the EU keeps France), as in the model's dependence groups."""
+    home = home or set()
     cty = tables.countries
     prov = tables.providers
     chp = tables.chips
@@ -233,9 +241,11 @@ def _without(sc: Scenario, tables: Any, kind: str, supplier: str) -> Scenario:
     chips = list(sc.chips) if sc.chips is not None else list(chp["code"])
     jur_of = dict(zip(cty["iso3"], cty["jurisdiction"], strict=True))
     if kind == "jurisdiction":
-        countries = [k for k in countries if jur_of.get(k) != supplier]
+        countries = [k for k in countries if k in home or jur_of.get(k) != supplier]
         hq = dict(zip(prov["code"], prov["hq_iso3"], strict=True))
-        providers = [p for p in providers if jur_of.get(hq.get(p, "*")) != supplier]
+        providers = [
+            p for p in providers if hq.get(p, "*") in home or jur_of.get(hq.get(p, "*")) != supplier
+        ]
         chip_j = dict(zip(chp["code"], chp["jurisdiction"], strict=True))
         chips = [c for c in chips if chip_j.get(c) != supplier]
     elif kind == "provider":
@@ -261,7 +271,7 @@ def _replan(
     from planner.core.solve import optimise
 
     row: dict[str, Any] = {"kind": kind, "supplier": supplier}
-    shocked = _without(sc, tables, kind, supplier)
+    shocked = _without(sc, tables, kind, supplier, a.attrs.get("home"))
     try:
         prep = prepare(shocked, tables=tables)
     except InputError as exc:
