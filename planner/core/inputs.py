@@ -9,7 +9,7 @@ README.md ("How options and coefficients are derived").
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,8 @@ class HomeContext:
     scores: dict[str, float]  # jurisdiction -> score (home jurisdictions included)
     home_jurisdictions: set[str]
     foreign: list[str]
+    #: what the scenario's ``exclude``/``require`` removed: kind -> codes (for the plan's notes)
+    removed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _codes(value: object) -> list[str]:
@@ -94,6 +96,124 @@ def _restrict(
     return list(requested)
 
 
+#: Certifications a scenario may require even if no provider in the data holds them (EUCS is
+#: not yet granted to anyone); others must appear in providers.csv's ``certifications``.
+KNOWN_CERTIFICATIONS = ("SecNumCloud", "EUCS", "BSI C5", "FedRAMP", "UK G-Cloud")
+
+
+def _check_known(codes: list[str], valid: set[str], field_name: str, file: str) -> None:
+    unknown = [c for c in codes if c not in valid]
+    if unknown:
+        raise InputError(
+            f"field '{field_name}': unknown code(s) {unknown} (not in {file}); "
+            f"valid: {', '.join(sorted(valid))}"
+        )
+
+
+def chip_fab_jurisdictions(chips: pd.DataFrame) -> dict[str, list[str]]:
+    """Chip code -> jurisdictions of the foundries that make it (empty if not recorded)."""
+    col = chips["fab_jurisdiction"] if "fab_jurisdiction" in chips.columns else None
+    codes = chips["code"] if "code" in chips.columns else chips.index.to_series()
+    if col is None:
+        return {str(c): [] for c in codes}
+    return {str(c): _codes(v) for c, v in zip(codes, col, strict=True)}
+
+
+def apply_eligibility(
+    sc: Scenario,
+    t: Tables,
+    ctx: HomeContext,
+    countries: list[str],
+    providers: list[str],
+    chips: list[str],
+) -> tuple[list[str], list[str], list[str]]:
+    """Remove what ``exclude`` names and providers lacking a ``require``d certification.
+
+    A jurisdiction is excluded in every layer: countries under it, providers headquartered
+    in it (the public operator takes the home's jurisdiction), chips it designs and chips its
+    foundries make. Unknown codes are input errors naming them. What is removed is recorded
+    in ``ctx.removed`` so the plan can say it.
+    """
+    ex, req = sc.exclude, sc.require
+    prov = t.providers.set_index("code")
+    chp = t.chips.set_index("code")
+    juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
+    _check_known(ex.countries, set(t.countries["iso3"]), "exclude.countries", "countries.csv")
+    _check_known(ex.providers, set(prov.index), "exclude.providers", "providers.csv")
+    _check_known(ex.chips, set(chp.index), "exclude.chips", "chips.csv")
+    _check_known(ex.designers, set(chp["designer"]), "exclude.designers", "chips.csv designer")
+    _check_known(
+        ex.jurisdictions, set(t.jurisdictions["code"]), "exclude.jurisdictions", "jurisdictions.csv"
+    )
+    held = {
+        p: {c.lower() for c in _codes(v)}
+        for p, v in zip(prov.index, prov["certifications"], strict=True)
+    }
+    vocabulary = {c.lower(): c for c in KNOWN_CERTIFICATIONS}
+    for certs in held.values():
+        for c in certs:
+            vocabulary.setdefault(c, c)
+    _check_known(
+        [c.lower() for c in req.certifications],
+        set(vocabulary),
+        "require.certifications",
+        "providers.csv certifications or " + ", ".join(KNOWN_CERTIFICATIONS),
+    )
+    bad_j = set(ex.jurisdictions)
+    fab_j = chip_fab_jurisdictions(t.chips)
+    removed: dict[str, list[str]] = {}
+
+    def keep(values: list[str], drop, kind: str) -> list[str]:
+        gone = [v for v in values if drop(v)]
+        if gone:
+            removed[kind] = gone
+        return [v for v in values if v not in set(gone)]
+
+    home_j = ctx.home_jurisdictions
+
+    def provider_j(p: str) -> set[str]:
+        hq = prov.at[p, "hq_iso3"]
+        return set(home_j) if hq == "*" else {juris_of[hq]}
+
+    countries = keep(
+        countries, lambda k: k in ex.countries or juris_of[k] in bad_j, "countries"
+    )
+    wanted = {c.lower() for c in req.certifications}
+    providers = keep(
+        providers,
+        lambda p: p in ex.providers
+        or bool(provider_j(p) & bad_j)
+        or (
+            bool(wanted)
+            and prov.at[p, "kind"] != "public"
+            and not (held[p] & wanted)
+        ),
+        "providers",
+    )
+    chips = keep(
+        chips,
+        lambda c: c in ex.chips
+        or chp.at[c, "designer"] in ex.designers
+        or chp.at[c, "jurisdiction"] in bad_j
+        or bool(set(fab_j.get(c, [])) & bad_j),
+        "chips",
+    )
+    ctx.removed = removed
+    for kind, values in (("countries", countries), ("providers", providers), ("chips", chips)):
+        if not values:
+            raise InputError(
+                f"fields 'exclude'/'require': they remove every candidate {kind[:-1]} "
+                f"(removed: {', '.join(removed.get(kind, []))})"
+            )
+    return countries, providers, chips
+
+
+def removed_note(removed: dict[str, list[str]]) -> str:
+    """One line for the plan's notes: what eligibility rules removed."""
+    parts = [f"{kind} {', '.join(codes)}" for kind, codes in removed.items() if codes]
+    return "excluded by eligibility rules: " + "; ".join(parts) if parts else ""
+
+
 def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     """Feasible (country, provider, chip) options with their per-module coefficients.
 
@@ -110,6 +230,7 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     countries = _restrict(sc.countries, t.countries["iso3"], "countries", "countries.csv")
     providers = _restrict(sc.providers, t.providers["code"], "providers", "providers.csv")
     chips = _restrict(sc.chips, t.chips["code"], "chips", "chips.csv")
+    countries, providers, chips = apply_eligibility(sc, t, ctx, countries, providers, chips)
 
     cty = t.countries.set_index("iso3").loc[countries]
     prov = t.providers.set_index("code").loc[providers]
@@ -201,7 +322,18 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         juris_p.map(lambda j: ctx.scores.get(j, 0.0)).to_numpy(float),
     )
     s_chip = juris_c.map(ctx.scores).to_numpy(float)
-    w_loc, w_prov, w_chip = sc.weights.normalised()
+    # Foundry layer: the weakest foundry's score (a chip made at two fabs depends on both);
+    # a chip without a recorded foundry takes its designer's score.
+    fabs = chip_fab_jurisdictions(t.chips)
+    j_fab = c.map(lambda code: ";".join(fabs.get(code, [])))
+    s_fab = np.array(
+        [
+            min((ctx.scores.get(j, 0.0) for j in _codes(f)), default=sc_)
+            for f, sc_ in zip(j_fab, s_chip, strict=True)
+        ],
+        dtype=float,
+    )
+    w_loc, w_prov, w_chip, w_fab = sc.weights.normalised()
 
     return opt.assign(
         designer=c.map(chp["designer"]).to_numpy(),
@@ -213,27 +345,49 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         energy_cost=energy_cost,
         emissions_kt=emissions,
         carbon_cost=carbon_cost,
-        score=w_loc * s_loc + w_prov * s_prov + w_chip * s_chip,
+        score=w_loc * s_loc + w_prov * s_prov + w_chip * s_chip + w_fab * s_fab,
         score_territorial=s_loc,
         score_provider=s_prov,
         score_chip=s_chip,
+        score_fab=s_fab,
         home=k.isin(home).to_numpy(),
         j_country=juris_k.to_numpy(),
         j_provider=juris_p.to_numpy(),
         j_chip=juris_c.to_numpy(),
+        j_fab=j_fab.to_numpy(),
     )
 
 
-def _dependencies(opt: pd.DataFrame, foreign: list[str]) -> pd.DataFrame:
-    """(option, jurisdiction) for every foreign jurisdiction an option depends on, in any layer."""
-    long = pd.concat(
-        [
-            pd.DataFrame({"option": opt.index, "jurisdiction": opt[col]})
-            for col in ("j_country", "j_provider", "j_chip")
-        ]
-    )
+def _dependencies(opt: pd.DataFrame, foreign: list[str], fab: bool = True) -> pd.DataFrame:
+    """(option, jurisdiction) for every foreign jurisdiction an option depends on, in any layer:
+    territory, provider headquarters, chip designer and (with ``fab``) each chip foundry."""
+    frames = [
+        pd.DataFrame({"option": opt.index, "jurisdiction": opt[col]})
+        for col in ("j_country", "j_provider", "j_chip")
+    ]
+    if fab and "j_fab" in opt.columns:
+        fab_long = opt["j_fab"].map(_codes).explode().dropna()
+        frames.append(pd.DataFrame({"option": fab_long.index, "jurisdiction": fab_long.values}))
+    long = pd.concat(frames)
     long = long[long["jurisdiction"].isin(foreign)].drop_duplicates()
     return long.sort_values(["option", "jurisdiction"]).reset_index(drop=True)
+
+
+def _stack_blocs(opt: pd.DataFrame, foreign: list[str]) -> dict[str, list[int]]:
+    """Foreign jurisdiction j -> options whose stack leans on j alone.
+
+    The stack is the provider (headquarters) and the chip (designer): the layers through which
+    a power can switch a service off. An option "leans on j alone" when j is its only foreign
+    jurisdiction in those two layers, e.g. a US chip in a public build, or a Chinese chip on a
+    Chinese cloud; a US chip on a Chinese cloud leans on both and hedges nothing.
+    """
+    out: dict[str, list[int]] = {j: [] for j in foreign}
+    fset = set(foreign)
+    for a, jp, jc in zip(opt.index, opt["j_provider"], opt["j_chip"], strict=True):
+        stack = {j for j in (jp, jc) if j in fset}
+        if len(stack) == 1:
+            out[stack.pop()].append(int(a))
+    return out
 
 
 def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
@@ -255,7 +409,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
                 f"choose one of {ctx.foreign}"
             )
         align_allies = [ally] if ally else list(ctx.foreign)
-        deps = _dependencies(opt, ctx.foreign)
+        deps = _dependencies(opt, ctx.foreign, fab=sc.constraints.fab_dependency)
         per_option = deps.groupby("option")["jurisdiction"].agg(list)
         keep = [
             a
@@ -270,6 +424,9 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         )
     elif not hedging:
         notes.append("strategy none: diversification limits and resilience are not enforced")
+    note = removed_note(ctx.removed)
+    if note:
+        notes.append(note)
 
     years = sc.period_years()
     t0 = sc.periods[0]
@@ -331,13 +488,20 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         tier2 = sc.tier2_cap_accelerators / sc.economics.module_size
 
     aligning = align_allies is not None
+    blocs = sc.strategy == "hedge_blocs"
+    bloc_options = _stack_blocs(opt, ctx.foreign) if blocs else {}
+    if blocs and limits.max_share_foreign_jurisdiction is None:
+        notes.append(
+            "hedge_blocs without limits.max_share_foreign_jurisdiction: two rival blocs are "
+            "used but neither is capped"
+        )
     inp = ModelInputs(
         periods=list(sc.periods),
         years=years,
         discount=discount,
         target=target,
         options=opt,
-        dependencies=_dependencies(opt, ctx.foreign),
+        dependencies=_dependencies(opt, ctx.foreign, fab=sc.constraints.fab_dependency),
         foreign_jurisdictions=list(ctx.foreign),
         countries=countries,
         providers=providers,
@@ -368,6 +532,11 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             limits.resilience if hedging and not aligning and sc.constraints.resilience else None
         ),
         align_allies=align_allies,
+        max_share_country=limits.max_share_country if sc.constraints.siting else None,
+        min_countries=limits.min_countries if sc.constraints.siting else None,
+        min_blocs=2 if blocs and sc.constraints.diversification else None,
+        bloc_options=bloc_options,
+        resilience_weight=sc.weights.resilience,
         grid_power=sc.constraints.grid_power,
         supply_caps=sc.constraints.supply_caps,
         non_decreasing=sc.buildout.non_decreasing and sc.constraints.buildout,
