@@ -185,6 +185,29 @@ def schema(
 
 
 @app.command()
+def docs(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (e.g. docs/model.md)")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists")] = False,
+) -> None:
+    """Print the model's mathematics (sets, variables, constraint families, objectives,
+    option rules) as Markdown generated from the code."""
+
+    def body() -> None:
+        from planner.core.io import write_output
+        from planner.reports.model_doc import model_markdown
+
+        text = model_markdown()
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            write_output(out, text, force)
+
+    guarded(body)
+
+
+@app.command()
 def info(
     data: Annotated[
         Path | None, typer.Option("--data", help="Data folder (default: bundled)")
