@@ -175,27 +175,25 @@ def apply_eligibility(
         hq = prov.at[p, "hq_iso3"]
         return set(home_j) if hq == "*" else {juris_of[hq]}
 
-    countries = keep(
-        countries, lambda k: k in ex.countries or juris_of[k] in bad_j, "countries"
-    )
+    countries = keep(countries, lambda k: k in ex.countries or juris_of[k] in bad_j, "countries")
     wanted = {c.lower() for c in req.certifications}
     providers = keep(
         providers,
-        lambda p: p in ex.providers
-        or bool(provider_j(p) & bad_j)
-        or (
-            bool(wanted)
-            and prov.at[p, "kind"] != "public"
-            and not (held[p] & wanted)
+        lambda p: (
+            p in ex.providers
+            or bool(provider_j(p) & bad_j)
+            or (bool(wanted) and prov.at[p, "kind"] != "public" and not (held[p] & wanted))
         ),
         "providers",
     )
     chips = keep(
         chips,
-        lambda c: c in ex.chips
-        or chp.at[c, "designer"] in ex.designers
-        or chp.at[c, "jurisdiction"] in bad_j
-        or bool(set(fab_j.get(c, [])) & bad_j),
+        lambda c: (
+            c in ex.chips
+            or chp.at[c, "designer"] in ex.designers
+            or chp.at[c, "jurisdiction"] in bad_j
+            or bool(set(fab_j.get(c, [])) & bad_j)
+        ),
         "chips",
     )
     ctx.removed = removed

@@ -259,9 +259,7 @@ def _without(sc: Scenario, tables: Any, kind: str, supplier: str) -> Scenario:
         providers = [p for p in providers if jur_of.get(hq.get(p, "*")) != supplier]
         chip_j = dict(zip(chp["code"], chp["jurisdiction"], strict=True))
         fab_j = chip_fab_jurisdictions(chp) if sc.constraints.fab_dependency else {}
-        chips = [
-            c for c in chips if chip_j.get(c) != supplier and supplier not in fab_j.get(c, [])
-        ]
+        chips = [c for c in chips if chip_j.get(c) != supplier and supplier not in fab_j.get(c, [])]
     elif kind == "provider":
         providers = [p for p in providers if p != supplier]
     else:
