@@ -153,12 +153,13 @@ def apply_eligibility(
     for certs in held.values():
         for c in certs:
             vocabulary.setdefault(c, c)
-    _check_known(
-        [c.lower() for c in req.certifications],
-        set(vocabulary),
-        "require.certifications",
-        "providers.csv certifications or " + ", ".join(KNOWN_CERTIFICATIONS),
-    )
+    unknown = [c for c in req.certifications if c.lower() not in vocabulary]
+    if unknown:
+        raise InputError(
+            f"field 'require.certifications': unknown certification(s) {unknown} (not in "
+            f"providers.csv certifications nor one of {', '.join(KNOWN_CERTIFICATIONS)}); "
+            f"valid: {', '.join(sorted(set(vocabulary.values())))}"
+        )
     bad_j = set(ex.jurisdictions)
     fab_j = chip_fab_jurisdictions(t.chips)
     removed: dict[str, list[str]] = {}
