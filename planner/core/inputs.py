@@ -421,7 +421,10 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
                 f"choose one of {ctx.foreign}"
             )
         align_allies = [ally] if ally else list(ctx.foreign)
-        deps = _dependencies(opt, ctx.foreign, fab=sc.constraints.fab_dependency)
+        # Aligning is a choice of bloc for the stack (territory, provider, designer); the
+        # foundry is a supply-chain dependency that N-1 and the foreign cap see, and neither
+        # applies when aligning, so it does not split an option between two blocs here.
+        deps = _dependencies(opt, ctx.foreign, fab=False)
         per_option = deps.groupby("option")["jurisdiction"].agg(list)
         keep = [
             a
@@ -513,7 +516,9 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         discount=discount,
         target=target,
         options=opt,
-        dependencies=_dependencies(opt, ctx.foreign, fab=sc.constraints.fab_dependency),
+        dependencies=_dependencies(
+            opt, ctx.foreign, fab=sc.constraints.fab_dependency and align_allies is None
+        ),
         foreign_jurisdictions=list(ctx.foreign),
         countries=countries,
         providers=providers,

@@ -165,6 +165,12 @@ def read_plan(plan: Plan) -> str:
             f"Resilience is valued (weight {w_res:g}): the objective adds the worst-case N-1 "
             f"kept share, here {_pct(plan.kpis.get('worst_case_n_minus_1_share', 0.0))}."
         )
+        if plan.kpis.get("worst_case_n_minus_1_share", 0.0) <= 1e-9:
+            sentences.append(
+                "No eligible option survives the worst cut-off, so valuing resilience cannot "
+                "change this plan: allow a supplier outside that jurisdiction (a chip not made "
+                "or designed there) to buy some."
+            )
     excluded = plan.context.get("excluded") or {}
     if excluded:
         parts = [f"{kind} {', '.join(codes)}" for kind, codes in excluded.items() if codes]
