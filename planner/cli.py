@@ -301,6 +301,20 @@ def sweep(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --out / --report files if they exist")
     ] = False,
+    study: Annotated[
+        str,
+        typer.Option(
+            "--study",
+            help="Per run: solve (one plan) or alternatives (adds how many near-optimal "
+            "alternatives keep the optimum's top country/provider/chip designer)",
+        ),
+    ] = "solve",
+    slack: Annotated[
+        float | None, typer.Option("--slack", help="--study alternatives: slack (default 0.05)")
+    ] = None,
+    n: Annotated[
+        int | None, typer.Option("--n", help="--study alternatives: plans per run (default 3)")
+    ] = None,
 ) -> None:
     """Solve a batch of variants for sensitivity analysis (grid, OAT, Morris, Sobol)."""
 
@@ -332,6 +346,8 @@ def sweep(
                 overrides=set_ or [],
                 time_limit=time_limit,
                 progress=True,
+                study=study,
+                study_options={k: v for k, v in (("slack", slack), ("n", n)) if v is not None},
             )
         except KeyboardInterrupt:
             typer.echo(f"interrupted{runs_kept}", err=True)
@@ -385,6 +401,58 @@ def pareto(
             time_limit=time_limit, mip_gap=mip_gap,
         )  # fmt: skip
         print_frontier(result)
+        write_outputs(result, out, plot, force)
+        return 0 if result.ok else 1
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command()
+def alternatives(
+    scenario: ScenarioArg,
+    slack: Annotated[
+        float,
+        typer.Option("--slack", help="Stay within this share of the best objective (0.05 = 5%)"),
+    ] = 0.05,
+    n: Annotated[int, typer.Option("--n", help="Plans wanted, the optimum included")] = 5,
+    metric: Annotated[
+        str,
+        typer.Option("--metric", help="What 'different' means: countries|providers|chips|mix"),
+    ] = "mix",
+    objective: Annotated[
+        str, typer.Option("--objective", help="Objective held within the slack")
+    ] = "sovereignty",
+    set_: SetOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the table (.csv, .parquet) or all plans (.json)"),
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the plans' mixes side by side (.html)")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds per solve")
+    ] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
+) -> None:
+    """Near-optimal alternatives: the optimum, then plans within --slack of it that are each
+    as different as possible from the earlier ones (other countries, providers, chips)."""
+
+    def body() -> int:
+        from planner.reports.alternatives_report import (
+            check_outputs,
+            print_alternatives,
+            write_outputs,
+        )
+        from planner.studies.alternatives import alternatives as run
+
+        check_outputs(out, plot, force)
+        result = run(
+            _load(scenario, set_), slack=slack, n=n, metric=metric, objective=objective,
+            time_limit=time_limit, mip_gap=mip_gap,
+        )  # fmt: skip
+        print_alternatives(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1
 
