@@ -72,6 +72,10 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
         cf.add_resilience(m, inp)
     if inp.align_allies is not None:
         cf.add_alignment(m, inp)
+    if inp.max_share_country is not None or inp.min_countries:
+        cf.add_siting_spread(m, inp)
+    if inp.min_blocs:
+        cf.add_bloc_hedge(m, inp)
     if inp.supply_caps and inp.chips["supply_cap_modules_per_year"].notna().any():
         cf.add_supply_caps(m, inp)
     if inp.tier2_cap_modules is not None and not math.isinf(inp.tier2_cap_modules):

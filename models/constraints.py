@@ -214,6 +214,90 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         )
 
 
+def _one_module(inp: ModelInputs, options: list[int], t) -> float:
+    """One module's worth of compute among ``options``, capped at the target D_t."""
+    f = _f(inp)
+    return min(float(min(f[a] for a in options)), inp.target[t])
+
+
+def add_siting_spread(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Siting spread: no country carries too much, and enough countries deliver.
+
+    counted_in_country[k,t]: Q[k,t] = Σ_{a∈k} q[a,t]          (one total variable per country,
+                                                              so no row repeats the big sum)
+    share_country[k,t]:      Q[k,t] ≤ α_K·D_t                 (D_t = Σ_a q[a,t] by target_met)
+    country_delivers[k]:     min(f_min(k), D_T)·delivers[k] ≤ Q[k,T]
+    min_countries:           Σ_k delivers[k] ≥ N_K
+
+    ``delivers[k]`` is its own binary, not ``open[k]``: a site opened for idle modules must not
+    count towards N_K, so a country counts only when it delivers one module's worth of the
+    final target (as for providers and designers).
+    """
+    groups = inp.by_country
+    m.Q_country = pyo.Var(
+        m.K, m.T, domain=pyo.NonNegativeReals, doc="counted compute in country k (EFLOP/s)"
+    )
+    m.counted_in_country = pyo.Constraint(
+        m.K,
+        m.T,
+        rule=lambda m, k, t: m.Q_country[k, t] == pyo.quicksum(m.q[a, t] for a in groups[k]),
+    )
+    if inp.max_share_country is not None:
+        m.share_country = pyo.Constraint(
+            m.K,
+            m.T,
+            rule=lambda m, k, t: m.Q_country[k, t] <= inp.max_share_country * inp.target[t],
+        )
+    if inp.min_countries:
+        last = m.T.last()
+        m.delivers_country = pyo.Var(
+            m.K, domain=pyo.Binary, doc="country k delivers one module's worth in the final period"
+        )
+        m.country_delivers = pyo.Constraint(
+            m.K,
+            rule=lambda m, k: (
+                _one_module(inp, groups[k], last) * m.delivers_country[k] <= m.Q_country[k, last]
+            ),
+        )
+        m.min_countries = pyo.Constraint(
+            expr=pyo.quicksum(m.delivers_country[k] for k in m.K) >= inp.min_countries
+        )
+
+
+def add_bloc_hedge(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Hedging between blocs: foreign dependence spread over at least N_B rival jurisdictions.
+
+    bloc_delivers[j]: min(f_min(j), D_T)·bloc[j] ≤ Σ_{a∈B_j} q[a,T]
+    min_blocs:        Σ_j bloc[j] ≥ N_B
+
+    B_j are the options whose provider and chip lean on foreign jurisdiction j alone (a US chip
+    in a public build; a Chinese chip on a Chinese cloud). Each bloc's share stays below γ by
+    share_foreign (add_diversification), which hedging also enforces.
+    """
+    groups = {j: idx for j, idx in inp.bloc_options.items() if idx}
+    last = m.T.last()
+    m.BLOCS = pyo.Set(initialize=sorted(groups), ordered=True, doc="blocs with options")
+    m.bloc = pyo.Var(m.BLOCS, domain=pyo.Binary, doc="bloc j carries one module's worth")
+    m.bloc_delivers = pyo.Constraint(
+        m.BLOCS,
+        rule=lambda m, j: (
+            _one_module(inp, groups[j], last) * m.bloc[j]
+            <= pyo.quicksum(m.q[a, last] for a in groups[j])
+        ),
+    )
+    need = int(inp.min_blocs or 0)
+    if len(groups) >= need:
+        m.min_blocs = pyo.Constraint(expr=pyo.quicksum(m.bloc[j] for j in m.BLOCS) >= need)
+    else:
+        # Fewer blocs have options than N_B (e.g. every Chinese chip excluded): the rule cannot
+        # hold; written on the counted compute (Σ_a q[a,T] = D_T) so it stays an infeasible row
+        # the diagnosis can name: Σ_a q[a,T] ≤ D_T·|B|/N_B < D_T.
+        m.min_blocs = pyo.Constraint(
+            expr=pyo.quicksum(m.q[a, last] for a in m.A)
+            <= inp.target[last] * len(groups) / max(need, 1)
+        )
+
+
 def add_territorial_floor(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """home_floor[t]: Σ_{a: k∈H} q[a,t] ≥ τ·D_t   (of counted compute, like the shares)."""
     home = inp.home_options

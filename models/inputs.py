@@ -36,6 +36,7 @@ OPTION_COLUMNS: dict[str, str] = {
     "score_territorial": "territorial layer score",
     "score_provider": "provider layer score",
     "score_chip": "chip layer score",
+    "score_fab": "foundry layer score (weakest foundry of the chip)",
     "home": "True if the country is in the home set",
     "us_export_capped": "True if the tier-2 export cap applies to this option",
     "max_modules": "upper bound on modules (from grid power or the target)",
@@ -70,6 +71,16 @@ class ModelInputs:
     resilience: float | None = None
     #: candidate allies when aligning (one is chosen); None = no aligning constraint
     align_allies: list[str] | None = None
+    #: siting spread: largest share of counted compute in one country
+    max_share_country: float | None = None
+    #: siting spread: host countries delivering one module's worth in the final period
+    min_countries: int | None = None
+    #: hedging between blocs: at least this many foreign jurisdictions each carry compute
+    #: through options that lean on them alone (``bloc_options``)
+    min_blocs: int | None = None
+    bloc_options: dict[str, list[int]] = field(default_factory=dict)
+    #: weight of the worst-case N-1 kept share r in the objective (index + w·r)
+    resilience_weight: float = 0.0
     grid_power: bool = True
     supply_caps: bool = True
     non_decreasing: bool = True
@@ -78,7 +89,8 @@ class ModelInputs:
     module_size: int = 1000
     #: tier-2 export cap in modules per country (applies to options flagged us_export_capped)
     tier2_cap_modules: float | None = None
-    weights: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)
+    #: layer weights (territorial, provider, chip, fab), summing to 1
+    weights: tuple[float, float, float, float] = (1 / 3, 1 / 3, 1 / 3, 0.0)
     notes: list[str] = field(default_factory=list)
 
     # --- index groups, computed once per build ----------------------------------------

@@ -39,8 +39,10 @@ def _added(m: pyo.ConcreteModel, a: int, t_pos: int):
 def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Define the objective expressions.
 
-    sovereignty = Σ_t Σ_a s_a·q[a,t] / Σ_t D_t, with s_a = ω_loc·s_loc + ω_prov·s_prov + ω_chip·s_chip
+    sovereignty_index = Σ_t Σ_a s_a·q[a,t] / Σ_t D_t,
+                 s_a = ω_loc·s_loc + ω_prov·s_prov + ω_chip·s_chip + ω_fab·s_fab
         (q counts at most D_t of compute per period, so over-building earns nothing)
+    sovereignty = sovereignty_index + ω_res·r_min   (the maximised objective; the index when ω_res = 0)
     layer L    = Σ_t Σ_a s^L_a·q[a,t] / Σ_t D_t                 for L in territorial, provider, chip
     total_cost = Σ_t δ_t·[Σ_a capex_a·added[a,t] + y_t·Σ_a (opex_a + energy_a + carbon_a)·n[a,t]]
                  + Σ_k F_k·open[k] + Σ_p O_p·use_provider[p] + Σ_c G_c·use_chip[c]
@@ -71,10 +73,12 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         s = np.repeat(opt[col].to_numpy(float), n_t)
         return linear(s / total_target, q_vars)
 
-    m.sovereignty = pyo.Expression(expr=layer("score"))
+    m.sovereignty_index = pyo.Expression(expr=layer("score"))
     m.territorial = pyo.Expression(expr=layer("score_territorial"))
     m.provider = pyo.Expression(expr=layer("score_provider"))
     m.chip = pyo.Expression(expr=layer("score_chip"))
+    if "score_fab" in opt.columns:
+        m.fab = pyo.Expression(expr=layer("score_fab"))
 
     capex = np.repeat(opt["capex"].to_numpy(float), n_t)
     running = np.repeat(
@@ -126,6 +130,12 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         rule=lambda m, j, t: m.r_min * inp.target[t] <= m.X[t] - m.dep[j, t],
     )
     m.resilience = pyo.Expression(expr=m.r_min if len(m.resilience_def) else 1.0)
+    # Valuing hedging: the worst-case N-1 kept share joins the objective with weight ω_res.
+    w_res = float(inp.resilience_weight)
+    if w_res > 0 and len(m.resilience_def):
+        m.sovereignty = pyo.Expression(expr=m.sovereignty_index + w_res * m.r_min)
+    else:
+        m.sovereignty = pyo.Expression(expr=m.sovereignty_index.expr)
 
 
 def set_objective(m: pyo.ConcreteModel, name: str) -> None:

@@ -101,6 +101,35 @@ NEBIUS_SRC = (
 NEBIUS_REGIONS = {"FIN": 1, "FRA": 1, "ISL": 1, "USA": 1}
 
 
+# Grid headroom where a connection moratorium or queue is published: the generic rule (a
+# quarter of today's data-centre capacity) overstates what these markets can connect by 2030.
+GRID_OVERRIDE = {
+    "IRL": (126.0, "assumption informed by EirGrid: the transmission operator told the industry "
+            "(Dec 2021, confirmed Jan 2022; Business Post, DatacenterDynamics 2022-01-12) that it "
+            "will take no new data-centre connections in the greater Dublin area until 2028, and "
+            "the CRU's Nov-2021 decision admits others case by case with on-site dispatchable "
+            "generation; taken as 10% (not 25%) of today's 1260 MW (flops_export/"
+            "dc_capacity_estimates.csv, Oireachtas/Mordor 2024) = 126 MW, all outside Dublin"),
+    "NLD": (170.0, "assumption informed by the municipalities of Amsterdam and Haarlemmermeer: "
+            "their 2019-2020 moratorium ended in zoning caps of ~67 MVA/yr (Amsterdam, 670 MVA to "
+            "2030) and ~70 MVA/yr (Haarlemmermeer, 750 MVA to 2030), and the national planning "
+            "decree bars new hyperscale sites (>70 MW, >10 ha) outside Eemshaven and Middenmeer "
+            "from 2024 (Dutch Ministry of the Interior, Besluit kwaliteit leefomgeving); a quarter "
+            "of five years of the Amsterdam-area caps (~685 MVA) = ~170 MW for a sovereign "
+            "programme"),
+    "SGP": (70.0, "assumption informed by IMDA/EDB: Singapore's 2019-2022 moratorium was "
+            "replaced by calls for application; the 2022 pilot (DC-CFA) awarded 80 MW to four "
+            "operators (July 2023) and DC-CFA2 (Dec 2025) makes at least 200 MW available; a "
+            "quarter of these 280 MW = 70 MW for one foreign sovereign programme"),
+    "DEU": (248.0, "assumption informed by JLL (EMEA Data Centre Report Q1 2025: Frankfurt 964 MW "
+            "of capacity, grid-connection delays of up to four years) and the City of Frankfurt's "
+            "data-centre cluster plan (2022), which confine new sites to zones with scarce power: "
+            "Frankfurt adds no new headroom by 2030; a quarter of the rest of Germany's 1955 MW "
+            "(flops_export/dc_capacity_estimates.csv, German DC Association 2024) = "
+            "0.25 x (1955 - 964) = 248 MW"),
+}
+
+
 def src(file: str, upstream: str) -> str:
     return f"shared/reference/{file} (upstream: {upstream})"
 
@@ -417,7 +446,9 @@ def build(ref: Path, out: Path) -> None:
         else:
             raise SystemExit(f"{k}: no construction cost")
         # grid power available for new AI load
-        if k in dc.index:
+        if k in GRID_OVERRIDE:
+            d["grid_power_available_mw"], d["grid_power_available_mw_source"] = GRID_OVERRIDE[k]
+        elif k in dc.index:
             mw = float(dc.loc[k].capacity_mw)
             d["grid_power_available_mw"] = round(max(20.0, 0.25 * mw), 0)
             d["grid_power_available_mw_source"] = (
@@ -712,6 +743,40 @@ PROVIDER_CHIPS = {
     "PUBLIC": ";".join(MERCHANT),
 }
 
+# Security certifications a provider holds, with the publisher that lists or attests it.
+# Only certifications that can be cited by publisher are claimed; a provider without a sourced
+# certification has none. EUCS is not granted to anyone: ENISA's candidate scheme has not been
+# adopted by the Commission (still in draft in 2025), so no provider lists it.
+CERTS = {
+    "AWS": ("BSI C5;FedRAMP;UK G-Cloud",
+            "BSI C5: AWS C5 attestation report (AWS Artifact; BSI C5:2020 catalogue); FedRAMP: "
+            "AWS GovCloud (US) High and US East/West Moderate authorisations (FedRAMP "
+            "Marketplace, fedramp.gov); UK G-Cloud: AWS listed on G-Cloud 13/14 (UK Crown "
+            "Commercial Service Digital Marketplace)"),
+    "AZURE": ("BSI C5;FedRAMP;UK G-Cloud",
+              "BSI C5: Microsoft Azure C5 attestation (Microsoft Service Trust Portal); FedRAMP: "
+              "Azure and Azure Government High authorisations (FedRAMP Marketplace); UK G-Cloud: "
+              "Microsoft listed (Crown Commercial Service Digital Marketplace)"),
+    "GCP": ("BSI C5;FedRAMP;UK G-Cloud",
+            "BSI C5: Google Cloud C5 attestation (Google Cloud compliance resource centre); "
+            "FedRAMP: Google Services High authorisation (FedRAMP Marketplace); UK G-Cloud: "
+            "Google Cloud listed (Crown Commercial Service Digital Marketplace)"),
+    "ORACLE": ("BSI C5;FedRAMP",
+               "BSI C5: OCI C5 attestation (Oracle cloud compliance page); FedRAMP: Oracle "
+               "Government Cloud High authorisation (FedRAMP Marketplace); G-Cloud not claimed "
+               "(not verified)"),
+    "OVH": ("SecNumCloud;BSI C5",
+            "SecNumCloud: OVHcloud Hosted Private Cloud qualified by ANSSI (ANSSI list of "
+            "SecNumCloud-qualified providers, first granted 2019); BSI C5: OVHcloud C5 type 2 "
+            "attestation (OVHcloud trust centre); note the qualification covers its private "
+            "cloud, not every GPU offer"),
+}
+CERTS_NONE = ("none: no certification of this list (SecNumCloud, EUCS, BSI C5, FedRAMP, UK "
+              "G-Cloud) could be cited by publisher for this provider; left empty rather than "
+              "guessed")
+CERTS_PUBLIC = ("none: the state's own operator holds no provider certification; "
+                "require.certifications keeps it (the rule is about outsourcing)")
+
 PRICE_NOTE = {
     4.0: ("assumption: H100 committed (1-3 yr) price ~4.0 USD/GPU-h at hyperscalers in 2025 "
           "(on-demand list prices of 8xH100 instances were ~10-12 USD/GPU-h before AWS's June-2025 "
@@ -759,12 +824,17 @@ def build_providers() -> pd.DataFrame:
             "surveyed": str(surveyed).lower(), "delivery": delivery,
             "builds_anywhere": str(anywhere).lower(), "cost_markup": markup,
             "onboarding_cost_musd": onboard, "chips": PROVIDER_CHIPS[code],
+            "certifications": CERTS.get(code, ("", ""))[0],
             "hq_iso3_source": hq_src,
             "surveyed_source": ("curated_seed_facts/oii_compute_sovereignty_headline_figures.csv "
                                 "(providers_us/china/europe; Oracle not in the sample)"),
             "builds_anywhere_source": f"assumption: {anywhere_src}",
             "cost_markup_source": msrc, "onboarding_cost_musd_source": osrc,
             "chips_source": chip_why,
+            "certifications_source": (
+                CERTS[code][1] if code in CERTS
+                else CERTS_PUBLIC if kind == "public" else CERTS_NONE
+            ),
         })
     return pd.DataFrame(rows)
 
@@ -857,6 +927,20 @@ PLATFORM = {
 }
 
 
+# Where each accelerator's die is fabricated (the foundry layer): Epoch AI's Foundry column
+# where it has one; its jurisdiction is the foundry's home (TSMC -> TWN, SMIC -> CHN,
+# Samsung -> KOR, Intel -> USA). A ';'-list means the chip depends on every foundry listed.
+FAB_JURISDICTION = {"TSMC": "TWN", "SMIC": "CHN", "Samsung": "KOR", "Intel": "USA"}
+FAB_ASSUMED = {
+    "TPUV6E": ("TSMC", "assumption: Epoch gives no foundry for Google TPUs; Google's TPUs are "
+               "co-designed with Broadcom, whose leading-edge ASICs are made at TSMC; no non-TSMC "
+               "source of a 2024-25 TPU is reported"),
+    "TPUV7": ("TSMC", "assumption: as TPU v6e (Epoch gives no foundry for TPU v7)"),
+    "TRN2": ("TSMC", "assumption: Epoch gives no foundry for Trainium2 but lists TSMC for its "
+             "successor Trainium3 (same designer, Annapurna Labs); the same foundry is assumed"),
+}
+
+
 def build_chips(ref: Path) -> pd.DataFrame:
     hw = pd.read_csv(ref / EPOCH).set_index("Hardware name")
     rows = []
@@ -894,13 +978,26 @@ def build_chips(ref: Path) -> pd.DataFrame:
             "US advanced-computing controls (EAR 3A090/4A090, Oct 2022/2023) bar export to China "
             "incl. Hong Kong/Macau and arms-embargoed (D:5) countries = the diffusion rule's tier 3"
             if juris == "USA" else "no export restriction by China on its accelerators")
+        foundry = e["Foundry"]
+        if isinstance(foundry, str) and foundry.strip():
+            fabs = [f.strip() for f in foundry.split(",") if f.strip()]
+            d["fab_source"] = f"{EPOCH} Foundry = '{foundry}' ({EPOCH_UP})"
+        else:
+            fabs = [FAB_ASSUMED[code][0]]
+            d["fab_source"] = FAB_ASSUMED[code][1]
+        d["fab"] = ";".join(fabs)
+        d["fab_jurisdiction"] = ";".join(FAB_JURISDICTION[f] for f in fabs)
+        d["fab_jurisdiction_source"] = (
+            "foundry headquarters and fabs: TSMC -> TWN, SMIC -> CHN, Samsung -> KOR, Intel -> USA"
+        )
         d["release_year"] = int(str(e["Release date"])[:4])
         d["release_year_source"] = f"{EPOCH} Release date ({EPOCH_UP})"
         rows.append(d)
     df = pd.DataFrame(rows)
     cols = ["code", "name", "designer", "jurisdiction", "bf16_dense_tflops", "tdp_w",
             "server_overhead", "price_usd", "system_cost_factor", "platform_cost_musd",
-            "supply_cap_units_per_year", "blocked_tiers", "release_year"]
+            "supply_cap_units_per_year", "blocked_tiers", "release_year", "fab",
+            "fab_jurisdiction"]
     return df[cols + [c for c in df.columns if c not in cols]]
 
 

@@ -196,6 +196,14 @@ PROVIDERS = Table(
             "str",
             "Chip codes the provider offers, ';'-separated, or * for any chip it may buy",
         ),
+        Column(
+            "certifications",
+            "str",
+            "Security certifications held, ';'-separated (SecNumCloud, EUCS, BSI C5, FedRAMP, "
+            "UK G-Cloud); blank = none that could be cited. Read by `require.certifications`",
+            required=False,
+            default="",
+        ),
     ),
 )
 
@@ -269,6 +277,21 @@ CHIPS = Table(
             default="",
         ),
         Column("release_year", "int", "Year of release", min=2015, max=2035),
+        Column(
+            "fab",
+            "str",
+            "Foundry that makes the die, ';'-separated when several (TSMC, SMIC, Samsung, Intel)",
+            required=False,
+            default="",
+        ),
+        Column(
+            "fab_jurisdiction",
+            "str",
+            "Jurisdiction of each foundry, ';'-separated in the order of `fab`; blank = the "
+            "foundry layer is not modelled for the chip",
+            required=False,
+            default="",
+        ),
         Column(
             "merchant",
             "bool",

@@ -59,6 +59,9 @@ class Plan:
     diagnosis: Any = None
     timings: dict[str, float] = field(default_factory=dict)
     model_size: dict[str, int] = field(default_factory=dict)
+    #: what a reader of the plan needs besides its tables: home, strategy, the jurisdiction
+    #: and trust score behind each country, provider and chip used (``plan_context``)
+    context: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +105,7 @@ class Plan:
                 "diagnosis": self.diagnosis,
                 "timings": self.timings,
                 "model_size": self.model_size,
+                "context": self.context,
             }
         )
 
@@ -183,7 +187,7 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     target = alloc["period"].map(inp.target).astype(float)
     base = alloc.assign(share=alloc["counted_eflops"] / target.where(target > 0, 1.0))
     keyed = base.merge(
-        inp.options[["country", "provider", "chip", "j_country", "j_provider", "j_chip"]],
+        inp.options[["country", "provider", "chip"]].rename_axis("option").reset_index(),
         on=["country", "provider", "chip"],
         how="left",
     )
@@ -200,8 +204,9 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
         ].sum()
         frames.append(g.rename(columns={column: "key"}).assign(dimension=dim))
     periods = pd.Index(sorted(keyed["period"].unique()), name="period")
+    depends = inp.by_dependency  # every layer, the foundry's included when modelled
     for j in inp.foreign_jurisdictions:
-        mask = (keyed["j_country"] == j) | (keyed["j_provider"] == j) | (keyed["j_chip"] == j)
+        mask = keyed["option"].isin(depends.get(j, []))
         g = (
             keyed[mask]
             .groupby("period")[["compute_eflops", "counted_eflops", "share"]]
@@ -324,13 +329,19 @@ def limits_table(
         add("min_chip_designers", inp.min_chip_designers, kpis["chip_designers_delivering"], "min")
     if inp.resilience is not None and not res.empty:
         add("resilience", inp.resilience, float(res["kept_share_of_target"].min()), "min")
+    if inp.max_share_country is not None:
+        add("max_share_country", inp.max_share_country, worst("country"), "max")
+    if inp.min_countries:
+        add("min_countries", inp.min_countries, kpis["countries_delivering"], "min")
+    if inp.min_blocs:
+        add("hedge_blocs", inp.min_blocs, kpis["blocs_delivering"], "min")
     return pd.DataFrame(rows, columns=["limit", "kind", "value", "actual", "slack", "binding"])
 
 
 def delivering(prep: Prepared, final: pd.DataFrame, column: str) -> int:
-    """Suppliers (``provider`` or ``designer``) that deliver at least one module's worth of the
-    final period's counted compute: min(f_min, D_T), the quantity the minimum-count rules
-    (min_providers, min_chip_designers) bound. A supplier whose modules are held only for
+    """Suppliers or sites (``provider``, ``designer`` or ``country``) that deliver at least one
+    module's worth of the final period's counted compute: min(f_min, D_T), the quantity the
+    minimum-count rules (min_providers, min_chip_designers, min_countries) bound. A supplier whose modules are held only for
     N-1 resilience is used (it is paid for) but does not deliver."""
     inp = prep.inputs
     if final.empty:
@@ -348,6 +359,64 @@ def discounted_gwh(prep: Prepared, alloc: pd.DataFrame) -> float:
     if alloc.empty:
         return 0.0
     return float((alloc["period"].map(inp.discount).astype(float) * alloc["energy_gwh"]).sum())
+
+
+def _blocs_delivering(prep: Prepared, final: pd.DataFrame) -> int:
+    """Foreign jurisdictions carrying one module's worth through options leaning on them alone."""
+    inp = prep.inputs
+    if final.empty or not inp.bloc_options:
+        return 0
+    opt = inp.options.rename_axis("option").reset_index()
+    keyed = final.merge(opt[["option", "country", "provider", "chip"]], how="left")
+    count = 0
+    for idx in inp.bloc_options.values():
+        if not idx:
+            continue
+        need = min(float(inp.options.loc[idx, "compute"].min()), inp.target[inp.periods[-1]])
+        if keyed.loc[keyed["option"].isin(idx), "counted_eflops"].sum() >= need * (1 - 1e-6):
+            count += 1
+    return count
+
+
+def removed_summary(prep: Prepared) -> str:
+    """What eligibility rules (exclude/require) removed, as 'kind: codes; ...' ('' if none)."""
+    removed = getattr(prep.context, "removed", {}) or {}
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in removed.items() if v)
+
+
+def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
+    """The scenario facts a plain-language reading needs, for the suppliers the plan uses."""
+    inp, ctx, sc = prep.inputs, prep.context, prep.scenario
+    opt = inp.options
+    used = alloc[alloc["modules"] > 0] if not alloc.empty else alloc
+    keyed = used.merge(
+        opt[["country", "provider", "chip", "j_country", "j_provider", "j_chip", "j_fab"]],
+        on=["country", "provider", "chip"],
+        how="left",
+    )
+
+    def first(col: str, key: str) -> dict[str, str]:
+        return {
+            str(k): ("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+            for k, v in keyed.groupby(key)[col].first().items()
+        }
+
+    return {
+        "home": list(ctx.home),
+        "home_jurisdictions": sorted(ctx.home_jurisdictions),
+        "foreign_jurisdictions": list(inp.foreign_jurisdictions),
+        "scores": {j: float(v) for j, v in ctx.scores.items()},
+        "strategy": sc.strategy,
+        "budget_musd": inp.budget,
+        "resilience_weight": inp.resilience_weight,
+        "fab_dependency": bool(sc.constraints.fab_dependency),
+        "country_jurisdiction": first("j_country", "country") if not keyed.empty else {},
+        "provider_jurisdiction": first("j_provider", "provider") if not keyed.empty else {},
+        "chip_jurisdiction": first("j_chip", "chip") if not keyed.empty else {},
+        "chip_fab_jurisdiction": first("j_fab", "chip") if not keyed.empty else {},
+        "excluded": dict(getattr(ctx, "removed", {}) or {}),
+        "required_certifications": list(sc.require.certifications),
+    }
 
 
 def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
@@ -375,16 +444,20 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
             limits=pd.DataFrame(columns=["limit", "kind", "value", "actual", "slack", "binding"]),
             message=outcome.message,
             notes=notes,
+            context=plan_context(prep, empty),
         )
     x = outcome.x
     h, m = prep.highs, prep.model
     alloc = allocation_table(prep, x)
     sov = {
-        "index": h.evaluate(m.sovereignty.expr, x),
+        "index": h.evaluate(m.sovereignty_index.expr, x),
         "territorial": h.evaluate(m.territorial.expr, x),
         "provider": h.evaluate(m.provider.expr, x),
         "chip": h.evaluate(m.chip.expr, x),
     }
+    if hasattr(m, "fab") and prep.inputs.weights[3] > 0:
+        # the fourth layer is reported only when it is scored (DESIGN.md §4 lists three)
+        sov["fab"] = h.evaluate(m.fab.expr, x)
     fixed = _fixed_costs(prep, alloc)
     capex = float(alloc["capex_musd"].sum())
     opex = float(alloc["opex_musd"].sum())
@@ -417,6 +490,9 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         "accelerators_final": int(final["accelerators"].sum()),
         "power_final_mw": float(final["power_mw"].sum()),
         "countries_used": int(final.loc[final["modules"] > 0, "country"].nunique()),
+        "countries_delivering": delivering(prep, final, "country"),
+        "blocs_delivering": _blocs_delivering(prep, final),
+        "excluded": removed_summary(prep),
         "providers_used": int(final.loc[final["modules"] > 0, "provider"].nunique()),
         "chip_platforms_used": int(final.loc[final["modules"] > 0, "chip"].nunique()),
         "chip_designers_used": int(final.loc[final["modules"] > 0, "designer"].nunique()),
@@ -445,4 +521,5 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         limits=limits,
         message=outcome.message,
         notes=notes,
+        context=plan_context(prep, alloc),
     )

@@ -58,29 +58,97 @@ class Limits(_Strict):
         None,
         description=(
             "N-1: share of each period's target kept if any one foreign jurisdiction cuts off "
-            "(its territory, its providers and its chips)"
+            "(its territory, its providers, the chips it designs and the chips its fabs make)"
+        ),
+    )
+    max_share_country: Share | None = Field(
+        None,
+        description="Siting spread: largest share of counted compute in any one country (0-1)",
+    )
+    min_countries: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None,
+        description=(
+            "Siting spread: at least this many host countries each delivering one module's "
+            "worth of the final period's target"
         ),
     )
 
 
 class Weights(_Strict):
-    """Weights of the three sovereignty layers; normalised to sum to 1."""
+    """Weights of the sovereignty layers (normalised to sum to 1) and of resilience.
+
+    ``fab`` is the optional fourth layer (where the chip's die is made); at its default 0 the
+    index is the report's three-layer index exactly. ``resilience`` is not a layer: it weighs
+    the worst-case N-1 kept share against the index in the objective (index + w·r).
+    """
 
     territorial: NonNegative = 1 / 3
     provider: NonNegative = 1 / 3
     chip: NonNegative = 1 / 3
+    fab: NonNegative = Field(
+        0.0, description="Foundry layer: where the chip's die is made (default 0 = not scored)"
+    )
+    resilience: NonNegative = Field(
+        0.0,
+        description=(
+            "Weight of the worst-case N-1 kept share (0-1) added to the index in the objective; "
+            "0 = resilience is only a limit (limits.resilience), never rewarded"
+        ),
+    )
 
     @model_validator(mode="after")
     def _not_all_zero(self) -> Weights:
-        if self.territorial + self.provider + self.chip <= 0:
+        if self.territorial + self.provider + self.chip + self.fab <= 0:
             raise ValueError(
-                "the three layer weights sum to 0: give at least one a positive weight"
+                "the layer weights sum to 0: give at least one layer a positive weight"
             )
         return self
 
-    def normalised(self) -> tuple[float, float, float]:
-        total = self.territorial + self.provider + self.chip
-        return (self.territorial / total, self.provider / total, self.chip / total)
+    def normalised(self) -> tuple[float, float, float, float]:
+        """Layer weights (territorial, provider, chip, fab) scaled to sum to 1."""
+        total = self.territorial + self.provider + self.chip + self.fab
+        return (
+            self.territorial / total,
+            self.provider / total,
+            self.chip / total,
+            self.fab / total,
+        )
+
+
+class Exclude(_Strict):
+    """Eligibility: suppliers removed outright, whatever they would add to the index."""
+
+    countries: list[str] = Field(default_factory=list, description="Host countries (ISO3)")
+    providers: list[str] = Field(default_factory=list, description="Provider codes")
+    chips: list[str] = Field(default_factory=list, description="Chip codes")
+    designers: list[str] = Field(
+        default_factory=list, description="Chip designers (as in chips.csv, e.g. Huawei)"
+    )
+    jurisdictions: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Jurisdictions: every option depending on one in any layer (territory, provider "
+            "headquarters, chip designer, chip foundry) is removed"
+        ),
+    )
+
+    def any(self) -> bool:
+        return bool(
+            self.countries or self.providers or self.chips or self.designers or self.jurisdictions
+        )
+
+
+class Require(_Strict):
+    """Eligibility: conditions every provider must meet."""
+
+    certifications: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Keep only providers holding at least one of these certifications (providers.csv "
+            "`certifications`, case-insensitive); the public build-and-operate option is the "
+            "state's own and is kept"
+        ),
+    )
 
 
 class BuildOut(_Strict):
@@ -172,6 +240,15 @@ class Constraints(_Strict):
     supply_caps: bool = True
     export_controls: bool = True
     buildout: bool = True
+    siting: bool = True
+    fab_dependency: bool = Field(
+        True,
+        description=(
+            "A chip depends on the jurisdiction of the foundry that makes it (chips.csv "
+            "fab_jurisdiction) in N-1, the foreign-jurisdiction cap and stress tests, as on "
+            "its designer's; false = the report's three dependency layers only"
+        ),
+    )
 
 
 class Scenario(_Strict):
@@ -199,6 +276,13 @@ class Scenario(_Strict):
     scores: dict[str, Share] = Field(
         default_factory=dict,
         description="Overrides of the trust score of jurisdictions (code -> 0-1)",
+    )
+    exclude: Exclude = Field(
+        default_factory=Exclude,
+        description="Suppliers removed outright (countries, providers, chips, designers, jurisdictions)",
+    )
+    require: Require = Field(
+        default_factory=Require, description="Conditions providers must meet (certifications)"
     )
     countries: list[str] | None = Field(
         None, description="Restrict candidate locations to these ISO3 codes (default: all)"
@@ -238,7 +322,9 @@ class Scenario(_Strict):
     strategy: str = Field(
         "hedge",
         description=(
-            "hedge: enforce the diversification limits; none: ignore them (baseline); "
+            "hedge: enforce the diversification limits; hedge_blocs: hedge, and spread foreign "
+            "dependence over at least two rival jurisdictions (each below "
+            "limits.max_share_foreign_jurisdiction); none: ignore them (baseline); "
             "align: all foreign dependence within one ally chosen by the model; "
             "align:<JURISDICTION>: within that ally"
         ),
@@ -277,11 +363,13 @@ class Scenario(_Strict):
     @field_validator("strategy")
     @classmethod
     def _strategy_form(cls, value: str) -> str:
-        if value in {"hedge", "none", "align"}:
+        if value in {"hedge", "hedge_blocs", "none", "align"}:
             return value
         if value.startswith("align:") and len(value) > len("align:"):
             return value
-        raise ValueError("must be 'hedge', 'none', 'align' or 'align:<JURISDICTION>'")
+        raise ValueError(
+            "must be 'hedge', 'hedge_blocs', 'none', 'align' or 'align:<JURISDICTION>'"
+        )
 
     @field_validator("target", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.core.results import Plan
+from planner.reports.plan_reading import read_plan
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -62,6 +63,8 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
         con.print("Binding limits: " + ", ".join(binding["limit"]))
     for note in plan.notes:
         con.print(f"note: {note}")
+    con.print()
+    con.print("[bold]Reading[/bold]: " + read_plan(plan), highlight=False)
 
 
 def info_summary(summary: dict[str, Any], console: Console | None = None) -> None:
