@@ -3,6 +3,12 @@
 Notation (DESIGN.md §2): options a = (k, p, c); n[a,t] modules in service; f_a compute per
 module; X_t = Σ_a f_a·n[a,t] total capacity (a variable, so no share row repeats the big
 sum); dep[j,t] capacity depending on foreign jurisdiction j; D_t the target.
+
+Existing systems (E ⊂ A, ``inp.existing``) have n[a,t] fixed by their bounds (1 in service, 0
+outside) and count in capacity, targets, shares and dependence like any option; they are left
+out of what concerns new capacity only: grid headroom and site opening, contracts and platform
+adoption (already in place), supply caps, ramps and non-decreasing build-out. Sums over
+"a ∈ k, p, c" below are over new options A∖E where the row says so (``new_by_*``).
 """
 
 from __future__ import annotations
@@ -51,12 +57,13 @@ def add_capacity_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Open sites and grid power.
 
-    grid_power[k,t]:  Σ_{a∈k} P_a·n[a,t] ≤ G_k·open[k]     (P_a facility MW per module)
-    without grid limits: Σ_{a∈k} n[a,t] ≤ M_k·open[k],  M_k = Σ_{a∈k} max_modules_a
+    grid_power[k,t]:  Σ_{a∈k, a∉E} P_a·n[a,t] ≤ G_k·open[k]     (P_a facility MW per module;
+                      G_k is headroom for new load: existing systems already have their power)
+    without grid limits: Σ_{a∈k, a∉E} n[a,t] ≤ M_k·open[k],  M_k = Σ_{a∈k} max_modules_a
     """
     pw = inp.options["power_mw"].to_numpy()
     ub = inp.options["max_modules"].to_numpy()
-    groups = inp.by_country
+    groups = inp.new_by_country
     if inp.grid_power:
         m.grid_power = pyo.Constraint(
             m.K,
@@ -80,6 +87,7 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Provider contracts, chip platforms and designers.
 
+    (all sums over new options a ∉ E: existing systems need no new contract or platform)
     provider_link[p,t]: Σ_{a∈p} n[a,t] ≤ M_p·use_provider[p]
     provider_used[p]:   min(f_min(p), D_T)·use_provider[p] ≤ Σ_{a∈p} q[a,T]
                         (a provider counts as used only if it delivers at least one module's
@@ -98,9 +106,11 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             pyo.quicksum(m.q[a, t] for a in groups[key]) <= inp.target[t] * use[key]
         )
 
-    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(inp.by_provider, m.use_provider))
-    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.by_chip, m.use_chip))
-    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.by_country, m.open))
+    m.counted_provider = pyo.Constraint(
+        m.P, m.T, rule=counted(inp.new_by_provider, m.use_provider)
+    )
+    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.new_by_chip, m.use_chip))
+    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.new_by_country, m.open))
 
     def link(groups, use):
         return lambda m, key, t: (
@@ -112,15 +122,17 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
     def used(groups, use):
         def rule(m, key):
+            if not groups[key]:
+                return pyo.Constraint.Skip
             need = min(float(min(f[a] for a in groups[key])), inp.target[last])
             return need * use[key] <= pyo.quicksum(m.q[a, last] for a in groups[key])
 
         return rule
 
-    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.by_provider, m.use_provider))
-    m.provider_used = pyo.Constraint(m.P, rule=used(inp.by_provider, m.use_provider))
-    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.by_chip, m.use_chip))
-    m.chip_used = pyo.Constraint(m.C, rule=used(inp.by_chip, m.use_chip))
+    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.new_by_provider, m.use_provider))
+    m.provider_used = pyo.Constraint(m.P, rule=used(inp.new_by_provider, m.use_provider))
+    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.new_by_chip, m.use_chip))
+    m.chip_used = pyo.Constraint(m.C, rule=used(inp.new_by_chip, m.use_chip))
     chips_of = inp.chips.groupby("designer").groups
     m.designer_used = pyo.Constraint(
         m.D,
@@ -253,10 +265,11 @@ def add_alignment(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
 
 def add_supply_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
-    """supply_cap[c,t]: Σ_{a∈c} added[a,t] ≤ S_c·y_t   (S_c modules per year a buyer can get)."""
+    """supply_cap[c,t]: Σ_{a∈c, a∉E} added[a,t] ≤ S_c·y_t   (S_c modules per year a buyer
+    can get; existing systems were delivered before)."""
     caps = inp.chips["supply_cap_modules_per_year"]
-    capped = [c for c in m.C if not math.isnan(float(caps[c]))]
-    groups = inp.by_chip
+    groups = inp.new_by_chip
+    capped = [c for c in m.C if not math.isnan(float(caps[c])) and groups.get(c)]
     positions = {t: i for i, t in enumerate(m.T)}
     m.supply_cap = pyo.Constraint(
         capped,
@@ -284,7 +297,8 @@ def add_export_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Build-out over periods.
 
-    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1]                   (hardware bought stays)
+    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1], a ∉ E             (hardware bought stays;
+                         existing systems retire at their ``until`` year)
     added_def[a,t]:      build[a,t] ≥ n[a,t] − n[a,t−1]       (when capacity may shrink)
     ramp[k,t]:           Σ_{a∈k} P_a·added[a,t] ≤ R·y_t       (new MW per country and year)
     """
@@ -292,7 +306,7 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     pairs = list(zip(periods[:-1], periods[1:], strict=False))
     if inp.non_decreasing:
         m.non_decreasing = pyo.Constraint(
-            m.A,
+            inp.new_options,
             range(len(pairs)),
             rule=lambda m, a, i: m.n[a, pairs[i][1]] >= m.n[a, pairs[i][0]],
         )
@@ -307,7 +321,7 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     if inp.max_new_power_mw_per_year is not None:
         pw = inp.options["power_mw"].to_numpy()
         positions = {t: i for i, t in enumerate(periods)}
-        groups = inp.by_country
+        groups = inp.new_by_country
         m.ramp = pyo.Constraint(
             m.K,
             m.T,
