@@ -102,8 +102,10 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     """Feasible (country, provider, chip) options with their per-module coefficients.
 
     Rules:
-    - a provider serves a country where it has at least one region in service, or any
-      candidate country if it ``builds_anywhere`` (the public option, build-to-suit clouds);
+    - a provider serves a country where it has at least one region with AI accelerators
+      (``ai_regions`` > 0), or any candidate country if it ``builds_anywhere`` (the public
+      option, build-to-suit clouds); in a region, only the chips it offers there
+      (``provider_regions.chips``; TPUs and Trainium are offered in few countries);
     - a provider offers the chips it lists; ``*`` means every merchant chip (chips whose
       ``merchant`` flag is false, e.g. TPUs, come only from providers that list them);
     - under export control, a chip is unavailable in countries whose US-diffusion tier is in
@@ -120,8 +122,17 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     chp = t.chips.set_index("code").loc[chips]
     merchant = chp["merchant"] if "merchant" in chp.columns else pd.Series(True, index=chp.index)
 
-    regions = t.provider_regions[t.provider_regions["regions"] > 0]
+    # A rent provider serves a country only where it has a region with AI accelerators
+    # (ai_regions > 0), and there only the chips that region offers (blank = all it lists).
+    regions = t.provider_regions[t.provider_regions["ai_regions"] > 0]
     present = regions.groupby("provider")["iso3"].apply(set).to_dict()
+    region_chips: dict[tuple[str, str], set[str]] = {}
+    if "chips" in regions.columns:
+        for prov_code, iso, listed_here in zip(
+            regions["provider"], regions["iso3"], regions["chips"].fillna(""), strict=True
+        ):
+            if str(listed_here).strip():
+                region_chips[(prov_code, iso)] = set(_codes(listed_here))
 
     rows = []
     for p, pr in prov.iterrows():
@@ -129,8 +140,10 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
         listed = _codes(pr["chips"])
         offered = [c for c in chips if ("*" in listed and bool(merchant[c])) or c in listed]
         for k in sorted(where):
+            here = region_chips.get((p, k)) if not pr["builds_anywhere"] else None
             for c in offered:
-                rows.append((k, p, c))
+                if here is None or c in here:
+                    rows.append((k, p, c))
     if not rows:
         raise InputError(
             "no feasible (country, provider, chip) option: check the scenario's countries, "
