@@ -239,7 +239,9 @@ def test_quick_start_solves_fast():
     assert time.perf_counter() - t0 < 20
     alloc = plan.allocation
     final = alloc[alloc["period"] == alloc["period"].max()]
-    share = final.groupby("provider")["compute_eflops"].sum() / final["compute_eflops"].sum()
+    # the cap bounds counted compute (what meets the target); existing systems such as
+    # JUPITER can make built capacity exceed the target, so built shares may differ
+    share = final.groupby("provider")["counted_eflops"].sum() / final["counted_eflops"].sum()
     assert share.max() <= 0.4 + 1e-6
 
 
