@@ -71,6 +71,8 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             rule=lambda m, k, t: (
                 pyo.quicksum(float(pw[a]) * m.n[a, t] for a in groups[k])
                 <= float(inp.countries.at[k, "grid_mw"]) * m.open[k]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )
     else:
@@ -80,6 +82,8 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             rule=lambda m, k, t: (
                 pyo.quicksum(m.n[a, t] for a in groups[k])
                 <= float(sum(ub[a] for a in groups[k])) * m.open[k]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )
 
@@ -101,14 +105,15 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     ub = inp.options["max_modules"].to_numpy()
     last = m.T.last()
 
+    # a provider/chip/country with existing systems only has no new option: no row
     def counted(groups, use):
         return lambda m, key, t: (
             pyo.quicksum(m.q[a, t] for a in groups[key]) <= inp.target[t] * use[key]
+            if groups[key]
+            else pyo.Constraint.Skip
         )
 
-    m.counted_provider = pyo.Constraint(
-        m.P, m.T, rule=counted(inp.new_by_provider, m.use_provider)
-    )
+    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(inp.new_by_provider, m.use_provider))
     m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.new_by_chip, m.use_chip))
     m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.new_by_country, m.open))
 
@@ -116,6 +121,8 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         return lambda m, key, t: (
             pyo.quicksum(m.n[a, t] for a in groups[key])
             <= float(sum(ub[a] for a in groups[key])) * use[key]
+            if groups[key]
+            else pyo.Constraint.Skip
         )
 
     f = _f(inp)
@@ -328,5 +335,7 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             rule=lambda m, k, t: (
                 pyo.quicksum(float(pw[a]) * _added(m, a, positions[t]) for a in groups[k])
                 <= inp.max_new_power_mw_per_year * inp.years[t]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )
