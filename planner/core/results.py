@@ -35,6 +35,7 @@ ALLOCATION_COLUMNS = [
     "carbon_cost_musd",
     "energy_gwh",
     "emissions_kt",
+    "existing",
 ]
 
 
@@ -128,17 +129,39 @@ def _solution_frame(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
 
 
 def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
-    """One row per (period, country, provider, chip) with modules > 0, costs over the period."""
+    """One row per (period, country, provider, chip) with modules > 0, costs over the period.
+
+    Costs follow the model's accounting (``models.objectives``) period by period: under the
+    cash basis a module's capital is in the period it was bought; under the annualised basis
+    each period carries the annual capital cost of every module in service, at the price of
+    the period it was bought in (vintages tracked with a cumulative sum). Upkeep of owned
+    modules is likewise priced at purchase; rent and existing systems' upkeep per period.
+    The rows therefore sum to the model's total cost (with the fixed costs).
+    """
     inp = prep.inputs
     sol = _solution_frame(prep, x)
     opt = inp.options
     sol = sol.sort_values(["option", "period"]).reset_index(drop=True)
-    prev = sol.groupby("option")["modules"].shift(1, fill_value=0.0)
-    sol["added"] = np.maximum(sol["modules"] - prev, 0.0)
+    n_t = len(inp.periods)
+    n_opt = len(opt)
+    n2 = sol["modules"].to_numpy(float).reshape(n_opt, n_t)
+    prev = np.concatenate([np.zeros((n_opt, 1)), n2[:, :-1]], axis=1)
+    added = np.maximum(n2 - prev, 0.0)
+    disc = np.array([inp.discount[t] for t in inp.periods])[None, :]
+    years = np.array([inp.years[t] for t in inp.periods])[None, :]
+    in_service_capital = np.cumsum(added * inp.annual_capital, axis=1)
+    in_service_upkeep = np.cumsum(added * inp.upkeep, axis=1)
+    capex = disc * added * inp.cash + disc * years * in_service_capital
+    opex = disc * years * (in_service_upkeep + n2 * inp.opex_by_period)
     o = opt.loc[sol["option"]].reset_index(drop=True)
-    years = sol["period"].map(inp.years).to_numpy(float)
-    disc = sol["period"].map(inp.discount).to_numpy(float)
-    n = sol["modules"].to_numpy(float)
+    yrs = years.repeat(n_opt, axis=0).reshape(-1)
+    dsc = disc.repeat(n_opt, axis=0).reshape(-1)
+    n = n2.reshape(-1)
+    existing = (
+        o["existing_name"].fillna("").astype(str)
+        if "existing_name" in o.columns
+        else pd.Series("", index=o.index)
+    )
     table = pd.DataFrame(
         {
             "period": sol["period"].astype(int),
@@ -147,21 +170,33 @@ def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
             "chip": o["chip"],
             "designer": o["designer"],
             "modules": n.astype(int),
-            "accelerators": (n * inp.module_size).astype(int),
+            "accelerators": (n * o["accelerators"].to_numpy(float)).astype(int),
             "compute_eflops": n * o["compute"].to_numpy(float),
             "counted_eflops": sol["counted_eflops"].to_numpy(float),
             "power_mw": n * o["power_mw"].to_numpy(float),
-            "capex_musd": disc * sol["added"].to_numpy(float) * o["capex"].to_numpy(float),
-            "opex_musd": disc * years * n * o["opex"].to_numpy(float),
-            "energy_cost_musd": disc * years * n * o["energy_cost"].to_numpy(float),
-            "carbon_cost_musd": disc * years * n * o["carbon_cost"].to_numpy(float),
-            "energy_gwh": years * n * o["energy_gwh"].to_numpy(float),
-            "emissions_kt": years * n * o["emissions_kt"].to_numpy(float),
+            "capex_musd": capex.reshape(-1),
+            "opex_musd": opex.reshape(-1),
+            "energy_cost_musd": dsc * yrs * n * o["energy_cost"].to_numpy(float),
+            "carbon_cost_musd": dsc * yrs * n * o["carbon_cost"].to_numpy(float),
+            "energy_gwh": yrs * n * o["energy_gwh"].to_numpy(float),
+            "emissions_kt": yrs * n * o["emissions_kt"].to_numpy(float),
+            "existing": existing.to_numpy(),
         }
     )
     keep = (table["modules"] > 0) | (table["capex_musd"] > 0)
-    table = table[keep].sort_values(["period", "country", "provider", "chip"])
+    table = table[keep].sort_values(["period", "country", "provider", "chip", "existing"])
     return table[ALLOCATION_COLUMNS].reset_index(drop=True)
+
+
+def _cost_per_year(prep: Prepared, final: pd.DataFrame) -> float:
+    """Cost of one year of the final period's fleet, undiscounted (MUSD/yr): the figure a
+    ministry compares with an annual budget line. Meaningful under the annualised basis; under
+    cash it includes the final period's purchases spread over its years."""
+    inp = prep.inputs
+    last = inp.periods[-1]
+    per = inp.discount[last] * inp.years[last]
+    cols = ["capex_musd", "opex_musd", "energy_cost_musd", "carbon_cost_musd"]
+    return float(final[cols].to_numpy().sum() / per) if per > 0 else 0.0
 
 
 def _fixed_costs(prep: Prepared, alloc: pd.DataFrame) -> dict[str, float]:
@@ -503,6 +538,14 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         if not res.empty
         else 1.0,
         "total_cost_model_musd": h.evaluate(m.total_cost.expr, x),
+        "cost_basis": sc.economics.cost_basis,
+        "compute_basis": sc.economics.compute_basis,
+        "discount_rate": sc.economics.discount_rate,
+        "price_performance_trend": sc.economics.price_performance_trend,
+        "horizon_start": prep.inputs.periods[0],
+        "horizon_end": sc.horizon,
+        "cost_per_year_final_musd": _cost_per_year(prep, final),
+        "existing_final_eflops": float(final.loc[final["existing"] != "", "compute_eflops"].sum()),
         "cost_tie_break_gap": outcome.tie_break_gap,
     }
     limits = limits_table(prep, kpis, shares, res)
