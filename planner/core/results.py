@@ -309,7 +309,8 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
                 & (shares["key"] == j)
             ]
             dep = float(sel["compute_eflops"].sum())
-            kept = total - dep
+            # a difference of equal sums can come out as -1e-15: nothing kept is 0, not -0
+            kept = max(0.0, total - dep)
             rows.append(
                 {
                     "period": t,
