@@ -23,7 +23,14 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from planner.data import BUNDLED_DATA, Tables, _check_refs, _coerce, load_tables
+from planner.data import (
+    BUNDLED_DATA,
+    Tables,
+    _check_refs,
+    _coerce,
+    confined_data_folder,
+    load_tables,
+)
 from planner.datadict import TABLES, Table, is_provenance_column
 from planner.errors import InputError, PlannerError
 from planner.results import Plan
@@ -83,8 +90,13 @@ def build_scenario(
 
     An override whose value is None removes the key (e.g. a limit switched off), so the
     scenario falls back to the schema's default, exactly as if the key were absent.
+    ``base_dir`` None means an upload: it has no folder of its own, so its ``data:`` is
+    confined to the bundled data and the operator's allowed folders
+    (``planner.data.confined_data_folder``).
     """
     out: dict[str, Any] = yaml.safe_load(yaml.safe_dump(raw))  # deep copy, plain types
+    if base_dir is None and isinstance(out.get("data"), str):
+        out["data"] = confined_data_folder(out["data"], source)
     for key, value in overrides.items():
         node = out
         parts = key.split(".")

@@ -15,6 +15,7 @@ from planner.data import Tables
 from planner.results import Plan
 from planner.scenario import Scenario
 from ui import figures
+from ui.safe_text import error_text, md_text
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -32,7 +33,7 @@ def cached_marginal(
 
 def solve_now(scenario: Scenario, tables: Tables | None) -> Plan:
     """Solve (or fetch from the cache) with a spinner that shows the elapsed time."""
-    with st.spinner(f"Solving {scenario.name}…", show_time=True):
+    with st.spinner(f"Solving {md_text(scenario.name)}…", show_time=True):
         return cached_plan(
             ui_support.scenario_key(scenario), ui_support.tables_key(tables), scenario, tables
         )
@@ -158,7 +159,7 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
                     tables,
                 )
         except Exception as exc:
-            st.error("\n\n".join(ui_support.error_messages(exc)))
+            st.error(error_text(exc))
             return
         if mv["delta_index"] is None:
             st.warning(f"The relaxed scenario has no plan (status {mv['relaxed_status']}).")
@@ -237,9 +238,9 @@ def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
 
 def not_ok(plan: Plan) -> None:
     """A plan without a solution: the status and whatever the planner says about it."""
-    st.error(f"No plan: the solver reports **{plan.status}**. {plan.message}")
+    st.error(f"No plan: the solver reports **{plan.status}**. {md_text(plan.message)}")
     if plan.diagnosis:
-        st.write(plan.diagnosis.get("summary", plan.diagnosis))
+        st.text(str(plan.diagnosis.get("summary", plan.diagnosis)))
     st.write(
         "Try relaxing a limit in the sidebar (a larger budget, a higher share cap, a lower "
         "resilience or home-share floor) or switching a constraint family off."
@@ -258,7 +259,7 @@ def render_plan(
         status += f" (MIP gap {plan.gap:.2%}: stopped at the time limit)"
     seconds = plan.timings.get("total_s")
     st.markdown(
-        f"{plan.scenario_name} · status {status}"
+        f"{md_text(plan.scenario_name)} · status {status}"
         + (f" · solved in {seconds:.1f} s" if seconds is not None else "")
     )
     if not plan.ok:
@@ -271,4 +272,4 @@ def render_plan(
     if plan.notes:
         with st.expander("Notes from the planner"):
             for note in plan.notes:
-                st.write(f"- {note}")
+                st.text(f"- {note}")

@@ -19,6 +19,7 @@ from planner.pareto import OBJECTIVES, pareto
 from planner.results import Plan
 from planner.scenario import Scenario, scenario_from_mapping
 from ui import figures, plan_view
+from ui.safe_text import error_text
 
 #: Objectives offered for the axes: name -> label with unit.
 OBJECTIVE_LABELS = {
@@ -93,7 +94,7 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         with st.spinner(f"Computing {points} points of the frontier…", show_time=True):
             front = cached_front(*request, scenario, tables)
     except Exception as exc:
-        st.error("\n\n".join(ui_support.error_messages(exc)))
+        st.error(error_text(exc))
         return
     table = _front_table(front).reset_index(drop=True)
     if table.empty:
@@ -208,7 +209,7 @@ def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables)
                     ui_support.scenario_key(sc), ui_support.tables_key(tables), sc, tables
                 )
     except Exception as exc:
-        st.error("\n\n".join(ui_support.error_messages(exc)))
+        st.error(error_text(exc))
         return
     st.dataframe(_comparison_table(plans), width="stretch", key="cmp_table")
     layers = [
