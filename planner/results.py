@@ -281,6 +281,12 @@ def binding_tolerance(limit: float, rel_gap: float = 0.0) -> float:
     return max(rel_gap, BINDING_FLOOR) * max(1.0, abs(limit))
 
 
+def same_within_gap(a: float, b: float, rel_gap: float = 0.0) -> bool:
+    """Whether two solved values are indistinguishable at a solve's relative tolerance
+    (e.g. the sovereignty index of two sweep runs: 0.819999 and 0.82 are the same answer)."""
+    return abs(a - b) <= max(rel_gap, BINDING_FLOOR) * max(1.0, abs(a), abs(b))
+
+
 def is_binding(limit: float, actual: float, kind: str, rel_gap: float = 0.0) -> bool:
     """Whether a ``max`` or ``min`` limit binds: its slack is within the tolerance, or the
     plan is past it by no more than that (the CLI, the API and the app all ask this)."""
