@@ -7,6 +7,11 @@ Cividis, a sequential scale readable with every common colour-vision deficiency.
 
 from __future__ import annotations
 
+import functools
+import html
+import json
+from pathlib import Path
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -34,44 +39,119 @@ def _layout(fig: go.Figure, height: int = 380) -> go.Figure:
     return fig
 
 
+GEOJSON_PATH = Path(__file__).resolve().parent / "geo" / "countries-110m.geojson"
+
+
+@functools.lru_cache(maxsize=1)
+def world_geojson() -> dict:
+    """Country outlines shipped with the app (Natural Earth 1:110m, ids ISO3; ui/geo/)."""
+    return json.loads(GEOJSON_PATH.read_text(encoding="utf-8"))
+
+
+def _country_shapes(fig: go.Figure, geojson: dict) -> None:
+    """Every country in light grey: the world the data countries sit in."""
+    ids = [f["id"] for f in geojson["features"]]
+    fig.add_trace(
+        go.Choropleth(
+            geojson=geojson,
+            featureidkey="id",
+            locations=ids,
+            z=[0] * len(ids),
+            colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]],
+            showscale=False,
+            marker_line_color="#999999",
+            marker_line_width=0.5,
+            hoverinfo="skip",
+            name="",
+        )
+    )
+
+
+def _view(geojson: dict, iso3: list[str]) -> dict:
+    """Longitude/latitude ranges around the shown countries (whole world if none)."""
+    wanted = set(iso3)
+    lons: list[float] = []
+    lats: list[float] = []
+
+    def walk(coords) -> None:
+        if coords and isinstance(coords[0], int | float):
+            lons.append(coords[0])
+            lats.append(coords[1])
+            return
+        for c in coords:
+            walk(c)
+
+    for feature in geojson["features"]:
+        if feature["id"] in wanted:
+            walk(feature["geometry"]["coordinates"])
+    if not lons or max(lons) - min(lons) > 300:  # none, or spanning the antimeridian
+        return {"lonaxis_range": [-180, 180], "lataxis_range": [-60, 85]}
+    pad = 8.0
+    return {
+        "lonaxis_range": [max(-180, min(lons) - pad), min(180, max(lons) + pad)],
+        "lataxis_range": [max(-90, min(lats) - pad), min(90, max(lats) + pad)],
+    }
+
+
 def world_map(by_country: pd.DataFrame, period: int | None = None) -> go.Figure:
-    """Choropleth of compute by country (ISO3), with power and accelerators on hover."""
+    """Choropleth of compute by country (ISO3), with power and accelerators on hover.
+
+    Drawn from the country outlines shipped with the app (``geojson=``, base map hidden),
+    so it renders with no network: plotly's own base map comes from a CDN.
+    """
+    geojson = world_geojson()
     title = "Compute by country" + (f", {period}" if period is not None else "")
-    fig = px.choropleth(
-        by_country,
-        locations="iso3",
-        locationmode="ISO-3",
-        color="compute_eflops",
-        hover_name="name",
-        hover_data={
-            "iso3": False,
-            "compute_eflops": ":.2f",
-            "power_mw": ":,.0f",
-            "accelerators": ":,",
-        },
-        color_continuous_scale=SEQUENTIAL,
-        labels={
-            "compute_eflops": "EFLOP/s",
-            "power_mw": "power (MW)",
-            "accelerators": "accelerators",
-        },
-        title=title,
+    fig = go.Figure()
+    _country_shapes(fig, geojson)
+    wanted = set(by_country["iso3"])
+    shown = {  # only the plan's countries: the figure carries each outline once
+        "type": "FeatureCollection",
+        "features": [f for f in geojson["features"] if f["id"] in wanted],
+    }
+    names = by_country["name"].astype(str).map(html.escape)  # plotly renders hover HTML
+    fig.add_trace(
+        go.Choropleth(
+            geojson=shown,
+            featureidkey="id",
+            locations=by_country["iso3"],
+            z=by_country["compute_eflops"],
+            coloraxis="coloraxis",
+            marker_line_color="#555555",
+            marker_line_width=0.6,
+            customdata=by_country[["power_mw", "accelerators"]]
+            .assign(name=names)[["name", "power_mw", "accelerators"]]
+            .to_numpy(),
+            hovertemplate="<b>%{customdata[0]}</b><br>%{z:.2f} EFLOP/s<br>"
+            "power %{customdata[1]:,.0f} MW<br>%{customdata[2]:,} accelerators<extra></extra>",
+            name="compute",
+        )
     )
     fig.update_geos(
+        visible=False,  # no base map from the CDN; the shipped outlines are the map
         projection_type="natural earth",
-        showcountries=True,
-        countrycolor="#999999",
-        showland=True,
-        landcolor="#eeeeee",
-        fitbounds="locations" if len(by_country) > 1 else False,
+        **_view(geojson, list(by_country["iso3"])),
     )
-    fig.update_layout(coloraxis_colorbar={"title": "EFLOP/s"})
+    fig.update_layout(
+        title=title,
+        coloraxis={"colorscale": SEQUENTIAL, "colorbar": {"title": "EFLOP/s"}},
+    )
+    shapes = {f["id"] for f in geojson["features"]}
+    small = sorted(set(by_country["name"][~by_country["iso3"].isin(shapes)]))
+    if small:
+        fig.add_annotation(
+            text="Too small for the map: " + ", ".join(small) + " (see the bars)",
+            showarrow=False,
+            x=0,
+            y=0,
+            xref="paper",
+            yref="paper",
+            font={"size": 11},
+        )
     return _layout(fig, height=420)
 
 
 def country_bars(by_country: pd.DataFrame, period: int | None = None) -> go.Figure:
-    """Compute by country as bars: readable for small countries, and when the map's base
-    geography (fetched by the browser from the plotly CDN) is not reachable."""
+    """Compute by country as bars: readable for countries too small for the map."""
     data = by_country.sort_values("compute_eflops")
     fig = px.bar(
         data,
