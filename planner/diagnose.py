@@ -98,8 +98,9 @@ class Diagnosis:
 
 
 def _money(v: float) -> str:
+    """Money in MUSD, the unit of every other number the planner prints."""
     if abs(v) >= 1000:
-        return f"{v / 1000:,.2f} bn USD"
+        return f"{v:,.0f} MUSD"
     return f"{v:,.4g} MUSD"
 
 

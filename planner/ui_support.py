@@ -159,6 +159,28 @@ def column_help(name: str) -> dict[str, str]:
     return out
 
 
+def column_label(name: str, column: str) -> str:
+    """A column's display label with its unit from the data dictionary.
+
+    The unit words the CSV name carries are dropped and the dictionary's unit is put in
+    brackets: ``electricity_price_usd_per_mwh`` -> ``electricity price (USD/MWh)``.
+    """
+    col = next((c for c in table_spec(name).columns if c.name == column), None)
+    words = column.split("_")
+    if col is None or not col.unit:
+        return " ".join(words)
+    tokens = [t for t in re.split(r"[^a-z0-9]+", col.unit.lower()) if t]
+    if "million" in tokens and "usd" in tokens:
+        tokens.append("musd")  # the names' short form of million USD
+
+    def is_unit(word: str) -> bool:
+        return word == "per" or any(t.startswith(word) or word.startswith(t) for t in tokens)
+
+    while len(words) > 1 and is_unit(words[-1]):
+        words.pop()
+    return f"{' '.join(words)} ({col.unit})"
+
+
 def provenance_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if is_provenance_column(c)]
 

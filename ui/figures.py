@@ -30,10 +30,13 @@ DIMENSION_LABELS = {
 
 
 def _layout(fig: go.Figure, height: int = 380) -> go.Figure:
+    """Common look. The title sits below the row plotly's toolbar occupies at the top right
+    (``pad``), so the two never overlap even in a narrow column."""
     fig.update_layout(
         template="plotly_white",
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 78, "b": 10},
+        title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 34}, "x": 0.01},
         legend={"title": None},
     )
     return fig
@@ -212,7 +215,7 @@ def jurisdiction_bars(mix: pd.DataFrame) -> go.Figure:
             "key": "jurisdiction",
             "share_pct": "share (%)",
         },
-        title="Mix by jurisdiction, per layer (territory, provider HQ, chip control)",
+        title="Mix by jurisdiction per layer<br><sup>territory, provider HQ, chip control</sup>",
     )
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     fig.update_layout(barmode="stack")

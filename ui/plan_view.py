@@ -39,6 +39,13 @@ def solve_now(scenario: Scenario, tables: Tables | None) -> Plan:
         )
 
 
+def plural(n: int, word: str) -> str:
+    """'1 country', '3 countries' (English plurals of the words the page counts)."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+
+
 def _fmt_delta(now: float, before: float | None, digits: int, unit: str = "") -> str | None:
     if before is None or abs(now - before) < 10 ** (-digits - 1):
         return None
@@ -92,8 +99,9 @@ def kpi_metrics(plan: Plan, previous: dict[str, float] | None = None) -> None:
     st.caption(
         f"Final period: {k['compute_final_eflops']:,.1f} of {k['target_final_eflops']:,.1f} "
         f"EFLOP/s target · {k['accelerators_final']:,} accelerators · "
-        f"{k['power_final_mw']:,.0f} MW · {k['countries_used']} countries, "
-        f"{k['providers_used']} providers, {k['chip_designers_used']} chip designers"
+        f"{k['power_final_mw']:,.0f} MW · {plural(k['countries_used'], 'country')}, "
+        f"{plural(k['providers_used'], 'provider')}, "
+        f"{plural(k['chip_designers_used'], 'chip designer')}"
     )
 
 

@@ -25,13 +25,18 @@ TITLES = {
 
 
 def _column_config(name: str, df: pd.DataFrame) -> dict:
+    """Labels with units (data dictionary) and each column's meaning as its tooltip."""
     helps = ui_support.column_help(name)
     config: dict = {}
     for col in df.columns:
         if col in ui_support.provenance_columns(df):
-            config[col] = st.column_config.TextColumn(col, help="Source of the row's values")
+            config[col] = st.column_config.TextColumn(
+                col.replace("_", " "), help="Source of the row's values"
+            )
         elif col in helps:
-            config[col] = st.column_config.Column(col, help=helps[col])
+            config[col] = st.column_config.Column(
+                ui_support.column_label(name, col), help=helps[col]
+            )
     return config
 
 
