@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 
@@ -42,6 +43,11 @@ def test_map_has_country_shapes_offline(no_network):
     assert fig.layout.geo.visible is False  # no CDN base map
     assert "Singapore" in fig.layout.annotations[0].text  # too small for 1:110m
     json.dumps(fig.to_plotly_json(), default=str)  # serialisable as sent to the browser
+    # plotly fetches its base topology from topojsonURL: an inline stub, never the CDN
+    url = figures.MAP_CONFIG["topojsonURL"]
+    assert url.startswith("data:application/json;base64,") and url.endswith("#")
+    stub = json.loads(base64.b64decode(url.split(",", 1)[1].rstrip("#")))
+    assert stub["type"] == "Topology" and "countries" in stub["objects"]
     with pytest.raises(OSError):
         socket.socket()
 

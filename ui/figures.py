@@ -7,6 +7,7 @@ Cividis, a sequential scale readable with every common colour-vision deficiency.
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import json
@@ -70,37 +71,71 @@ def _country_shapes(fig: go.Figure, geojson: dict) -> None:
     )
 
 
+def _main_polygon_bounds(geometry: dict) -> tuple[float, float, float, float]:
+    """(lon0, lat0, lon1, lat1) of a country's largest polygon: the view frames mainland
+    France, not France with French Guiana."""
+    polygons = (
+        [geometry["coordinates"]]
+        if geometry["type"] == "Polygon"
+        else list(geometry["coordinates"])
+    )
+    best = (0.0, 0.0, 0.0, 0.0)
+    best_area = -1.0
+    for polygon in polygons:
+        lons = [p[0] for p in polygon[0]]
+        lats = [p[1] for p in polygon[0]]
+        area = (max(lons) - min(lons)) * (max(lats) - min(lats))
+        if area > best_area:
+            best, best_area = (min(lons), min(lats), max(lons), max(lats)), area
+    return best
+
+
 def _view(geojson: dict, iso3: list[str]) -> dict:
-    """Longitude/latitude ranges around the shown countries (whole world if none)."""
-    wanted = set(iso3)
-    lons: list[float] = []
-    lats: list[float] = []
-
-    def walk(coords) -> None:
-        if coords and isinstance(coords[0], int | float):
-            lons.append(coords[0])
-            lats.append(coords[1])
-            return
-        for c in coords:
-            walk(c)
-
-    for feature in geojson["features"]:
-        if feature["id"] in wanted:
-            walk(feature["geometry"]["coordinates"])
-    if not lons or max(lons) - min(lons) > 300:  # none, or spanning the antimeridian
+    """Longitude/latitude ranges around the shown countries (whole world if none),
+    at least twice as wide as tall so the map fills its frame."""
+    boxes = [
+        _main_polygon_bounds(f["geometry"]) for f in geojson["features"] if f["id"] in set(iso3)
+    ]
+    if not boxes:
         return {"lonaxis_range": [-180, 180], "lataxis_range": [-60, 85]}
-    pad = 8.0
+    lon0, lat0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    lon1, lat1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad = 6.0
+    lon0, lon1, lat0, lat1 = lon0 - pad, lon1 + pad, lat0 - pad, lat1 + pad
+    widen = max(0.0, 2 * (lat1 - lat0) - (lon1 - lon0)) / 2
+    lon0, lon1 = lon0 - widen, lon1 + widen
     return {
-        "lonaxis_range": [max(-180, min(lons) - pad), min(180, max(lons) + pad)],
-        "lataxis_range": [max(-90, min(lats) - pad), min(90, max(lats) + pad)],
+        "lonaxis_range": [max(-180.0, lon0), min(180.0, lon1)],
+        "lataxis_range": [max(-90.0, lat0), min(90.0, lat1)],
     }
+
+
+#: plotly's geo subplot downloads its base map (topojson) from a CDN whenever a trace has a
+#: location mode, even when drawing from ``geojson=`` with the base map hidden, and draws
+#: nothing if the download fails. ``topojsonURL`` is plotly's setting for offline use: here it
+#: points at an empty topology inline (a data: URL; plotly appends the file name after '#',
+#: which a data: URL ignores), so nothing is fetched and the shipped outlines are the map.
+_EMPTY = {"type": "GeometryCollection", "geometries": []}
+_STUB_TOPOLOGY = {
+    "type": "Topology",
+    "objects": {
+        layer: _EMPTY
+        for layer in ("land", "ocean", "lakes", "rivers", "countries", "coastlines", "subunits")
+    },
+    "arcs": [],
+}
+MAP_CONFIG = {
+    "topojsonURL": "data:application/json;base64,"
+    + base64.b64encode(json.dumps(_STUB_TOPOLOGY).encode()).decode()
+    + "#"
+}
 
 
 def world_map(by_country: pd.DataFrame, period: int | None = None) -> go.Figure:
     """Choropleth of compute by country (ISO3), with power and accelerators on hover.
 
-    Drawn from the country outlines shipped with the app (``geojson=``, base map hidden),
-    so it renders with no network: plotly's own base map comes from a CDN.
+    Drawn from the country outlines shipped with the app (``geojson=``, base map hidden);
+    show it with ``config=MAP_CONFIG`` so it renders with no network.
     """
     geojson = world_geojson()
     title = "Compute by country" + (f", {period}" if period is not None else "")
@@ -136,7 +171,8 @@ def world_map(by_country: pd.DataFrame, period: int | None = None) -> go.Figure:
     )
     fig.update_layout(
         title=title,
-        coloraxis={"colorscale": SEQUENTIAL, "colorbar": {"title": "EFLOP/s"}},
+        # from 0, so one country (or equal ones) shows as much compute, not a mid-scale grey
+        coloraxis={"colorscale": SEQUENTIAL, "cmin": 0, "colorbar": {"title": "EFLOP/s"}},
     )
     shapes = {f["id"] for f in geojson["features"]}
     small = sorted(set(by_country["name"][~by_country["iso3"].isin(shapes)]))

@@ -47,8 +47,8 @@ def plural(n: int, word: str) -> str:
 
 
 def _fmt_delta(now: float, before: float | None, digits: int, unit: str = "") -> str | None:
-    if before is None or abs(now - before) < 10 ** (-digits - 1):
-        return None
+    if before is None or round(abs(now - before), digits) == 0:
+        return None  # no "-0.000": a change below the shown precision is no change
     return f"{now - before:+,.{digits}f}{unit}"
 
 
@@ -221,7 +221,12 @@ def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
     by_country = ui_support.compute_by_country(plan, tables)
     last = int(plan.allocation["period"].max()) if len(plan.allocation) else None
     c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(figures.world_map(by_country, last), width="stretch", key=f"{key}-map")
+    c1.plotly_chart(
+        figures.world_map(by_country, last),
+        width="stretch",
+        key=f"{key}-map",
+        config=figures.MAP_CONFIG,  # no CDN base map: draws offline
+    )
     c2.plotly_chart(figures.country_bars(by_country, last), width="stretch", key=f"{key}-bars")
     t1, t2, t3 = st.tabs(["Mix by provider", "Mix by chip designer", "Mix by jurisdiction"])
     with t1:
