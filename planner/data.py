@@ -55,7 +55,12 @@ def confined_data_folder(value: str | None, source: str) -> str | None:
             "operator); leave 'data' out to use the bundled data"
         )
     existing = [c for c in allowed if c.is_dir()]
-    return str(existing[0] if existing else allowed[0])
+    if not existing:
+        raise InputError(
+            f"{source}: field 'data': no such folder under the data folders this server allows "
+            f"({DATA_DIRS_ENV})"
+        )
+    return str(existing[0])
 
 
 @dataclass

@@ -331,10 +331,13 @@ data: {data}
 """
 
 
-@pytest.mark.parametrize("where", ["absolute", "relative"])
+@pytest.mark.parametrize("where", ["absolute", "relative", "missing-inside-allowed"])
 def test_upload_with_data_outside_the_allowed_folders_is_refused(app, monkeypatch, where):
     monkeypatch.delenv("SOVPLAN_DATA_DIRS", raising=False)
     data = str(TINY_DATA) if where == "absolute" else "../tests/fixtures/tiny"
+    if where == "missing-inside-allowed":
+        monkeypatch.setenv("SOVPLAN_DATA_DIRS", str(FIXTURES))
+        data = "no-such-folder"
     upload(app, "sneaky.yaml", TINY_UPLOAD.format(time_limit=20, data=data))
     text = page_text(app)
     assert "SOVPLAN_DATA_DIRS" in text
@@ -362,3 +365,12 @@ def test_scenario_name_is_shown_as_text_not_markdown(app, monkeypatch):
     heading = next(m.value for m in app.markdown if "status" in m.value)
     assert "![" not in heading and "<b>" not in heading  # escaped: shown literally
     assert plain(heading).startswith(name)
+
+
+def test_every_bundled_scenario_loads_into_the_sidebar(bundled):
+    at = bundled
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        at.selectbox(key="scenario_file").set_value(path).run()
+        assert not at.exception, (path.name, [e.value for e in at.exception])
+        assert not errors(at), (path.name, errors(at))
+        assert_inputs_are_the_files(at, path)
