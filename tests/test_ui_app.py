@@ -374,3 +374,12 @@ def test_every_bundled_scenario_loads_into_the_sidebar(bundled):
         assert not at.exception, (path.name, [e.value for e in at.exception])
         assert not errors(at), (path.name, errors(at))
         assert_inputs_are_the_files(at, path)
+
+
+def test_strategy_comparison_shows_formatted_numbers(app):
+    app.button(key="cmp_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = next(d.value for d in app.tabs[2].dataframe if "A: hedge" in d.value.columns)
+    assert table.loc["sovereignty index (0-1)", "A: hedge"] == "0.833"
+    assert table.loc["total cost (MUSD)", "A: hedge"] == "30"
+    assert table.loc["providers used", "A: hedge"] == "1"

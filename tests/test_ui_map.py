@@ -41,7 +41,7 @@ def test_map_has_country_shapes_offline(no_network):
     assert france["geometry"]["type"] == "MultiPolygon"  # mainland, Corsica, Guiana
     assert data.featureidkey == "id" and list(data.locations) == ["FRA", "DEU", "SGP"]
     assert fig.layout.geo.visible is False  # no CDN base map
-    assert "Singapore" in fig.layout.annotations[0].text  # too small for 1:110m
+    assert "Singapore" in fig.layout.annotations[0].text  # too small for 1:110m: named
     json.dumps(fig.to_plotly_json(), default=str)  # serialisable as sent to the browser
     # plotly fetches its base topology from topojsonURL: an inline stub, never the CDN
     url = figures.MAP_CONFIG["topojsonURL"]

@@ -172,13 +172,20 @@ def world_map(by_country: pd.DataFrame, period: int | None = None) -> go.Figure:
     fig.update_layout(
         title=title,
         # from 0, so one country (or equal ones) shows as much compute, not a mid-scale grey
-        coloraxis={"colorscale": SEQUENTIAL, "cmin": 0, "colorbar": {"title": "EFLOP/s"}},
+        coloraxis={
+            "colorscale": SEQUENTIAL,
+            "cmin": 0,
+            "cmax": max(float(by_country["compute_eflops"].max()), 1e-9) if len(by_country) else 1,
+            "colorbar": {"title": "EFLOP/s"},
+        },
     )
     shapes = {f["id"] for f in geojson["features"]}
     small = sorted(set(by_country["name"][~by_country["iso3"].isin(shapes)]))
     if small:
         fig.add_annotation(
-            text="Too small for the map: " + ", ".join(small) + " (see the bars)",
+            text="Not on the map (too small, or no outline): "
+            + ", ".join(small)
+            + "; see the bars",
             showarrow=False,
             x=0,
             y=0,
