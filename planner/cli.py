@@ -233,11 +233,19 @@ def info(
 @app.command()
 def ui(
     port: Annotated[int, typer.Option("--port", help="Port to serve on")] = 8501,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on; the default serves this machine only, pass 0.0.0.0 "
+            "(or an interface's address) to expose the app to the network deliberately",
+        ),
+    ] = "127.0.0.1",
     headless: Annotated[
         bool, typer.Option("--headless/--browser", help="Do not open a browser")
     ] = True,
 ) -> None:
-    """Start the Streamlit app."""
+    """Start the Streamlit app (on 127.0.0.1 unless --host says otherwise)."""
     app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     cmd = [
         sys.executable,
@@ -247,6 +255,8 @@ def ui(
         str(app_path),
         "--server.port",
         str(port),
+        "--server.address",
+        host,
         "--server.headless",
         "true" if headless else "false",
         "--browser.gatherUsageStats",
@@ -268,7 +278,7 @@ def sweep(
         ),
     ] = None,
     grid: Annotated[
-        Path | None, typer.Option("--grid", help="YAML file: NAME: [values] or NAME: lo:hi:n")
+        Path | None, typer.Option("--grid", help="YAML file: NAME: \\[values] or NAME: lo:hi:n")
     ] = None,
     method: Annotated[
         str, typer.Option("--method", help="grid | oat (one at a time) | morris | sobol")

@@ -129,3 +129,28 @@ def test_exported_mps_solved_by_highs_alone_gives_the_same_objective(tmp_path):
     plan = solve(tiny(budget=30, solver={"time_limit": 20, "tie_break": "none"}))
     assert alone == pytest.approx(plan.objective, abs=1e-7)
     assert alone == pytest.approx(5 / 6, abs=1e-7)
+
+
+def test_solve_names_the_worst_cut_shows_every_period_and_the_budget_used():
+    run = sovplan("solve", str(ROOT / "data" / "scenarios" / "france-2030.yaml"))
+    assert run.returncode == 0, run.stderr
+    text = " ".join(run.stdout.split())
+    assert "of a 6,000 MUSD budget" in text and "% used" in text
+    # every TSMC-made US chip depends on both TWN (fab) and USA (designer): both are named
+    assert "worst N-1: losing TWN or USA keeps 40% of the 2030 target" in text
+    for period in (2026, 2028, 2030):
+        assert f"Allocation in {period}" in text
+
+
+def test_sweep_help_keeps_bracketed_text():
+    run = sovplan("sweep", "--help")
+    assert run.returncode == 0, run.stderr
+    assert "NAME: [values]" in run.stdout
+
+
+def test_stress_replan_shows_the_replans_index():
+    run = sovplan("stress", str(TINY_YAML), "--replan")
+    assert run.returncode == 0, run.stderr
+    assert "re-plan index" in run.stdout
+    # losing PUB: rent from USC in ALY with home-designed chips: (0.5 + 0 + 1) / 3 = 0.5
+    assert "0.500" in run.stdout

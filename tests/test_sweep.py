@@ -16,7 +16,13 @@ from typer.testing import CliRunner
 import planner.studies.sweep as sw
 from planner.cli import app
 from planner.core.errors import InputError
-from planner.reports.sweep_report import heatmap_figure, indices_figure, oat_table, write_report
+from planner.reports.sweep_report import (
+    heatmap_figure,
+    indices_figure,
+    oat_table,
+    tornado_figure,
+    write_report,
+)
 from planner.studies.sweep import param_info, parse_param, read_runs, run_key, sweep
 
 TINY = Path(__file__).parent / "fixtures" / "tiny.yaml"
@@ -247,3 +253,28 @@ def test_process_pool_and_dask_give_the_same_rows(grid_runs: pd.DataFrame) -> No
         pd.testing.assert_frame_equal(
             frame[cols].reset_index(drop=True), grid_runs[cols].reset_index(drop=True)
         )
+
+
+def test_tornado_shows_no_bar_for_differences_below_the_solver_tolerance() -> None:
+    # electricity moves the index by 1e-6 (rounding noise), budget by 0.05 (a real effect)
+    runs = pd.DataFrame(
+        {
+            "budget_scale": [1.0, 0.8, 1.2, 1.0, 1.0],
+            "electricity_price_scale": [1.0, 1.0, 1.0, 0.5, 2.0],
+            "status": ["optimal"] * 5,
+            "sovereignty_index": [0.82, 0.77, 0.87, 0.819999, 0.8200004],
+        }
+    )
+    spec = {
+        "method": "oat",
+        "params": {"budget_scale": [0.8, 1.0, 1.2], "electricity_price_scale": [0.5, 1.0, 2.0]},
+        "base": {"budget_scale": 1.0, "electricity_price_scale": 1.0},
+    }
+    table = oat_table(runs, spec=spec).set_index("parameter")
+    assert table.loc["electricity_price_scale", "swing"] == 0.0
+    assert table.loc["budget_scale", "swing"] == pytest.approx(0.1)
+    fig = tornado_figure(runs, spec=spec)
+    bars = {trace.name: dict(zip(trace.y, trace.x, strict=True)) for trace in fig.data}
+    assert bars["low value"]["electricity_price_scale"] == 0.0
+    assert bars["high value"]["electricity_price_scale"] == 0.0
+    assert bars["low value"]["budget_scale"] == pytest.approx(-0.05)

@@ -8,14 +8,19 @@ SOVPLAN_SCENARIO_DIR, so these tests point it at tests/fixtures/.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from planner import load_scenario
+from planner import solve as planner_solve
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
 FIXTURES = ROOT / "tests" / "fixtures"
+TINY_DATA = FIXTURES / "tiny"
 
 
 @pytest.fixture
@@ -25,6 +30,25 @@ def app(monkeypatch) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def key(at: AppTest, name: str, prefix: str = "in:") -> str:
+    """The widget key of a sidebar input in the app's current generation (ui.inputs)."""
+    state = "inputs_generation" if prefix == "in:" else "tables_generation"
+    try:
+        generation = at.session_state[state]
+    except KeyError:
+        generation = 0
+    return f"{prefix}{generation}:{name}"
+
+
+def plain(markdown: str) -> str:
+    """What a user reads: the app escapes user text for Markdown (ui.safe_text)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def errors(at: AppTest) -> str:
+    return " ".join(plain(e.value) for e in at.error)
 
 
 def metric(at: AppTest, label_start: str) -> str:
@@ -43,7 +67,7 @@ def solve(at: AppTest) -> AppTest:
 def test_app_loads_with_the_fixture_scenario(app):
     assert app.title[0].value == "Compute sovereignty planner"
     assert app.selectbox(key="scenario_file").value.name == "tiny.yaml"
-    assert app.number_input(key="in:budget").value == 30.0
+    assert app.number_input(key=key(app, "budget")).value == 30.0
     assert not app.error
     assert [t.label for t in app.tabs][:4] == ["Plan", "Data tables", "Trade-offs", "Sensitivity"]
 
@@ -63,7 +87,7 @@ def test_solve_shows_metrics_and_allocation(app):
 def test_changing_the_budget_resolves(app):
     solve(app)
     assert metric(app, "Sovereignty index") == "0.833"
-    app.number_input(key="in:budget").set_value(40.0).run()
+    app.number_input(key=key(app, "budget")).set_value(40.0).run()
     assert any("inputs changed" in i.value for i in app.info)
     solve(app)
     assert metric(app, "Sovereignty index") == "1.000"
@@ -71,8 +95,8 @@ def test_changing_the_budget_resolves(app):
 
 
 def test_changing_a_share_limit_resolves(app):
-    app.checkbox(key="in:on:max_share_provider").check().run()
-    app.slider(key="in:limits.max_share_provider").set_value(0.5).run()
+    app.checkbox(key=key(app, "on:max_share_provider")).check().run()
+    app.slider(key=key(app, "limits.max_share_provider")).set_value(0.5).run()
     solve(app)
     # no provider above 50 %: one module rented abroad from the foreign cloud
     assert metric(app, "Sovereignty index") == "0.750"
@@ -82,17 +106,17 @@ def test_changing_a_share_limit_resolves(app):
 
 
 def test_reset_restores_the_file_values(app):
-    app.number_input(key="in:budget").set_value(40.0).run()
+    app.number_input(key=key(app, "budget")).set_value(40.0).run()
     app.button(key="reset").click().run()
-    assert app.number_input(key="in:budget").value == 30.0
+    assert app.number_input(key=key(app, "budget")).value == 30.0
 
 
 def test_invalid_weights_show_an_error_not_a_traceback(app):
     for layer in ("territorial", "provider", "chip"):
-        app.slider(key=f"in:weights.{layer}").set_value(0.0)
+        app.number_input(key=key(app, f"weights.{layer}")).set_value(0.0)
     app.run()
     assert not app.exception
-    text = " ".join(e.value for e in app.error)
+    text = errors(app)
     assert "weights" in text and "sum to 0" in text
     assert not app.get("download_button")  # no scenario to download while it is invalid
 
@@ -101,14 +125,14 @@ def test_invalid_table_edit_shows_the_row_and_column(monkeypatch):
     monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(FIXTURES))
     at = AppTest.from_file(APP, default_timeout=120)
     # Seed the countries editor's edit state: PUE 0.5 in the second row (minimum is 1).
-    at.session_state["ed:countries"] = {
+    at.session_state["ed:0:countries"] = {
         "edited_rows": {1: {"pue": 0.5}},
         "added_rows": [],
         "deleted_rows": [],
     }
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    text = " ".join(e.value for e in at.error)
+    text = errors(at)
     assert "countries table: row 2, column 'pue': 0.5 is below the minimum 1" in text
     solve(at)  # solving is refused with a message, not attempted
     assert not at.metric
@@ -119,7 +143,7 @@ def test_valid_table_edit_changes_the_plan(monkeypatch):
     monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(FIXTURES))
     at = AppTest.from_file(APP, default_timeout=120)
     # Chip CH (home-designed) at the CA price: the budget now buys two CH modules.
-    at.session_state["ed:chips"] = {
+    at.session_state["ed:0:chips"] = {
         "edited_rows": {1: {"price_usd": 10000.0}},
         "added_rows": [],
         "deleted_rows": [],
@@ -153,7 +177,7 @@ def test_bad_upload_is_reported(app):
     )
     app.run()
     assert not app.exception
-    assert any("broken.yaml: not valid YAML" in e.value for e in app.error)
+    assert "broken.yaml: not valid YAML" in errors(app)
 
 
 def test_pareto_frontier_in_the_tradeoffs_tab(app):
@@ -171,3 +195,195 @@ def test_pareto_frontier_in_the_tradeoffs_tab(app):
     knee = int(front.index[front["knee"]][0])
     assert app.selectbox(key="pareto_point").value == knee
     assert trade.metric[0].value == f"{front.loc[knee, 'sovereignty']:.3f}"
+
+
+# --- scenario switching and reset (issue 13) -------------------------------------------------
+
+SCENARIOS = ROOT / "data" / "scenarios"
+
+
+def expected_inputs(path: Path) -> dict[str, object]:
+    """Every sidebar input's value as the scenario file gives it (widget name -> value)."""
+    from ui.inputs import COUNT_LIMITS, LAYERS, SHARE_LIMITS
+
+    sc = load_scenario(path)
+    out: dict[str, object] = {f"target.{t}": float(v) for t, v in sc.target.items()}
+    out["budget"] = sc.budget
+    out["energy_cost_cap"] = sc.energy_cost_cap
+    out["emissions_cap_kt"] = sc.emissions_cap_kt
+    out["solver.time_limit"] = float(sc.solver.time_limit)
+    for name in SHARE_LIMITS:
+        value = getattr(sc.limits, name)
+        out[f"on:{name}"] = value is not None
+        if value is not None:
+            out[f"limits.{name}"] = value
+    for name in COUNT_LIMITS:
+        out[f"limits.{name}"] = getattr(sc.limits, name)
+    out["strategy"] = sc.strategy
+    for layer in LAYERS:
+        out[f"weights.{layer}"] = getattr(sc.weights, layer)
+    out["weights.resilience"] = sc.weights.resilience
+    for name in type(sc.constraints).model_fields:
+        out[f"constraints.{name}"] = getattr(sc.constraints, name)
+    return out
+
+
+def shown_inputs(at: AppTest) -> dict[str, object]:
+    """Every sidebar input the page shows now (widget name -> value)."""
+    prefix = key(at, "")
+    out: dict[str, object] = {}
+    for kind in ("number_input", "slider", "checkbox", "selectbox", "toggle"):
+        for widget in at.get(kind):
+            if str(widget.key or "").startswith(prefix):
+                out[widget.key[len(prefix) :]] = widget.value
+    return out
+
+
+def assert_inputs_are_the_files(at: AppTest, path: Path) -> None:
+    want = expected_inputs(path)
+    shown = shown_inputs(at)
+    # the slider of a limit that is off shows a fallback value and is not used
+    unused = {f"limits.{n[3:]}" for n, on in want.items() if n.startswith("on:") and not on}
+    assert set(shown) - unused == set(want), sorted(set(shown) ^ set(want))
+    for name, value in want.items():
+        assert (
+            shown[name] == pytest.approx(value)
+            if isinstance(value, float)
+            else (shown[name] == value)
+        ), f"{name}: page shows {shown[name]!r}, file says {value!r}"
+
+
+@pytest.fixture
+def bundled(monkeypatch) -> AppTest:
+    monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(SCENARIOS))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_switching_scenario_shows_the_files_values_and_solves_like_the_cli(bundled):
+    at = bundled
+    first = at.selectbox(key="scenario_file").value
+    assert first.name == "eu-2030-hedge.yaml"
+    assert_inputs_are_the_files(at, first)
+    # an edit of the first scenario must not leak into the next one
+    at.number_input(key=key(at, "budget")).set_value(123456.0).run()
+    france = SCENARIOS / "france-2030.yaml"
+    at.selectbox(key="scenario_file").set_value(france).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert_inputs_are_the_files(at, france)
+    solve(at)
+    # the inputs survive the rerun that the Solve click makes (the browser resends them)
+    assert_inputs_are_the_files(at, france)
+    cli = planner_solve(load_scenario(france))
+    assert metric(at, "Sovereignty index") == f"{cli.sovereignty['index']:.3f}"
+    assert metric(at, "Total cost") == f"{cli.cost:,.0f}"
+    assert any(m.value.startswith("France 2030") for m in at.markdown)
+
+
+def test_reset_restores_the_file_after_an_edit_and_an_invalid_edit(app):
+    tiny = FIXTURES / "tiny.yaml"
+    app.number_input(key=key(app, "budget")).set_value(40.0).run()
+    app.number_input(key=key(app, "target.2030")).set_value(5.0).run()
+    app.button(key="reset").click().run()
+    assert_inputs_are_the_files(app, tiny)
+    # invalid: every weight 0; Reset brings back the file's weights and clears the error
+    for layer in ("territorial", "provider", "chip"):
+        app.number_input(key=key(app, f"weights.{layer}")).set_value(0.0)
+    app.run()
+    assert "sum to 0" in errors(app)
+    app.button(key="reset").click().run()
+    assert not app.exception
+    assert_inputs_are_the_files(app, tiny)
+    assert not errors(app)
+    solve(app)
+    assert metric(app, "Sovereignty index") == "0.833"
+
+
+# --- uploads (issue 13) ---------------------------------------------------------------------
+
+
+def upload(at: AppTest, name: str, text: str) -> AppTest:
+    at.file_uploader(key="scenario_upload").set_value((name, text.encode(), "text/yaml"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("error", "warning", "info", "markdown", "caption")
+        for e in at.get(kind)
+    ]
+    return " ".join(plain(str(p)) for p in parts)
+
+
+TINY_UPLOAD = """
+name: tiny upload
+home: [HOM]
+periods: [2030]
+target: {{2030: 2}}
+budget: 30
+horizon_end: 2030
+economics: {{module_size: 1000, utilisation: 1.0, maintenance_share_per_year: 0.0,
+            cost_basis: cash, compute_basis: peak, discount_rate: 0.0,
+            price_performance_trend: 0.0}}
+solver: {{time_limit: {time_limit}}}
+data: {data}
+"""
+
+
+@pytest.mark.parametrize("where", ["absolute", "relative", "missing-inside-allowed"])
+def test_upload_with_data_outside_the_allowed_folders_is_refused(app, monkeypatch, where):
+    monkeypatch.delenv("SOVPLAN_DATA_DIRS", raising=False)
+    data = str(TINY_DATA) if where == "absolute" else "../tests/fixtures/tiny"
+    if where == "missing-inside-allowed":
+        monkeypatch.setenv("SOVPLAN_DATA_DIRS", str(FIXTURES))
+        data = "no-such-folder"
+    upload(app, "sneaky.yaml", TINY_UPLOAD.format(time_limit=20, data=data))
+    text = page_text(app)
+    assert "SOVPLAN_DATA_DIRS" in text
+    assert str(ROOT) not in text and "fixtures" not in text
+    assert not app.metric
+    assert not app.get("download_button")
+
+
+def test_upload_with_allowed_data_and_a_long_time_limit_solves(app, monkeypatch):
+    monkeypatch.setenv("SOVPLAN_DATA_DIRS", str(FIXTURES))
+    upload(app, "tiny-upload.yaml", TINY_UPLOAD.format(time_limit=7200, data="tiny"))
+    assert not errors(app)
+    assert app.number_input(key=key(app, "solver.time_limit")).value == 7200.0
+    solve(app)
+    assert metric(app, "Sovereignty index") == "0.833"
+    assert metric(app, "Total cost") == "30"
+
+
+def test_scenario_name_is_shown_as_text_not_markdown(app, monkeypatch):
+    monkeypatch.setenv("SOVPLAN_DATA_DIRS", str(FIXTURES))
+    name = "![pixel](https://example.invalid/p.png) <b>bold</b>"
+    text = TINY_UPLOAD.format(time_limit=20, data="tiny").replace("tiny upload", repr(name))
+    upload(app, "named.yaml", text)
+    solve(app)
+    heading = next(m.value for m in app.markdown if "status" in m.value)
+    assert "![" not in heading and "<b>" not in heading  # escaped: shown literally
+    assert plain(heading).startswith(name)
+
+
+def test_every_bundled_scenario_loads_into_the_sidebar(bundled):
+    at = bundled
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        at.selectbox(key="scenario_file").set_value(path).run()
+        assert not at.exception, (path.name, [e.value for e in at.exception])
+        assert not errors(at), (path.name, errors(at))
+        assert_inputs_are_the_files(at, path)
+
+
+def test_strategy_comparison_shows_formatted_numbers(app):
+    app.button(key="cmp_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = next(d.value for d in app.tabs[2].dataframe if "A: hedge" in d.value.columns)
+    assert table.loc["sovereignty index (0-1)", "A: hedge"] == "0.833"
+    assert table.loc["total cost (MUSD)", "A: hedge"] == "30"
+    assert table.loc["providers used", "A: hedge"] == "1"

@@ -1,14 +1,22 @@
-"""Real-browser smoke test: `sovplan ui` served, driven by headless Chromium via Selenium.
+"""Real-browser tests: `sovplan ui` served, driven by headless Chromium via Selenium.
 
-Starts the app on a free port with the tiny fixture scenario (SOVPLAN_SCENARIO_DIR), loads
-it at laptop width, clicks Solve, waits for the results and checks what a user sees: the
-sovereignty index and its value, the cost with its unit, the world map and the mix charts,
-and no exception box. Screenshots are saved under the test's tmp_path. Needs Debian's
-chromium and chromium-driver (.ci/run installs them); skipped with a reason otherwise.
+1. The tiny fixture scenario (SOVPLAN_SCENARIO_DIR): load at laptop width, click Solve,
+   check what a user sees: the index, the cost with its unit, the map and the mix charts,
+   and no exception box.
+2. The bundled scenarios, as a new user clicks: open the page (first scenario), switch to
+   france-2030, check the sidebar shows that file's values, solve and compare the index and
+   cost with `sovplan solve --json`; edit the budget, Reset, check the file's budget is back
+   and the re-solve gives the CLI's numbers again. Only a real browser catches stale widget
+   values: it keeps each widget's last value and resends it, which AppTest does not model.
+
+Screenshots go to the test's tmp_path (on failure too). Needs Debian's chromium and
+chromium-driver (.ci/run installs them); skipped with a reason otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import socket
@@ -16,7 +24,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,11 +66,234 @@ def _sovplan() -> list[str]:
     return [found] if found else [sys.executable, "-m", "planner.cli"]
 
 
-@pytest.mark.skipif(
+needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists() or not CHROMEDRIVER.exists(),
     reason="needs /usr/bin/chromium and /usr/bin/chromedriver "
     "(apt-get install -y chromium chromium-driver)",
 )
+
+
+@contextlib.contextmanager
+def served_app(tmp_path: Path, scenario_dir: Path) -> Iterator[tuple[Any, str]]:
+    """`sovplan ui` on a free port and a headless Chromium at laptop size: (driver, url)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    env = {**os.environ, "SOVPLAN_SCENARIO_DIR": str(scenario_dir)}
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [*_sovplan(), "ui", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    driver = None
+    try:
+        _wait_healthy(url, server, log)
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = str(CHROMIUM)
+        for flag in (
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1366,900",  # a laptop screen
+        ):
+            opts.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+        driver.get(url)
+        yield driver, url
+    except BaseException:
+        if driver is not None:
+            driver.save_screenshot(str(tmp_path / "failure.png"))
+        raise
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
+def _metrics(driver) -> dict[str, str]:
+    from selenium.webdriver.common.by import By
+
+    return {
+        m.find_element(By.CSS_SELECTOR, '[data-testid="stMetricLabel"]').text: m.find_element(
+            By.CSS_SELECTOR, '[data-testid="stMetricValue"]'
+        ).text
+        for m in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]')
+    }
+
+
+def _find_number_input(driver, label: str):
+    """The <input> of the number input with this label, or None (yet)."""
+    from selenium.webdriver.common.by import By
+
+    for box in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stNumberInput"]'):
+        if box.text.splitlines() and box.text.splitlines()[0].strip() == label:
+            return box.find_element(By.TAG_NAME, "input")
+    return None
+
+
+def _number_input(driver, label: str):
+    found = _find_number_input(driver, label)
+    assert found is not None, f"no number input {label!r}"
+    return found
+
+
+def _value_is(label: str, value: str):
+    """A wait condition: the number input shows this value."""
+
+    def check(driver) -> bool:
+        found = _find_number_input(driver, label)
+        return found is not None and found.get_attribute("value") == value
+
+    return check
+
+
+def _busy(driver) -> bool:
+    """The app is running: status widget, a spinner, or elements marked stale."""
+    from selenium.webdriver.common.by import By
+
+    return bool(
+        driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
+        or driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSpinner"]')
+        or driver.find_elements(By.CSS_SELECTOR, '[data-stale="true"]')
+    )
+
+
+def _wait_idle(driver, wait) -> None:
+    """Until the app has finished its run, idle in two checks a second apart (the status
+    widget shows only after a short delay, so one check can come before the run starts)."""
+    time.sleep(1.0)
+    for _ in range(2):
+        wait.until(lambda d: not _busy(d))
+        time.sleep(1.0)
+    wait.until(lambda d: not _busy(d))
+
+
+def _solve_and_read(driver, wait) -> dict[str, str]:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    solve = wait.until(
+        ec.element_to_be_clickable((By.XPATH, "//button[.//p[normalize-space()='Solve']]"))
+    )
+    solve.click()
+    _wait_idle(driver, wait)
+    wait.until(lambda d: "Sovereignty index (0-1)" in _metrics(d))
+    return _metrics(driver)
+
+
+def _cli(path: Path, *sets: str) -> dict[str, Any]:
+    args = [a for s in sets for a in ("--set", s)]
+    run = subprocess.run(
+        [*_sovplan(), "solve", str(path), "--json", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@needs_chromium
+def test_switch_scenario_edit_reset_and_solve_match_the_cli(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    france = ROOT / "data" / "scenarios" / "france-2030.yaml"
+    cli = _cli(france)
+    with served_app(tmp_path, ROOT / "data" / "scenarios") as (driver, _):
+        wait = WebDriverWait(driver, 120)
+        wait.until(lambda d: _find_number_input(d, "Budget (MUSD over the horizon)"))
+        _wait_idle(driver, wait)
+        assert _number_input(driver, "Target 2030 (EFLOP/s)").get_attribute("value") == "200.00"
+        # switch to france-2030 in the scenario picker
+        picker = next(
+            s
+            for s in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
+            if "Bundled scenario" in s.text
+        )
+        picker.find_element(By.CSS_SELECTOR, 'button[aria-label="Open"]').click()
+        option = wait.until(
+            lambda d: next(
+                (
+                    o
+                    for o in d.find_elements(By.CSS_SELECTOR, '[role="option"]')
+                    if o.text.strip() == "france-2030"
+                ),
+                None,
+            )
+        )
+        option.click()
+        _wait_idle(driver, wait)
+        wait.until(_value_is("Target 2030 (EFLOP/s)", "60.00"))
+        driver.save_screenshot(str(tmp_path / "1-switched.png"))
+        shown = {
+            label: _number_input(driver, label).get_attribute("value")
+            for label in (
+                "Target 2026 (EFLOP/s)",
+                "Target 2028 (EFLOP/s)",
+                "Target 2030 (EFLOP/s)",
+                "Budget (MUSD over the horizon)",
+                "Solver time limit (s)",
+            )
+        }
+        assert shown == {
+            "Target 2026 (EFLOP/s)": "5.00",
+            "Target 2028 (EFLOP/s)": "20.00",
+            "Target 2030 (EFLOP/s)": "60.00",
+            "Budget (MUSD over the horizon)": "6000.00",
+            "Solver time limit (s)": "60.00",
+        }, shown
+        metrics = _solve_and_read(driver, wait)
+        driver.save_screenshot(str(tmp_path / "2-solved.png"))
+        assert metrics["Sovereignty index (0-1)"] == f"{cli['sovereignty']['index']:.3f}", metrics
+        assert metrics["Total cost (MUSD)"] == f"{cli['cost']:,.0f}", metrics
+        assert _number_input(driver, "Target 2030 (EFLOP/s)").get_attribute("value") == "60.00"
+        # edit the budget, then Reset: the file's budget is back, and solving matches the CLI
+        budget = _number_input(driver, "Budget (MUSD over the horizon)")
+        budget.send_keys(Keys.CONTROL, "a")
+        budget.send_keys("3250", Keys.ENTER)
+        _wait_idle(driver, wait)
+        edited = _cli(france, "budget=3250")
+        metrics = _solve_and_read(driver, wait)
+        driver.save_screenshot(str(tmp_path / "3-edited.png"))
+        assert metrics["Total cost (MUSD)"] == f"{edited['cost']:,.0f}", (metrics, edited["cost"])
+        driver.find_element(
+            By.XPATH, '//button[.//p[normalize-space()="Reset to the file\'s values"]]'
+        ).click()
+        _wait_idle(driver, wait)
+        wait.until(
+            lambda d: (
+                _number_input(d, "Budget (MUSD over the horizon)").get_attribute("value")
+                == "6000.00"
+            )
+        )
+        metrics = _solve_and_read(driver, wait)
+        driver.save_screenshot(str(tmp_path / "4-reset-solved.png"))
+        driver.set_window_size(1366, 2600)  # the whole plan page, for the record
+        time.sleep(2.0)
+        driver.save_screenshot(str(tmp_path / "5-plan-page.png"))
+        assert metrics["Sovereignty index (0-1)"] == f"{cli['sovereignty']['index']:.3f}", metrics
+        assert metrics["Total cost (MUSD)"] == f"{cli['cost']:,.0f}", metrics
+        assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+
+
+@needs_chromium
 def test_solve_in_a_real_browser(tmp_path):
     from selenium import webdriver
     from selenium.common.exceptions import TimeoutException

@@ -13,12 +13,25 @@ from planner.core.data import Tables
 from planner.core.scenario import Scenario, scenario_to_yaml
 from ui import inputs, plan_view, sensitivity_view, tables_view, tradeoffs_view
 from ui import support as ui_support
+from ui.safe_text import error_text, md_text
 
 st.set_page_config(page_title="sovplan: compute sovereignty planner", page_icon="🛰", layout="wide")
 
 
+#: Session entries that belong to one scenario: dropped when another one is loaded.
+SCENARIO_STATE = (
+    "solved",
+    "previous",
+    "sweep_runs",
+    "marginal_for",
+    "pareto_request",
+    "cmp_request",
+)
+
+
 def _errors(exc: BaseException, where=st) -> None:
-    where.error("\n\n".join(ui_support.error_messages(exc)))
+    """Readable messages of an error, shown as text (they may quote the user's input)."""
+    where.error(error_text(exc))
 
 
 def main() -> None:
@@ -38,23 +51,23 @@ def main() -> None:
         return
     if source is None:
         st.info(
-            f"No scenario to show: {ui_support.scenario_dir()} has no scenario YAML files. "
+            "No scenario to show: this server offers no scenario YAML files. "
             "Upload one in the sidebar."
         )
         return
     previous_source = st.session_state.get("source_id")
     if previous_source != source.source_id:
-        if previous_source is not None:  # another scenario: forget the last one's edits
+        if previous_source is not None:  # another scenario: its own values in every widget
             inputs.forget_inputs()
         st.session_state["source_id"] = source.source_id
-        st.session_state.pop("solved", None)
-        st.session_state.pop("previous", None)
+        for name in SCENARIO_STATE:
+            st.session_state.pop(name, None)
 
     try:
         file_scenario = ui_support.build_scenario(source.raw, source.label, source.base_dir, {})
         base_tables = ui_support.base_tables(file_scenario)
     except Exception as exc:
-        st.error(f"The scenario {source.label} cannot be used as it is:")
+        st.error(f"The scenario {md_text(source.label)} cannot be used as it is:")
         _errors(exc)
         return
 
@@ -148,4 +161,15 @@ def main() -> None:
             sensitivity_view.render(scenario, tables)
 
 
-main()
+def run() -> None:
+    """The page, with any unexpected error shown as a readable message, never a traceback.
+
+    Streamlit's own control flow (rerun, stop) derives from BaseException and passes through.
+    """
+    try:
+        main()
+    except Exception as exc:
+        _errors(exc)
+
+
+run()

@@ -1,9 +1,14 @@
 """Sidebar: choose a scenario and edit its money, limits, strategy, weights and switches.
 
-Every widget's default is the loaded scenario's value; widget keys start with ``in:`` so
-"Reset" (and loading another scenario) can forget them all at once. The widgets return a
-mapping of dotted scenario keys -> values that ``ui.support.build_scenario`` writes
-over the file's own mapping (None removes a key, i.e. the limit is not enforced).
+Every widget's default is the loaded scenario's value. Widget keys are
+``in:<generation>:<field>`` (data editors ``ed:<generation>:<table>``): a browser keeps a
+widget's last value for as long as its key exists and sends it back with every interaction,
+so deleting the value from the session is not enough to forget it. Loading another scenario,
+or "Reset", starts a new generation instead: new keys are new widgets, and new widgets take
+their defaults from the file now loaded. Widget ranges come from the scenario schema, so any
+valid file fits its widgets. The widgets return a mapping of dotted scenario keys -> values
+that ``ui.support.build_scenario`` writes over the file's own mapping (None removes a
+key, i.e. the limit is not enforced).
 """
 
 from __future__ import annotations
@@ -15,11 +20,22 @@ from typing import Any
 
 import streamlit as st
 
-from planner.core.scenario import Constraints, Scenario, read_yaml
+from planner.core.scenario import (
+    Constraints,
+    Limits,
+    Scenario,
+    Solver,
+    Weights,
+    field_bounds,
+    read_yaml,
+)
 from ui import support as ui_support
+from ui.safe_text import md_text
 
 INPUT_PREFIX = "in:"
 EDITOR_PREFIX = "ed:"
+#: Session keys holding the current generation of each family of widget keys.
+GENERATION_KEYS = {INPUT_PREFIX: "inputs_generation", EDITOR_PREFIX: "tables_generation"}
 
 SHARE_LIMITS = {
     "max_share_provider": ("Max share of one provider", 0.4),
@@ -73,11 +89,32 @@ class Source:
     source_id: str
 
 
+def widget_key(name: str, prefix: str = INPUT_PREFIX) -> str:
+    """The session key of an input widget in the current generation (see the module doc)."""
+    return f"{prefix}{st.session_state.get(GENERATION_KEYS[prefix], 0)}:{name}"
+
+
 def forget_inputs(prefixes: tuple[str, ...] = (INPUT_PREFIX, EDITOR_PREFIX)) -> None:
-    """Drop every widget value with one of the prefixes (the widgets fall back to the file)."""
+    """Start the widgets of these families afresh, with the loaded file's values.
+
+    Call before the widgets are drawn. The old values are dropped (so the session does not
+    grow) and the generation moves on, so the browser's copies of the old widgets are ignored.
+    """
     for key in list(st.session_state.keys()):
         if str(key).startswith(prefixes):
             del st.session_state[key]
+    for prefix in prefixes:
+        name = GENERATION_KEYS[prefix]
+        st.session_state[name] = st.session_state.get(name, 0) + 1
+
+
+def _float_bounds(model: type, name: str) -> dict[str, float | None]:
+    """min_value/max_value keyword arguments for a float widget, from the schema."""
+    lo, hi = field_bounds(model, name)
+    return {
+        "min_value": None if lo is None else float(lo),
+        "max_value": None if hi is None else float(hi),
+    }
 
 
 def choose_source() -> Source | None:
@@ -92,10 +129,10 @@ def choose_source() -> Source | None:
             files,
             format_func=lambda p: p.stem,
             key="scenario_file",
-            help=f"YAML files in {folder}",
+            help="The scenario files this server offers",
         )
     else:
-        st.sidebar.info(f"No scenario files in {folder} yet: upload a scenario YAML below.")
+        st.sidebar.info("No bundled scenario files: upload a scenario YAML below.")
     upload = st.sidebar.file_uploader(
         "…or upload a scenario YAML", type=["yaml", "yml"], key="scenario_upload"
     )
@@ -106,22 +143,175 @@ def choose_source() -> Source | None:
         return Source(raw, upload.name, None, f"upload:{upload.name}:{digest}")
     if choice is None:
         return None
-    return Source(read_yaml(choice), str(choice), choice.parent, f"file:{choice}")
+    # labelled by file name: messages quoting the label must not show server folders
+    return Source(read_yaml(choice), choice.name, choice.parent, f"file:{choice}")
 
 
 def _share_limit(name: str, label: str, fallback: float, current: float | None) -> float | None:
-    on = st.checkbox(label, value=current is not None, key=f"{INPUT_PREFIX}on:{name}")
+    on = st.checkbox(label, value=current is not None, key=widget_key(f"on:{name}"))
     value = st.slider(
         f"{label} (0-1)",
-        min_value=0.0,
-        max_value=1.0,
+        **_float_bounds(Limits, name),
         value=float(current if current is not None else fallback),
-        step=0.05,
-        key=f"{INPUT_PREFIX}limits.{name}",
+        step=0.01,
+        key=widget_key(f"limits.{name}"),
         disabled=not on,
         label_visibility="collapsed",
     )
     return float(value) if on else None
+
+
+#: Index layers with a weight (the foundry layer is off at weight 0).
+LAYERS = ("territorial", "provider", "chip", "fab")
+
+
+def _money_inputs(sc: Scenario) -> dict[str, Any]:
+    """Targets per period, budget, caps and the solver's time limit."""
+    out: dict[str, Any] = {}
+    target = {}
+    for period in sc.periods:
+        target[period] = st.number_input(
+            f"Target {period} (EFLOP/s)",
+            **_float_bounds(Scenario, "target"),
+            value=float(sc.target[period]),
+            step=max(1.0, round(float(sc.target[period]) / 10, 0)),
+            key=widget_key(f"target.{period}"),
+        )
+    out["target"] = target
+    out["budget"] = st.number_input(
+        "Budget (MUSD over the horizon)",
+        **_float_bounds(Scenario, "budget"),
+        value=None if sc.budget is None else float(sc.budget),
+        step=1000.0 if (sc.budget or 0) >= 5000 else 5.0,
+        placeholder="no budget",
+        key=widget_key("budget"),
+        help="Total cost of the plan over the horizon, million USD; empty = no budget",
+    )
+    out["energy_cost_cap"] = st.number_input(
+        "Energy-cost cap (MUSD over the horizon)",
+        **_float_bounds(Scenario, "energy_cost_cap"),
+        value=None if sc.energy_cost_cap is None else float(sc.energy_cost_cap),
+        step=100.0,
+        placeholder="no cap",
+        key=widget_key("energy_cost_cap"),
+        help="Electricity cost over the horizon, million USD; empty = no cap",
+    )
+    out["emissions_cap_kt"] = st.number_input(
+        "Emissions cap (kt CO2e over the horizon)",
+        **_float_bounds(Scenario, "emissions_cap_kt"),
+        value=None if sc.emissions_cap_kt is None else float(sc.emissions_cap_kt),
+        step=100.0,
+        placeholder="no cap",
+        key=widget_key("emissions_cap_kt"),
+    )
+    out["solver.time_limit"] = st.number_input(
+        "Solver time limit (s)",
+        **_float_bounds(Solver, "time_limit"),
+        value=float(sc.solver.time_limit),
+        step=10.0,
+        key=widget_key("solver.time_limit"),
+        help="Wall-clock limit per solve; must be positive",
+    )
+    return out
+
+
+def _limit_inputs(sc: Scenario) -> dict[str, Any]:
+    """Share limits (switch + slider) and count limits (empty = not enforced)."""
+    out: dict[str, Any] = {}
+    for name, (label, fallback) in SHARE_LIMITS.items():
+        out[f"limits.{name}"] = _share_limit(name, label, fallback, getattr(sc.limits, name))
+    for name, label in COUNT_LIMITS.items():
+        current = getattr(sc.limits, name)
+        lo, hi = field_bounds(Limits, name)
+        value = st.number_input(
+            label,
+            min_value=None if lo is None else int(lo),
+            max_value=None if hi is None else int(hi),
+            value=None if current is None else int(current),
+            step=1,
+            placeholder="not enforced",
+            key=widget_key(f"limits.{name}"),
+        )
+        out[f"limits.{name}"] = None if value is None else int(value)
+    return out
+
+
+def _strategy_inputs(sc: Scenario, jurisdictions: list[str]) -> dict[str, Any]:
+    """Strategy and the three layer weights (any non-negative numbers, normalised)."""
+    out: dict[str, Any] = {}
+    options = ["hedge", "hedge_blocs", "none", "align", *[f"align:{j}" for j in jurisdictions]]
+    if sc.strategy not in options:
+        options.append(sc.strategy)
+    out["strategy"] = st.selectbox(
+        "Strategy",
+        options,
+        index=options.index(sc.strategy),
+        key=widget_key("strategy"),
+        help="hedge: enforce the diversification limits; hedge_blocs: also spread foreign "
+        "dependence over two rival blocs; none: ignore them; "
+        "align: all foreign dependence within one ally (align:<J> fixes the ally)",
+    )
+    st.caption("Layer weights (normalised to sum to 1)")
+    for layer in LAYERS:
+        out[f"weights.{layer}"] = st.number_input(
+            f"Weight: {layer}",
+            **_float_bounds(Weights, layer),
+            value=float(getattr(sc.weights, layer)),
+            step=0.05,
+            format="%.3f",
+            key=widget_key(f"weights.{layer}"),
+        )
+    values = [out[f"weights.{x}"] or 0.0 for x in LAYERS]
+    total = sum(values)
+    if total > 0:
+        st.caption(
+            "Normalised: "
+            + ", ".join(
+                f"{x} {v / total:.2f}"
+                for x, v in zip(LAYERS, values, strict=True)
+            )
+        )
+    out["weights.resilience"] = st.number_input(
+        "Value of resilience (weight of the worst-case N-1 kept share)",
+        **_float_bounds(Weights, "resilience"),
+        value=float(sc.weights.resilience),
+        step=0.05,
+        format="%.3f",
+        key=widget_key("weights.resilience"),
+    )
+    return out
+
+
+def _eligibility_inputs(sc: Scenario, jurisdictions: list[str], tables: Any) -> dict[str, Any]:
+    """``exclude`` lists and ``require.certifications`` (choices from the data tables)."""
+    out: dict[str, Any] = {}
+    choices = {
+        "countries": sorted(tables.countries["iso3"].astype(str)),
+        "providers": sorted(tables.providers["code"].astype(str)),
+        "chips": sorted(tables.chips["code"].astype(str)),
+        "designers": sorted(set(tables.chips["designer"].astype(str))),
+        "jurisdictions": list(jurisdictions),
+    }
+    for kind, values in choices.items():
+        current = [v for v in getattr(sc.exclude, kind) if v in values]
+        out[f"exclude.{kind}"] = st.multiselect(
+            f"Exclude {kind}", values, default=current, key=widget_key(f"exclude.{kind}")
+        )
+    held = {
+        c.strip()
+        for v in tables.providers.get("certifications", [])
+        for c in str(v).split(";")
+        if c.strip()
+    }
+    certs = sorted(held | {"SecNumCloud", "EUCS", "BSI C5", "FedRAMP", "UK G-Cloud"})
+    out["require.certifications"] = st.multiselect(
+        "Require one of these provider certifications",
+        certs,
+        default=[c for c in sc.require.certifications if c in certs],
+        key=widget_key("require.certifications"),
+        help="Keeps only providers holding one (providers.csv); the public option stays",
+    )
+    return out
 
 
 def scenario_inputs(
@@ -130,143 +320,20 @@ def scenario_inputs(
     """Draw the input widgets (defaults from ``sc``); return the overrides and error slots."""
     out: dict[str, Any] = {}
     slots: dict[str, Any] = {}
-    k = INPUT_PREFIX
-
     with st.sidebar.expander("Target and money", expanded=True):
-        target = {}
-        for period in sc.periods:
-            target[period] = st.number_input(
-                f"Target {period} (EFLOP/s)",
-                min_value=0.0,
-                value=float(sc.target[period]),
-                step=max(1.0, round(float(sc.target[period]) / 10, 0)),
-                key=f"{k}target.{period}",
-            )
-        out["target"] = target
-        out["budget"] = st.number_input(
-            "Budget (MUSD over the horizon)",
-            min_value=0.0,
-            value=None if sc.budget is None else float(sc.budget),
-            step=1000.0 if (sc.budget or 0) >= 5000 else 5.0,
-            placeholder="no budget",
-            key=f"{k}budget",
-            help="Total cost of the plan over the horizon, million USD; empty = no budget",
-        )
-        out["energy_cost_cap"] = st.number_input(
-            "Energy-cost cap (MUSD over the horizon)",
-            min_value=0.0,
-            value=None if sc.energy_cost_cap is None else float(sc.energy_cost_cap),
-            step=100.0,
-            placeholder="no cap",
-            key=f"{k}energy_cost_cap",
-            help="Electricity cost over the horizon, million USD; empty = no cap",
-        )
-        out["emissions_cap_kt"] = st.number_input(
-            "Emissions cap (kt CO2e over the horizon)",
-            min_value=0.0,
-            value=None if sc.emissions_cap_kt is None else float(sc.emissions_cap_kt),
-            step=100.0,
-            placeholder="no cap",
-            key=f"{k}emissions_cap_kt",
-        )
-        out["solver.time_limit"] = st.number_input(
-            "Solver time limit (s)",
-            min_value=1.0,
-            max_value=3600.0,
-            value=float(sc.solver.time_limit),
-            step=10.0,
-            key=f"{k}solver.time_limit",
-        )
+        out.update(_money_inputs(sc))
         slots["money"] = st.empty()
-
     with st.sidebar.expander("Limits", expanded=True):
-        for name, (label, fallback) in SHARE_LIMITS.items():
-            out[f"limits.{name}"] = _share_limit(name, label, fallback, getattr(sc.limits, name))
-        for name, label in COUNT_LIMITS.items():
-            current = getattr(sc.limits, name)
-            value = st.number_input(
-                label,
-                min_value=0,
-                max_value=100,
-                value=None if current is None else int(current),
-                step=1,
-                placeholder="not enforced",
-                key=f"{k}limits.{name}",
-            )
-            out[f"limits.{name}"] = None if value is None else int(value)
+        out.update(_limit_inputs(sc))
         slots["limits"] = st.empty()
-
     with st.sidebar.expander("Strategy and weights", expanded=False):
-        options = ["hedge", "hedge_blocs", "none", "align", *[f"align:{j}" for j in jurisdictions]]
-        if sc.strategy not in options:
-            options.append(sc.strategy)
-        out["strategy"] = st.selectbox(
-            "Strategy",
-            options,
-            index=options.index(sc.strategy),
-            key=f"{k}strategy",
-            help="hedge: enforce the diversification limits; hedge_blocs: also spread foreign "
-            "dependence over two rival blocs; none: ignore them; "
-            "align: all foreign dependence within one ally (align:<J> fixes the ally)",
-        )
+        out.update(_strategy_inputs(sc, jurisdictions))
         slots["strategy"] = st.empty()
-        st.caption("Layer weights (normalised to sum to 1)")
-        for layer in ("territorial", "provider", "chip", "fab"):
-            out[f"weights.{layer}"] = st.slider(
-                f"Weight: {layer}",
-                min_value=0.0,
-                max_value=1.0,
-                value=round(float(getattr(sc.weights, layer)), 2),
-                step=0.05,
-                key=f"{k}weights.{layer}",
-            )
-        total = sum(out[f"weights.{x}"] for x in ("territorial", "provider", "chip", "fab"))
-        if total > 0:
-            st.caption(
-                "Normalised: "
-                + ", ".join(
-                    f"{x} {out[f'weights.{x}'] / total:.2f}"
-                    for x in ("territorial", "provider", "chip", "fab")
-                )
-            )
-        out["weights.resilience"] = st.slider(
-            "Value of resilience (weight of the worst-case N-1 kept share)",
-            min_value=0.0,
-            max_value=1.0,
-            value=round(float(sc.weights.resilience), 2),
-            step=0.05,
-            key=f"{k}weights.resilience",
-        )
         slots["weights"] = st.empty()
 
     if tables is not None:
         with st.sidebar.expander("Eligibility (exclude, require)", expanded=False):
-            choices = {
-                "countries": sorted(tables.countries["iso3"].astype(str)),
-                "providers": sorted(tables.providers["code"].astype(str)),
-                "chips": sorted(tables.chips["code"].astype(str)),
-                "designers": sorted(set(tables.chips["designer"].astype(str))),
-                "jurisdictions": list(jurisdictions),
-            }
-            for kind, values in choices.items():
-                current = [v for v in getattr(sc.exclude, kind) if v in values]
-                out[f"exclude.{kind}"] = st.multiselect(
-                    f"Exclude {kind}", values, default=current, key=f"{k}exclude.{kind}"
-                )
-            held = {
-                c.strip()
-                for v in tables.providers.get("certifications", [])
-                for c in str(v).split(";")
-                if c.strip()
-            }
-            certs = sorted(held | {"SecNumCloud", "EUCS", "BSI C5", "FedRAMP", "UK G-Cloud"})
-            out["require.certifications"] = st.multiselect(
-                "Require one of these provider certifications",
-                certs,
-                default=[c for c in sc.require.certifications if c in certs],
-                key=f"{k}require.certifications",
-                help="Keeps only providers holding one (providers.csv); the public option stays",
-            )
+            out.update(_eligibility_inputs(sc, jurisdictions, tables))
             slots["eligibility"] = st.empty()
 
     with st.sidebar.expander("Constraint families", expanded=False):
@@ -274,7 +341,7 @@ def scenario_inputs(
             out[f"constraints.{name}"] = st.toggle(
                 CONSTRAINT_LABELS.get(name, name),
                 value=bool(getattr(sc.constraints, name)),
-                key=f"{k}constraints.{name}",
+                key=widget_key(f"constraints.{name}"),
             )
         slots["constraints"] = st.empty()
     return out, slots
@@ -286,7 +353,7 @@ def show_problems(problems: list[tuple[str, str]], slots: dict) -> list[str]:
     loose: list[str] = []
     for field, message in problems:
         group = GROUP_OF_FIELD.get(field.split(".")[0]) if field else None
-        text = f"{field}: {message}" if field else message
+        text = md_text(f"{field}: {message}" if field else message)
         if group in slots:
             by_group.setdefault(group, []).append(text)
         else:

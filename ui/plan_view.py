@@ -16,6 +16,7 @@ from planner.core.scenario import Scenario
 from planner.reports.plan_reading import read_plan
 from ui import figures
 from ui import support as ui_support
+from ui.safe_text import error_text, md_text
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -33,15 +34,22 @@ def cached_marginal(
 
 def solve_now(scenario: Scenario, tables: Tables | None) -> Plan:
     """Solve (or fetch from the cache) with a spinner that shows the elapsed time."""
-    with st.spinner(f"Solving {scenario.name}…", show_time=True):
+    with st.spinner(f"Solving {md_text(scenario.name)}…", show_time=True):
         return cached_plan(
             ui_support.scenario_key(scenario), ui_support.tables_key(tables), scenario, tables
         )
 
 
+def plural(n: int, word: str) -> str:
+    """'1 country', '3 countries' (English plurals of the words the page counts)."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+
+
 def _fmt_delta(now: float, before: float | None, digits: int, unit: str = "") -> str | None:
-    if before is None or abs(now - before) < 10 ** (-digits - 1):
-        return None
+    if before is None or round(abs(now - before), digits) == 0:
+        return None  # no "-0.000": a change below the shown precision is no change
     return f"{now - before:+,.{digits}f}{unit}"
 
 
@@ -92,8 +100,9 @@ def kpi_metrics(plan: Plan, previous: dict[str, float] | None = None) -> None:
     st.caption(
         f"Final period: {k['compute_final_eflops']:,.1f} of {k['target_final_eflops']:,.1f} "
         f"EFLOP/s target · {k['accelerators_final']:,} accelerators · "
-        f"{k['power_final_mw']:,.0f} MW · {k['countries_used']} countries, "
-        f"{k['providers_used']} providers, {k['chip_designers_used']} chip designers"
+        f"{k['power_final_mw']:,.0f} MW · {plural(k['countries_used'], 'country')}, "
+        f"{plural(k['providers_used'], 'provider')}, "
+        f"{plural(k['chip_designers_used'], 'chip designer')}"
     )
 
 
@@ -159,7 +168,7 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
                     tables,
                 )
         except Exception as exc:
-            st.error("\n\n".join(ui_support.error_messages(exc)))
+            st.error(error_text(exc))
             return
         if mv["delta_index"] is None:
             st.warning(f"The relaxed scenario has no plan (status {mv['relaxed_status']}).")
@@ -213,7 +222,12 @@ def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
     by_country = ui_support.compute_by_country(plan, tables)
     last = int(plan.allocation["period"].max()) if len(plan.allocation) else None
     c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(figures.world_map(by_country, last), width="stretch", key=f"{key}-map")
+    c1.plotly_chart(
+        figures.world_map(by_country, last),
+        width="stretch",
+        key=f"{key}-map",
+        config=figures.MAP_CONFIG,  # no CDN base map: draws offline
+    )
     c2.plotly_chart(figures.country_bars(by_country, last), width="stretch", key=f"{key}-bars")
     t1, t2, t3 = st.tabs(["Mix by provider", "Mix by chip designer", "Mix by jurisdiction"])
     with t1:
@@ -238,9 +252,9 @@ def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
 
 def not_ok(plan: Plan) -> None:
     """A plan without a solution: the status and whatever the planner says about it."""
-    st.error(f"No plan: the solver reports **{plan.status}**. {plan.message}")
+    st.error(f"No plan: the solver reports **{plan.status}**. {md_text(plan.message)}")
     if plan.diagnosis:
-        st.write(plan.diagnosis.get("summary", plan.diagnosis))
+        st.text(str(plan.diagnosis.get("summary", plan.diagnosis)))
     st.write(
         "Try relaxing a limit in the sidebar (a larger budget, a higher share cap, a lower "
         "resilience or home-share floor) or switching a constraint family off."
@@ -259,7 +273,7 @@ def render_plan(
         status += f" (MIP gap {plan.gap:.2%}: stopped at the time limit)"
     seconds = plan.timings.get("total_s")
     st.markdown(
-        f"{plan.scenario_name} · status {status}"
+        f"{md_text(plan.scenario_name)} · status {status}"
         + (f" · solved in {seconds:.1f} s" if seconds is not None else "")
     )
     if not plan.ok:
@@ -272,6 +286,6 @@ def render_plan(
     if plan.notes:
         with st.expander("Notes from the planner"):
             for note in plan.notes:
-                st.write(f"- {note}")
+                st.text(f"- {note}")
     st.subheader("The plan in words")
-    st.write(read_plan(plan))
+    st.markdown(md_text(read_plan(plan)))

@@ -17,6 +17,7 @@ import streamlit as st
 from planner.core.data import Tables
 from planner.core.scenario import Scenario
 from ui import support as ui_support
+from ui.safe_text import error_text
 
 #: Parameters offered on the page, with a label (and unit) and default values.
 PARAMETERS = {
@@ -45,7 +46,7 @@ def _draw(runs: pd.DataFrame, key: str) -> None:
     try:
         figs = sweep_report.figures(runs, spec)
     except Exception as exc:
-        st.error("\n\n".join(ui_support.error_messages(exc)))
+        st.error(error_text(exc))
         figs = {}
     for name, fig in figs.items():
         st.plotly_chart(fig, width="stretch", key=f"{key}-{name}")
@@ -88,7 +89,7 @@ def sweep_section(scenario: Scenario, tables: Tables | None) -> None:
             )
             params[name] = parse_values(name, text)
     except Exception as exc:
-        st.error("\n\n".join(ui_support.error_messages(exc)))
+        st.error(error_text(exc))
         return
     c1, c2 = st.columns(2)
     method = c1.radio(
@@ -102,7 +103,7 @@ def sweep_section(scenario: Scenario, tables: Tables | None) -> None:
     try:
         count = ui_support.sweep_run_count(scenario, params, method)
     except Exception as exc:
-        st.error("\n\n".join(ui_support.error_messages(exc)))
+        st.error(error_text(exc))
         return
     st.caption(f"{count} solves (about {count}× the time of one solve, ÷ parallel solves).")
     confirm = True
@@ -122,7 +123,7 @@ def sweep_section(scenario: Scenario, tables: Tables | None) -> None:
                 scenario, params, method, tables=tables, workers=workers, on_progress=progress
             )
         except Exception as exc:
-            st.error("\n\n".join(ui_support.error_messages(exc)))
+            st.error(error_text(exc))
             return
         st.session_state["sweep_runs"] = runs
     runs = st.session_state.get("sweep_runs")
@@ -143,7 +144,7 @@ def load_section() -> None:
         try:
             runs = read_runs(path)
         except Exception as exc:
-            st.error("\n\n".join(ui_support.error_messages(exc)))
+            st.error(error_text(exc))
             return
     _draw(runs, "loaded")
 

@@ -23,7 +23,14 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from planner.core.data import BUNDLED_DATA, Tables, _check_refs, _coerce, load_tables
+from planner.core.data import (
+    BUNDLED_DATA,
+    Tables,
+    _check_refs,
+    _coerce,
+    confined_data_folder,
+    load_tables,
+)
 from planner.core.datadict import TABLES, Table, is_provenance_column
 from planner.core.errors import InputError, PlannerError
 from planner.core.results import Plan
@@ -83,8 +90,13 @@ def build_scenario(
 
     An override whose value is None removes the key (e.g. a limit switched off), so the
     scenario falls back to the schema's default, exactly as if the key were absent.
+    ``base_dir`` None means an upload: it has no folder of its own, so its ``data:`` is
+    confined to the bundled data and the operator's allowed folders
+    (``planner.core.data.confined_data_folder``).
     """
     out: dict[str, Any] = yaml.safe_load(yaml.safe_dump(raw))  # deep copy, plain types
+    if base_dir is None and isinstance(out.get("data"), str):
+        out["data"] = confined_data_folder(out["data"], source)
     for key, value in overrides.items():
         node = out
         parts = key.split(".")
@@ -145,6 +157,28 @@ def column_help(name: str) -> dict[str, str]:
             bits.append(f"{lo}…{hi}")
         out[col.name] = col.description + (f" ({', '.join(bits)})" if bits else "")
     return out
+
+
+def column_label(name: str, column: str) -> str:
+    """A column's display label with its unit from the data dictionary.
+
+    The unit words the CSV name carries are dropped and the dictionary's unit is put in
+    brackets: ``electricity_price_usd_per_mwh`` -> ``electricity price (USD/MWh)``.
+    """
+    col = next((c for c in table_spec(name).columns if c.name == column), None)
+    words = column.split("_")
+    if col is None or not col.unit:
+        return " ".join(words)
+    tokens = [t for t in re.split(r"[^a-z0-9]+", col.unit.lower()) if t]
+    if "million" in tokens and "usd" in tokens:
+        tokens.append("musd")  # the names' short form of million USD
+
+    def is_unit(word: str) -> bool:
+        return word == "per" or any(t.startswith(word) or word.startswith(t) for t in tokens)
+
+    while len(words) > 1 and is_unit(words[-1]):
+        words.pop()
+    return f"{' '.join(words)} ({col.unit})"
 
 
 def provenance_columns(df: pd.DataFrame) -> list[str]:

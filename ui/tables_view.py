@@ -13,7 +13,8 @@ import streamlit as st
 from planner.core.data import Tables
 from planner.core.errors import InputError
 from ui import support as ui_support
-from ui.inputs import EDITOR_PREFIX
+from ui.inputs import EDITOR_PREFIX, forget_inputs, widget_key
+from ui.safe_text import error_text
 
 TITLES = {
     "countries": "Countries (candidate locations)",
@@ -24,13 +25,18 @@ TITLES = {
 
 
 def _column_config(name: str, df: pd.DataFrame) -> dict:
+    """Labels with units (data dictionary) and each column's meaning as its tooltip."""
     helps = ui_support.column_help(name)
     config: dict = {}
     for col in df.columns:
         if col in ui_support.provenance_columns(df):
-            config[col] = st.column_config.TextColumn(col, help="Source of the row's values")
+            config[col] = st.column_config.TextColumn(
+                col.replace("_", " "), help="Source of the row's values"
+            )
         elif col in helps:
-            config[col] = st.column_config.Column(col, help=helps[col])
+            config[col] = st.column_config.Column(
+                ui_support.column_label(name, col), help=helps[col]
+            )
     return config
 
 
@@ -42,9 +48,7 @@ def render(base: Tables) -> tuple[Tables | None, bool]:
         "Hover a column name for its meaning and unit."
     )
     if st.button("Reset tables to the files' values", key="reset_tables"):
-        for key in list(st.session_state.keys()):
-            if str(key).startswith(EDITOR_PREFIX):
-                del st.session_state[key]
+        forget_inputs((EDITOR_PREFIX,))
         st.rerun()
     frames: dict[str, pd.DataFrame] = {}
     slots = {}
@@ -53,7 +57,7 @@ def render(base: Tables) -> tuple[Tables | None, bool]:
         with st.expander(TITLES[name], expanded=False):
             frames[name] = st.data_editor(
                 df,
-                key=f"{EDITOR_PREFIX}{name}",
+                key=widget_key(name, EDITOR_PREFIX),
                 num_rows="dynamic",
                 hide_index=True,
                 width="stretch",
@@ -69,14 +73,14 @@ def render(base: Tables) -> tuple[Tables | None, bool]:
             ui_support.apply_table_edits(base, {name: frames[name]})
         except InputError as exc:
             bad = True
-            slots[name].error("\n\n".join(ui_support.error_messages(exc)))
+            slots[name].error(error_text(exc))
     if bad:
         st.error(f"Edited table(s) with problems: {', '.join(changed)}. See the messages above.")
         return None, True
     try:
         tables = ui_support.apply_table_edits(base, {n: frames[n] for n in changed})
     except InputError as exc:
-        st.error("\n\n".join(ui_support.error_messages(exc)))
+        st.error(error_text(exc))
         return None, True
     st.success(f"Edited: {', '.join(changed)}. The next solve uses these tables.")
     for name in changed:

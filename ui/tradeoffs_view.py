@@ -20,6 +20,7 @@ from planner.reports import charts
 from planner.studies.pareto import OBJECTIVES, pareto
 from ui import alternatives_view, figures, plan_view
 from ui import support as ui_support
+from ui.safe_text import error_text
 
 #: Objectives offered for the axes: name -> label with unit.
 OBJECTIVE_LABELS = {
@@ -94,7 +95,7 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         with st.spinner(f"Computing {points} points of the frontier…", show_time=True):
             front = cached_front(*request, scenario, tables)
     except Exception as exc:
-        st.error("\n\n".join(ui_support.error_messages(exc)))
+        st.error(error_text(exc))
         return
     table = _front_table(front).reset_index(drop=True)
     if table.empty:
@@ -169,21 +170,32 @@ def _with_strategy(scenario: Scenario, strategy: str) -> Scenario:
     return scenario_from_mapping(raw, source=f"strategy {strategy}")
 
 
+#: Rows of the strategy comparison: label (with unit) -> (value of a plan, display format).
+COMPARISON_ROWS: dict[str, tuple[Any, str]] = {
+    "sovereignty index (0-1)": (lambda p: p.sovereignty["index"], "{:.3f}"),
+    "territorial layer (0-1)": (lambda p: p.sovereignty["territorial"], "{:.3f}"),
+    "provider layer (0-1)": (lambda p: p.sovereignty["provider"], "{:.3f}"),
+    "chip layer (0-1)": (lambda p: p.sovereignty["chip"], "{:.3f}"),
+    "total cost (MUSD)": (lambda p: p.kpis["total_cost_musd"], "{:,.0f}"),
+    "energy cost (MUSD)": (lambda p: p.kpis["energy_cost_musd"], "{:,.0f}"),
+    "emissions (kt CO2e)": (lambda p: p.kpis["emissions_kt"], "{:,.0f}"),
+    "worst-case N-1 (% of target)": (
+        lambda p: 100 * p.kpis["worst_case_n_minus_1_share"],
+        "{:.1f}",
+    ),
+    "providers used": (lambda p: p.kpis["providers_used"], "{:d}"),
+    "chip designers used": (lambda p: p.kpis["chip_designers_used"], "{:d}"),
+}
+
+
 def _comparison_table(plans: dict[str, Plan]) -> pd.DataFrame:
-    rows = {
-        "sovereignty index (0-1)": lambda p: p.sovereignty["index"],
-        "territorial layer (0-1)": lambda p: p.sovereignty["territorial"],
-        "provider layer (0-1)": lambda p: p.sovereignty["provider"],
-        "chip layer (0-1)": lambda p: p.sovereignty["chip"],
-        "total cost (MUSD)": lambda p: p.kpis["total_cost_musd"],
-        "energy cost (MUSD)": lambda p: p.kpis["energy_cost_musd"],
-        "emissions (kt CO2e)": lambda p: p.kpis["emissions_kt"],
-        "worst-case N-1 (% of target)": lambda p: 100 * p.kpis["worst_case_n_minus_1_share"],
-        "providers used": lambda p: p.kpis["providers_used"],
-        "chip designers used": lambda p: p.kpis["chip_designers_used"],
-    }
+    """Plans side by side, each number formatted as the plan tab shows it ('-' = no plan)."""
     data = {
-        label: {k: (f(p) if p.ok else None) for k, f in rows.items()} for label, p in plans.items()
+        label: {
+            row: (fmt.format(value(p)) if p.ok else "-")
+            for row, (value, fmt) in COMPARISON_ROWS.items()
+        }
+        for label, p in plans.items()
     }
     return pd.DataFrame(data)
 
@@ -209,7 +221,7 @@ def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables)
                     ui_support.scenario_key(sc), ui_support.tables_key(tables), sc, tables
                 )
     except Exception as exc:
-        st.error("\n\n".join(ui_support.error_messages(exc)))
+        st.error(error_text(exc))
         return
     st.dataframe(_comparison_table(plans), width="stretch", key="cmp_table")
     layers = [

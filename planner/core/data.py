@@ -7,6 +7,7 @@ column and the reason, so a user editing a table can find the cell.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,49 @@ from planner.core.datadict import TABLES, Table, is_provenance_column
 from planner.core.errors import InputError
 
 BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data"
+#: Environment variable naming the folders (``os.pathsep``-separated) under which an uploaded
+#: scenario's ``data:`` may point; unset = uploads may use the bundled data only.
+DATA_DIRS_ENV = "SOVPLAN_DATA_DIRS"
 
+
+def allowed_data_roots() -> list[Path]:
+    """The operator's allow-list of data folders (``SOVPLAN_DATA_DIRS``), resolved."""
+    raw = os.environ.get(DATA_DIRS_ENV, "")
+    return [Path(part).expanduser().resolve() for part in raw.split(os.pathsep) if part.strip()]
+
+
+def confined_data_folder(value: str | None, source: str) -> str | None:
+    """The data folder an uploaded scenario may read, or InputError.
+
+    An upload has no folder of its own to resolve a relative path against, and whoever uploads
+    it must not read arbitrary server folders. So its ``data:`` may be absent (the bundled
+    data), the bundled data folder itself, or a folder under one of the operator's allowed
+    folders (absolute, or relative to one of them); symbolic links are resolved before the
+    check. The refusal names no server path, and says the same whether the folder exists.
+    """
+    if value is None:
+        return None
+    roots = allowed_data_roots()
+    path = Path(value).expanduser()
+    candidates = [path.resolve()] if path.is_absolute() else [(r / path).resolve() for r in roots]
+    allowed = [
+        c
+        for c in candidates
+        if c == BUNDLED_DATA.resolve() or any(c.is_relative_to(r) for r in roots)
+    ]
+    if not allowed:
+        raise InputError(
+            f"{source}: field 'data': an uploaded scenario may read only the bundled data or a "
+            f"folder under the data folders this server allows ({DATA_DIRS_ENV}, set by its "
+            "operator); leave 'data' out to use the bundled data"
+        )
+    existing = [c for c in allowed if c.is_dir()]
+    if not existing:
+        raise InputError(
+            f"{source}: field 'data': no such folder under the data folders this server allows "
+            f"({DATA_DIRS_ENV})"
+        )
+    return str(existing[0])
 
 @dataclass
 class Tables:

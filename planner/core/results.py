@@ -325,16 +325,59 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: Relative slack below which a limit binds whatever the solver's gaps (numerical noise).
+BINDING_FLOOR = 1e-6
+
+
+def binding_tolerance(limit: float, rel_gap: float = 0.0) -> float:
+    """Slack up to which a limit counts as binding: ``max(gap, floor) * max(1, |limit|)``.
+
+    HiGHS stops once the plan is within its relative MIP gap of the best bound (and the cost
+    tie-break within its own gap), so a slack of that relative size is one the solve cannot
+    tell from zero: with modules of fixed size a budget of 6,000 spent to 5,996 is binding.
+    Relative to the limit so it means the same for MUSD budgets and 0-1 shares (a floor of 1
+    keeps shares and counts on an absolute scale).
+    """
+    return max(rel_gap, BINDING_FLOOR) * max(1.0, abs(limit))
+
+
+def same_within_gap(a: float, b: float, rel_gap: float = 0.0) -> bool:
+    """Whether two solved values are indistinguishable at a solve's relative tolerance
+    (e.g. the sovereignty index of two sweep runs: 0.819999 and 0.82 are the same answer)."""
+    return abs(a - b) <= max(rel_gap, BINDING_FLOOR) * max(1.0, abs(a), abs(b))
+
+
+def is_binding(limit: float, actual: float, kind: str, rel_gap: float = 0.0) -> bool:
+    """Whether a ``max`` or ``min`` limit binds: its slack is within the tolerance, or the
+    plan is past it by no more than that (the CLI, the API and the app all ask this)."""
+    slack = (limit - actual) if kind == "max" else (actual - limit)
+    return bool(abs(slack) <= binding_tolerance(limit, rel_gap))
+
+
+def solve_tolerance(prep: Prepared, achieved_gap: float | None = None) -> float:
+    """The relative tolerance of a solve: the larger of the MIP gap asked for, the gap
+    reached (a plan stopped at its time limit), and the cost tie-break's gap."""
+    solver = prep.scenario.solver
+    gaps = [solver.mip_gap, achieved_gap or 0.0]
+    if solver.tie_break == "lexicographic":
+        gaps.append(solver.tie_break_gap)
+    return float(max(g for g in gaps if g is not None and math.isfinite(g)))
+
+
 def limits_table(
-    prep: Prepared, kpis: dict[str, Any], shares: pd.DataFrame, res: pd.DataFrame
+    prep: Prepared,
+    kpis: dict[str, Any],
+    shares: pd.DataFrame,
+    res: pd.DataFrame,
+    rel_gap: float = 0.0,
 ) -> pd.DataFrame:
-    """Each enforced limit, the plan's value against it, and whether it binds."""
+    """Each enforced limit, the plan's value against it, and whether it binds
+    (within ``rel_gap``, the solve's relative tolerance; see ``is_binding``)."""
     inp = prep.inputs
     rows: list[dict[str, Any]] = []
 
     def add(name: str, limit: float, actual: float, kind: str) -> None:
         slack = (limit - actual) if kind == "max" else (actual - limit)
-        scale = max(1.0, abs(limit))
         rows.append(
             {
                 "limit": name,
@@ -342,7 +385,7 @@ def limits_table(
                 "value": limit,
                 "actual": actual,
                 "slack": slack,
-                "binding": bool(abs(slack) <= 1e-6 * scale + 1e-9),
+                "binding": is_binding(limit, actual, kind, rel_gap),
             }
         )
 
@@ -562,7 +605,7 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         "existing_final_eflops": float(final.loc[final["existing"] != "", "compute_eflops"].sum()),
         "cost_tie_break_gap": outcome.tie_break_gap,
     }
-    limits = limits_table(prep, kpis, shares, res)
+    limits = limits_table(prep, kpis, shares, res, solve_tolerance(prep, outcome.gap))
     return Plan(
         scenario_name=sc.name,
         status=outcome.status,

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import copy
 import math
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from planner.core.errors import InputError
 
@@ -688,3 +690,38 @@ def scenario_to_yaml(scenario: Scenario) -> str:
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file, for editors."""
     return Scenario.model_json_schema()
+
+
+def _bounds_of(meta: Any, lo: float | None, hi: float | None) -> tuple[float | None, float | None]:
+    ge, le = getattr(meta, "ge", None), getattr(meta, "le", None)
+    if ge is not None:
+        lo = ge if lo is None else max(lo, ge)
+    if le is not None:
+        hi = le if hi is None else min(hi, le)
+    return lo, hi
+
+
+def field_bounds(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """Inclusive (min, max) a field's schema allows, None where it sets no inclusive bound.
+
+    Read from the pydantic field (``Field(ge=..., le=...)``, also inside ``Annotated`` types
+    nested in Optional/dict), so input widgets can offer exactly the schema's range and a
+    valid scenario file always fits its widgets. Exclusive bounds (``gt``/``lt``) are left to
+    validation, which reports them as a readable message.
+    """
+    info = model.model_fields[name]
+    lo: float | None = None
+    hi: float | None = None
+    for meta in info.metadata:
+        lo, hi = _bounds_of(meta, lo, hi)
+    stack: list[Any] = [info.annotation]
+    while stack:
+        tp = stack.pop()
+        for arg in typing.get_args(tp):
+            if isinstance(arg, FieldInfo):
+                for meta in arg.metadata:
+                    lo, hi = _bounds_of(meta, lo, hi)
+            else:
+                lo, hi = _bounds_of(arg, lo, hi)
+                stack.append(arg)
+    return lo, hi

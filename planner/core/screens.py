@@ -16,9 +16,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def money(v: float) -> str:
-    """Money as people read it in the messages (MUSD, bn USD above a thousand)."""
+    """Money in MUSD, the unit of every other number the planner prints."""
     if abs(v) >= 1000:
-        return f"{v / 1000:,.2f} bn USD"
+        return f"{v:,.0f} MUSD"
     return f"{v:,.4g} MUSD"
 
 

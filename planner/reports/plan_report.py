@@ -17,8 +17,56 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def _of_budget(plan: Plan) -> str:
+    """' of 6,000 budget (55 %)' when the scenario has a budget, else ''."""
+    row = plan.limits[plan.limits["limit"] == "budget"]
+    if row.empty:
+        return ""
+    budget = float(row["value"].iloc[0])
+    used = f", {plan.cost / budget:.0%} used" if budget > 0 else ""
+    return f" of a {budget:,.0f} MUSD budget{used}"
+
+
+def _worst_cut(plan: Plan) -> str:
+    """Which foreign jurisdiction's cut-off hurts most, when, and what it leaves."""
+    res = plan.resilience
+    if res.empty:
+        return "no foreign jurisdiction to cut off (N-1 keeps 100% of target)"
+    worst = res.sort_values(["kept_share_of_target", "period"]).iloc[0]
+    tied = res[
+        (res["period"] == worst["period"])
+        & (res["kept_share_of_target"] <= worst["kept_share_of_target"] + 1e-9)
+    ]
+    who = " or ".join(sorted(tied["jurisdiction"].astype(str)))
+    return (
+        f"worst N-1: losing {who} keeps "
+        f"{worst['kept_share_of_target']:.0%} of the {int(worst['period'])} target"
+    )
+
+
+def _allocation_table(plan: Plan, period: int) -> Table:
+    """One period's allocation (fits an 80-column terminal; --json has every column)."""
+    rows = plan.allocation[plan.allocation["period"] == period]
+    table = Table(title=f"Allocation in {period}")
+    for header in ("country", "provider", "chip", "modules", "accelerators", "EFLOP/s", "MW"):
+        left = header in {"country", "provider", "chip"}
+        table.add_column(header, justify="left" if left else "right", no_wrap=True)
+    for row in rows.itertuples(index=False):
+        table.add_row(
+            row.country,
+            row.provider,
+            row.chip,
+            str(row.modules),
+            f"{row.accelerators:,}",
+            f"{row.compute_eflops:,.2f}",
+            f"{row.power_mw:,.1f}",
+        )
+    return table
+
+
 def plan_summary(plan: Plan, console: Console | None = None) -> None:
-    """Status, sovereignty, costs, the final-period mix and the limits that bind."""
+    """Status, sovereignty, costs against the budget, the worst N-1 cut-off, every period's
+    allocation and the limits that bind."""
     con = console or Console()
     con.print(f"[bold]{plan.scenario_name}[/bold]: status [bold]{plan.status}[/bold]")
     if plan.gap is not None and plan.status == "feasible":
@@ -35,11 +83,10 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
     )
     k = plan.kpis
     con.print(
-        f"Total cost {k['total_cost_musd']:,.0f} MUSD (capex {k['capex_musd']:,.0f}, "
+        f"Total cost {k['total_cost_musd']:,.0f} MUSD{_of_budget(plan)} (capex {k['capex_musd']:,.0f}, "
         f"opex {k['opex_musd']:,.0f}, energy {k['energy_cost_musd']:,.0f}, "
         f"fixed {k['site_fixed_musd'] + k['onboarding_musd'] + k['platform_musd']:,.0f}); "
-        f"emissions {k['emissions_kt']:,.0f} kt CO2e; worst N-1 keeps "
-        f"{k['worst_case_n_minus_1_share']:.0%} of target"
+        f"emissions {k['emissions_kt']:,.0f} kt CO2e; {_worst_cut(plan)}"
     )
     if "cost_basis" in k:
         con.print(
@@ -47,23 +94,8 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
             f"discounted at {k['discount_rate']:.1%}; compute: {k['compute_basis']} EFLOP/s; "
             f"final fleet {k['cost_per_year_final_musd']:,.0f} MUSD per year"
         )
-    last = plan.allocation["period"].max()
-    final = plan.allocation[plan.allocation["period"] == last]
-    table = Table(title=f"Allocation in {last}")
-    for header in ("country", "provider", "chip", "modules", "accelerators", "EFLOP/s", "MW"):
-        left = header in {"country", "provider", "chip"}
-        table.add_column(header, justify="left" if left else "right", no_wrap=True)
-    for row in final.itertuples(index=False):
-        table.add_row(
-            row.country,
-            row.provider,
-            row.chip,
-            str(row.modules),
-            f"{row.accelerators:,}",
-            f"{row.compute_eflops:,.2f}",
-            f"{row.power_mw:,.1f}",
-        )
-    con.print(table)
+    for period in sorted(plan.allocation["period"].unique()):
+        con.print(_allocation_table(plan, int(period)))
     binding = plan.limits[plan.limits["binding"]]
     if not binding.empty:
         con.print("Binding limits: " + ", ".join(binding["limit"]))

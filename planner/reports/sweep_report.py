@@ -16,6 +16,8 @@ import pandas as pd
 
 from planner.core.errors import InputError
 from planner.core.io import atomic_write
+from planner.core.results import same_within_gap
+from planner.core.scenario import Solver
 from planner.studies.sweep import OK_STATUSES, _canon, indices
 
 LABELS = {
@@ -43,6 +45,28 @@ def _numeric(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce")
 
 
+def output_tolerance(output: str, spec: dict[str, Any] | None = None) -> float:
+    """Relative tolerance of a sweep output: below it two runs' values are the same answer.
+
+    The sovereignty objective is solved to the MIP gap and costs to the tie-break gap
+    (``spec["rel_gap"]`` overrides both); differences below them are solver noise.
+    """
+    if spec and spec.get("rel_gap") is not None:
+        return float(spec["rel_gap"])
+    mip = Solver.model_fields["mip_gap"].default
+    tie = Solver.model_fields["tie_break_gap"].default
+    return float(mip if output == "sovereignty_index" else max(mip, tie))
+
+
+def _denoised(values: pd.Series, base: float, rel_gap: float) -> pd.Series:
+    """Values within the solve's tolerance of the base set to the base (no noise bars)."""
+    if not math.isfinite(base):
+        return values
+    return values.map(
+        lambda v: base if pd.notna(v) and same_within_gap(float(v), base, rel_gap) else v
+    )
+
+
 def oat_table(
     runs: pd.DataFrame, output: str = "sovereignty_index", spec: dict[str, Any] | None = None
 ) -> pd.DataFrame:
@@ -50,7 +74,9 @@ def oat_table(
 
     Columns: parameter, base_value, low_value, high_value, output_base, output_low (at the
     lowest value), output_high (at the highest), output_min, output_max, swing
-    (max - min over every value tried), sorted by swing.
+    (max - min over every value tried), sorted by swing. Outputs within the solve's
+    tolerance of the base run (``output_tolerance``) count as the base: a tornado must not
+    magnify solver noise into a bar.
     """
     spec = _spec(runs, spec)
     names = list(spec["params"])
@@ -59,6 +85,8 @@ def oat_table(
     for n in names:
         at_base &= runs[n].map(_canon) == _canon(base[n])
     base_out = _numeric(runs.loc[at_base, output]).iloc[0] if at_base.any() else math.nan
+    base_out = float(base_out) if pd.notna(base_out) else math.nan
+    rel_gap = output_tolerance(output, spec)
     rows = []
     for name in names:
         others = pd.Series(True, index=runs.index)
@@ -68,7 +96,7 @@ def oat_table(
         sel = runs[others]
         if sel.empty:
             continue
-        sel = sel.assign(_out=_numeric(sel[output]))
+        sel = sel.assign(_out=_denoised(_numeric(sel[output]), base_out, rel_gap))
         with contextlib.suppress(TypeError):
             sel = sel.sort_values(name, kind="stable")
         low, high = sel.iloc[0], sel.iloc[-1]

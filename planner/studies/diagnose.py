@@ -680,7 +680,7 @@ def solve_and_diagnose(
     diagnose: bool = True,
 ) -> Plan:
     """Solve a scenario (a Scenario or a path to its YAML) and return the Plan; this is the
-    public ``planner.solve``.
+    public ``planner.core.solve``.
 
     An infeasible plan carries ``plan.diagnosis`` unless ``diagnose`` is False. The model is
     prepared once and the diagnosis experiments run on the same HiGHS instance.

@@ -439,6 +439,7 @@ def print_stress(result: StressResult, console: Any = None) -> None:
         table.add_column(str(t), justify="right")
     if result.replans is not None:
         table.add_column("re-plan", justify="left")
+        table.add_column("re-plan index", justify="right")
         table.add_column("extra cost (MUSD)", justify="right")
         rp = result.replans.set_index(["kind", "supplier"])
     worst = result.worst()
@@ -449,8 +450,10 @@ def print_stress(result: StressResult, console: Any = None) -> None:
         if result.replans is not None:
             r = rp.loc[(w.kind, w.supplier)]
             extra = r["extra_cost_musd"]
+            index = r["sovereignty_index"]
             cells += [
                 str(r["status"]),
+                f"{index:.3f}" if isinstance(index, float) and math.isfinite(index) else "-",
                 f"{extra:+,.0f}" if isinstance(extra, float) and math.isfinite(extra) else "-",
             ]
         table.add_row(w.supplier, w.kind, *cells)
