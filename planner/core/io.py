@@ -9,6 +9,7 @@ interrupted write leaves the old file intact.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +25,13 @@ def check_writable(path: Path, force: bool) -> None:
         raise InputError(f"{path}: is a folder; give a file name")
     if path.exists() and not force:
         raise InputError(f"{path}: already exists; pass --force to overwrite it")
-    if path.parent and not path.parent.exists():
-        raise InputError(f"{path}: folder {path.parent} does not exist")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.exists():
+        raise InputError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{path}: folder {folder} is not writable (read-only or no permission)")
+    if path.exists() and not os.access(path, os.W_OK) and not os.access(folder, os.W_OK):
+        raise InputError(f"{path}: is read-only")
 
 
 def atomic_write(path: Path, write: Callable[[Path], object], force: bool) -> None:
@@ -38,11 +44,17 @@ def atomic_write(path: Path, write: Callable[[Path], object], force: bool) -> No
         write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a temporary file; a folder that refuses even that must not hide the first error."""
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
 
 
 def write_output(path: Path, text: str | bytes, force: bool) -> None:

@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 from models.build import build
 from models.inputs import ModelInputs
 from planner.core.data import Tables, load_tables
+from planner.core.deadline import hard_phase
 from planner.core.highs_backend import HighsModel
 from planner.core.inputs import HomeContext, build_inputs
 from planner.core.scenario import Scenario, load_scenario
@@ -43,13 +44,16 @@ def prepare(scenario: Scenario | str, tables: Tables | None = None) -> Prepared:
     sc = _as_scenario(scenario)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    tables = tables if tables is not None else load_tables(sc.data)
-    inp, ctx = build_inputs(sc, tables)
+    with hard_phase("loading the data tables"):
+        tables = tables if tables is not None else load_tables(sc.data)
+        inp, ctx = build_inputs(sc, tables)
     timings["inputs_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    model = build(inp)
+    with hard_phase(f"building the model ({len(inp.options)} options; no plan yet)"):
+        model = build(inp)
     timings["build_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    highs = HighsModel(model, threads=sc.solver.threads)
+    with hard_phase("passing the model to HiGHS (no plan yet)"):
+        highs = HighsModel(model, threads=sc.solver.threads)
     timings["handoff_s"] = time.perf_counter() - t2
     return Prepared(sc, tables, inp, ctx, model, highs, timings)
