@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from planner.core.errors import InputError
@@ -67,3 +67,48 @@ def write_output(path: Path, text: str | bytes, force: bool) -> None:
             tmp.write_text(text)
 
     atomic_write(path, write, force)
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside an output (``runs.parquet`` -> ``runs.parquet.lock``)."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path | str | None) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (an advisory ``flock`` on a lock file beside it).
+
+    Why: a file rewritten as results arrive (a sweep's runs) must have one writer, or the
+    second writer's renames silently drop the first one's rows. A second writer is refused
+    at once, naming the process that holds the lock. The lock file stays (removing it
+    could let a third process lock a different file of the same name); the lock itself is
+    released when the holder exits, even by ``kill -9``.
+    """
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    lock = lock_path(Path(path))
+    folder = lock.parent if str(lock.parent) else Path(".")
+    if not folder.exists():
+        raise InputError(f"{path}: folder {folder} does not exist")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create the lock file {lock} ({exc.strerror})") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise InputError(
+                f"{path}: another sweep is writing this file (process {holder} holds "
+                f"{lock}); wait for it to finish or write to another --out"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
