@@ -9,6 +9,7 @@ Heavy modules (pyomo, highspy, pandas) are imported inside the commands so that
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -468,11 +469,23 @@ def stress(
 
 def main() -> None:
     """Entry point of the ``sovplan`` script."""
+    code: Any = 0
     try:
         app()
     except BrokenPipeError:  # stdout closed by the reader outside a command body
         _quiet_broken_pipe()
-        sys.exit(BROKEN_PIPE_EXIT)
+        code = BROKEN_PIPE_EXIT
+    except SystemExit as exc:
+        code = exc.code
+    backend = sys.modules.get("planner.core.highs_backend")
+    if backend is not None and backend.ABANDONED:
+        # a HiGHS thread did not stop in time: leave without C++ static destructors, which
+        # would abort ("terminate called without an active exception") under it
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code if isinstance(code, int) else 1)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ from planner.core import deadline
 from planner.core.errors import InputError, SolveError
 
 INF = highspy.kHighsInf
+#: set when a HiGHS solve was left running past the deadline: the process must then leave
+#: with ``os._exit`` (``planner.cli.main``), since C++ static destructors would abort on a
+#: thread that still runs
+ABANDONED: list[str] = []
+#: seconds HiGHS gets to stop after a cancel at the deadline before it is abandoned
+DEADLINE_GRACE = 1.5
 
 
 @dataclass
@@ -454,9 +460,10 @@ class HighsModel:
                 if not cancelled and deadline.expired():
                     h.cancelSolve()
                     cancelled = True
-                    grace = time.monotonic() + 1.0
+                    grace = time.monotonic() + DEADLINE_GRACE
                 elif cancelled and time.monotonic() > grace:
                     self.abandoned = True
+                    ABANDONED.append("deadline")
                     return False
         except BaseException:
             h.cancelSolve()
@@ -469,6 +476,7 @@ class HighsModel:
                     break
             else:
                 self.abandoned = True
+                ABANDONED.append("signal")
             raise
 
     def solve(

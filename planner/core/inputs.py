@@ -290,9 +290,13 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             + min(discount[p] * years[p] for p in sc.periods) * running
         )
         with np.errstate(divide="ignore"):
-            bound = np.minimum(
+            by_budget = np.minimum(
                 bound, np.where(least > 0, np.floor(sc.budget / least + 1e-9), bound)
             )
+        # A budget too small for even one module of any option is a valid scenario that
+        # cannot be met, not bad input: keep one module's room so the model exists and the
+        # budget screen (planner.core.screens) reports the budget needed.
+        bound = by_budget if (by_budget >= 1).any() else np.minimum(bound, 1.0)
     opt = opt.assign(max_modules=bound)
     opt = opt[opt["max_modules"] >= 1].reset_index(drop=True)
     if opt.empty:
