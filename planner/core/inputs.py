@@ -237,6 +237,19 @@ def _dependencies(opt: pd.DataFrame, foreign: list[str]) -> pd.DataFrame:
 
 
 def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
+    """Turn a validated scenario and data tables into model inputs (and the home context);
+    a message about what the scenario means names the scenario's file."""
+    try:
+        return _build_inputs(sc, t)
+    except InputError as exc:
+        source = getattr(sc, "_source", None) or f"scenario '{sc.name}'"
+        message = str(exc)
+        if message.startswith(str(source)):
+            raise
+        raise InputError(f"{source}: {message}") from exc
+
+
+def _build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     """Turn a validated scenario and data tables into model inputs (and the home context)."""
     ctx = resolve_home(sc, t)
     opt = _coefficients(sc, t, ctx, derive_options(sc, t, ctx))

@@ -15,7 +15,6 @@ from models.build import build
 from models.inputs import ModelInputs
 from planner.core.data import Tables, load_tables
 from planner.core.deadline import hard_phase
-from planner.core.errors import InputError
 from planner.core.highs_backend import HighsModel
 from planner.core.inputs import HomeContext, build_inputs
 from planner.core.scenario import Scenario, load_scenario
@@ -40,12 +39,6 @@ def _as_scenario(scenario: Scenario | str) -> Scenario:
     return load_scenario(scenario)
 
 
-def _name_source(message: str, sc: Scenario) -> str:
-    """Prefix a message about the scenario's meaning with the file it came from."""
-    source = getattr(sc, "_source", None) or f"scenario '{sc.name}'"
-    return message if message.startswith(str(source)) else f"{source}: {message}"
-
-
 def prepare(scenario: Scenario | str, tables: Tables | None = None) -> Prepared:
     """Validate inputs, build the Pyomo model and pass it to HiGHS (no solve yet)."""
     sc = _as_scenario(scenario)
@@ -53,10 +46,7 @@ def prepare(scenario: Scenario | str, tables: Tables | None = None) -> Prepared:
     t0 = time.perf_counter()
     with hard_phase("loading the data tables"):
         tables = tables if tables is not None else load_tables(sc.data)
-        try:
-            inp, ctx = build_inputs(sc, tables)
-        except InputError as exc:
-            raise InputError(_name_source(str(exc), sc)) from exc
+        inp, ctx = build_inputs(sc, tables)
     timings["inputs_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     with hard_phase(f"building the model ({len(inp.options)} options; no plan yet)"):

@@ -474,6 +474,18 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a scenario file into a mapping, with errors that name the file."""
     text = read_input_text(path, "scenario YAML file", MAX_SCENARIO_BYTES)
+    return parse_scenario_text(text, str(path))
+
+
+def parse_scenario_text(text: str, source: str) -> dict[str, Any]:
+    """Scenario YAML text -> mapping, with the file loader's rules (duplicate keys refused,
+    bounded size, a mapping at the top); errors name ``source`` and the line."""
+    path = source
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise InputError(
+            f"{source}: {len(text):,} characters is too large for a scenario "
+            f"(at most {MAX_SCENARIO_BYTES:,})"
+        )
     try:
         raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except RecursionError as exc:
