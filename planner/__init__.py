@@ -1,6 +1,6 @@
 """The compute-sovereignty planner's Python API.
 
-    from planner import load_scenario, solve, pareto, sweep
+    from planner import load_scenario, solve, pareto, sweep, alternatives
     sc = load_scenario("data/scenarios/eu-2030-hedge.yaml")
     plan = solve(sc, time_limit=60)
 
@@ -30,6 +30,7 @@ _EXPORTS = {
     "Plan": ("planner.core.results", "Plan"),
     "load_tables": ("planner.core.data", "load_tables"),
     "pareto": ("planner.studies.pareto", "pareto"),
+    "alternatives": ("planner.studies.alternatives", "alternatives"),
     "sweep": ("planner.studies.sweep", "sweep"),
     "stress": ("planner.studies.stress", "stress"),
     "PlannerError": ("planner.core.errors", "PlannerError"),

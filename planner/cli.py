@@ -233,6 +233,29 @@ def schema(
 
 
 @app.command()
+def docs(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (e.g. docs/model.md)")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists")] = False,
+) -> None:
+    """Print the model's mathematics (sets, variables, constraint families, objectives,
+    option rules) as Markdown generated from the code."""
+
+    def body() -> None:
+        from planner.core.io import write_output
+        from planner.reports.model_doc import model_markdown
+
+        text = model_markdown()
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            write_output(out, text, force)
+
+    guarded(body)
+
+
+@app.command()
 def info(
     data: Annotated[
         Path | None, typer.Option("--data", help="Data folder (default: bundled)")
@@ -326,6 +349,20 @@ def sweep(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --out / --report files if they exist")
     ] = False,
+    study: Annotated[
+        str,
+        typer.Option(
+            "--study",
+            help="Per run: solve (one plan) or alternatives (adds how many near-optimal "
+            "alternatives keep the optimum's top country/provider/chip designer)",
+        ),
+    ] = "solve",
+    slack: Annotated[
+        float | None, typer.Option("--slack", help="--study alternatives: slack (default 0.05)")
+    ] = None,
+    n: Annotated[
+        int | None, typer.Option("--n", help="--study alternatives: plans per run (default 3)")
+    ] = None,
 ) -> None:
     """Solve a batch of variants for sensitivity analysis (grid, OAT, Morris, Sobol)."""
 
@@ -360,6 +397,8 @@ def sweep(
                 overrides=set_ or [],
                 time_limit=time_limit,
                 progress=True,
+                study=study,
+                study_options={k: v for k, v in (("slack", slack), ("n", n)) if v is not None},
             )
         except KeyboardInterrupt as exc:
             typer.echo(f"interrupted{runs_kept}", err=True)
@@ -415,6 +454,58 @@ def pareto(
             time_limit=time_limit, mip_gap=mip_gap,
         )  # fmt: skip
         print_frontier(result)
+        write_outputs(result, out, plot, force)
+        return 0 if result.ok else 1
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command()
+def alternatives(
+    scenario: ScenarioArg,
+    slack: Annotated[
+        float,
+        typer.Option("--slack", help="Stay within this share of the best objective (0.05 = 5%)"),
+    ] = 0.05,
+    n: Annotated[int, typer.Option("--n", help="Plans wanted, the optimum included")] = 5,
+    metric: Annotated[
+        str,
+        typer.Option("--metric", help="What 'different' means: countries|providers|chips|mix"),
+    ] = "mix",
+    objective: Annotated[
+        str, typer.Option("--objective", help="Objective held within the slack")
+    ] = "sovereignty",
+    set_: SetOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the table (.csv, .parquet) or all plans (.json)"),
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the plans' mixes side by side (.html)")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds per solve")
+    ] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
+) -> None:
+    """Near-optimal alternatives: the optimum, then plans within --slack of it that are each
+    as different as possible from the earlier ones (other countries, providers, chips)."""
+
+    def body() -> int:
+        from planner.reports.alternatives_report import (
+            check_outputs,
+            print_alternatives,
+            write_outputs,
+        )
+        from planner.studies.alternatives import alternatives as run
+
+        check_outputs(out, plot, force)
+        result = run(
+            _load(scenario, set_), slack=slack, n=n, metric=metric, objective=objective,
+            time_limit=time_limit, mip_gap=mip_gap,
+        )  # fmt: skip
+        print_alternatives(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1
 

@@ -18,7 +18,7 @@ from planner.core.results import Plan
 from planner.core.scenario import Scenario, scenario_from_mapping
 from planner.reports import charts
 from planner.studies.pareto import OBJECTIVES, pareto
-from ui import figures, plan_view
+from ui import alternatives_view, figures, plan_view
 from ui import support as ui_support
 
 #: Objectives offered for the axes: name -> label with unit.
@@ -238,5 +238,7 @@ def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables)
 
 def render(scenario: Scenario, tables: Tables | None, shown: Tables) -> None:
     frontier_section(scenario, tables, shown)
+    st.divider()
+    alternatives_view.render(scenario, tables)
     st.divider()
     comparison_section(scenario, tables, shown)

@@ -22,7 +22,6 @@ def money(v: float) -> str:
     return f"{v:,.4g} MUSD"
 
 
-
 def screen(prep: Prepared) -> list[str]:
     """Infeasibility that needs no solve: each finding is a proof, stated directly."""
     inp, sc = prep.inputs, prep.scenario

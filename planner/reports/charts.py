@@ -3,18 +3,21 @@
 Pareto frontiers: ``frontier_figure`` (the efficient points, hover = the plan's mix, the knee
 starred, structure changes ringed), ``mix_figure`` (stacked bars of the final-period mix along
 the frontier) and ``pareto_html`` / ``pareto_png`` (both figures in one file).
+Near-optimal alternatives: ``alternatives_figure`` (small multiples of the plans' mixes).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from planner.core.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from planner.studies.alternatives import AlternativesResult
     from planner.studies.pareto import ParetoResult
 
 #: Okabe-Ito: categorical colours distinguishable with every common colour-vision deficiency
@@ -221,3 +224,72 @@ def pareto_png(result: ParetoResult) -> bytes:
             f"cannot write PNG ({type(exc).__name__}: {exc}); PNG export needs the kaleido "
             "package and a Chrome/Chromium browser. Write the plot as .html instead."
         ) from exc
+
+
+# --- near-optimal alternatives ------------------------------------------------------------
+#: Colour-blind-safe first, then more distinct colours for the many groups of a mix.
+MANY_COLOURS = OKABE_ITO + ["#88CCEE", "#CC6677", "#DDCC77", "#117733", "#332288", "#AA4499",
+                       "#44AA99", "#999933", "#882255", "#661100", "#6699CC", "#888888"]  # fmt: skip
+
+
+def plan_label(result: AlternativesResult, i: int) -> str:
+    """'#0 optimum' / '#2' with index and cost, the title of one small multiple."""
+    row = result.table.loc[i]
+    head = f"#{i} optimum" if i == 0 else f"#{i}"
+    if pd.isna(row["sovereignty"]):
+        return f"{head}: {row['status']}"
+    return f"{head}<br>index {row['sovereignty']:.3f} · {row['cost_musd']:,.0f} MUSD"
+
+
+def alternatives_figure(result: AlternativesResult) -> go.Figure:
+    """Small multiples: one panel per plan, a stacked bar per dimension (countries, providers,
+    chip designers) of final-period compute shares; a group keeps its colour in every panel."""
+    from planner.studies.alternatives import DIMENSION_LABELS
+
+    n = max(len(result), 1)
+    fig = make_subplots(
+        rows=1,
+        cols=n,
+        shared_yaxes=True,
+        subplot_titles=[plan_label(result, i) for i in range(len(result))] or ["no plan"],
+        horizontal_spacing=0.02,
+    )
+    colours: dict[tuple[str, str], str] = {}
+    shown: set[tuple[str, str]] = set()
+    for by, label in DIMENSION_LABELS.items():
+        mix = result.mix(by)
+        for key in mix.groupby(by)["share"].sum().sort_values(ascending=False).index:
+            colours[(by, key)] = MANY_COLOURS[len(colours) % len(MANY_COLOURS)]
+        for (i, key), share in mix.set_index(["alternative", by])["share"].items():
+            fig.add_trace(
+                go.Bar(
+                    x=[label],
+                    y=[share * 100.0],
+                    name=str(key),
+                    legendgroup=f"{by}:{key}",
+                    showlegend=(by, key) not in shown,
+                    marker_color=colours[(by, key)],
+                    text=str(key) if share >= 0.08 else "",
+                    textposition="inside",
+                    insidetextanchor="middle",
+                    hovertemplate=f"#{i} {label}: {key} %{{y:.0f}}%<extra></extra>",
+                ),
+                row=1,
+                col=int(i) + 1,
+            )
+            shown.add((by, key))
+    fig.update_layout(
+        barmode="stack",
+        title=(
+            f"{result.scenario_name}: plans within {result.slack:.0%} of the best "
+            f"{result.objective} (metric: {result.metric}), final-period mix"
+        ),
+        template="plotly_white",
+        height=460,
+        margin={"t": 110},
+        legend={"orientation": "h", "y": -0.15},
+        uniformtext={"minsize": 8, "mode": "hide"},
+    )
+    fig.update_yaxes(title_text="share of final-period compute (%)", row=1, col=1)
+    fig.update_yaxes(range=[0, 100])
+    return fig

@@ -426,6 +426,23 @@ class RunTask:
     time_limit: float | None = None
     mip_gap: float | None = None
     objective: str = "sovereignty"
+    #: "solve" (one plan per run) or "alternatives" (the optimum and near-optimal plans)
+    study: str = "solve"
+    study_options: dict[str, Any] = field(default_factory=dict)
+
+
+#: Per-run studies a sweep can run instead of a plain solve.
+STUDIES = ("solve", "alternatives")
+#: Columns an ``alternatives`` run adds: how robust the optimum's choices are.
+ALTERNATIVES_COLUMNS = [
+    "alternatives_found",
+    "same_top_country",
+    "same_top_provider",
+    "same_top_designer",
+    "alternatives_min_index",
+    "alternatives_max_cost_musd",
+    "alternatives_max_distance",
+]
 
 
 _WORKER_TABLES: Any = None
@@ -524,24 +541,61 @@ def plan_row(plan: Any) -> dict[str, Any]:
     return row
 
 
-def run_one(task: RunTask, tables: Any = None) -> dict[str, Any]:
-    """Solve one point; never raises for a bad point (the row says what went wrong)."""
+def alternatives_row(result: Any) -> dict[str, Any]:
+    """Robustness of a run's optimum: of the near-optimal alternatives found (the optimum
+    excluded), how many keep its top country / provider / chip designer (final period)."""
+    from planner.studies.alternatives import final_shares
+
+    plans = [p for p in result.plans if p.ok]
+    row: dict[str, Any] = {"alternatives_found": max(len(plans) - 1, 0)}
+    if not plans:
+        return row
+    for by, col in (("country", "country"), ("provider", "provider"), ("designer", "designer")):
+        tops = [final_shares(p, by).index[:1].tolist() for p in plans]
+        row[f"same_top_{col}"] = sum(t == tops[0] for t in tops[1:])
+    alts = result.table.iloc[1:]
+    if len(alts):
+        row["alternatives_min_index"] = float(alts["sovereignty"].min())
+        row["alternatives_max_cost_musd"] = float(alts["cost_musd"].max())
+        row["alternatives_max_distance"] = float(alts["distance"].max())
+    return row
+
+
+def _study_row(task: RunTask, sc: Scenario, tables: Any) -> dict[str, Any]:
+    """The result columns of one run of the task's study."""
+    if task.study == "alternatives":
+        from planner.studies.alternatives import alternatives
+
+        result = alternatives(
+            sc,
+            time_limit=task.time_limit,
+            mip_gap=task.mip_gap,
+            objective=task.objective,
+            tables=tables,
+            **task.study_options,
+        )
+        row = plan_row(result.plans[0])
+        row.update(alternatives_row(result))
+        row["solve_s"] = result.stats.get("seconds")
+        return row
     from planner.studies.diagnose import solve_and_diagnose as solve
 
+    plan = solve(
+        sc, time_limit=task.time_limit, mip_gap=task.mip_gap, objective=task.objective,
+        tables=tables,
+    )  # fmt: skip
+    return plan_row(plan)
+
+
+def run_one(task: RunTask, tables: Any = None) -> dict[str, Any]:
+    """Solve one point; never raises for a bad point (the row says what went wrong)."""
     t0, c0 = time.perf_counter(), time.process_time()
     row: dict[str, Any] = dict(task.point)
     try:
         raw = apply_point(task.raw, task.point, task.infos)
         label = ", ".join(f"{k}={v}" for k, v in task.point.items())
         sc = scenario_from_mapping(raw, source=f"{task.source} [{label}]")
-        plan = solve(
-            sc,
-            time_limit=task.time_limit,
-            mip_gap=task.mip_gap,
-            objective=task.objective,
-            tables=tables if tables is not None else _WORKER_TABLES,
-        )
-        row.update(plan_row(plan))
+        row.update(_study_row(task, sc, tables if tables is not None else _WORKER_TABLES))
     except InputError as exc:
         row.update(status="invalid", error=str(exc))
     except PlannerError as exc:
@@ -914,6 +968,8 @@ def sweep(
     objective: str = "sovereignty",
     tables: Any = None,
     progress: bool = False,
+    study: str = "solve",
+    study_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Solve the scenario at every point of a design; one row per distinct run.
 
@@ -924,6 +980,11 @@ def sweep(
     With ``out`` the rows are written to Parquet as runs finish; ``resume`` skips points
     already there. Each run uses one HiGHS thread unless the scenario sets
     ``solver.threads``: the runs themselves are the parallelism.
+
+    ``study="alternatives"`` runs :func:`planner.studies.alternatives.alternatives` at each
+    point instead of one solve (``study_options``: ``slack``, ``n``, ``metric``); the row is
+    the optimum's, plus :data:`ALTERNATIVES_COLUMNS` (how many near-optimal alternatives
+    keep the optimum's top country, provider and chip designer: a robustness measure).
 
     Returns a DataFrame with one row per distinct point of the design (in design order);
     ``.attrs["sweep"]`` describes the sweep (method, parameters, base, samples, seed), which
@@ -945,6 +1006,7 @@ def sweep(
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: must be at least 1")
     time_limit = check_time_limit(time_limit, "--time-limit")
+    study_options = _check_study(study, study_options, objective)
     raw, sc, source = _raw_of(scenario, overrides)
     if "budget_scale" in params and sc.budget is None:
         raise InputError(f"{source}: budget_scale needs a budget in the scenario")
@@ -962,12 +1024,14 @@ def sweep(
         "samples": samples,
         "seed": seed,
         "objective": objective,
+        "study": study,
+        "study_options": study_options,
         "scenario_hash": spec_fingerprint({k: v for k, v in raw.items() if k != "solver"}),
     }
     with exclusive_lock(out):
         return _sweep_locked(
             out, design, spec, raw, infos, source, sc, resume, force, tables, time_limit,
-            mip_gap, objective, progress, workers, scheduler,
+            mip_gap, objective, progress, workers, scheduler, study, study_options,
         )  # fmt: skip
 
 
@@ -988,6 +1052,8 @@ def _sweep_locked(
     progress: bool,
     workers: int | None,
     scheduler: Any,
+    study: str = "solve",
+    study_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The sweep once ``out`` is locked against other writers."""
     from planner.core.data import load_tables
@@ -997,7 +1063,17 @@ def _sweep_locked(
     todo = [p for p in design.points if run_key(p, design.names) not in done]
     tables = tables if tables is not None else load_tables(sc.data)
     tasks = [
-        RunTask(p, raw, infos, source, time_limit=time_limit, mip_gap=mip_gap, objective=objective)
+        RunTask(
+            p,
+            raw,
+            infos,
+            source,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            objective=objective,
+            study=study,
+            study_options=study_options,
+        )  # fmt: skip
         for p in todo
     ]
     bar = _Progress(len(tasks), progress)
@@ -1020,6 +1096,25 @@ def _sweep_locked(
     result = frame.loc[[k for k in wanted if k in frame.index]].reset_index(drop=True)
     result.attrs["sweep"] = spec
     return result
+
+
+def _check_study(study: str, options: dict[str, Any] | None, objective: str) -> dict[str, Any]:
+    """Refuse an unknown study or bad alternatives options before any run starts."""
+    if study not in STUDIES:
+        raise InputError(f"--study '{study}': unknown; choose from {', '.join(STUDIES)}")
+    options = dict(options or {})
+    if study == "solve":
+        if options:
+            raise InputError(f"--study solve takes no study options (got {sorted(options)})")
+        return options
+    from planner.studies.alternatives import check_options
+
+    unknown = set(options) - {"slack", "n", "metric"}
+    if unknown:
+        raise InputError(f"--study alternatives: unknown option(s) {sorted(unknown)}")
+    options = {"slack": 0.05, "n": 3, "metric": "mix", **options}
+    check_options(options["slack"], options["n"], options["metric"], objective)
+    return options
 
 
 def design_of(runs: pd.DataFrame, spec: dict[str, Any] | None = None) -> Design:

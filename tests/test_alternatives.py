@@ -1,0 +1,226 @@
+"""Near-optimal alternatives (planner.studies.alternatives), checked against brute force.
+
+The tiny instance (tests/conftest.py) at budget 30: two 1-EFLOP/s modules meet the target.
+``SCORES`` holds each option's sovereignty score and module cost, by hand (as in
+test_core_handchecked.py).
+
+The brute force below enumerates every pair of modules within the budget, so the set of
+near-optimal plans (and how many distinct ones each metric allows) is known without the
+model.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+
+from planner import alternatives
+from planner.core.errors import InputError
+from tests.conftest import tiny
+
+#: (country, provider, chip) -> (sovereignty score, cost of one module in MUSD)
+#: score = mean of territorial (HOM 1, ALY 1/2, OTH 0), provider (PUB 1, USC 0: an OTH
+#: cloud), chip (CH 1: designed at home, CA 0); cost: build CA 10 / CH 20, rent CA 2 / CH 4.
+SCORES = {
+    ("HOM", "PUB", "CH"): (1.0, 20.0),
+    ("HOM", "PUB", "CA"): (2 / 3, 10.0),
+    ("ALY", "PUB", "CH"): (5 / 6, 20.0),
+    ("ALY", "PUB", "CA"): (1 / 2, 10.0),
+    ("OTH", "PUB", "CH"): (2 / 3, 20.0),
+    ("OTH", "PUB", "CA"): (1 / 3, 10.0),
+    ("ALY", "USC", "CH"): (1 / 2, 4.0),
+    ("ALY", "USC", "CA"): (1 / 6, 2.0),
+    ("OTH", "USC", "CH"): (1 / 3, 4.0),
+    ("OTH", "USC", "CA"): (0.0, 2.0),
+}
+DESIGNER = {"CA": "A Corp", "CH": "H Corp"}
+BUDGET = 30.0
+COLUMN = {"countries": [0], "providers": [1], "chips": [2], "mix": [0, 1, 2]}
+
+
+def brute_force(slack: float) -> tuple[float, float, list[tuple]]:
+    """Best index, its least cost, and every pair of modules within budget and slack."""
+    pairs = [
+        p
+        for p in itertools.combinations_with_replacement(SCORES, 2)
+        if sum(SCORES[o][1] for o in p) <= BUDGET + 1e-9
+    ]
+    index = {p: sum(SCORES[o][0] for o in p) / 2 for p in pairs}
+    best = max(index.values())
+    cost = min(sum(SCORES[o][1] for o in p) for p in pairs if index[p] >= best - 1e-9)
+    near = [p for p in pairs if index[p] >= (1 - slack) * best - 1e-9]
+    return best, cost, near
+
+
+def signature(options, metric: str) -> tuple[frozenset, ...]:
+    """The sets of countries / providers / chip designers a plan uses, per metric."""
+    out = []
+    for col in COLUMN[metric]:
+        out.append(frozenset(DESIGNER[o[2]] if col == 2 else o[col] for o in options))
+    return tuple(out)
+
+
+def plan_signature(plan, metric: str) -> tuple[frozenset, ...]:
+    final = plan.allocation[plan.allocation["counted_eflops"] > 1e-6]
+    cols = {0: "country", 1: "provider", 2: "designer"}
+    return tuple(frozenset(final[cols[c]]) for c in COLUMN[metric])
+
+
+def index_from_allocation(plan) -> float:
+    """Sovereignty index recomputed from the allocation table and the hand scores."""
+    a = plan.allocation
+    total = sum(
+        SCORES[(r.country, r.provider, r.chip)][0] * r.counted_eflops for r in a.itertuples()
+    )
+    return total / 2.0  # target 2 EFLOP/s
+
+
+def cost_from_allocation(plan) -> float:
+    rows = plan.allocation.itertuples()
+    return sum(SCORES[(r.country, r.provider, r.chip)][1] * r.modules for r in rows)
+
+
+@pytest.mark.parametrize("metric", ["mix", "countries", "providers", "chips"])
+def test_tiny_alternatives_match_brute_force(metric):
+    slack = 0.1
+    best, best_cost, near = brute_force(slack)
+    distinct = {signature(p, metric) for p in near}
+    result = alternatives(tiny(budget=BUDGET), slack=slack, n=6, metric=metric)
+    plans = result.plans
+    # the first plan is the optimum (best index, then least cost)
+    assert index_from_allocation(plans[0]) == pytest.approx(best)
+    assert cost_from_allocation(plans[0]) == pytest.approx(best_cost)
+    assert result.table.loc[0, "differs"] == "optimum"
+    # every plan is within the slack and the budget, recomputed from its allocation
+    for plan in plans:
+        assert plan.ok
+        assert index_from_allocation(plan) >= (1 - slack) * best - 1e-6
+        assert cost_from_allocation(plan) <= BUDGET + 1e-6
+        assert plan.sovereignty["index"] == pytest.approx(index_from_allocation(plan))
+    # pairwise different under the metric, and every distinct near-optimal plan is found
+    sigs = [plan_signature(p, metric) for p in plans]
+    assert len(set(sigs)) == len(sigs)
+    assert set(sigs) == distinct
+    assert len(plans) == len(distinct) < 6
+    assert any("distinct plan" in note for note in result.notes)
+
+
+def test_tiny_n_caps_the_number_of_plans_and_n1_is_the_optimum():
+    result = alternatives(tiny(budget=BUDGET), slack=0.1, n=2, metric="mix")
+    assert len(result) == 2
+    assert result.plans[1].sovereignty["index"] < result.plans[0].sovereignty["index"]
+    # {HOM CH, USC@ALY CH}: away from the only country, provider and designer mix used
+    assert plan_signature(result.plans[1], "mix") == (
+        frozenset({"HOM", "ALY"}),
+        frozenset({"PUB", "USC"}),
+        frozenset({"H Corp"}),
+    )
+    assert cost_from_allocation(result.plans[1]) == pytest.approx(24)
+    assert result.table.loc[1, "differs"].startswith("+Allyland 50 pp, −Homeland 50 pp")
+    only = alternatives(tiny(budget=BUDGET), slack=0.1, n=1)
+    assert len(only) == 1 and only.table.loc[0, "distance"] == 0
+
+
+def test_zero_slack_allows_only_plans_as_good_as_the_optimum():
+    result = alternatives(tiny(budget=BUDGET), slack=0.0, n=3)
+    assert len(result) == 1  # the optimum is the only index-5/6 plan within budget
+
+
+def test_cost_objective_bounds_cost_not_index():
+    result = alternatives(tiny(budget=BUDGET), slack=0.5, n=3, objective="cost")
+    least = min(sum(SCORES[o][1] for o in p) for p in brute_force(1.0)[2])
+    assert cost_from_allocation(result.plans[0]) == pytest.approx(least)
+    for plan in result.plans:
+        assert cost_from_allocation(plan) <= 1.5 * least + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"slack": -0.1}, "--slack"),
+        ({"slack": 1.0}, "--slack"),
+        ({"n": 0}, "--n"),
+        ({"metric": "colour"}, "--metric"),
+        ({"objective": "fun"}, "--objective"),
+    ],
+)
+def test_bad_input_is_an_input_error(kwargs, word):
+    with pytest.raises(InputError, match=word):
+        alternatives(tiny(), **kwargs)
+
+
+def test_infeasible_scenario_returns_only_the_infeasible_optimum():
+    result = alternatives(tiny(budget=3), n=3)  # two modules cost at least 4
+    assert not result.ok and len(result) == 1
+    assert "no feasible plan" in result.notes[0]
+
+
+def limits_met(plan) -> None:
+    """Every limit of the plan holds, recomputed from its allocation and shares tables."""
+    a = plan.allocation
+    final = a[a["period"] == a["period"].max()]
+    used = final[final["counted_eflops"] > 1e-6]
+    shares = plan.shares
+    assert a.groupby("period")["counted_eflops"].sum().to_dict() == pytest.approx(
+        {2028: 80.0, 2030: 200.0}
+    )
+    assert plan.kpis["total_cost_musd"] <= 20000 + 1e-6
+    for dim, cap in (("provider", 0.4), ("designer", 0.6)):
+        assert shares[shares["dimension"] == dim]["share"].max() <= cap + 1e-6
+    assert used["provider"].nunique() >= 3
+    assert used["designer"].nunique() >= 2
+    assert not (plan.limits["slack"] < -1e-6).any(), plan.limits
+
+
+@pytest.mark.slow
+def test_eu_three_alternatives_meet_every_limit_and_move_countries():
+    t0 = time.perf_counter()
+    result = alternatives("data/scenarios/eu-2030-hedge.yaml", slack=0.05, n=3)
+    seconds = time.perf_counter() - t0
+    assert len(result) == 3 and all(p.status == "optimal" for p in result.plans)
+    best = result.best
+    for plan in result.plans:
+        limits_met(plan)
+        assert plan.sovereignty["index"] >= 0.95 * best - 1e-6
+    countries = {frozenset(plan_signature(p, "countries")[0]) for p in result.plans}
+    assert len(countries) >= 2
+    assert (result.table["distance"].iloc[1:] > 0.2).all()
+    assert seconds < 120
+
+
+def test_sweep_runs_alternatives_per_point_and_reports_robustness():
+    from planner import sweep
+
+    runs = sweep(
+        tiny(budget=BUDGET), {"budget_scale": [1.0, 4 / 3]}, workers=1,
+        study="alternatives", study_options={"slack": 0.1, "n": 4},
+    )  # fmt: skip
+    assert list(runs["status"]) == ["optimal", "optimal"]
+    at30, at40 = runs.iloc[0], runs.iloc[1]
+    assert at30["sovereignty_index"] == pytest.approx(5 / 6)
+    assert at30["alternatives_found"] == 2  # brute force: 3 distinct plans within 10%
+    # budget 40: the optimum is two home CH modules (index 1); the one alternative within
+    # 10% moves a module to ALY (index 11/12) and keeps the provider and chip designer
+    assert at40["sovereignty_index"] == pytest.approx(1.0)
+    assert at40["alternatives_found"] == 1
+    assert at40["same_top_provider"] == 1 and at40["same_top_designer"] == 1
+    assert at40["alternatives_min_index"] == pytest.approx(11 / 12)
+    assert runs.attrs["sweep"]["study"] == "alternatives"
+
+
+@pytest.mark.parametrize(
+    ("study", "options", "word"),
+    [
+        ("robust", None, "--study"),
+        ("alternatives", {"slack": 2}, "--slack"),
+        ("alternatives", {"colour": 1}, "unknown option"),
+        ("solve", {"slack": 0.1}, "no study options"),
+    ],
+)
+def test_sweep_refuses_bad_study_settings(study, options, word):
+    from planner import sweep
+
+    with pytest.raises(InputError, match=word):
+        sweep(tiny(), {"budget_scale": [1.0]}, workers=1, study=study, study_options=options)

@@ -1,0 +1,58 @@
+"""`sovplan alternatives` end to end on the tiny scenario: output, files and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.conftest import TINY_YAML
+from tests.test_cli import sovplan
+
+
+def test_alternatives_prints_plans_and_writes_files(tmp_path):
+    out, plot = tmp_path / "alts.csv", tmp_path / "alts.html"
+    run = sovplan(
+        "alternatives", str(TINY_YAML), "--slack", "0.1", "--n", "3",
+        "--out", str(out), "--plot", str(plot),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "3 plans within 10% of the best sovereignty" in run.stdout.replace("\n", " ")
+    assert "optimum" in run.stdout and "+USC 50" in run.stdout
+    table = pd.read_csv(out)
+    assert list(table["alternative"]) == [0, 1, 2]
+    assert table.loc[0, "sovereignty"] == pytest.approx(5 / 6)
+    assert (table["sovereignty"] >= 0.75 - 1e-6).all()
+    assert "plotly" in plot.read_text()
+
+
+def test_alternatives_json_holds_every_plan(tmp_path):
+    out = tmp_path / "alts.json"
+    run = sovplan("alternatives", str(TINY_YAML), "--slack", "0.1", "--n", "2", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    data = json.loads(out.read_text())
+    assert len(data["plans"]) == 2 and data["plans"][1]["allocation"]
+    assert data["table"][1]["differs"].startswith("+Allyland 50 pp")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--slack", "1"],
+        ["--slack", "-0.1"],
+        ["--n", "0"],
+        ["--metric", "colour"],
+        ["--out", "alts.txt"],
+    ],
+)
+def test_alternatives_bad_input_exits_2(args, tmp_path):
+    run = sovplan("alternatives", str(TINY_YAML), *args)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.stderr.startswith("error: ") and "Traceback" not in run.stderr
+
+
+def test_alternatives_infeasible_exits_1():
+    run = sovplan("alternatives", str(TINY_YAML), "--set", "budget=3")
+    assert run.returncode == 1, run.stderr
+    assert "no feasible plan" in run.stdout

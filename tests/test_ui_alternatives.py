@@ -1,0 +1,38 @@
+"""The Alternatives section of the trade-offs tab, driven headless on the tiny fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "ui" / "app.py")
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture
+def app(monkeypatch) -> AppTest:
+    monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(FIXTURES))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_alternatives_section_shows_plans_side_by_side(app):
+    trade = app.tabs[2]
+    assert any(s.value == "Alternatives" for s in trade.subheader)
+    app.slider(key="alt_slack").set_value(10)
+    app.number_input(key="alt_n").set_value(4)
+    app.button(key="alt_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    trade = app.tabs[2]
+    table = next(d.value for d in trade.dataframe if "how it differs from #0" in d.value.columns)
+    # tiny at budget 30, within 10%: the optimum and the two other distinct mixes
+    assert list(table["plan"]) == [0, 1, 2]
+    assert table["index (0-1)"].iloc[0] == pytest.approx(5 / 6)
+    assert (table["index (0-1)"] >= 0.75 - 1e-6).all()
+    assert table["how it differs from #0"].iloc[0] == "optimum"
+    assert any("distinct plan" in c.value for c in trade.caption)
