@@ -6,7 +6,10 @@ without depending on how it is solved.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -39,6 +42,19 @@ def _as_scenario(scenario: Scenario | str) -> Scenario:
     return load_scenario(scenario)
 
 
+@contextlib.contextmanager
+def _quiet_pyomo() -> Iterator[None]:
+    """Pyomo logs "Rule failed ..." when the deadline stops a constraint rule; the
+    TimeLimitReached message already says what happened."""
+    log = logging.getLogger("pyomo.core")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def prepare(scenario: Scenario | str, tables: Tables | None = None) -> Prepared:
     """Validate inputs, build the Pyomo model and pass it to HiGHS (no solve yet)."""
     sc = _as_scenario(scenario)
@@ -49,7 +65,10 @@ def prepare(scenario: Scenario | str, tables: Tables | None = None) -> Prepared:
         inp, ctx = build_inputs(sc, tables)
     timings["inputs_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    with hard_phase(f"building the model ({len(inp.options)} options; no plan yet)"):
+    with (
+        hard_phase(f"building the model ({len(inp.options)} options; no plan yet)"),
+        _quiet_pyomo(),
+    ):
         model = build(inp)
     timings["build_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
