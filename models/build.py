@@ -33,11 +33,19 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
 
     # Variables ----------------------------------------------------------------------------
     ub = opt["max_modules"].to_numpy()
+    fixed = inp.fixed_modules
+
+    def n_bounds(m, a, t):
+        # existing systems: n fixed at 1 in service, 0 outside; no chip before it is available
+        if (a, t) in fixed:
+            return (fixed[a, t], fixed[a, t])
+        return (0, float(ub[a]))
+
     m.n = pyo.Var(
         m.A,
         m.T,
         domain=pyo.NonNegativeIntegers,
-        bounds=lambda m, a, t: (0, float(ub[a])),
+        bounds=n_bounds,
         doc="modules of option a in service in period t",
     )
     m.q = pyo.Var(m.A, m.T, domain=pyo.NonNegativeReals, doc="compute of a counted towards D_t")
@@ -46,7 +54,14 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
     m.open = pyo.Var(m.K, domain=pyo.Binary, doc="a site in country k is used")
     m.use_provider = pyo.Var(m.P, domain=pyo.Binary, doc="provider p contracted")
     m.use_chip = pyo.Var(m.C, domain=pyo.Binary, doc="chip platform c adopted")
-    m.use_designer = pyo.Var(m.D, domain=pyo.Binary, doc="chip designer d used")
+    if inp.min_providers:
+        m.delivers_provider = pyo.Var(
+            m.P, domain=pyo.Binary, doc="provider p delivers a module's worth of D_T"
+        )
+    if inp.min_chip_designers:
+        m.delivers_designer = pyo.Var(
+            m.D, domain=pyo.Binary, doc="designer d delivers a module's worth of D_T"
+        )
     if not inp.non_decreasing:
         m.build = pyo.Var(m.A, m.T, domain=pyo.NonNegativeReals, doc="modules added in period t")
 
@@ -65,6 +80,10 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
         cf.add_resilience(m, inp)
     if inp.align_allies is not None:
         cf.add_alignment(m, inp)
+    if inp.max_share_country is not None or inp.min_countries:
+        cf.add_siting_spread(m, inp)
+    if inp.min_blocs:
+        cf.add_bloc_hedge(m, inp)
     if inp.supply_caps and inp.chips["supply_cap_modules_per_year"].notna().any():
         cf.add_supply_caps(m, inp)
     if inp.tier2_cap_modules is not None and not math.isinf(inp.tier2_cap_modules):

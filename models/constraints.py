@@ -3,6 +3,12 @@
 Notation (DESIGN.md §2): options a = (k, p, c); n[a,t] modules in service; f_a compute per
 module; X_t = Σ_a f_a·n[a,t] total capacity (a variable, so no share row repeats the big
 sum); dep[j,t] capacity depending on foreign jurisdiction j; D_t the target.
+
+Existing systems (E ⊂ A, ``inp.existing``) have n[a,t] fixed by their bounds (1 in service, 0
+outside) and count in capacity, targets, shares and dependence like any option; they are left
+out of what concerns new capacity only: grid headroom and site opening, contracts and platform
+adoption (already in place), supply caps, ramps and non-decreasing build-out. Sums over
+"a ∈ k, p, c" below are over new options A∖E where the row says so (``new_by_*``).
 """
 
 from __future__ import annotations
@@ -51,12 +57,13 @@ def add_capacity_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Open sites and grid power.
 
-    grid_power[k,t]:  Σ_{a∈k} P_a·n[a,t] ≤ G_k·open[k]     (P_a facility MW per module)
-    without grid limits: Σ_{a∈k} n[a,t] ≤ M_k·open[k],  M_k = Σ_{a∈k} max_modules_a
+    grid_power[k,t]:  Σ_{a∈k, a∉E} P_a·n[a,t] ≤ G_k·open[k]     (P_a facility MW per module;
+                      G_k is headroom for new load: existing systems already have their power)
+    without grid limits: Σ_{a∈k, a∉E} n[a,t] ≤ M_k·open[k],  M_k = Σ_{a∈k} max_modules_a
     """
     pw = inp.options["power_mw"].to_numpy()
     ub = inp.options["max_modules"].to_numpy()
-    groups = inp.by_country
+    groups = inp.new_by_country
     if inp.grid_power:
         m.grid_power = pyo.Constraint(
             m.K,
@@ -64,6 +71,8 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             rule=lambda m, k, t: (
                 pyo.quicksum(float(pw[a]) * m.n[a, t] for a in groups[k])
                 <= float(inp.countries.at[k, "grid_mw"]) * m.open[k]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )
     else:
@@ -73,59 +82,50 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             rule=lambda m, k, t: (
                 pyo.quicksum(m.n[a, t] for a in groups[k])
                 <= float(sum(ub[a] for a in groups[k])) * m.open[k]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )
 
 
 def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
-    """Provider contracts, chip platforms and designers.
+    """Provider contracts and chip platforms (what the fixed costs are paid on).
 
+    (all sums over new options a ∉ E: existing systems need no new contract or platform)
     provider_link[p,t]: Σ_{a∈p} n[a,t] ≤ M_p·use_provider[p]
-    provider_used[p]:   min(f_min(p), D_T)·use_provider[p] ≤ Σ_{a∈p} q[a,T]
-                        (a provider counts as used only if it delivers at least one module's
-                        worth of the final target, so idle modules cannot satisfy N_p)
-    chip_link[c,t], chip_used[c]: the same for chip platforms
-    designer_used[d]:   use_designer[d] ≤ Σ_{c∈d} use_chip[c]
+    chip_link[c,t]:     Σ_{a∈c} n[a,t] ≤ M_c·use_chip[c]
     counted_provider[p,t]: Σ_{a∈p} q[a,t] ≤ D_t·use_provider[p]   (valid inequalities: the
     counted_chip[c,t]:     Σ_{a∈c} q[a,t] ≤ D_t·use_chip[c]        big-M links above are weak;
     counted_site[k,t]:     Σ_{a∈k} q[a,t] ≤ D_t·open[k]            these tighten the cost bound)
+
+    A contracted supplier need not deliver counted compute: capacity held only for N-1
+    resilience stays uncounted. Delivering is a separate binary, used only by the
+    minimum-count rules (``add_diversification``).
     """
     ub = inp.options["max_modules"].to_numpy()
-    last = m.T.last()
 
+    # a provider/chip/country with existing systems only has no new option: no row
     def counted(groups, use):
         return lambda m, key, t: (
             pyo.quicksum(m.q[a, t] for a in groups[key]) <= inp.target[t] * use[key]
+            if groups[key]
+            else pyo.Constraint.Skip
         )
 
-    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(inp.by_provider, m.use_provider))
-    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.by_chip, m.use_chip))
-    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.by_country, m.open))
+    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(inp.new_by_provider, m.use_provider))
+    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.new_by_chip, m.use_chip))
+    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.new_by_country, m.open))
 
     def link(groups, use):
         return lambda m, key, t: (
             pyo.quicksum(m.n[a, t] for a in groups[key])
             <= float(sum(ub[a] for a in groups[key])) * use[key]
+            if groups[key]
+            else pyo.Constraint.Skip
         )
 
-    f = _f(inp)
-
-    def used(groups, use):
-        def rule(m, key):
-            need = min(float(min(f[a] for a in groups[key])), inp.target[last])
-            return need * use[key] <= pyo.quicksum(m.q[a, last] for a in groups[key])
-
-        return rule
-
-    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.by_provider, m.use_provider))
-    m.provider_used = pyo.Constraint(m.P, rule=used(inp.by_provider, m.use_provider))
-    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.by_chip, m.use_chip))
-    m.chip_used = pyo.Constraint(m.C, rule=used(inp.by_chip, m.use_chip))
-    chips_of = inp.chips.groupby("designer").groups
-    m.designer_used = pyo.Constraint(
-        m.D,
-        rule=lambda m, d: m.use_designer[d] <= pyo.quicksum(m.use_chip[c] for c in chips_of[d]),
-    )
+    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.new_by_provider, m.use_provider))
+    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.new_by_chip, m.use_chip))
 
 
 def add_budget(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
@@ -166,8 +166,16 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     share_provider[p,t]:   Σ_{a∈p} q[a,t] ≤ α·D_t
     share_designer[d,t]:   Σ_{a: designer(c)=d} q[a,t] ≤ β·D_t
     share_foreign[j,t]:    Σ_{a depends on j} q[a,t] ≤ γ·D_t
-    min_providers:         Σ_p use_provider[p] ≥ N_p
-    min_chip_designers:    Σ_d use_designer[d] ≥ N_d
+    min_providers:         Σ_p delivers_provider[p] ≥ N_p
+    delivers_provider_def[p]: min(f_min(p), D_T)·delivers_provider[p] ≤ Σ_{a∈p} q[a,T]
+    delivers_provider_used[p]: delivers_provider[p] ≤ use_provider[p]     (valid inequality,
+                        for providers without existing systems, which deliver uncontracted)
+    min_chip_designers:    Σ_d delivers_designer[d] ≥ N_d
+    delivers_designer_def[d]: min(f_min(d), D_T)·delivers_designer[d] ≤ Σ_{a: designer(c)=d} q[a,T]
+
+    A supplier counts towards N only if it delivers at least one module's worth of the final
+    period's counted compute, so idle modules cannot satisfy the rule; the delivers_* binaries
+    exist only when the rule is set, so without it no contracted supplier is forced to deliver.
     """
 
     def share(groups, limit):
@@ -192,13 +200,120 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             m.T,
             rule=share(inp.by_dependency, inp.max_share_foreign_jurisdiction),
         )
+    f = _f(inp)
+    last = m.T.last()
+
     if inp.min_providers:
+        groups = inp.by_provider
+        m.delivers_provider_def = pyo.Constraint(
+            m.P,
+            rule=lambda m, p: (
+                min(float(min(f[a] for a in groups[p])), inp.target[last]) * m.delivers_provider[p]
+                <= pyo.quicksum(m.q[a, last] for a in groups[p])
+            ),
+        )
+        new_only = [p for p in m.P if len(inp.new_by_provider.get(p, [])) == len(groups[p])]
+        m.delivers_provider_used = pyo.Constraint(
+            new_only, rule=lambda m, p: m.delivers_provider[p] <= m.use_provider[p]
+        )
         m.min_providers = pyo.Constraint(
-            expr=pyo.quicksum(m.use_provider[p] for p in m.P) >= inp.min_providers
+            expr=pyo.quicksum(m.delivers_provider[p] for p in m.P) >= inp.min_providers
         )
     if inp.min_chip_designers:
+        by_d = inp.by_designer
+        m.delivers_designer_def = pyo.Constraint(
+            m.D,
+            rule=lambda m, d: (
+                min(float(min(f[a] for a in by_d[d])), inp.target[last]) * m.delivers_designer[d]
+                <= pyo.quicksum(m.q[a, last] for a in by_d[d])
+            ),
+        )
         m.min_chip_designers = pyo.Constraint(
-            expr=pyo.quicksum(m.use_designer[d] for d in m.D) >= inp.min_chip_designers
+            expr=pyo.quicksum(m.delivers_designer[d] for d in m.D) >= inp.min_chip_designers
+        )
+
+
+def _one_module(inp: ModelInputs, options: list[int], t) -> float:
+    """One module's worth of compute among ``options``, capped at the target D_t."""
+    f = _f(inp)
+    return min(float(min(f[a] for a in options)), inp.target[t])
+
+
+def add_siting_spread(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Siting spread: no country carries too much, and enough countries deliver.
+
+    counted_in_country[k,t]: Q[k,t] = Σ_{a∈k} q[a,t]          (one total variable per country,
+                                                              so no row repeats the big sum)
+    share_country[k,t]:      Q[k,t] ≤ α_K·D_t                 (D_t = Σ_a q[a,t] by target_met)
+    country_delivers[k]:     min(f_min(k), D_T)·delivers[k] ≤ Q[k,T]
+    min_countries:           Σ_k delivers[k] ≥ N_K
+
+    ``delivers[k]`` is its own binary, not ``open[k]``: a site opened for idle modules must not
+    count towards N_K, so a country counts only when it delivers one module's worth of the
+    final target (as for providers and designers).
+    """
+    groups = inp.by_country
+    m.Q_country = pyo.Var(
+        m.K, m.T, domain=pyo.NonNegativeReals, doc="counted compute in country k (EFLOP/s)"
+    )
+    m.counted_in_country = pyo.Constraint(
+        m.K,
+        m.T,
+        rule=lambda m, k, t: m.Q_country[k, t] == pyo.quicksum(m.q[a, t] for a in groups[k]),
+    )
+    if inp.max_share_country is not None:
+        m.share_country = pyo.Constraint(
+            m.K,
+            m.T,
+            rule=lambda m, k, t: m.Q_country[k, t] <= inp.max_share_country * inp.target[t],
+        )
+    if inp.min_countries:
+        last = m.T.last()
+        m.delivers_country = pyo.Var(
+            m.K, domain=pyo.Binary, doc="country k delivers one module's worth in the final period"
+        )
+        m.country_delivers = pyo.Constraint(
+            m.K,
+            rule=lambda m, k: (
+                _one_module(inp, groups[k], last) * m.delivers_country[k] <= m.Q_country[k, last]
+            ),
+        )
+        m.min_countries = pyo.Constraint(
+            expr=pyo.quicksum(m.delivers_country[k] for k in m.K) >= inp.min_countries
+        )
+
+
+def add_bloc_hedge(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Hedging between blocs: foreign dependence spread over at least N_B rival jurisdictions.
+
+    bloc_delivers[j]: min(f_min(j), D_T)·bloc[j] ≤ Σ_{a∈B_j} q[a,T]
+    min_blocs:        Σ_j bloc[j] ≥ N_B
+
+    B_j are the options whose provider and chip lean on foreign jurisdiction j alone (a US chip
+    in a public build; a Chinese chip on a Chinese cloud). Each bloc's share stays below γ by
+    share_foreign (add_diversification), which hedging also enforces.
+    """
+    groups = {j: idx for j, idx in inp.bloc_options.items() if idx}
+    last = m.T.last()
+    m.BLOCS = pyo.Set(initialize=sorted(groups), ordered=True, doc="blocs with options")
+    m.bloc = pyo.Var(m.BLOCS, domain=pyo.Binary, doc="bloc j carries one module's worth")
+    m.bloc_delivers = pyo.Constraint(
+        m.BLOCS,
+        rule=lambda m, j: (
+            _one_module(inp, groups[j], last) * m.bloc[j]
+            <= pyo.quicksum(m.q[a, last] for a in groups[j])
+        ),
+    )
+    need = int(inp.min_blocs or 0)
+    if len(groups) >= need:
+        m.min_blocs = pyo.Constraint(expr=pyo.quicksum(m.bloc[j] for j in m.BLOCS) >= need)
+    else:
+        # Fewer blocs have options than N_B (e.g. every Chinese chip excluded): the rule cannot
+        # hold; written on the counted compute (Σ_a q[a,T] = D_T) so it stays an infeasible row
+        # the diagnosis can name: Σ_a q[a,T] ≤ D_T·|B|/N_B < D_T.
+        m.min_blocs = pyo.Constraint(
+            expr=pyo.quicksum(m.q[a, last] for a in m.A)
+            <= inp.target[last] * len(groups) / max(need, 1)
         )
 
 
@@ -253,10 +368,11 @@ def add_alignment(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
 
 def add_supply_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
-    """supply_cap[c,t]: Σ_{a∈c} added[a,t] ≤ S_c·y_t   (S_c modules per year a buyer can get)."""
+    """supply_cap[c,t]: Σ_{a∈c, a∉E} added[a,t] ≤ S_c·y_t   (S_c modules per year a buyer
+    can get; existing systems were delivered before)."""
     caps = inp.chips["supply_cap_modules_per_year"]
-    capped = [c for c in m.C if not math.isnan(float(caps[c]))]
-    groups = inp.by_chip
+    groups = inp.new_by_chip
+    capped = [c for c in m.C if not math.isnan(float(caps[c])) and groups.get(c)]
     positions = {t: i for i, t in enumerate(m.T)}
     m.supply_cap = pyo.Constraint(
         capped,
@@ -284,7 +400,8 @@ def add_export_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Build-out over periods.
 
-    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1]                   (hardware bought stays)
+    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1], a ∉ E             (hardware bought stays;
+                         existing systems retire at their ``until`` year)
     added_def[a,t]:      build[a,t] ≥ n[a,t] − n[a,t−1]       (when capacity may shrink)
     ramp[k,t]:           Σ_{a∈k} P_a·added[a,t] ≤ R·y_t       (new MW per country and year)
     """
@@ -292,7 +409,7 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     pairs = list(zip(periods[:-1], periods[1:], strict=False))
     if inp.non_decreasing:
         m.non_decreasing = pyo.Constraint(
-            m.A,
+            inp.new_options,
             range(len(pairs)),
             rule=lambda m, a, i: m.n[a, pairs[i][1]] >= m.n[a, pairs[i][0]],
         )
@@ -307,12 +424,14 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     if inp.max_new_power_mw_per_year is not None:
         pw = inp.options["power_mw"].to_numpy()
         positions = {t: i for i, t in enumerate(periods)}
-        groups = inp.by_country
+        groups = inp.new_by_country
         m.ramp = pyo.Constraint(
             m.K,
             m.T,
             rule=lambda m, k, t: (
                 pyo.quicksum(float(pw[a]) * _added(m, a, positions[t]) for a in groups[k])
                 <= inp.max_new_power_mw_per_year * inp.years[t]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )

@@ -16,7 +16,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
+
+
+def capital_charge(
+    cash: np.ndarray,
+    annual_capital: np.ndarray,
+    upkeep: np.ndarray,
+    discount: np.ndarray,
+    years: np.ndarray,
+) -> np.ndarray:
+    """Present cost of one module added in period t, for every (option, period).
+
+    W[a,t] = δ_t·cash[a,t] + Σ_{s ≥ t} δ_s·y_s·(annual_capital[a,t] + upkeep[a,t])
+
+    A module bought in t serves every period from t to the horizon end (capacity never
+    decreases), so its annual capital cost and upkeep, priced at t, are paid in each of
+    those periods: a module-year of service costs the same whenever the module was bought.
+    """
+    # tail[t] = Σ_{s ≥ t} δ_s·y_s (reverse cumulative sum)
+    tail = np.cumsum((discount * years)[::-1])[::-1]
+    return discount[None, :] * cash + tail[None, :] * (annual_capital + upkeep)
+
 
 #: Columns of ``ModelInputs.options`` (one row per option, index = option id 0..n-1).
 OPTION_COLUMNS: dict[str, str] = {
@@ -26,8 +48,10 @@ OPTION_COLUMNS: dict[str, str] = {
     "designer": "designer of c",
     "compute": "EFLOP/s per module",
     "power_mw": "facility power per module (IT power x PUE), MW",
-    "capex": "MUSD per module added (0 for rented capacity)",
-    "opex": "MUSD per module-year, excluding energy",
+    "accelerators": "accelerators per module (module_size; an existing system is one module)",
+    "existing": "True for a system already in service (modules fixed, no capital cost)",
+    "capex": "MUSD per owned module at table prices (informational; costs use the arrays)",
+    "opex": "MUSD per module-year excluding energy at table prices (informational)",
     "energy_gwh": "GWh per module-year",
     "energy_cost": "MUSD per module-year",
     "emissions_kt": "kt CO2e per module-year",
@@ -36,6 +60,7 @@ OPTION_COLUMNS: dict[str, str] = {
     "score_territorial": "territorial layer score",
     "score_provider": "provider layer score",
     "score_chip": "chip layer score",
+    "score_fab": "foundry layer score (weakest foundry of the chip)",
     "home": "True if the country is in the home set",
     "us_export_capped": "True if the tier-2 export cap applies to this option",
     "max_modules": "upper bound on modules (from grid power or the target)",
@@ -70,6 +95,16 @@ class ModelInputs:
     resilience: float | None = None
     #: candidate allies when aligning (one is chosen); None = no aligning constraint
     align_allies: list[str] | None = None
+    #: siting spread: largest share of counted compute in one country
+    max_share_country: float | None = None
+    #: siting spread: host countries delivering one module's worth in the final period
+    min_countries: int | None = None
+    #: hedging between blocs: at least this many foreign jurisdictions each carry compute
+    #: through options that lean on them alone (``bloc_options``)
+    min_blocs: int | None = None
+    bloc_options: dict[str, list[int]] = field(default_factory=dict)
+    #: weight of the worst-case N-1 kept share r in the objective (index + w·r)
+    resilience_weight: float = 0.0
     grid_power: bool = True
     supply_caps: bool = True
     non_decreasing: bool = True
@@ -78,8 +113,74 @@ class ModelInputs:
     module_size: int = 1000
     #: tier-2 export cap in modules per country (applies to options flagged us_export_capped)
     tier2_cap_modules: float | None = None
-    weights: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)
+    #: layer weights (territorial, provider, chip, fab), summing to 1
+    weights: tuple[float, float, float, float] = (1 / 3, 1 / 3, 1 / 3, 0.0)
     notes: list[str] = field(default_factory=list)
+    #: Cost parts per (option, period), MUSD, at that period's prices (rows = options, columns
+    #: = periods in order). cash: capital paid when a module is bought (cost basis cash);
+    #: annual_capital: its equivalent annual capital cost (basis annualised); upkeep: its
+    #: maintenance per year; opex_by_period: cost per module-year in service excluding energy
+    #: (rent, existing systems' upkeep). None = derived from the ``capex``/``opex`` columns.
+    cash: np.ndarray | None = None
+    annual_capital: np.ndarray | None = None
+    upkeep: np.ndarray | None = None
+    opex_by_period: np.ndarray | None = None
+    #: (option, period) -> modules fixed in that period (existing systems; unavailable chips)
+    fixed_modules: dict[tuple[int, int], float] = field(default_factory=dict)
+    cost_basis: str = "cash"
+    horizon_end: int | None = None
+
+    def __post_init__(self) -> None:
+        shape = (len(self.options), len(self.periods))
+        if self.cash is None:
+            self.cash = np.repeat(self.options["capex"].to_numpy(float)[:, None], shape[1], axis=1)
+        if self.annual_capital is None:
+            self.annual_capital = np.zeros(shape)
+        if self.upkeep is None:
+            self.upkeep = np.zeros(shape)
+        if self.opex_by_period is None:
+            self.opex_by_period = np.repeat(
+                self.options["opex"].to_numpy(float)[:, None], shape[1], axis=1
+            )
+
+    @cached_property
+    def capital(self) -> np.ndarray:
+        """MUSD charged in total cost per module added in each period (``capital_charge``)."""
+        disc = np.array([self.discount[t] for t in self.periods])
+        yrs = np.array([self.years[t] for t in self.periods])
+        return capital_charge(self.cash, self.annual_capital, self.upkeep, disc, yrs)
+
+    @cached_property
+    def existing(self) -> list[int]:
+        """Options that are systems already in service."""
+        if "existing" not in self.options.columns:
+            return []
+        return list(self.options.index[self.options["existing"].to_numpy(dtype=bool)])
+
+    @cached_property
+    def new_options(self) -> list[int]:
+        """Options the plan may buy or rent (everything but existing systems)."""
+        old = set(self.existing)
+        return [a for a in self.options.index if a not in old]
+
+    def _new_groups(self, column: str) -> dict[str, list[int]]:
+        old = set(self.existing)
+        return {key: [a for a in idx if a not in old] for key, idx in self._groups(column).items()}
+
+    @cached_property
+    def new_by_country(self) -> dict[str, list[int]]:
+        """New options per country: what grid headroom, sites and ramps limit."""
+        return self._new_groups("country")
+
+    @cached_property
+    def new_by_provider(self) -> dict[str, list[int]]:
+        """New options per provider: what a contract (onboarding) is needed for."""
+        return self._new_groups("provider")
+
+    @cached_property
+    def new_by_chip(self) -> dict[str, list[int]]:
+        """New options per chip: what platform adoption and supply caps apply to."""
+        return self._new_groups("chip")
 
     # --- index groups, computed once per build ----------------------------------------
     def _groups(self, column: str) -> dict[str, list[int]]:

@@ -531,6 +531,14 @@ def stress(
         float | None, typer.Option("--time-limit", help="Seconds per solve")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+    cut: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cut",
+            help="Only this supplier (repeatable): a jurisdiction (TWN = Taiwan's fabs too), "
+            "a provider code or a chip designer",
+        ),
+    ] = None,
 ) -> None:
     """Supply shocks: share of the target a plan keeps if a jurisdiction, provider or chip
     designer cuts it off (per period); --replan adds the cost of the best re-plan."""
@@ -544,7 +552,9 @@ def stress(
         check_time_limit(time_limit)
         if out is not None:
             check_writable(out, force)
-        result = run(_load(scenario, set_), plan=plan, replan=replan, time_limit=time_limit)
+        result = run(
+            _load(scenario, set_), plan=plan, replan=replan, time_limit=time_limit, cut=cut
+        )
         payload = json.dumps(result.to_dict(), indent=2, default=str)
         if out is not None:
             text = result.cuts.to_csv(index=False) if out.suffix == ".csv" else payload

@@ -64,7 +64,7 @@ def main() -> None:
         st.rerun()
 
     jurisdictions = sorted(base_tables.jurisdictions["code"].astype(str))
-    overrides, slots = inputs.scenario_inputs(file_scenario, jurisdictions)
+    overrides, slots = inputs.scenario_inputs(file_scenario, jurisdictions, base_tables)
 
     scenario: Scenario | None = None
     try:

@@ -27,10 +27,12 @@ SHARE_LIMITS = {
     "max_share_foreign_jurisdiction": ("Max dependence on one foreign jurisdiction", 0.5),
     "min_home_share": ("Territorial floor: min share on home soil", 0.3),
     "resilience": ("N-1 resilience: share of target kept", 0.5),
+    "max_share_country": ("Max share of one host country", 0.5),
 }
 COUNT_LIMITS = {
     "min_providers": "Min number of providers",
     "min_chip_designers": "Min number of chip designers",
+    "min_countries": "Min number of host countries",
 }
 CONSTRAINT_LABELS = {
     "budget": "Budget",
@@ -42,6 +44,8 @@ CONSTRAINT_LABELS = {
     "supply_caps": "Chip supply caps",
     "export_controls": "Chip export controls",
     "buildout": "Build-out (non-decreasing, ramp)",
+    "siting": "Siting spread (country share, host count)",
+    "fab_dependency": "Chips depend on their foundry's jurisdiction",
 }
 #: Which sidebar group shows the errors of each top-level scenario field.
 GROUP_OF_FIELD = {
@@ -54,6 +58,8 @@ GROUP_OF_FIELD = {
     "weights": "weights",
     "constraints": "constraints",
     "solver": "money",
+    "exclude": "eligibility",
+    "require": "eligibility",
 }
 
 
@@ -118,7 +124,9 @@ def _share_limit(name: str, label: str, fallback: float, current: float | None) 
     return float(value) if on else None
 
 
-def scenario_inputs(sc: Scenario, jurisdictions: list[str]) -> tuple[dict[str, Any], dict]:
+def scenario_inputs(
+    sc: Scenario, jurisdictions: list[str], tables: Any = None
+) -> tuple[dict[str, Any], dict]:
     """Draw the input widgets (defaults from ``sc``); return the overrides and error slots."""
     out: dict[str, Any] = {}
     slots: dict[str, Any] = {}
@@ -189,7 +197,7 @@ def scenario_inputs(sc: Scenario, jurisdictions: list[str]) -> tuple[dict[str, A
         slots["limits"] = st.empty()
 
     with st.sidebar.expander("Strategy and weights", expanded=False):
-        options = ["hedge", "none", "align", *[f"align:{j}" for j in jurisdictions]]
+        options = ["hedge", "hedge_blocs", "none", "align", *[f"align:{j}" for j in jurisdictions]]
         if sc.strategy not in options:
             options.append(sc.strategy)
         out["strategy"] = st.selectbox(
@@ -197,12 +205,13 @@ def scenario_inputs(sc: Scenario, jurisdictions: list[str]) -> tuple[dict[str, A
             options,
             index=options.index(sc.strategy),
             key=f"{k}strategy",
-            help="hedge: enforce the diversification limits; none: ignore them; "
+            help="hedge: enforce the diversification limits; hedge_blocs: also spread foreign "
+            "dependence over two rival blocs; none: ignore them; "
             "align: all foreign dependence within one ally (align:<J> fixes the ally)",
         )
         slots["strategy"] = st.empty()
         st.caption("Layer weights (normalised to sum to 1)")
-        for layer in ("territorial", "provider", "chip"):
+        for layer in ("territorial", "provider", "chip", "fab"):
             out[f"weights.{layer}"] = st.slider(
                 f"Weight: {layer}",
                 min_value=0.0,
@@ -211,16 +220,54 @@ def scenario_inputs(sc: Scenario, jurisdictions: list[str]) -> tuple[dict[str, A
                 step=0.05,
                 key=f"{k}weights.{layer}",
             )
-        total = sum(out[f"weights.{x}"] for x in ("territorial", "provider", "chip"))
+        total = sum(out[f"weights.{x}"] for x in ("territorial", "provider", "chip", "fab"))
         if total > 0:
             st.caption(
                 "Normalised: "
                 + ", ".join(
                     f"{x} {out[f'weights.{x}'] / total:.2f}"
-                    for x in ("territorial", "provider", "chip")
+                    for x in ("territorial", "provider", "chip", "fab")
                 )
             )
+        out["weights.resilience"] = st.slider(
+            "Value of resilience (weight of the worst-case N-1 kept share)",
+            min_value=0.0,
+            max_value=1.0,
+            value=round(float(sc.weights.resilience), 2),
+            step=0.05,
+            key=f"{k}weights.resilience",
+        )
         slots["weights"] = st.empty()
+
+    if tables is not None:
+        with st.sidebar.expander("Eligibility (exclude, require)", expanded=False):
+            choices = {
+                "countries": sorted(tables.countries["iso3"].astype(str)),
+                "providers": sorted(tables.providers["code"].astype(str)),
+                "chips": sorted(tables.chips["code"].astype(str)),
+                "designers": sorted(set(tables.chips["designer"].astype(str))),
+                "jurisdictions": list(jurisdictions),
+            }
+            for kind, values in choices.items():
+                current = [v for v in getattr(sc.exclude, kind) if v in values]
+                out[f"exclude.{kind}"] = st.multiselect(
+                    f"Exclude {kind}", values, default=current, key=f"{k}exclude.{kind}"
+                )
+            held = {
+                c.strip()
+                for v in tables.providers.get("certifications", [])
+                for c in str(v).split(";")
+                if c.strip()
+            }
+            certs = sorted(held | {"SecNumCloud", "EUCS", "BSI C5", "FedRAMP", "UK G-Cloud"})
+            out["require.certifications"] = st.multiselect(
+                "Require one of these provider certifications",
+                certs,
+                default=[c for c in sc.require.certifications if c in certs],
+                key=f"{k}require.certifications",
+                help="Keeps only providers holding one (providers.csv); the public option stays",
+            )
+            slots["eligibility"] = st.empty()
 
     with st.sidebar.expander("Constraint families", expanded=False):
         for name in Constraints.model_fields:

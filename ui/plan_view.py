@@ -13,6 +13,7 @@ import streamlit as st
 from planner.core.data import Tables
 from planner.core.results import Plan
 from planner.core.scenario import Scenario
+from planner.reports.plan_reading import read_plan
 from ui import figures
 from ui import support as ui_support
 
@@ -272,3 +273,5 @@ def render_plan(
         with st.expander("Notes from the planner"):
             for note in plan.notes:
                 st.write(f"- {note}")
+    st.subheader("The plan in words")
+    st.write(read_plan(plan))

@@ -202,6 +202,20 @@ def _check_refs(t: Tables, folder: Path) -> None:
                 raise InputError(
                     f"{folder / 'providers.csv'}: row {i + 2}, column 'chips': unknown chip '{code}'"
                 )
+    for i, row in enumerate(t.chips.itertuples(index=False)):
+        fabs = [f.strip() for f in str(row.fab).split(";") if f.strip()]
+        fab_j = [j.strip() for j in str(row.fab_jurisdiction).split(";") if j.strip()]
+        if fabs and len(fabs) != len(fab_j):
+            raise InputError(
+                f"{folder / 'chips.csv'}: row {i + 2}, column 'fab_jurisdiction': "
+                f"{len(fab_j)} jurisdiction(s) for {len(fabs)} foundr(y/ies) {fabs}"
+            )
+        for j in fab_j:
+            if j not in juris:
+                raise InputError(
+                    f"{folder / 'chips.csv'}: row {i + 2}, column 'fab_jurisdiction': unknown "
+                    f"jurisdiction '{j}'"
+                )
     for i, value in enumerate(t.chips["blocked_tiers"]):
         for tier in [s.strip() for s in str(value).split(";") if s.strip()]:
             if tier not in {"1", "2", "3"}:

@@ -200,6 +200,14 @@ PROVIDERS = Table(
             "str",
             "Chip codes the provider offers, ';'-separated, or * for any chip it may buy",
         ),
+        Column(
+            "certifications",
+            "str",
+            "Security certifications held, ';'-separated (SecNumCloud, EUCS, BSI C5, FedRAMP, "
+            "UK G-Cloud); blank = none that could be cited. Read by `require.certifications`",
+            required=False,
+            default="",
+        ),
     ),
 )
 
@@ -213,6 +221,13 @@ PROVIDER_REGIONS = Table(
         Column("iso3", "str", "Country"),
         Column("regions", "int", "Regions in service in the country", min=0, max=1000),
         Column("ai_regions", "int", "Of which offer AI accelerators", min=0, max=1000),
+        Column(
+            "chips",
+            "str",
+            "Chips offered in this country, ';'-separated (blank = all the provider lists)",
+            required=False,
+            default="",
+        ),
     ),
 )
 
@@ -277,6 +292,38 @@ CHIPS = Table(
             default="",
         ),
         Column("release_year", "int", "Year of release", min=2015, max=2035),
+        Column(
+            "fab",
+            "str",
+            "Foundry that makes the die, ';'-separated when several (TSMC, SMIC, Samsung, Intel)",
+            required=False,
+            default="",
+        ),
+        Column(
+            "fab_jurisdiction",
+            "str",
+            "Jurisdiction of each foundry, ';'-separated in the order of `fab`; blank = the "
+            "foundry layer is not modelled for the chip",
+            required=False,
+            default="",
+        ),
+        Column(
+            "achieved_efficiency",
+            "float",
+            "Share of peak dense BF16 delivered on typical large training/inference work (MFU)",
+            required=False,
+            default=1.0,
+            min=0.01,
+            max=1.0,
+        ),
+        Column(
+            "available_from",
+            "int",
+            "First year the chip can be bought or rented",
+            required=False,
+            min=2015,
+            max=2040,
+        ),
         Column(
             "merchant",
             "bool",

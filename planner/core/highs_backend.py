@@ -479,6 +479,82 @@ class HighsModel:
                 ABANDONED.append("signal")
             raise
 
+    def fixed_integer_lp(
+        self,
+        x: np.ndarray,
+        stages: list[tuple[object, int]],
+        time_limit: float | None = None,
+        hold: list[tuple[object, int]] | None = None,
+    ) -> np.ndarray | None:
+        """Re-optimise the continuous columns with every integer column fixed at ``x``'s
+        rounded value: the modules (and sites, contracts) a MIP chose stay, and only the
+        split of counted compute q (and other continuous columns) moves.
+
+        Why: HiGHS stops at a relative gap and its integer-feasible point need not split q
+        optimally for the modules it bought; this LP pass makes the reported objectives the
+        best for the chosen modules. ``stages`` are (expression, sense) pairs optimised
+        lexicographically, each later one with the earlier ones held at their optimum;
+        ``hold`` expressions are first held at least as good as at ``x`` (so a Pareto point
+        the pass moves can only improve in every objective).
+        Returns the new point, or None if an LP failed (callers keep ``x``). The model is
+        left as it was (bounds, integrality, objective rows relaxed).
+        """
+        if x is None or not self.integer.any() or len(x) != len(self.columns):
+            return None
+        h = self.h
+        n = len(self.columns)
+        idx = np.arange(n, dtype=np.int32)
+        ints = np.flatnonzero(self.integer).astype(np.int32)
+        lp = h.getLp()
+        lower = np.asarray(lp.col_lower_, dtype=float)[ints]
+        upper = np.asarray(lp.col_upper_, dtype=float)[ints]
+        fixed = np.clip(np.rint(x[ints]), lower, upper)
+        kinds = np.where(
+            self.integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        )
+        out: np.ndarray | None = None
+        held: list[str] = []
+        try:
+            h.changeColsBounds(len(ints), ints, fixed, fixed)
+            h.changeColsIntegrality(n, idx, np.full(n, highspy.HighsVarType.kContinuous))
+            limit = deadline.cap(time_limit)
+            if limit is not None and limit <= 0.01:
+                return None
+            h.setOptionValue("time_limit", float(limit) if limit else INF)
+            at_x = x.copy()
+            at_x[ints] = fixed
+            for expr, sense in hold or []:
+                self._hold(expr, sense, self.evaluate(expr, at_x), held)
+            for k, (expr, sense) in enumerate(stages):
+                self.set_objective(expr, sense)
+                if not self._run():  # signals raise in _run; a deadline cancel ends here
+                    return None
+                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    return None
+                out = np.asarray(h.getSolution().col_value, dtype=float)
+                if k < len(stages) - 1:
+                    self._hold(expr, sense, self.evaluate(expr, out), held)
+        finally:
+            for name in held:
+                self.relax_row(name)
+            h.changeColsIntegrality(n, idx, kinds)
+            h.changeColsBounds(len(ints), ints, lower, upper)
+        if out is not None:
+            out[ints] = fixed
+        return out
+
+    def _hold(self, expr, sense, value: float, held: list[str]) -> None:
+        """Hold ``expr`` at least as good as ``value`` (tolerance 1e-9, relative) in an
+        extra row named after the expression (set_row keys rows by name)."""
+        tol = 1e-9 * max(1.0, abs(value))
+        name = f"fixed_integer_lp_{id(expr)}"
+        if sense == pyo.maximize:
+            self.set_row(name, expr, lower=value - tol)
+        else:
+            self.set_row(name, expr, upper=value + tol)
+        if name not in held:
+            held.append(name)
+
     def solve(
         self,
         time_limit: float | None = None,

@@ -11,19 +11,23 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from models.inputs import ModelInputs
+from models.inputs import capital_charge as _charge
 from planner.core.data import Tables
 from planner.core.errors import InputError
 from planner.core.scenario import Scenario
 
 HOURS_PER_YEAR = 8760.0
 _T = TypeVar("_T")
+#: Year of the prices in chips.csv (2024-25 list prices and estimates): the price-performance
+#: trend discounts hardware from the later of this year and a chip's ``available_from``.
+PRICE_YEAR = 2025
 #: Without a budget or grid limit, no single option may exceed this multiple of the largest
 #: period target (a modelling bound that keeps big-M constants finite).
 MAX_OVERBUILD = 10.0
@@ -36,8 +40,13 @@ class HomeContext:
     home: list[str]  # ISO3 codes
     profile: str
     scores: dict[str, float]  # jurisdiction -> score (home jurisdictions included)
+    #: jurisdictions lying entirely inside the home (EU for home EU27, GBR for home GBR;
+    #: none for home FRA, whose jurisdiction EU reaches beyond it)
     home_jurisdictions: set[str]
+    #: every other jurisdiction: foreign in the index, the share caps, N-1 and stress alike
     foreign: list[str]
+    #: what the scenario's ``exclude``/``require`` removed: kind -> codes (for the plan's notes)
+    removed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _codes(value: object) -> list[str]:
@@ -76,14 +85,46 @@ def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
             )
         scores[j] = float(s)
     juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
-    home_j = {juris_of[k] for k in home}
     home_set = set(home)
+    # One rule for "foreign": a jurisdiction entirely inside the home (EU for home EU27) is
+    # the home itself and scores 1; every other jurisdiction is foreign, whatever its score
+    # (EU for home FRA scores 0.85 and is foreign in the caps, N-1 and stress too).
+    home_j = {
+        j
+        for j in {juris_of[k] for k in home}
+        if all(k in home_set for k, jk in juris_of.items() if jk == j)
+    }
     for j in home_j:
-        # A jurisdiction entirely inside the home (EU for home EU27) is the home itself.
-        if all(k in home_set for k, jk in juris_of.items() if jk == j):
-            scores[j] = 1.0
-    foreign = sorted(j for j in scores if j not in home_j and scores[j] < 1.0)
+        scores[j] = 1.0
+    foreign = sorted(j for j in scores if j not in home_j)
     return HomeContext(home, profile, scores, home_j, foreign)
+
+
+def layer_jurisdictions(
+    country: pd.Series, provider: pd.Series, chip: pd.Series, t: Tables, ctx: HomeContext
+) -> pd.DataFrame:
+    """The foreign jurisdiction each layer of an option depends on (None where the layer is
+    home), the one place that decides dependence: the index scores exactly these layers by
+    their jurisdiction's score, and share caps, N-1 and stress group by them.
+
+    territorial: the country's jurisdiction unless the country is home;
+    provider:    its headquarters' jurisdiction unless headquartered at home (or ``*``, the
+                 public/own-build option);
+    chip:        the controlling jurisdiction unless it is a home jurisdiction.
+    """
+    cty = t.countries.set_index("iso3")
+    prov = t.providers.set_index("code")
+    chp = t.chips.set_index("code")
+    home = set(ctx.home)
+    hq = provider.map(prov["hq_iso3"])
+    j_country = country.map(cty["jurisdiction"]).where(~country.isin(home), None)
+    j_provider = hq.map(lambda h: None if h == "*" or h in home else cty.at[h, "jurisdiction"])
+    j_chip = chip.map(chp["jurisdiction"])
+    j_chip = j_chip.where(~j_chip.isin(ctx.home_jurisdictions), None)
+    out = pd.DataFrame(
+        {"j_country": j_country, "j_provider": j_provider, "j_chip": j_chip}, index=country.index
+    ).astype(object)
+    return out.where(out.notna(), None)
 
 
 def _restrict(
@@ -98,12 +139,131 @@ def _restrict(
     return list(requested)
 
 
+#: Certifications a scenario may require even if no provider in the data holds them (EUCS is
+#: not yet granted to anyone); others must appear in providers.csv's ``certifications``.
+KNOWN_CERTIFICATIONS = ("SecNumCloud", "EUCS", "BSI C5", "FedRAMP", "UK G-Cloud")
+
+
+def _check_known(codes: list[str], valid: set[str], field_name: str, file: str) -> None:
+    unknown = [c for c in codes if c not in valid]
+    if unknown:
+        raise InputError(
+            f"field '{field_name}': unknown code(s) {unknown} (not in {file}); "
+            f"valid: {', '.join(sorted(valid))}"
+        )
+
+
+def chip_fab_jurisdictions(chips: pd.DataFrame) -> dict[str, list[str]]:
+    """Chip code -> jurisdictions of the foundries that make it (empty if not recorded)."""
+    col = chips["fab_jurisdiction"] if "fab_jurisdiction" in chips.columns else None
+    codes = chips["code"] if "code" in chips.columns else chips.index.to_series()
+    if col is None:
+        return {str(c): [] for c in codes}
+    return {str(c): _codes(v) for c, v in zip(codes, col, strict=True)}
+
+
+def apply_eligibility(
+    sc: Scenario,
+    t: Tables,
+    ctx: HomeContext,
+    countries: list[str],
+    providers: list[str],
+    chips: list[str],
+) -> tuple[list[str], list[str], list[str]]:
+    """Remove what ``exclude`` names and providers lacking a ``require``d certification.
+
+    A jurisdiction is excluded in every layer: countries under it, providers headquartered
+    in it (the public operator takes the home's jurisdiction), chips it designs and chips its
+    foundries make. Unknown codes are input errors naming them. What is removed is recorded
+    in ``ctx.removed`` so the plan can say it.
+    """
+    ex, req = sc.exclude, sc.require
+    prov = t.providers.set_index("code")
+    chp = t.chips.set_index("code")
+    juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
+    _check_known(ex.countries, set(t.countries["iso3"]), "exclude.countries", "countries.csv")
+    _check_known(ex.providers, set(prov.index), "exclude.providers", "providers.csv")
+    _check_known(ex.chips, set(chp.index), "exclude.chips", "chips.csv")
+    _check_known(ex.designers, set(chp["designer"]), "exclude.designers", "chips.csv designer")
+    _check_known(
+        ex.jurisdictions, set(t.jurisdictions["code"]), "exclude.jurisdictions", "jurisdictions.csv"
+    )
+    held = {
+        p: {c.lower() for c in _codes(v)}
+        for p, v in zip(prov.index, prov["certifications"], strict=True)
+    }
+    vocabulary = {c.lower(): c for c in KNOWN_CERTIFICATIONS}
+    for certs in held.values():
+        for c in certs:
+            vocabulary.setdefault(c, c)
+    unknown = [c for c in req.certifications if c.lower() not in vocabulary]
+    if unknown:
+        raise InputError(
+            f"field 'require.certifications': unknown certification(s) {unknown} (not in "
+            f"providers.csv certifications nor one of {', '.join(KNOWN_CERTIFICATIONS)}); "
+            f"valid: {', '.join(sorted(set(vocabulary.values())))}"
+        )
+    bad_j = set(ex.jurisdictions)
+    fab_j = chip_fab_jurisdictions(t.chips)
+    removed: dict[str, list[str]] = {}
+
+    def keep(values: list[str], drop, kind: str) -> list[str]:
+        gone = [v for v in values if drop(v)]
+        if gone:
+            removed[kind] = gone
+        return [v for v in values if v not in set(gone)]
+
+    home_j = ctx.home_jurisdictions
+
+    def provider_j(p: str) -> set[str]:
+        hq = prov.at[p, "hq_iso3"]
+        return set(home_j) if hq == "*" else {juris_of[hq]}
+
+    countries = keep(countries, lambda k: k in ex.countries or juris_of[k] in bad_j, "countries")
+    wanted = {c.lower() for c in req.certifications}
+    providers = keep(
+        providers,
+        lambda p: (
+            p in ex.providers
+            or bool(provider_j(p) & bad_j)
+            or (bool(wanted) and prov.at[p, "kind"] != "public" and not (held[p] & wanted))
+        ),
+        "providers",
+    )
+    chips = keep(
+        chips,
+        lambda c: (
+            c in ex.chips
+            or chp.at[c, "designer"] in ex.designers
+            or chp.at[c, "jurisdiction"] in bad_j
+            or bool(set(fab_j.get(c, [])) & bad_j)
+        ),
+        "chips",
+    )
+    ctx.removed = removed
+    for kind, values in (("countries", countries), ("providers", providers), ("chips", chips)):
+        if not values:
+            raise InputError(
+                f"fields 'exclude'/'require': they remove every candidate {kind[:-1]} "
+                f"(removed: {', '.join(removed.get(kind, []))})"
+            )
+    return countries, providers, chips
+
+
+def removed_note(removed: dict[str, list[str]]) -> str:
+    """One line for the plan's notes: what eligibility rules removed."""
+    parts = [f"{kind} {', '.join(codes)}" for kind, codes in removed.items() if codes]
+    return "excluded by eligibility rules: " + "; ".join(parts) if parts else ""
+
+
 def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     """Feasible (country, provider, chip) options with their per-module coefficients.
 
     Rules:
-    - a provider serves a country where it has at least one region in service, or any
-      candidate country if it ``builds_anywhere`` (the public option, build-to-suit clouds);
+    - a provider serves a country where it has at least one region with AI accelerators
+      (``ai_regions`` > 0), or any candidate country if it ``builds_anywhere`` (the public
+      option, build-to-suit clouds); in a region, only the chips it offers there
+      (``provider_regions.chips``; TPUs and Trainium are offered in few countries);
     - a provider offers the chips it lists; ``*`` means every merchant chip (chips whose
       ``merchant`` flag is false, e.g. TPUs, come only from providers that list them);
     - under export control, a chip is unavailable in countries whose US-diffusion tier is in
@@ -114,14 +274,24 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     countries = _restrict(sc.countries, t.countries["iso3"], "countries", "countries.csv")
     providers = _restrict(sc.providers, t.providers["code"], "providers", "providers.csv")
     chips = _restrict(sc.chips, t.chips["code"], "chips", "chips.csv")
+    countries, providers, chips = apply_eligibility(sc, t, ctx, countries, providers, chips)
 
     cty = t.countries.set_index("iso3").loc[countries]
     prov = t.providers.set_index("code").loc[providers]
     chp = t.chips.set_index("code").loc[chips]
     merchant = chp["merchant"] if "merchant" in chp.columns else pd.Series(True, index=chp.index)
 
-    regions = t.provider_regions[t.provider_regions["regions"] > 0]
+    # A rent provider serves a country only where it has a region with AI accelerators
+    # (ai_regions > 0), and there only the chips that region offers (blank = all it lists).
+    regions = t.provider_regions[t.provider_regions["ai_regions"] > 0]
     present = regions.groupby("provider")["iso3"].apply(set).to_dict()
+    region_chips: dict[tuple[str, str], set[str]] = {}
+    if "chips" in regions.columns:
+        for prov_code, iso, listed_here in zip(
+            regions["provider"], regions["iso3"], regions["chips"].fillna(""), strict=True
+        ):
+            if str(listed_here).strip():
+                region_chips[(prov_code, iso)] = set(_codes(listed_here))
 
     rows = []
     for p, pr in prov.iterrows():
@@ -129,8 +299,10 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
         listed = _codes(pr["chips"])
         offered = [c for c in chips if ("*" in listed and bool(merchant[c])) or c in listed]
         for k in sorted(where):
+            here = region_chips.get((p, k)) if not pr["builds_anywhere"] else None
             for c in offered:
-                rows.append((k, p, c))
+                if here is None or c in here:
+                    rows.append((k, p, c))
     if not rows:
         raise InputError(
             "no feasible (country, provider, chip) option: check the scenario's countries, "
@@ -156,21 +328,64 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     return opt.reset_index(drop=True)
 
 
+def capital_recovery_factor(rate: float, life_years: float) -> float:
+    """Equivalent annual cost per unit of capital: r / (1 - (1+r)^-L), or 1/L at r = 0.
+
+    Paying this every year of an asset's life repays its price with interest at ``rate``; it
+    is what makes a module bought late cost the same per year of service as one bought early.
+    """
+    if rate <= 0:
+        return 1.0 / life_years
+    return rate / (1.0 - (1.0 + rate) ** -life_years)
+
+
+def price_factor(sc: Scenario, year: int, available_from: float) -> float:
+    """(1 - trend)^(year - y0), y0 = max(PRICE_YEAR, available_from): later purchases are
+    cheaper per FLOP/s by the measured price-performance trend (``economics``)."""
+    start = max(float(PRICE_YEAR), available_from if math.isfinite(available_from) else 0.0)
+    return (1.0 - sc.economics.price_performance_trend) ** max(0.0, year - start)
+
+
+def _chip_column(chp: pd.DataFrame, column: str, default: float) -> pd.Series:
+    """An optional chips.csv column (older or test tables may lack it), as floats."""
+    if column not in chp.columns:
+        return pd.Series(default, index=chp.index, dtype=float)
+    return chp[column].astype(float).fillna(default)
+
+
 def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) -> pd.DataFrame:
-    """Per-module compute, power, costs, energy, emissions and sovereignty scores."""
+    """Per-module compute, power, energy, emissions and sovereignty scores, and the cost parts.
+
+    A module is ``module_size`` accelerators, or for an existing system (``existing`` is True)
+    the whole system. Compute = accelerators x peak dense BF16 x achieved_efficiency under
+    ``compute_basis: effective`` (x 1 under ``peak``). Costs that depend on the period (the
+    price trend) are computed by ``cost_arrays``; the columns here are at table prices:
+    ``hardware`` and ``building`` (MUSD per module), and ``capex``/``opex`` as documented in
+    ``models.inputs.OPTION_COLUMNS``.
+    """
     eco = sc.economics
-    m = float(eco.module_size)
+    if "accelerators" in opt.columns:
+        m = opt["accelerators"].to_numpy(float)
+    else:
+        m = np.full(len(opt), float(eco.module_size))
     cty = t.countries.set_index("iso3")
     prov = t.providers.set_index("code")
     chp = t.chips.set_index("code")
+    eff = _chip_column(chp, "achieved_efficiency", 1.0)
+    if eco.compute_basis == "peak":
+        eff = eff * 0.0 + 1.0
 
     k, p, c = opt["country"], opt["provider"], opt["chip"]
     pue = k.map(cty["pue"]).to_numpy(float)
-    it_mw = (m * c.map(chp["tdp_w"]) * c.map(chp["server_overhead"]) / 1e6).to_numpy(float)
+    it_mw = m * (c.map(chp["tdp_w"]) * c.map(chp["server_overhead"])).to_numpy(float) / 1e6
     power_mw = it_mw * pue
     hardware = (
-        m * c.map(chp["price_usd"]) * eco.chip_price_scale * c.map(chp["system_cost_factor"]) / 1e6
-    ).to_numpy(float)
+        m
+        * (
+            c.map(chp["price_usd"]) * eco.chip_price_scale * c.map(chp["system_cost_factor"])
+        ).to_numpy(float)
+        / 1e6
+    )
     building = (
         k.map(cty["construction_cost_usd_per_w"]).to_numpy(float) * it_mw
     )  # USD/W * MW = MUSD
@@ -184,60 +399,192 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
     carbon_cost = emissions * eco.carbon_price_usd_per_t / 1000.0  # kt * USD/t = kUSD -> MUSD
 
     build = (p.map(prov["delivery"]) == "build").to_numpy()
+    existing = (
+        opt["existing"].to_numpy(bool) if "existing" in opt.columns else np.zeros(len(opt), bool)
+    )
     markup = p.map(prov["cost_markup"]).to_numpy(float)
-    annualised = (
-        hardware / eco.hardware_life_years
-        + building / eco.facility_life_years
-        + eco.maintenance_share_per_year * installed
+    crf_hw = capital_recovery_factor(eco.discount_rate, eco.hardware_life_years)
+    crf_fac = capital_recovery_factor(eco.discount_rate, eco.facility_life_years)
+    owner_annual = (
+        crf_hw * hardware + crf_fac * building + eco.maintenance_share_per_year * installed
     )
-    capex = np.where(build, installed, 0.0)
-    opex = np.where(build, eco.maintenance_share_per_year * installed, markup * annualised)
+    # Existing systems pay upkeep only (their operator's maintenance, as a share of what the
+    # system would cost today, and energy); rented capacity pays the provider's price.
+    capex = np.where(build & ~existing, installed, 0.0)
+    opex = np.where(
+        existing,
+        eco.maintenance_share_per_year * installed,
+        np.where(build, eco.maintenance_share_per_year * installed, markup * owner_annual),
+    )
 
-    juris_k = k.map(cty["jurisdiction"])
-    hq = p.map(prov["hq_iso3"])
-    juris_p = hq.map(lambda h: None if h == "*" else cty.at[h, "jurisdiction"])
-    juris_c = c.map(chp["jurisdiction"])
+    # a layer scores 1 when it is home, else its foreign jurisdiction's score
+    dep = layer_jurisdictions(k, p, c, t, ctx)
+
+    def score(col: str) -> np.ndarray:
+        return dep[col].map(lambda j: 1.0 if pd.isna(j) else ctx.scores.get(j, 0.0)).to_numpy(float)
+
+    s_loc, s_prov, s_chip = score("j_country"), score("j_provider"), score("j_chip")
     home = set(ctx.home)
-    s_loc = np.where(k.isin(home), 1.0, juris_k.map(ctx.scores).to_numpy(float))
-    s_prov = np.where(
-        hq.isin(home) | (hq == "*"),
-        1.0,
-        juris_p.map(lambda j: ctx.scores.get(j, 0.0)).to_numpy(float),
+    # Foundry layer: the weakest foundry's score (a chip made at two fabs depends on both; a
+    # home foundry scores 1); a chip without a recorded foundry takes its designer's score.
+    fabs = chip_fab_jurisdictions(t.chips)
+    j_fab = c.map(lambda code: ";".join(fabs.get(code, [])))
+
+    def fab_score(j: str) -> float:
+        return 1.0 if j in ctx.home_jurisdictions else ctx.scores.get(j, 0.0)
+
+    s_fab = np.array(
+        [
+            min((fab_score(j) for j in _codes(f)), default=sc_)
+            for f, sc_ in zip(j_fab, s_chip, strict=True)
+        ],
+        dtype=float,
     )
-    s_chip = juris_c.map(ctx.scores).to_numpy(float)
-    w_loc, w_prov, w_chip = sc.weights.normalised()
+    w_loc, w_prov, w_chip, w_fab = sc.weights.normalised()
 
     return opt.assign(
         designer=c.map(chp["designer"]).to_numpy(),
-        compute=(m * c.map(chp["bf16_dense_tflops"]) / 1e6).to_numpy(float),
+        accelerators=m.astype(int),
+        existing=existing,
+        compute=m * (c.map(chp["bf16_dense_tflops"]) * c.map(eff)).to_numpy(float) / 1e6,
         power_mw=power_mw,
+        hardware=hardware,
+        building=building,
+        owned=build & ~existing,
+        markup=markup,
+        available_from=c.map(_chip_column(chp, "available_from", float("nan"))).to_numpy(float),
         capex=capex,
         opex=opex,
         energy_gwh=energy_gwh,
         energy_cost=energy_cost,
         emissions_kt=emissions,
         carbon_cost=carbon_cost,
-        score=w_loc * s_loc + w_prov * s_prov + w_chip * s_chip,
+        score=w_loc * s_loc + w_prov * s_prov + w_chip * s_chip + w_fab * s_fab,
         score_territorial=s_loc,
         score_provider=s_prov,
         score_chip=s_chip,
+        score_fab=s_fab,
         home=k.isin(home).to_numpy(),
-        j_country=juris_k.to_numpy(),
-        j_provider=juris_p.to_numpy(),
-        j_chip=juris_c.to_numpy(),
+        j_country=dep["j_country"].to_numpy(),
+        j_provider=dep["j_provider"].to_numpy(),
+        j_chip=dep["j_chip"].to_numpy(),
+        j_fab=j_fab.to_numpy(),
     )
 
 
-def _dependencies(opt: pd.DataFrame, foreign: list[str]) -> pd.DataFrame:
-    """(option, jurisdiction) for every foreign jurisdiction an option depends on, in any layer."""
-    long = pd.concat(
-        [
-            pd.DataFrame({"option": opt.index, "jurisdiction": opt[col]})
-            for col in ("j_country", "j_provider", "j_chip")
-        ]
-    )
+def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per (option, period) cost parts, MUSD, at the prices of that period.
+
+    - ``cash[a,t]``: capital paid when a module is bought in t (``cost_basis: cash``), else 0;
+    - ``annual_capital[a,t]``: equivalent annual capital cost of a module bought in t,
+      CRF(r, hardware life)·hardware_t + CRF(r, facility life)·building
+      (``cost_basis: annualised``), else 0;
+    - ``upkeep[a,t]``: maintenance per year of a module bought in t (share of its price);
+    - ``opex[a,t]``: cost per module-year in service in t, excluding energy: rent
+      (markup x the owner's annual cost at period-t prices) or an existing system's upkeep;
+      0 for owned new modules, whose upkeep follows their purchase.
+
+    hardware_t = hardware x (1 - trend)^(t - y0) (``price_factor``); buildings do not follow
+    the chip trend.
+    """
+    eco = sc.economics
+    periods = list(sc.periods)
+    g = np.array(
+        [[price_factor(sc, t, av) for t in periods] for av in opt["available_from"].to_numpy(float)]
+    ).reshape(len(opt), len(periods))
+    hw = opt["hardware"].to_numpy(float)[:, None] * g
+    bld = np.repeat(opt["building"].to_numpy(float)[:, None], len(periods), axis=1)
+    owned = opt["owned"].to_numpy(bool)[:, None]
+    existing = opt["existing"].to_numpy(bool)[:, None]
+    crf_hw = capital_recovery_factor(eco.discount_rate, eco.hardware_life_years)
+    crf_fac = capital_recovery_factor(eco.discount_rate, eco.facility_life_years)
+    maint = eco.maintenance_share_per_year
+    annualised = eco.cost_basis == "annualised"
+    owner_annual = crf_hw * hw + crf_fac * bld + maint * (hw + bld)
+    zero = np.zeros_like(hw)
+    return {
+        "cash": np.where(owned, hw + bld, 0.0) if not annualised else zero,
+        "annual_capital": np.where(owned, crf_hw * hw + crf_fac * bld, 0.0) if annualised else zero,
+        "upkeep": np.where(owned, maint * (hw + bld), 0.0),
+        "opex": np.where(
+            existing,
+            opt["opex"].to_numpy(float)[:, None],
+            np.where(owned, 0.0, opt["markup"].to_numpy(float)[:, None] * owner_annual),
+        ),
+    }
+
+
+def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
+    """One option per ``existing`` system: its own (country, provider, chip), the whole system
+    as one module (``accelerators``), fixed in service from ``since`` to ``until``."""
+    cols = ["country", "provider", "chip", "accelerators", "existing_name", "since", "until"]
+    if not sc.existing:
+        return pd.DataFrame(columns=cols)
+    iso = set(t.countries["iso3"])
+    codes = set(t.providers["code"])
+    chips = set(t.chips["code"])
+    public = t.providers.loc[t.providers["kind"] == "public", "code"].tolist()
+    rows = []
+    for i, e in enumerate(sc.existing):
+        where = f"field 'existing.{i}"
+        if e.country not in iso:
+            raise InputError(
+                f"{where}.country': unknown country '{e.country}' (not in countries.csv)"
+            )
+        provider = e.provider
+        if provider.lower() == "public":
+            if not public:
+                raise InputError(
+                    f"{where}.provider': no provider of kind 'public' in providers.csv"
+                )
+            provider = public[0]
+        if provider not in codes:
+            raise InputError(
+                f"{where}.provider': unknown provider '{e.provider}' (not in providers.csv)"
+            )
+        if e.chip not in chips:
+            raise InputError(f"{where}.chip': unknown chip '{e.chip}' (not in chips.csv)")
+        until = e.until if e.until is not None else 10_000
+        label = e.name or f"{e.chip} x {e.accelerators} in {e.country}"
+        rows.append((e.country, provider, e.chip, e.accelerators, label, e.since, until))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _dependencies(opt: pd.DataFrame, foreign: list[str], fab: bool = True) -> pd.DataFrame:
+    """(option, jurisdiction) for every foreign jurisdiction an option depends on, in any layer:
+    territory, provider headquarters, chip designer and (with ``fab``) each chip foundry."""
+    frames = [
+        pd.DataFrame({"option": opt.index, "jurisdiction": opt[col]})
+        for col in ("j_country", "j_provider", "j_chip")
+    ]
+    if fab and "j_fab" in opt.columns:
+        fab_long = opt["j_fab"].map(_codes).explode().dropna()
+        frames.append(pd.DataFrame({"option": fab_long.index, "jurisdiction": fab_long.values}))
+    long = pd.concat(frames)
     long = long[long["jurisdiction"].isin(foreign)].drop_duplicates()
     return long.sort_values(["option", "jurisdiction"]).reset_index(drop=True)
+
+
+def _stack_blocs(opt: pd.DataFrame, foreign: list[str]) -> dict[str, list[int]]:
+    """Foreign jurisdiction j -> options whose stack leans on j alone.
+
+    The stack is the provider (headquarters) and the chip (designer): the layers through which
+    a power can switch a service off. An option "leans on j alone" when j is its only foreign
+    jurisdiction in those two layers, e.g. a US chip in a public build, or a Chinese chip on a
+    Chinese cloud; a US chip on a Chinese cloud leans on both and hedges nothing.
+    """
+    out: dict[str, list[int]] = {j: [] for j in foreign}
+    fset = set(foreign)
+    for a, jp, jc in zip(opt.index, opt["j_provider"], opt["j_chip"], strict=True):
+        stack = {j for j in (jp, jc) if j in fset}
+        if len(stack) == 1:
+            out[stack.pop()].append(int(a))
+    return out
+
+
+def capital_charge(costs: dict[str, np.ndarray], disc: np.ndarray, yrs: np.ndarray) -> np.ndarray:
+    """MUSD charged per module added in each period (see ``models.inputs.capital_charge``)."""
+    return _charge(costs["cash"], costs["annual_capital"], costs["upkeep"], disc, yrs)
 
 
 def _names_scenario_file(fn: Callable[[Scenario, Tables], _T]) -> Callable[[Scenario, Tables], _T]:
@@ -274,7 +621,13 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     on, and the hedging limits only when ``strategy`` is not ``none``.
     """
     ctx = resolve_home(sc, t)
-    opt = _coefficients(sc, t, ctx, derive_options(sc, t, ctx))
+    new = derive_options(sc, t, ctx).assign(existing=False, existing_name="")
+    new = new.assign(accelerators=sc.economics.module_size)
+    old = existing_options(sc, t)
+    if not old.empty:
+        old = old.assign(existing=True, us_export_capped=False)
+        new = pd.concat([new, old], ignore_index=True)
+    opt = _coefficients(sc, t, ctx, new)
     limits = sc.limits
     notes: list[str] = []
 
@@ -290,12 +643,16 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
                 f"choose one of {ctx.foreign}"
             )
         align_allies = [ally] if ally else list(ctx.foreign)
-        deps = _dependencies(opt, ctx.foreign)
+        # Aligning is a choice of bloc for the stack (territory, provider, designer); the
+        # foundry is a supply-chain dependency that N-1 and the foreign cap see, and neither
+        # applies when aligning, so it does not split an option between two blocs here.
+        deps = _dependencies(opt, ctx.foreign, fab=False)
         per_option = deps.groupby("option")["jurisdiction"].agg(list)
         keep = [
             a
             for a in opt.index
-            if len(per_option.get(a, [])) == 0
+            if bool(opt.at[a, "existing"])  # what exists stays, whatever it depends on
+            or len(per_option.get(a, [])) == 0
             or (len(per_option[a]) == 1 and per_option[a][0] in align_allies)
         ]
         opt = opt.loc[keep].reset_index(drop=True)
@@ -305,6 +662,9 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         )
     elif not hedging:
         notes.append("strategy none: diversification limits and resilience are not enforced")
+    note = removed_note(ctx.removed)
+    if note:
+        notes.append(note)
 
     years = sc.period_years()
     t0 = sc.periods[0]
@@ -312,18 +672,20 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     discount = {p: (1.0 + rate) ** -(p - t0) for p in sc.periods}
     target = {p: float(sc.target[p]) for p in sc.periods}
 
+    costs = cost_arrays(sc, opt)
     cty = t.countries.set_index("iso3")
     grid = opt["country"].map(cty["grid_power_available_mw"]).to_numpy(float)
     max_target = max(target.values())
+    existing = opt["existing"].to_numpy(bool)
     bound = np.ceil(MAX_OVERBUILD * max_target / opt["compute"].to_numpy(float))
     if sc.constraints.grid_power:
         bound = np.minimum(bound, np.floor(grid / opt["power_mw"].to_numpy(float) + 1e-9))
     if sc.budget is not None and sc.constraints.budget:
-        running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)
-        least = (
-            min(discount.values()) * opt["capex"].to_numpy(float)
-            + min(discount[p] * years[p] for p in sc.periods) * running
-        )
+        disc = np.array([discount[p] for p in sc.periods])
+        yrs = np.array([years[p] for p in sc.periods])
+        charge = capital_charge(costs, disc, yrs)
+        running = costs["opex"] + (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)[:, None]
+        least = charge.min(axis=1) + (disc * yrs * running).min(axis=1)
         with np.errstate(divide="ignore"):
             by_budget = np.minimum(
                 bound, np.where(least > 0, np.floor(sc.budget / least + 1e-9), bound)
@@ -331,14 +693,42 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         # A budget too small for even one module of any option is a valid scenario that
         # cannot be met, not bad input: keep one module's room so the model exists and the
         # budget screen (planner.core.screens) reports the budget needed.
-        bound = by_budget if (by_budget >= 1).any() else np.minimum(bound, 1.0)
+        new = ~existing
+        bound = by_budget if (by_budget[new] >= 1).any() else np.minimum(bound, 1.0)
+    bound = np.where(existing, 1.0, bound)  # an existing system is one whole module
     opt = opt.assign(max_modules=bound)
-    opt = opt[opt["max_modules"] >= 1].reset_index(drop=True)
-    if opt.empty:
+    keep = opt["max_modules"].to_numpy() >= 1
+    opt = opt[keep].reset_index(drop=True)
+    costs = {name: arr[keep] for name, arr in costs.items()}
+    if not (~opt["existing"]).any():
         raise InputError(
             "no option can host even one module: grid power or budget is too small for the "
             f"module size ({sc.economics.module_size} accelerators)"
         )
+
+    # Fixed module counts: existing systems in (1) or out of (0) service; no chip before it
+    # is available (0).
+    fixed: dict[tuple[int, int], float] = {}
+    since = opt["since"].to_numpy(float) if "since" in opt.columns else None
+    until = opt["until"].to_numpy(float) if "until" in opt.columns else None
+    avail = opt["available_from"].to_numpy(float)
+    for a in np.flatnonzero(opt["existing"].to_numpy(bool)):
+        for p in sc.periods:
+            fixed[(int(a), p)] = 1.0 if since[a] <= p <= until[a] else 0.0
+    for a in np.flatnonzero(np.isfinite(avail) & (avail > sc.periods[0])):
+        if not opt.at[a, "existing"]:
+            for p in sc.periods:
+                if p < avail[a]:
+                    fixed[(int(a), p)] = 0.0
+    unavailable = sorted(
+        {
+            str(c)
+            for c, av in zip(opt["chip"], avail, strict=True)
+            if math.isfinite(av) and av > sc.periods[0]
+        }
+    )
+    if unavailable:
+        notes.append("not available before their available_from year: " + ", ".join(unavailable))
 
     used = set(opt["country"])
     countries = pd.DataFrame(
@@ -370,13 +760,22 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         tier2 = sc.tier2_cap_accelerators / sc.economics.module_size
 
     aligning = align_allies is not None
+    blocs = sc.strategy == "hedge_blocs"
+    bloc_options = _stack_blocs(opt, ctx.foreign) if blocs else {}
+    if blocs and limits.max_share_foreign_jurisdiction is None:
+        notes.append(
+            "hedge_blocs without limits.max_share_foreign_jurisdiction: two rival blocs are "
+            "used but neither is capped"
+        )
     inp = ModelInputs(
         periods=list(sc.periods),
         years=years,
         discount=discount,
         target=target,
         options=opt,
-        dependencies=_dependencies(opt, ctx.foreign),
+        dependencies=_dependencies(
+            opt, ctx.foreign, fab=sc.constraints.fab_dependency and align_allies is None
+        ),
         foreign_jurisdictions=list(ctx.foreign),
         countries=countries,
         providers=providers,
@@ -407,6 +806,11 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             limits.resilience if hedging and not aligning and sc.constraints.resilience else None
         ),
         align_allies=align_allies,
+        max_share_country=limits.max_share_country if sc.constraints.siting else None,
+        min_countries=limits.min_countries if sc.constraints.siting else None,
+        min_blocs=2 if blocs and sc.constraints.diversification else None,
+        bloc_options=bloc_options,
+        resilience_weight=sc.weights.resilience,
         grid_power=sc.constraints.grid_power,
         supply_caps=sc.constraints.supply_caps,
         non_decreasing=sc.buildout.non_decreasing and sc.constraints.buildout,
@@ -417,6 +821,13 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         tier2_cap_modules=tier2,
         weights=sc.weights.normalised(),
         notes=notes,
+        cash=costs["cash"],
+        annual_capital=costs["annual_capital"],
+        upkeep=costs["upkeep"],
+        opex_by_period=costs["opex"],
+        fixed_modules=fixed,
+        cost_basis=sc.economics.cost_basis,
+        horizon_end=sc.horizon,
     )
     if not math.isfinite(float(opt["max_modules"].max())):
         raise InputError("internal: unbounded option size")

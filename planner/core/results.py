@@ -35,6 +35,7 @@ ALLOCATION_COLUMNS = [
     "carbon_cost_musd",
     "energy_gwh",
     "emissions_kt",
+    "existing",
 ]
 
 
@@ -59,6 +60,9 @@ class Plan:
     diagnosis: Any = None
     timings: dict[str, float] = field(default_factory=dict)
     model_size: dict[str, int] = field(default_factory=dict)
+    #: what a reader of the plan needs besides its tables: home, strategy, the jurisdiction
+    #: and trust score behind each country, provider and chip used (``plan_context``)
+    context: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +106,7 @@ class Plan:
                 "diagnosis": self.diagnosis,
                 "timings": self.timings,
                 "model_size": self.model_size,
+                "context": self.context,
             }
         )
 
@@ -124,17 +129,39 @@ def _solution_frame(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
 
 
 def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
-    """One row per (period, country, provider, chip) with modules > 0, costs over the period."""
+    """One row per (period, country, provider, chip) with modules > 0, costs over the period.
+
+    Costs follow the model's accounting (``models.objectives``) period by period: under the
+    cash basis a module's capital is in the period it was bought; under the annualised basis
+    each period carries the annual capital cost of every module in service, at the price of
+    the period it was bought in (vintages tracked with a cumulative sum). Upkeep of owned
+    modules is likewise priced at purchase; rent and existing systems' upkeep per period.
+    The rows therefore sum to the model's total cost (with the fixed costs).
+    """
     inp = prep.inputs
     sol = _solution_frame(prep, x)
     opt = inp.options
     sol = sol.sort_values(["option", "period"]).reset_index(drop=True)
-    prev = sol.groupby("option")["modules"].shift(1, fill_value=0.0)
-    sol["added"] = np.maximum(sol["modules"] - prev, 0.0)
+    n_t = len(inp.periods)
+    n_opt = len(opt)
+    n2 = sol["modules"].to_numpy(float).reshape(n_opt, n_t)
+    prev = np.concatenate([np.zeros((n_opt, 1)), n2[:, :-1]], axis=1)
+    added = np.maximum(n2 - prev, 0.0)
+    disc = np.array([inp.discount[t] for t in inp.periods])[None, :]
+    years = np.array([inp.years[t] for t in inp.periods])[None, :]
+    in_service_capital = np.cumsum(added * inp.annual_capital, axis=1)
+    in_service_upkeep = np.cumsum(added * inp.upkeep, axis=1)
+    capex = disc * added * inp.cash + disc * years * in_service_capital
+    opex = disc * years * (in_service_upkeep + n2 * inp.opex_by_period)
     o = opt.loc[sol["option"]].reset_index(drop=True)
-    years = sol["period"].map(inp.years).to_numpy(float)
-    disc = sol["period"].map(inp.discount).to_numpy(float)
-    n = sol["modules"].to_numpy(float)
+    yrs = years.repeat(n_opt, axis=0).reshape(-1)
+    dsc = disc.repeat(n_opt, axis=0).reshape(-1)
+    n = n2.reshape(-1)
+    existing = (
+        o["existing_name"].fillna("").astype(str)
+        if "existing_name" in o.columns
+        else pd.Series("", index=o.index)
+    )
     table = pd.DataFrame(
         {
             "period": sol["period"].astype(int),
@@ -143,21 +170,33 @@ def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
             "chip": o["chip"],
             "designer": o["designer"],
             "modules": n.astype(int),
-            "accelerators": (n * inp.module_size).astype(int),
+            "accelerators": (n * o["accelerators"].to_numpy(float)).astype(int),
             "compute_eflops": n * o["compute"].to_numpy(float),
             "counted_eflops": sol["counted_eflops"].to_numpy(float),
             "power_mw": n * o["power_mw"].to_numpy(float),
-            "capex_musd": disc * sol["added"].to_numpy(float) * o["capex"].to_numpy(float),
-            "opex_musd": disc * years * n * o["opex"].to_numpy(float),
-            "energy_cost_musd": disc * years * n * o["energy_cost"].to_numpy(float),
-            "carbon_cost_musd": disc * years * n * o["carbon_cost"].to_numpy(float),
-            "energy_gwh": years * n * o["energy_gwh"].to_numpy(float),
-            "emissions_kt": years * n * o["emissions_kt"].to_numpy(float),
+            "capex_musd": capex.reshape(-1),
+            "opex_musd": opex.reshape(-1),
+            "energy_cost_musd": dsc * yrs * n * o["energy_cost"].to_numpy(float),
+            "carbon_cost_musd": dsc * yrs * n * o["carbon_cost"].to_numpy(float),
+            "energy_gwh": yrs * n * o["energy_gwh"].to_numpy(float),
+            "emissions_kt": yrs * n * o["emissions_kt"].to_numpy(float),
+            "existing": existing.to_numpy(),
         }
     )
     keep = (table["modules"] > 0) | (table["capex_musd"] > 0)
-    table = table[keep].sort_values(["period", "country", "provider", "chip"])
+    table = table[keep].sort_values(["period", "country", "provider", "chip", "existing"])
     return table[ALLOCATION_COLUMNS].reset_index(drop=True)
+
+
+def _cost_per_year(prep: Prepared, final: pd.DataFrame) -> float:
+    """Cost of one year of the final period's fleet, undiscounted (MUSD/yr): the figure a
+    ministry compares with an annual budget line. Meaningful under the annualised basis; under
+    cash it includes the final period's purchases spread over its years."""
+    inp = prep.inputs
+    last = inp.periods[-1]
+    per = inp.discount[last] * inp.years[last]
+    cols = ["capex_musd", "opex_musd", "energy_cost_musd", "carbon_cost_musd"]
+    return float(final[cols].to_numpy().sum() / per) if per > 0 else 0.0
 
 
 def _fixed_costs(prep: Prepared, alloc: pd.DataFrame) -> dict[str, float]:
@@ -183,7 +222,7 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     target = alloc["period"].map(inp.target).astype(float)
     base = alloc.assign(share=alloc["counted_eflops"] / target.where(target > 0, 1.0))
     keyed = base.merge(
-        inp.options[["country", "provider", "chip", "j_country", "j_provider", "j_chip"]],
+        inp.options[["country", "provider", "chip"]].rename_axis("option").reset_index(),
         on=["country", "provider", "chip"],
         how="left",
     )
@@ -200,8 +239,9 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
         ].sum()
         frames.append(g.rename(columns={column: "key"}).assign(dimension=dim))
     periods = pd.Index(sorted(keyed["period"].unique()), name="period")
+    depends = inp.by_dependency  # every layer, the foundry's included when modelled
     for j in inp.foreign_jurisdictions:
-        mask = (keyed["j_country"] == j) | (keyed["j_provider"] == j) | (keyed["j_chip"] == j)
+        mask = keyed["option"].isin(depends.get(j, []))
         g = (
             keyed[mask]
             .groupby("period")[["compute_eflops", "counted_eflops", "share"]]
@@ -319,12 +359,99 @@ def limits_table(
     if inp.min_home_share is not None:
         add("min_home_share", inp.min_home_share, worst("home", "min"), "min")
     if inp.min_providers:
-        add("min_providers", inp.min_providers, kpis["providers_used"], "min")
+        add("min_providers", inp.min_providers, kpis["providers_delivering"], "min")
     if inp.min_chip_designers:
-        add("min_chip_designers", inp.min_chip_designers, kpis["chip_designers_used"], "min")
+        add("min_chip_designers", inp.min_chip_designers, kpis["chip_designers_delivering"], "min")
     if inp.resilience is not None and not res.empty:
         add("resilience", inp.resilience, float(res["kept_share_of_target"].min()), "min")
+    if inp.max_share_country is not None:
+        add("max_share_country", inp.max_share_country, worst("country"), "max")
+    if inp.min_countries:
+        add("min_countries", inp.min_countries, kpis["countries_delivering"], "min")
+    if inp.min_blocs:
+        add("hedge_blocs", inp.min_blocs, kpis["blocs_delivering"], "min")
     return pd.DataFrame(rows, columns=["limit", "kind", "value", "actual", "slack", "binding"])
+
+
+def delivering(prep: Prepared, final: pd.DataFrame, column: str) -> int:
+    """Suppliers or sites (``provider``, ``designer`` or ``country``) that deliver at least one
+    module's worth of the final period's counted compute: min(f_min, D_T), the quantity the
+    minimum-count rules (min_providers, min_chip_designers, min_countries) bound. A supplier whose modules are held only for
+    N-1 resilience is used (it is paid for) but does not deliver."""
+    inp = prep.inputs
+    if final.empty:
+        return 0
+    need = inp.options.groupby(column)["compute"].min().clip(upper=inp.target[inp.periods[-1]])
+    counted = final.groupby(column)["counted_eflops"].sum()
+    need = need.reindex(counted.index)
+    return int((counted >= need * (1 - 1e-6) - 1e-9).sum())
+
+
+def discounted_gwh(prep: Prepared, alloc: pd.DataFrame) -> float:
+    """Σ_t δ_t·y_t·GWh: energy weighted like the discounted energy cost, so that
+    energy_cost / discounted_gwh is the average price the max-average-price limit bounds."""
+    inp = prep.inputs
+    if alloc.empty:
+        return 0.0
+    return float((alloc["period"].map(inp.discount).astype(float) * alloc["energy_gwh"]).sum())
+
+
+def _blocs_delivering(prep: Prepared, final: pd.DataFrame) -> int:
+    """Foreign jurisdictions carrying one module's worth through options leaning on them alone."""
+    inp = prep.inputs
+    if final.empty or not inp.bloc_options:
+        return 0
+    opt = inp.options.rename_axis("option").reset_index()
+    keyed = final.merge(opt[["option", "country", "provider", "chip"]], how="left")
+    count = 0
+    for idx in inp.bloc_options.values():
+        if not idx:
+            continue
+        need = min(float(inp.options.loc[idx, "compute"].min()), inp.target[inp.periods[-1]])
+        if keyed.loc[keyed["option"].isin(idx), "counted_eflops"].sum() >= need * (1 - 1e-6):
+            count += 1
+    return count
+
+
+def removed_summary(prep: Prepared) -> str:
+    """What eligibility rules (exclude/require) removed, as 'kind: codes; ...' ('' if none)."""
+    removed = getattr(prep.context, "removed", {}) or {}
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in removed.items() if v)
+
+
+def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
+    """The scenario facts a plain-language reading needs, for the suppliers the plan uses."""
+    inp, ctx, sc = prep.inputs, prep.context, prep.scenario
+    opt = inp.options
+    used = alloc[alloc["modules"] > 0] if not alloc.empty else alloc
+    keyed = used.merge(
+        opt[["country", "provider", "chip", "j_country", "j_provider", "j_chip", "j_fab"]],
+        on=["country", "provider", "chip"],
+        how="left",
+    )
+
+    def first(col: str, key: str) -> dict[str, str]:
+        return {
+            str(k): ("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+            for k, v in keyed.groupby(key)[col].first().items()
+        }
+
+    return {
+        "home": list(ctx.home),
+        "home_jurisdictions": sorted(ctx.home_jurisdictions),
+        "foreign_jurisdictions": list(inp.foreign_jurisdictions),
+        "scores": {j: float(v) for j, v in ctx.scores.items()},
+        "strategy": sc.strategy,
+        "budget_musd": inp.budget,
+        "resilience_weight": inp.resilience_weight,
+        "fab_dependency": bool(sc.constraints.fab_dependency),
+        "country_jurisdiction": first("j_country", "country") if not keyed.empty else {},
+        "provider_jurisdiction": first("j_provider", "provider") if not keyed.empty else {},
+        "chip_jurisdiction": first("j_chip", "chip") if not keyed.empty else {},
+        "chip_fab_jurisdiction": first("j_fab", "chip") if not keyed.empty else {},
+        "excluded": dict(getattr(ctx, "removed", {}) or {}),
+        "required_certifications": list(sc.require.certifications),
+    }
 
 
 def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
@@ -352,16 +479,20 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
             limits=pd.DataFrame(columns=["limit", "kind", "value", "actual", "slack", "binding"]),
             message=outcome.message,
             notes=notes,
+            context=plan_context(prep, empty),
         )
     x = outcome.x
     h, m = prep.highs, prep.model
     alloc = allocation_table(prep, x)
     sov = {
-        "index": h.evaluate(m.sovereignty.expr, x),
+        "index": h.evaluate(m.sovereignty_index.expr, x),
         "territorial": h.evaluate(m.territorial.expr, x),
         "provider": h.evaluate(m.provider.expr, x),
         "chip": h.evaluate(m.chip.expr, x),
     }
+    if hasattr(m, "fab") and prep.inputs.weights[3] > 0:
+        # the fourth layer is reported only when it is scored (DESIGN.md §4 lists three)
+        sov["fab"] = h.evaluate(m.fab.expr, x)
     fixed = _fixed_costs(prep, alloc)
     capex = float(alloc["capex_musd"].sum())
     opex = float(alloc["opex_musd"].sum())
@@ -373,7 +504,7 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
     final = alloc[alloc["period"] == last]
     shares = shares_table(prep, alloc)
     res = resilience_table(prep, shares)
-    undiscounted_energy = float((alloc["energy_cost_musd"]).sum())
+    weighted_gwh = discounted_gwh(prep, alloc)
     kpis: dict[str, Any] = {
         "sovereignty_index": sov["index"],
         "total_cost_musd": total,
@@ -384,22 +515,37 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         **fixed,
         "energy_gwh": gwh,
         "emissions_kt": float(alloc["emissions_kt"].sum()),
-        "avg_electricity_price_usd_per_mwh": (undiscounted_energy * 1000.0 / gwh)
-        if gwh > 0
+        # discounted energy cost over discounted energy (Σδ·y·cost / Σδ·y·GWh): the quantity
+        # max_avg_electricity_price_usd_per_mwh bounds; equals the plain average at rate 0
+        "avg_electricity_price_usd_per_mwh": (energy * 1000.0 / weighted_gwh)
+        if weighted_gwh > 0
         else 0.0,
         "compute_final_eflops": float(final["compute_eflops"].sum()),
         "target_final_eflops": prep.inputs.target[last],
         "accelerators_final": int(final["accelerators"].sum()),
         "power_final_mw": float(final["power_mw"].sum()),
         "countries_used": int(final.loc[final["modules"] > 0, "country"].nunique()),
+        "countries_delivering": delivering(prep, final, "country"),
+        "blocs_delivering": _blocs_delivering(prep, final),
+        "excluded": removed_summary(prep),
         "providers_used": int(final.loc[final["modules"] > 0, "provider"].nunique()),
         "chip_platforms_used": int(final.loc[final["modules"] > 0, "chip"].nunique()),
         "chip_designers_used": int(final.loc[final["modules"] > 0, "designer"].nunique()),
+        "providers_delivering": delivering(prep, final, "provider"),
+        "chip_designers_delivering": delivering(prep, final, "designer"),
         "home_share_min": float(shares[shares["dimension"] == "home"]["share"].min()),
         "worst_case_n_minus_1_share": float(res["kept_share_of_target"].min())
         if not res.empty
         else 1.0,
         "total_cost_model_musd": h.evaluate(m.total_cost.expr, x),
+        "cost_basis": sc.economics.cost_basis,
+        "compute_basis": sc.economics.compute_basis,
+        "discount_rate": sc.economics.discount_rate,
+        "price_performance_trend": sc.economics.price_performance_trend,
+        "horizon_start": prep.inputs.periods[0],
+        "horizon_end": sc.horizon,
+        "cost_per_year_final_musd": _cost_per_year(prep, final),
+        "existing_final_eflops": float(final.loc[final["existing"] != "", "compute_eflops"].sum()),
         "cost_tie_break_gap": outcome.tie_break_gap,
     }
     limits = limits_table(prep, kpis, shares, res)
@@ -418,4 +564,5 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         limits=limits,
         message=outcome.message,
         notes=notes,
+        context=plan_context(prep, alloc),
     )

@@ -105,29 +105,97 @@ class Limits(_Strict):
         None,
         description=(
             "N-1: share of each period's target kept if any one foreign jurisdiction cuts off "
-            "(its territory, its providers and its chips)"
+            "(its territory, its providers, the chips it designs and the chips its fabs make)"
+        ),
+    )
+    max_share_country: Share | None = Field(
+        None,
+        description="Siting spread: largest share of counted compute in any one country (0-1)",
+    )
+    min_countries: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None,
+        description=(
+            "Siting spread: at least this many host countries each delivering one module's "
+            "worth of the final period's target"
         ),
     )
 
 
 class Weights(_Strict):
-    """Weights of the three sovereignty layers; normalised to sum to 1."""
+    """Weights of the sovereignty layers (normalised to sum to 1) and of resilience.
+
+    ``fab`` is the optional fourth layer (where the chip's die is made); at its default 0 the
+    index is the report's three-layer index exactly. ``resilience`` is not a layer: it weighs
+    the worst-case N-1 kept share against the index in the objective (index + w·r).
+    """
 
     territorial: Weight = 1 / 3
     provider: Weight = 1 / 3
     chip: Weight = 1 / 3
+    fab: Weight = Field(
+        0.0, description="Foundry layer: where the chip's die is made (default 0 = not scored)"
+    )
+    resilience: Weight = Field(
+        0.0,
+        description=(
+            "Weight of the worst-case N-1 kept share (0-1) added to the index in the objective; "
+            "0 = resilience is only a limit (limits.resilience), never rewarded"
+        ),
+    )
 
     @model_validator(mode="after")
     def _not_all_zero(self) -> Weights:
-        if self.territorial + self.provider + self.chip <= 0:
+        if self.territorial + self.provider + self.chip + self.fab <= 0:
             raise ValueError(
-                "the three layer weights sum to 0: give at least one a positive weight"
+                "the layer weights sum to 0: give at least one layer a positive weight"
             )
         return self
 
-    def normalised(self) -> tuple[float, float, float]:
-        total = self.territorial + self.provider + self.chip
-        return (self.territorial / total, self.provider / total, self.chip / total)
+    def normalised(self) -> tuple[float, float, float, float]:
+        """Layer weights (territorial, provider, chip, fab) scaled to sum to 1."""
+        total = self.territorial + self.provider + self.chip + self.fab
+        return (
+            self.territorial / total,
+            self.provider / total,
+            self.chip / total,
+            self.fab / total,
+        )
+
+
+class Exclude(_Strict):
+    """Eligibility: suppliers removed outright, whatever they would add to the index."""
+
+    countries: list[str] = Field(default_factory=list, description="Host countries (ISO3)")
+    providers: list[str] = Field(default_factory=list, description="Provider codes")
+    chips: list[str] = Field(default_factory=list, description="Chip codes")
+    designers: list[str] = Field(
+        default_factory=list, description="Chip designers (as in chips.csv, e.g. Huawei)"
+    )
+    jurisdictions: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Jurisdictions: every option depending on one in any layer (territory, provider "
+            "headquarters, chip designer, chip foundry) is removed"
+        ),
+    )
+
+    def any(self) -> bool:
+        return bool(
+            self.countries or self.providers or self.chips or self.designers or self.jurisdictions
+        )
+
+
+class Require(_Strict):
+    """Eligibility: conditions every provider must meet."""
+
+    certifications: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Keep only providers holding at least one of these certifications (providers.csv "
+            "`certifications`, case-insensitive); the public build-and-operate option is the "
+            "state's own and is kept"
+        ),
+    )
 
 
 class BuildOut(_Strict):
@@ -140,6 +208,12 @@ class BuildOut(_Strict):
     max_new_power_mw_per_year: NonNegative | None = Field(
         None, description="Ramp limit: new facility power per country and year (MW)"
     )
+
+
+#: Years a plan is costed beyond its last period when ``horizon_end`` is not given: the last
+#: fleet serves about a hardware life (5 years: the last period's year and 4 more), so an
+#: annualised plan pays for what it buys over the years it actually delivers.
+DEFAULT_HORIZON_TAIL_YEARS = 4
 
 
 class Economics(_Strict):
@@ -155,13 +229,56 @@ class Economics(_Strict):
         0.05, description="Operation and maintenance per year as a share of installed capex"
     )
     hardware_life_years: Positive = Field(
-        5.0, description="Accelerator service life, for annualising rented capacity"
+        5.0,
+        description=(
+            "Accelerator and server service life (years): the annuity period of owned hardware "
+            "(cost_basis annualised) and of the owner cost behind rent"
+        ),
     )
     facility_life_years: Positive = Field(
-        15.0, description="Building life, for annualising rented capacity"
+        15.0,
+        description=(
+            "Building life (years): the annuity period of owned facilities (cost_basis "
+            "annualised) and of the owner cost behind rent"
+        ),
     )
     discount_rate: Share = Field(
-        0.0, description="Annual discount rate for costs after the first period"
+        0.035,
+        description=(
+            "Real annual discount rate for costs after the first period and for the capital "
+            "recovery factor. Default 3.5%: the UK HM Treasury Green Book social time "
+            "preference rate for public investment (years 0-30), a public-sector social "
+            "discount rate"
+        ),
+    )
+    cost_basis: Literal["annualised", "cash"] = Field(
+        "annualised",
+        description=(
+            "annualised: an owned module's capital cost is charged as an equivalent annual "
+            "cost (capital recovery factor at discount_rate over hardware_life_years for "
+            "accelerators and servers, facility_life_years for buildings) for every year it "
+            "serves up to horizon_end, so owning and renting compare per year of service; "
+            "cash: capital is paid in full in the period the module is bought"
+        ),
+    )
+    compute_basis: Literal["effective", "peak"] = Field(
+        "effective",
+        description=(
+            "effective: compute per accelerator = peak dense BF16 x achieved_efficiency "
+            "(chips.csv), what typical large training/inference work gets; peak: the "
+            "datasheet figure. Targets are in EFLOP/s of this basis"
+        ),
+    )
+    price_performance_trend: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.21,
+        description=(
+            "Per-year decline of hardware price per FLOP/s: hardware bought (or the owner cost "
+            "behind rent) in year t costs (1 - trend)^(t - y0) of its table price, y0 = the "
+            "later of PRICE_YEAR (2025, the year of chips.csv prices) and the chip's "
+            "available_from. Default 0.21 = 1 - 2^(-1/2.95): Epoch AI measured FLOP/s per "
+            "dollar of top GPUs doubling every 2.95 years (Hobbhahn & Besiroglu, 'Trends in "
+            "GPU price-performance', Epoch AI, 2022; all GPUs 2.46 years). 0 = today's prices"
+        ),
     )
     carbon_price_usd_per_t: NonNegative = Field(
         0.0, description="Carbon price added to cost per tonne CO2e (USD/t)"
@@ -170,6 +287,33 @@ class Economics(_Strict):
         1.0, description="Multiplier on every country's electricity price"
     )
     chip_price_scale: Positive = Field(1.0, description="Multiplier on every accelerator's price")
+
+
+class ExistingSystem(_Strict):
+    """A system already in service: counted, run and paid for (running costs only), never bought."""
+
+    name: str = Field("", description="Label shown in the plan (e.g. Isambard-AI)")
+    country: str = Field(..., min_length=1, description="Where it stands (ISO3)")
+    provider: str = Field(
+        "public",
+        min_length=1,
+        description="Operator: a provider code of providers.csv, or 'public' for the national one",
+    )
+    chip: str = Field(..., min_length=1, description="Accelerator code of chips.csv")
+    accelerators: Annotated[int, Field(ge=1, le=10_000_000)] = Field(
+        ..., description="Number of accelerators"
+    )
+    since: Annotated[int, Field(ge=2000, le=2100)] = Field(..., description="First year in service")
+    until: Annotated[int, Field(ge=2000, le=2200)] | None = Field(
+        None, description="Last year in service (absent = beyond the horizon)"
+    )
+    source: str = Field("", description="Where the figures come from (publisher and URL)")
+
+    @model_validator(mode="after")
+    def _order(self) -> ExistingSystem:
+        if self.until is not None and self.until < self.since:
+            raise ValueError(f"until {self.until} is before since {self.since}")
+        return self
 
 
 class Solver(_Strict):
@@ -219,6 +363,15 @@ class Constraints(_Strict):
     supply_caps: bool = True
     export_controls: bool = True
     buildout: bool = True
+    siting: bool = True
+    fab_dependency: bool = Field(
+        True,
+        description=(
+            "A chip depends on the jurisdiction of the foundry that makes it (chips.csv "
+            "fab_jurisdiction) in N-1, the foreign-jurisdiction cap and stress tests, as on "
+            "its designer's; false = the report's three dependency layers only"
+        ),
+    )
 
 
 class Scenario(_Strict):
@@ -250,6 +403,13 @@ class Scenario(_Strict):
         default_factory=dict,
         description="Overrides of the trust score of jurisdictions (code -> 0-1)",
     )
+    exclude: Exclude = Field(
+        default_factory=Exclude,
+        description="Suppliers removed outright (countries, providers, chips, designers, jurisdictions)",
+    )
+    require: Require = Field(
+        default_factory=Require, description="Conditions providers must meet (certifications)"
+    )
     countries: list[str] | None = Field(
         None, max_length=MAX_CODES, description="Restrict candidate locations to these ISO3 codes (default: all)"
     )
@@ -263,7 +423,12 @@ class Scenario(_Strict):
         ..., min_length=1, description="Planning periods (years), increasing"
     )
     horizon_end: Annotated[int, Field(ge=2000, le=2200)] | None = Field(
-        None, description="Last year covered by the plan (default: the last period)"
+        None,
+        description=(
+            "Last year whose costs the plan counts (the last period stands for the years from "
+            f"it to horizon_end). Default: the last period + {DEFAULT_HORIZON_TAIL_YEARS} years, "
+            "about one hardware life of service for the final fleet"
+        ),
     )
     target: dict[int, TargetValue] = Field(
         ...,
@@ -273,7 +438,11 @@ class Scenario(_Strict):
         ),
     )
     budget: NonNegative | None = Field(
-        None, description="Total cost over the horizon (million USD); absent = no budget"
+        None,
+        description=(
+            "Total cost from the first period to the horizon end, discounted, on the "
+            "economics.cost_basis (million USD); absent = no budget"
+        ),
     )
     energy_cost_cap: NonNegative | None = Field(
         None, description="Electricity cost over the horizon (million USD)"
@@ -284,11 +453,21 @@ class Scenario(_Strict):
     emissions_cap_kt: NonNegative | None = Field(
         None, description="Cap on emissions over the horizon (kt CO2e)"
     )
+    existing: list[ExistingSystem] = Field(
+        default_factory=list,
+        description=(
+            "Systems already in service: they count towards the target in the years they "
+            "serve, pay running costs (energy, maintenance) but no capital, keep their own "
+            "layer scores and are never bought again"
+        ),
+    )
     limits: Limits = Field(default_factory=Limits)
     strategy: str = Field(
         "hedge",
         description=(
-            "hedge: enforce the diversification limits; none: ignore them (baseline); "
+            "hedge: enforce the diversification limits; hedge_blocs: hedge, and spread foreign "
+            "dependence over at least two rival jurisdictions (each below "
+            "limits.max_share_foreign_jurisdiction); none: ignore them (baseline); "
             "align: all foreign dependence within one ally chosen by the model; "
             "align:<JURISDICTION>: within that ally"
         ),
@@ -327,11 +506,13 @@ class Scenario(_Strict):
     @field_validator("strategy")
     @classmethod
     def _strategy_form(cls, value: str) -> str:
-        if value in {"hedge", "none", "align"}:
+        if value in {"hedge", "hedge_blocs", "none", "align"}:
             return value
         if value.startswith("align:") and len(value) > len("align:"):
             return value
-        raise ValueError("must be 'hedge', 'none', 'align' or 'align:<JURISDICTION>'")
+        raise ValueError(
+            "must be 'hedge', 'hedge_blocs', 'none', 'align' or 'align:<JURISDICTION>'"
+        )
 
     @field_validator("target", mode="before")
     @classmethod
@@ -383,9 +564,16 @@ class Scenario(_Strict):
         return self
 
     # --- derived quantities -------------------------------------------------------------
+    @property
+    def horizon(self) -> int:
+        """The last year costed: horizon_end, or the last period + DEFAULT_HORIZON_TAIL_YEARS."""
+        if self.horizon_end is not None:
+            return self.horizon_end
+        return self.periods[-1] + DEFAULT_HORIZON_TAIL_YEARS
+
     def period_years(self) -> dict[int, float]:
-        """Years each period stands for: up to the next period; the last up to horizon_end."""
-        end = (self.horizon_end if self.horizon_end is not None else self.periods[-1]) + 1
+        """Years each period stands for: up to the next period; the last up to the horizon."""
+        end = self.horizon + 1
         bounds = [*self.periods[1:], end]
         return {p: float(b - p) for p, b in zip(self.periods, bounds, strict=True)}
 

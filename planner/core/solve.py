@@ -63,10 +63,10 @@ def optimise(
     first.seconds += lp_seconds
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
-        return first, stages
+        return resplit(prep, first, objective, tie_break), stages
     remaining = min(deadline - time.perf_counter(), limit * sc.solver.tie_break_time_share)
     if remaining <= 0.05:
-        return first, stages
+        return resplit(prep, first, objective, tie_break), stages
     best = first.objective
     sense = SENSES[objective]
     if sense == pyo.maximize:
@@ -78,7 +78,7 @@ def optimise(
     stages.append(second)
     h.relax_row("lexicographic")
     if second.x is None:
-        return first, stages
+        return resplit(prep, first, objective, tie_break), stages
     # The plan is the second stage's solution; its status is the weaker of the two.
     # Status describes the primary objective; the tie-break's own gap is reported beside it.
     merged = SolveOutcome(
@@ -91,7 +91,40 @@ def optimise(
         message=f"{first.message}; cost tie-break: {second.message}",
         tie_break_gap=second.gap if second.gap is not None else None,
     )
-    return merged, stages
+    return resplit(prep, merged, objective, tie_break), stages
+
+
+def resplit_stages(
+    m: pyo.ConcreteModel, objective: str, tie_break: bool = True
+) -> list[tuple[object, int]]:
+    """What the last LP pass optimises, in order: the solve's objective, then the
+    sovereignty index (when it was not the objective), then total cost (the tie-break; with
+    modules fixed it moves only continuous cost columns such as ``build``)."""
+    stages = [(getattr(m, objective).expr, SENSES[objective])]
+    if objective != "sovereignty":
+        stages.append((m.sovereignty.expr, pyo.maximize))
+    if tie_break and objective != "total_cost":
+        stages.append((m.total_cost.expr, pyo.minimize))
+    return stages
+
+
+def resplit(
+    prep: Prepared, outcome: SolveOutcome, objective: str, tie_break: bool = True
+) -> SolveOutcome:
+    """The last LP pass: modules fixed at the MIP's (rounded) values, counted compute
+    re-split by LP so the reported index is the best those modules reach (HiGHS stops at
+    its gap with any feasible split). Keeps the outcome as it was if the LP fails."""
+    if outcome.x is None:
+        return outcome
+    m, h = prep.model, prep.highs
+    t0 = time.perf_counter()
+    x = h.fixed_integer_lp(outcome.x, resplit_stages(m, objective, tie_break))
+    if x is None:
+        return outcome
+    outcome.x = x
+    outcome.objective = h.evaluate(getattr(m, objective).expr, x)
+    outcome.seconds += time.perf_counter() - t0
+    return outcome
 
 
 def solve_prepared(

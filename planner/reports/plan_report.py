@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.core.results import Plan
+from planner.reports.plan_reading import read_plan
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -40,6 +41,12 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
         f"emissions {k['emissions_kt']:,.0f} kt CO2e; worst N-1 keeps "
         f"{k['worst_case_n_minus_1_share']:.0%} of target"
     )
+    if "cost_basis" in k:
+        con.print(
+            f"Costs: {k['cost_basis']} basis, {k['horizon_start']}-{k['horizon_end']}, "
+            f"discounted at {k['discount_rate']:.1%}; compute: {k['compute_basis']} EFLOP/s; "
+            f"final fleet {k['cost_per_year_final_musd']:,.0f} MUSD per year"
+        )
     last = plan.allocation["period"].max()
     final = plan.allocation[plan.allocation["period"] == last]
     table = Table(title=f"Allocation in {last}")
@@ -62,6 +69,8 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
         con.print("Binding limits: " + ", ".join(binding["limit"]))
     for note in plan.notes:
         con.print(f"note: {note}")
+    con.print()
+    con.print("[bold]Reading[/bold]: " + read_plan(plan), highlight=False)
 
 
 def info_summary(summary: dict[str, Any], console: Console | None = None) -> None:

@@ -610,8 +610,13 @@ def pareto(
         stats.update(agg)
     stats["solver_calls"] = engine.calls + stats.get("worker_solver_calls", 0)
 
-    # 3. merge, sort, plans and the table
+    # 3. merge, re-split (last LP pass), sort, plans and the table
     kept, dropped = _merge(payoff + found, engine, ranges)
+    kept, dropped_after = _merge([_resplit(engine, f) for f in kept], engine, ranges)
+    dropped += dropped_after
+    payoff_table = pd.DataFrame(
+        [_resplit(engine, f).values for f in payoff], columns=names, index=payoff_table.index
+    )
     notes = []
     if dropped:
         notes.append(f"{dropped} dominated point(s) dropped (from solves stopped early)")
@@ -629,6 +634,26 @@ def pareto(
     if any(f.status != "optimal" for f in kept):
         notes.append("some points come from solves stopped by the time limit (status 'feasible')")
     return ParetoResult(sc.name, names, table, plans, payoff_table, stats, notes)
+
+
+def _resplit(engine: Engine, f: Found) -> Found:
+    """A point re-read from its rounded modules: integer columns fixed at their rounded values
+    and counted compute re-split by LP (``HighsModel.fixed_integer_lp``), every objective held
+    at least as good as HiGHS's raw columns gave, then the main objective, the constrained
+    ones and the sovereignty index maximised in turn. Rows and plans are reported from this
+    point, so a Pareto row and ``solve`` agree on what the same modules reach."""
+    m = engine.prep.model
+    stages = [(engine.g[engine.main], pyo.maximize)]
+    stages += [(engine.g[k], pyo.maximize) for k in engine.constrained]
+    if "sovereignty" not in {OBJECTIVES[n] for n in engine.names}:
+        stages.append((m.sovereignty.expr, pyo.maximize))
+    hold = [(g, pyo.maximize) for g in engine.g]
+    engine.relax()  # the ε rows hold the last grid point's values, not this point's
+    x = engine.h.fixed_integer_lp(f.x, stages, time_limit=engine.time_limit, hold=hold)
+    engine._objective = None  # the pass changed HiGHS's objective
+    if x is None:
+        return f
+    return Found(engine.values(x), x, f.status, f.gap, f.source, f.seconds)
 
 
 def _table(names: list[str], kept: list[Found], plans: list[Plan], engine: Engine) -> pd.DataFrame:

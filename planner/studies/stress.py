@@ -3,14 +3,17 @@
 ``stress(scenario, plan=None, replan=False) -> StressResult``. Three kinds of supplier:
 
 - a **jurisdiction** other than the home's: cut off in every layer at once, i.e. every module
-  on its territory, run by a provider headquartered there, or on a chip it controls is lost;
+  on its territory, run by a provider headquartered there, on a chip it controls, or (unless
+  ``constraints.fab_dependency`` is off) on a chip whose die its foundries make is lost: so
+  ``--cut TWN`` is "Taiwan's fabs stop";
 - a **provider**: every module it runs is lost;
 - a **chip designer**: every module on its accelerators is lost.
 
 For each supplier the plan depends on and each period, ``cuts`` gives the compute lost and
 kept and ``kept_share`` = min(1, kept / target): the share of the period's target that still
 runs (capacity built beyond the target can absorb a loss, hence the cap). Suppliers the plan
-does not use keep 100% and are not listed.
+does not use keep 100% and are not listed, unless named in ``cut`` (only those are then
+reported; an unknown name is an input error).
 
 With ``replan=True`` each shock is also re-planned: the scenario is solved again with the
 supplier removed (its countries, providers or chips taken out of the candidate lists) and
@@ -34,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from planner.core.errors import InputError
+from planner.core.inputs import chip_fab_jurisdictions
 from planner.core.scenario import Scenario, load_scenario
 
 CUT_COLUMNS = [
@@ -151,7 +155,7 @@ def read_plan(plan: Any) -> tuple[pd.DataFrame, float | None, str]:
 
 def _suppliers(sc: Scenario, tables: Any, alloc: pd.DataFrame, source: str) -> pd.DataFrame:
     """The allocation with each row's jurisdictions (country, provider, chip) and designer."""
-    from planner.core.inputs import resolve_home
+    from planner.core.inputs import layer_jurisdictions, resolve_home
 
     ctx = resolve_home(sc, tables)
     cty = tables.countries.set_index("iso3")
@@ -170,26 +174,42 @@ def _suppliers(sc: Scenario, tables: Any, alloc: pd.DataFrame, source: str) -> p
             )
     a = alloc.copy()
     a["designer"] = a["chip"].map(chp["designer"])
-    a["j_country"] = a["country"].map(cty["jurisdiction"])
-    hq = a["provider"].map(prov["hq_iso3"])
-    a["j_provider"] = hq.map(lambda h: None if h == "*" else cty.at[h, "jurisdiction"])
-    a["j_chip"] = a["chip"].map(chp["jurisdiction"])
+    # the same rule as the model's dependence groups (planner.core.inputs.layer_jurisdictions):
+    # a home layer depends on nothing, every other layer on its (foreign) jurisdiction
+    dep = layer_jurisdictions(a["country"], a["provider"], a["chip"], tables, ctx)
+    a[["j_country", "j_provider", "j_chip"]] = dep
+    fabs = chip_fab_jurisdictions(tables.chips) if sc.constraints.fab_dependency else {}
+    a["j_fab"] = a["chip"].map(lambda c: ";".join(fabs.get(c, [])))
     a.attrs["home_jurisdictions"] = set(ctx.home_jurisdictions)
+    a.attrs["home"] = set(ctx.home)
     return a
 
 
-def _shocks(a: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
-    """(kind, supplier, mask of the allocation rows lost)."""
+def _depends_on(a: pd.DataFrame, j: str) -> pd.Series:
+    """Rows that jurisdiction j can cut: its territory, providers, chips or foundries."""
+    fab = a["j_fab"].map(lambda v: j in str(v).split(";")) if "j_fab" in a else False
+    return (a["j_country"] == j) | (a["j_provider"] == j) | (a["j_chip"] == j) | fab
+
+
+def _shocks(a: pd.DataFrame, only: list[tuple[str, str]] | None = None):
+    """(kind, supplier, mask of the allocation rows lost); ``only``: just these suppliers."""
+    if only is not None:
+        masks = {
+            "jurisdiction": _depends_on,
+            "provider": lambda a, p: a["provider"] == p,
+            "designer": lambda a, d: a["designer"] == d,
+        }
+        return [(kind, name, masks[kind](a, name)) for kind, name in only]
     home = a.attrs.get("home_jurisdictions", set())
     used = a[a["modules"] > 0]
     out: list[tuple[str, str, pd.Series]] = []
+    fab_j = {j for v in used["j_fab"] for j in str(v).split(";") if j} if "j_fab" in a else set()
     juris = sorted(
-        {j for col in ("j_country", "j_provider", "j_chip") for j in used[col].dropna()} - home
+        ({j for col in ("j_country", "j_provider", "j_chip") for j in used[col].dropna()} | fab_j)
+        - home
     )
     for j in juris:
-        out.append(
-            ("jurisdiction", j, (a["j_country"] == j) | (a["j_provider"] == j) | (a["j_chip"] == j))
-        )
+        out.append(("jurisdiction", j, _depends_on(a, j)))
     for p in sorted(set(used["provider"])):
         out.append(("provider", p, a["provider"] == p))
     for d in sorted(set(used["designer"].dropna())):
@@ -197,11 +217,13 @@ def _shocks(a: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
     return out
 
 
-def cut_table(a: pd.DataFrame, target: dict[int, float]) -> pd.DataFrame:
+def cut_table(
+    a: pd.DataFrame, target: dict[int, float], only: list[tuple[str, str]] | None = None
+) -> pd.DataFrame:
     """Compute lost and kept per shock and period."""
     rows = []
     total = a.groupby("period")["compute_eflops"].sum()
-    for kind, supplier, lost_mask in _shocks(a):
+    for kind, supplier, lost_mask in _shocks(a, only):
         lost = a[lost_mask].groupby("period")["compute_eflops"].sum()
         for t in sorted(target):
             d = float(target[t])
@@ -223,8 +245,15 @@ def cut_table(a: pd.DataFrame, target: dict[int, float]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CUT_COLUMNS)
 
 
-def _without(sc: Scenario, tables: Any, kind: str, supplier: str) -> Scenario:
-    """The scenario with one supplier removed from the candidate lists."""
+def _without(
+    sc: Scenario, tables: Any, kind: str, supplier: str, home: set[str] | None = None
+) -> Scenario:
+    """The scenario with one supplier removed from the candidate lists.
+
+    A cut-off jurisdiction takes its non-home countries, the providers headquartered in them
+    and the chips it controls; home countries and home-headquartered providers stay (for home
+    FRA, losing the EU keeps France), as in the model's dependence groups."""
+    home = home or set()
     cty = tables.countries
     prov = tables.providers
     chp = tables.chips
@@ -233,11 +262,14 @@ def _without(sc: Scenario, tables: Any, kind: str, supplier: str) -> Scenario:
     chips = list(sc.chips) if sc.chips is not None else list(chp["code"])
     jur_of = dict(zip(cty["iso3"], cty["jurisdiction"], strict=True))
     if kind == "jurisdiction":
-        countries = [k for k in countries if jur_of.get(k) != supplier]
+        countries = [k for k in countries if k in home or jur_of.get(k) != supplier]
         hq = dict(zip(prov["code"], prov["hq_iso3"], strict=True))
-        providers = [p for p in providers if jur_of.get(hq.get(p, "*")) != supplier]
+        providers = [
+            p for p in providers if hq.get(p, "*") in home or jur_of.get(hq.get(p, "*")) != supplier
+        ]
         chip_j = dict(zip(chp["code"], chp["jurisdiction"], strict=True))
-        chips = [c for c in chips if chip_j.get(c) != supplier]
+        fab_j = chip_fab_jurisdictions(chp) if sc.constraints.fab_dependency else {}
+        chips = [c for c in chips if chip_j.get(c) != supplier and supplier not in fab_j.get(c, [])]
     elif kind == "provider":
         providers = [p for p in providers if p != supplier]
     else:
@@ -261,7 +293,7 @@ def _replan(
     from planner.core.solve import optimise
 
     row: dict[str, Any] = {"kind": kind, "supplier": supplier}
-    shocked = _without(sc, tables, kind, supplier)
+    shocked = _without(sc, tables, kind, supplier, a.attrs.get("home"))
     try:
         prep = prepare(shocked, tables=tables)
     except InputError as exc:
@@ -312,18 +344,49 @@ def _replan(
     }
 
 
+def resolve_cuts(tables: Any, names: list[str]) -> list[tuple[str, str]]:
+    """Name -> (kind, name): a jurisdiction code, a provider code or a chip designer.
+
+    An unknown name is an input error that lists what may be cut.
+    """
+    juris = set(tables.jurisdictions["code"])
+    providers = set(tables.providers["code"])
+    designers = set(tables.chips["designer"])
+    out: list[tuple[str, str]] = []
+    for name in names:
+        if name in juris:
+            out.append(("jurisdiction", name))
+        elif name in providers:
+            out.append(("provider", name))
+        elif name in designers:
+            out.append(("designer", name))
+        else:
+            raise InputError(
+                f"--cut {name}: not a jurisdiction, provider or chip designer in the data "
+                f"(jurisdictions: {', '.join(sorted(juris))}; providers: "
+                f"{', '.join(sorted(providers))}; designers: {', '.join(sorted(designers))})"
+            )
+    return out
+
+
 def stress(
     scenario: Scenario | str | Path,
     plan: Any = None,
     replan: bool = False,
     time_limit: float | None = None,
     tables: Any = None,
+    cut: list[str] | None = None,
 ) -> StressResult:
-    """Share of each period's target kept if one supplier cuts the plan off (see module doc)."""
+    """Share of each period's target kept if one supplier cuts the plan off (see module doc).
+
+    ``cut``: only these suppliers (jurisdiction codes, provider codes or designers), reported
+    even if the plan does not use them (then 100% is kept).
+    """
     from planner.core.data import load_tables
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     tables = tables if tables is not None else load_tables(sc.data)
+    only = resolve_cuts(tables, list(cut)) if cut else None
     notes: list[str] = []
     source = str(plan) if isinstance(plan, str | Path) else "<plan>"
     if plan is None:
@@ -347,12 +410,12 @@ def stress(
         )
     a = _suppliers(sc, tables, alloc, source)
     target = {int(t): float(v) for t, v in sc.target.items()}
-    cuts = cut_table(a, target)
+    cuts = cut_table(a, target, only)
     replans = None
     if replan:
         rows = [
             _replan(sc, tables, a, kind, supplier, mask, cost, time_limit)
-            for kind, supplier, mask in _shocks(a)
+            for kind, supplier, mask in _shocks(a, only)
         ]
         replans = pd.DataFrame(rows, columns=REPLAN_COLUMNS)
     return StressResult(sc.name, cost, cuts, replans, notes)

@@ -1,0 +1,179 @@
+"""A plan in words: a short plain-language reading generated from the Plan alone.
+
+``read_plan(plan) -> str`` is a pure function of a ``Plan`` (its tables, KPIs, limits and
+``context``), shared by ``sovplan solve`` and the UI's Plan tab, so both say the same thing.
+It answers what an analyst asks first: where the compute sits and why (the limits that
+bind), what the worst foreign cut-off leaves, how much of the budget is used, and anything a
+limit forces that a reader would not expect (typically rival-bloc chips bought to meet N-1).
+
+Marginal values of the binding limits are not given: the model is a MIP, whose duals are not
+prices; the way to price a limit is to relax it and re-solve (``sovplan pareto``/``sweep``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from planner.core.results import Plan
+
+#: Limits that exist to hedge dependence: what they force is what a reader should see.
+HEDGING_LIMITS = (
+    "resilience",
+    "max_share_foreign_jurisdiction",
+    "hedge_blocs",
+    "max_share_chip_designer",
+    "min_chip_designers",
+)
+#: A jurisdiction trusted below this (home 1, allies ~0.5-0.9) is a rival for the reading.
+RIVAL_SCORE = 0.3
+
+LIMIT_WORDS = {
+    "budget": "the budget",
+    "energy_cost_cap": "the energy-cost cap",
+    "emissions_cap_kt": "the emissions cap",
+    "max_avg_electricity_price_usd_per_mwh": "the average electricity-price cap",
+    "max_share_provider": "the cap on any one provider's share",
+    "max_share_chip_designer": "the cap on any one chip designer's share",
+    "max_share_foreign_jurisdiction": "the cap on dependence on any one foreign jurisdiction",
+    "min_home_share": "the home-soil floor",
+    "min_providers": "the minimum number of providers",
+    "min_chip_designers": "the minimum number of chip designers",
+    "resilience": "the N-1 resilience floor",
+    "max_share_country": "the cap on any one country's share",
+    "min_countries": "the minimum number of host countries",
+    "hedge_blocs": "hedging between two rival blocs",
+}
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def _list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _where(plan: Plan, final: pd.DataFrame, last: int) -> str:
+    by_k = final.groupby("country")["counted_eflops"].sum().sort_values(ascending=False)
+    total = float(by_k.sum()) or 1.0
+    parts = [f"{k} {_pct(v / total)}" for k, v in by_k.items() if v > 0]
+    home = set(plan.context.get("home", []))
+    home_share = float(by_k[[k for k in by_k.index if k in home]].sum()) / total
+    where = (
+        f"In {last} the plan delivers {total:,.1f} EFLOP/s from {len(parts)} "
+        f"countr{'y' if len(parts) == 1 else 'ies'} ({', '.join(parts)}); "
+        f"{_pct(home_share)} is on home soil."
+    )
+    by_p = final.groupby("provider")["counted_eflops"].sum().sort_values(ascending=False)
+    by_c = final.groupby("chip")["accelerators"].sum().sort_values(ascending=False)
+    where += (
+        f" Providers: {', '.join(f'{p} {_pct(v / total)}' for p, v in by_p.items() if v > 0)}."
+        f" Chips: {', '.join(f'{c} ({n:,} accelerators)' for c, n in by_c.items() if n > 0)}."
+    )
+    return where
+
+
+def _why(plan: Plan) -> str:
+    binding = plan.limits[plan.limits["binding"]] if not plan.limits.empty else plan.limits
+    if binding.empty:
+        return (
+            "No limit binds: the plan is where the sovereignty index is highest, and among "
+            "such plans the cheapest."
+        )
+    words = [LIMIT_WORDS.get(r.limit, r.limit) + f" ({r.value:g})" for r in binding.itertuples()]
+    return (
+        f"What shapes it: {_list(words)} bind{'s' if len(words) == 1 else ''}; without "
+        f"{'it' if len(words) == 1 else 'them'} the index could rise or the cost fall "
+        "(relax one with --set and re-solve to price it; a MIP has no marginal values)."
+    )
+
+
+def _worst_cut(plan: Plan, last: int) -> str:
+    res = plan.resilience
+    if res.empty:
+        return "No foreign jurisdiction can cut the plan off: it depends on none."
+    final = res[res["period"] == last]
+    worst = float(final["kept_share_of_target"].min())
+    who = sorted(final.loc[final["kept_share_of_target"] <= worst + 1e-9, "jurisdiction"])
+    fab = plan.context.get("fab_dependency", False)
+    text = (
+        f"The worst foreign cut-off is {_list(who)}: it would leave {_pct(worst)} of the "
+        f"{last} target"
+    )
+    if fab and "TWN" in who:
+        text += " (Taiwan's cut stops every chip made at TSMC)"
+    return text + "."
+
+
+def _budget(plan: Plan) -> str:
+    cost = plan.kpis.get("total_cost_musd", 0.0)
+    budget = plan.context.get("budget_musd")
+    if budget:
+        return (
+            f"It costs {cost:,.0f} MUSD of the {budget:,.0f} MUSD budget ({_pct(cost / budget)})."
+        )
+    return f"It costs {cost:,.0f} MUSD (no budget set)."
+
+
+def _forced(plan: Plan, final: pd.DataFrame) -> list[str]:
+    """Rival-bloc accelerators the plan buys while a hedging limit is enforced."""
+    if plan.limits.empty:
+        return []
+    hedges = plan.limits[plan.limits["limit"].isin(HEDGING_LIMITS)]
+    if hedges.empty:
+        return []
+    ctx: dict[str, Any] = plan.context
+    scores = ctx.get("scores", {})
+    chip_j = ctx.get("chip_jurisdiction", {})
+    out = []
+    rows = final.assign(j=final["chip"].map(chip_j))
+    for designer, g in rows.groupby("designer"):
+        juris = str(g["j"].iloc[0])
+        if juris in ctx.get("home_jurisdictions", []) or scores.get(juris, 1.0) >= RIVAL_SCORE:
+            continue
+        n = int(g["accelerators"].sum())
+        why = hedges.iloc[0]
+        rule = LIMIT_WORDS.get(why.limit, why.limit)
+        out.append(
+            f"Surprise: {rule} ({why.value:g}) forces {n:,} {designer} accelerators "
+            f"(designed under {juris}, trust {scores.get(juris, 0.0):g}); add "
+            f"exclude.designers=[{designer}] to see what avoiding them costs."
+        )
+    return out
+
+
+def read_plan(plan: Plan) -> str:
+    """A short paragraph (plus a few follow-up sentences) reading the plan in plain language."""
+    if not plan.ok:
+        summary = (
+            (plan.diagnosis or {}).get("summary") if isinstance(plan.diagnosis, dict) else None
+        )
+        return f"No plan ({plan.status}). " + str(summary or plan.message)
+    alloc = plan.allocation
+    if alloc.empty:
+        return "The plan builds nothing."
+    last = int(alloc["period"].max())
+    final = alloc[alloc["period"] == last]
+    sentences = [_where(plan, final, last), _why(plan), _worst_cut(plan, last), _budget(plan)]
+    w_res = plan.context.get("resilience_weight", 0.0) or 0.0
+    if w_res > 0:
+        sentences.append(
+            f"Resilience is valued (weight {w_res:g}): the objective adds the worst-case N-1 "
+            f"kept share, here {_pct(plan.kpis.get('worst_case_n_minus_1_share', 0.0))}."
+        )
+        if plan.kpis.get("worst_case_n_minus_1_share", 0.0) <= 1e-9:
+            sentences.append(
+                "No eligible option survives the worst cut-off, so valuing resilience cannot "
+                "change this plan: allow a supplier outside that jurisdiction (a chip not made "
+                "or designed there) to buy some."
+            )
+    excluded = plan.context.get("excluded") or {}
+    if excluded:
+        parts = [f"{kind} {', '.join(codes)}" for kind, codes in excluded.items() if codes]
+        sentences.append("Ruled out by eligibility rules: " + "; ".join(parts) + ".")
+    sentences += _forced(plan, final)
+    return " ".join(sentences)
