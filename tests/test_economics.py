@@ -228,3 +228,31 @@ def test_defaults_are_documented_public_sector_figures():
         {"name": "t", "home": ["HOM"], "periods": [2026, 2030], "target": {2026: 1, 2030: 1}}
     )
     assert sc.horizon == 2034
+
+
+def test_an_existing_system_beside_a_new_option_of_the_same_kind_is_reported_once():
+    """Regression: an existing (HOM, PUB, CH) system and the new (HOM, PUB, CH) option are two
+    options; joining allocation rows to options by (country, provider, chip) alone counted the
+    system's compute twice in the shares (France showed PUBLIC at 57% under a 50% cap) and
+    charged a contract for it that the model never pays."""
+    from planner.core.prepare import prepare
+    from planner.core.results import make_plan
+    from planner.core.solve import optimise
+
+    sc = tiny(
+        target={2030: 3},
+        limits={"max_share_provider": 0.5},
+        existing=[
+            {"country": "HOM", "provider": "PUB", "chip": "CH", "accelerators": 1000, "since": 2020}
+        ],
+    )
+    prep = prepare(sc)
+    outcome, _ = optimise(prep)
+    plan = make_plan(prep, outcome, "sovereignty")
+    alloc = plan.allocation
+    assert ((alloc["provider"] == "PUB") & (alloc["chip"] == "CH")).sum() >= 1
+    shares = plan.shares[plan.shares["dimension"] == "provider"]
+    assert shares["counted_eflops"].sum() == pytest.approx(3.0)  # Σ counted = target, once
+    assert shares["share"].max() <= 0.5 + 1e-9
+    model_cost = prep.highs.evaluate(prep.model.total_cost.expr, outcome.x)
+    assert plan.kpis["total_cost_musd"] == pytest.approx(model_cost, rel=1e-9, abs=1e-9)

@@ -200,15 +200,38 @@ def _cost_per_year(prep: Prepared, final: pd.DataFrame) -> float:
 
 
 def _fixed_costs(prep: Prepared, alloc: pd.DataFrame) -> dict[str, float]:
+    """Site, onboarding and platform costs of what the plan buys or rents: existing systems
+    need no new site, contract or platform (the model pays these on new options only)."""
     inp = prep.inputs
-    used_k = sorted(set(alloc.loc[alloc["modules"] > 0, "country"]))
-    used_p = sorted(set(alloc.loc[alloc["modules"] > 0, "provider"]))
-    used_c = sorted(set(alloc.loc[alloc["modules"] > 0, "chip"]))
+    new = alloc[(alloc["modules"] > 0) & (alloc["existing"].fillna("") == "")]
+    used_k = sorted(set(new["country"]))
+    used_p = sorted(set(new["provider"]))
+    used_c = sorted(set(new["chip"]))
     return {
         "site_fixed_musd": float(inp.countries.loc[used_k, "site_fixed_cost"].sum()),
         "onboarding_musd": float(inp.providers.loc[used_p, "onboarding_cost"].sum()),
         "platform_musd": float(inp.chips.loc[used_c, "platform_cost"].sum()),
     }
+
+
+def with_options(prep: Prepared, rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Allocation rows joined with their option's ``columns`` (and its id, ``option``).
+
+    An option is (country, provider, chip) *and* whether it is an existing system: a public
+    build of H100s and an H100 system already in service in the same country are two options,
+    so the join keys include the allocation's ``existing`` name (empty for new options).
+    """
+    opt = prep.inputs.options
+    names = (
+        opt["existing_name"].fillna("").astype(str)
+        if "existing_name" in opt.columns
+        else pd.Series("", index=opt.index)
+    )
+    right = opt[["country", "provider", "chip", *columns]].assign(existing=names.to_numpy())
+    right = right.rename_axis("option").reset_index()
+    keys = ["country", "provider", "chip", "existing"]
+    left = rows if "existing" in rows.columns else rows.assign(existing="")
+    return left.merge(right, on=keys, how="left", validate="many_to_one")
 
 
 def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
@@ -221,11 +244,7 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     target = alloc["period"].map(inp.target).astype(float)
     base = alloc.assign(share=alloc["counted_eflops"] / target.where(target > 0, 1.0))
-    keyed = base.merge(
-        inp.options[["country", "provider", "chip"]].rename_axis("option").reset_index(),
-        on=["country", "provider", "chip"],
-        how="left",
-    )
+    keyed = with_options(prep, base, [])
     keyed["home"] = keyed["country"].isin(prep.context.home).map({True: "home", False: "abroad"})
     frames = []
     for dim, column in (
@@ -290,7 +309,8 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
                 & (shares["key"] == j)
             ]
             dep = float(sel["compute_eflops"].sum())
-            kept = total - dep
+            # a difference of equal sums can come out as -1e-15: nothing kept is 0, not -0
+            kept = max(0.0, total - dep)
             rows.append(
                 {
                     "period": t,
@@ -401,8 +421,7 @@ def _blocs_delivering(prep: Prepared, final: pd.DataFrame) -> int:
     inp = prep.inputs
     if final.empty or not inp.bloc_options:
         return 0
-    opt = inp.options.rename_axis("option").reset_index()
-    keyed = final.merge(opt[["option", "country", "provider", "chip"]], how="left")
+    keyed = with_options(prep, final, [])
     count = 0
     for idx in inp.bloc_options.values():
         if not idx:
@@ -422,13 +441,8 @@ def removed_summary(prep: Prepared) -> str:
 def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
     """The scenario facts a plain-language reading needs, for the suppliers the plan uses."""
     inp, ctx, sc = prep.inputs, prep.context, prep.scenario
-    opt = inp.options
     used = alloc[alloc["modules"] > 0] if not alloc.empty else alloc
-    keyed = used.merge(
-        opt[["country", "provider", "chip", "j_country", "j_provider", "j_chip", "j_fab"]],
-        on=["country", "provider", "chip"],
-        how="left",
-    )
+    keyed = with_options(prep, used, ["j_country", "j_provider", "j_chip", "j_fab"])
 
     def first(col: str, key: str) -> dict[str, str]:
         return {
