@@ -9,6 +9,7 @@ Heavy modules (pyomo, highspy, pandas) are imported inside the commands so that
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -53,25 +54,70 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def guarded(fn: Callable[[], Any]) -> Any:
-    """Run a command body; turn expected errors into exit codes and messages."""
+#: exit code when stdout is closed early (``sovplan solve ... | head -1``): 128 + SIGPIPE,
+#: what a command killed by SIGPIPE reports, silently (the reader wanted no more)
+BROKEN_PIPE_EXIT = 141
+
+
+def _quiet_broken_pipe() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _rich_pipe_policy() -> None:
+    """Rich exits 1 on a closed stdout (``Console.on_broken_pipe``, its documented hook);
+    make it raise BrokenPipeError so every command ends the same quiet way."""
+    from rich.console import Console
+
+    def on_broken_pipe(self: Console) -> None:
+        _quiet_broken_pipe()
+        raise BrokenPipeError
+
+    Console.on_broken_pipe = on_broken_pipe  # type: ignore[method-assign]
+
+
+def guarded(
+    fn: Callable[[], Any], time_limit: float | None = None, interrupted: str = ""
+) -> Any:
+    """Run a command body under one deadline (``--time-limit`` covers the whole command) and
+    turn expected errors, Ctrl-C and SIGTERM into exit codes and messages."""
+    from planner.core import deadline
     from planner.core.errors import PlannerError
 
+    deadline.install_signal_handlers()
+    _rich_pipe_policy()
     try:
-        return fn()
+        limit = deadline.check_time_limit(time_limit)
+        with deadline.scope(limit):
+            return fn()
     except typer.Exit:
         raise
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        raise typer.Exit(BROKEN_PIPE_EXIT) from None
     except PlannerError as exc:
         if STATE["debug"]:
             traceback.print_exc()
         fail(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        typer.echo(f"interrupted{interrupted}", err=True)
+        raise typer.Exit(deadline.exit_code_of(exc)) from None
     except Exception as exc:  # an unexpected failure still gets a message, not a traceback
         if STATE["debug"]:
             traceback.print_exc()
         fail(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)", 1)
+
+
+def _resume_command() -> str:
+    """This command line with ``--resume`` (what an interrupted sweep prints)."""
+    import shlex
+
+    args = [a for a in sys.argv[1:] if a not in ("--resume", "--force")]
+    return " ".join(["sovplan", *map(shlex.quote, args), "--resume"])
 
 
 def _load(scenario: Path, overrides: list[str] | None):
@@ -95,14 +141,16 @@ def solve(
     """Solve a scenario: maximise sovereignty within budget and limits."""
 
     def body() -> int:
-        from planner.core.io import write_output
+        from planner.core.deadline import remaining
+        from planner.core.io import check_writable, write_output
         from planner.reports.plan_report import plan_summary
         from planner.studies.diagnose import solve_and_diagnose as run
 
+        if out is not None:  # before solving, so a long solve is not lost to a bad path
+            check_writable(out, force)
         sc = _load(scenario, set_)
-        if out is not None and out.exists() and not force:
-            fail(f"{out}: already exists; pass --force to overwrite it")
-        plan = run(sc, time_limit=time_limit, mip_gap=mip_gap)
+        left = remaining()  # the command's deadline already covers loading
+        plan = run(sc, time_limit=None if left is None else max(left, 1e-3), mip_gap=mip_gap)
         payload = plan.to_dict()
         if out is not None:
             write_output(out, json.dumps(payload, indent=2), force=True)
@@ -112,7 +160,7 @@ def solve(
             plan_summary(plan)
         return 0 if plan.ok else 1
 
-    raise typer.Exit(guarded(body))
+    raise typer.Exit(guarded(body, time_limit))
 
 
 @app.command()
@@ -329,6 +377,7 @@ def sweep(
     """Solve a batch of variants for sensitivity analysis (grid, OAT, Morris, Sobol)."""
 
     def body() -> int:
+        from planner.core.deadline import check_time_limit, exit_code_of
         from planner.reports.sweep_report import print_summary, write_report
         from planner.studies.sweep import load_grid, parse_param
         from planner.studies.sweep import sweep as run
@@ -338,9 +387,11 @@ def sweep(
             name, values = parse_param(text)
             params[name] = values
         if out is not None:
-            runs_kept = f"; the finished runs are in {out}: add --resume to continue"
+            runs_kept = f"; the finished runs are in {out}; resume with: {_resume_command()}"
         else:
             runs_kept = " (no --out: nothing was saved)"
+        if time_limit is not None:
+            check_time_limit(time_limit)
         try:
             runs = run(
                 scenario,
@@ -359,9 +410,9 @@ def sweep(
                 study=study,
                 study_options={k: v for k, v in (("slack", slack), ("n", n)) if v is not None},
             )
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             typer.echo(f"interrupted{runs_kept}", err=True)
-            return 130
+            return exit_code_of(exc)
         written = write_report(runs, report, force=force) if report is not None else []
         print_summary(runs, out, written)
         return 0 if runs["status"].isin(["optimal", "feasible"]).any() else 1
@@ -402,9 +453,11 @@ def pareto(
     """
 
     def body() -> int:
+        from planner.core.deadline import check_time_limit
         from planner.reports.pareto_report import check_outputs, print_frontier, write_outputs
         from planner.studies.pareto import pareto as run
 
+        check_time_limit(time_limit)
         check_outputs(out, plot, force)
         result = run(
             _load(scenario, set_), x=x, y=y, z=z, points=points, workers=workers,
@@ -501,13 +554,14 @@ def stress(
     designer cuts it off (per period); --replan adds the cost of the best re-plan."""
 
     def body() -> int:
-        from planner.core.errors import InputError
-        from planner.core.io import write_output
+        from planner.core.deadline import check_time_limit
+        from planner.core.io import check_writable, write_output
         from planner.studies.stress import print_stress
         from planner.studies.stress import stress as run
 
-        if out is not None and out.exists() and not force:
-            raise InputError(f"{out}: already exists; pass --force to overwrite it")
+        check_time_limit(time_limit)
+        if out is not None:
+            check_writable(out, force)
         result = run(
             _load(scenario, set_), plan=plan, replan=replan, time_limit=time_limit, cut=cut
         )
@@ -526,7 +580,23 @@ def stress(
 
 def main() -> None:
     """Entry point of the ``sovplan`` script."""
-    app()
+    code: Any = 0
+    try:
+        app()
+    except BrokenPipeError:  # stdout closed by the reader outside a command body
+        _quiet_broken_pipe()
+        code = BROKEN_PIPE_EXIT
+    except SystemExit as exc:
+        code = exc.code
+    backend = sys.modules.get("planner.core.highs_backend")
+    if backend is not None and backend.ABANDONED:
+        # a HiGHS thread did not stop in time: leave without C++ static destructors, which
+        # would abort ("terminate called without an active exception") under it
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code if isinstance(code, int) else 1)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,12 @@ from planner.core.data import (
 from planner.core.datadict import TABLES, Table, is_provenance_column
 from planner.core.errors import InputError, PlannerError
 from planner.core.results import Plan
-from planner.core.scenario import Scenario, format_validation_error, scenario_from_mapping
+from planner.core.scenario import (
+    Scenario,
+    format_validation_error,
+    parse_scenario_text,
+    scenario_from_mapping,
+)
 
 #: Folder of the bundled scenarios; ``SOVPLAN_SCENARIO_DIR`` points the app elsewhere.
 SCENARIO_DIR = BUNDLED_DATA / "scenarios"
@@ -66,21 +71,10 @@ def parse_yaml_text(text: str | bytes, source: str) -> dict[str, Any]:
     """Parse an uploaded scenario into a raw mapping; errors name the source and the line."""
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8")
+            text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{source}: not UTF-8 text ({exc})") from exc
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{source}: not valid YAML{where}: {problem}") from exc
-    if not isinstance(raw, dict):
-        raise InputError(
-            f"{source}: expected a mapping of scenario keys (name, home, periods, target, ...)"
-        )
-    return raw
+            raise InputError(f"{source}: not UTF-8 text (byte {exc.start})") from None
+    return parse_scenario_text(text, source)
 
 
 def build_scenario(

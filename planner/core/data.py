@@ -6,6 +6,8 @@ column and the reason, so a user editing a table can find the cell.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
 from dataclasses import dataclass, fields
@@ -16,6 +18,7 @@ import pandas as pd
 
 from planner.core.datadict import TABLES, Table, is_provenance_column
 from planner.core.errors import InputError
+from planner.core.files import MAX_TABLE_BYTES, read_input_text
 
 BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data"
 #: Environment variable naming the folders (``os.pathsep``-separated) under which an uploaded
@@ -173,12 +176,32 @@ def read_table(folder: Path, table: Table) -> pd.DataFrame:
     path = folder / table.file
     if not path.exists():
         raise InputError(f"{path}: data table '{table.name}' not found in {folder}")
+    text = read_input_text(path, f"CSV data table ({table.name})", MAX_TABLE_BYTES)
+    return parse_table(text, table, str(path))
+
+
+def parse_table(text: str, table: Table, where: str) -> pd.DataFrame:
+    """Parse and type-check the CSV text of one table (a BOM already stripped).
+
+    Duplicate headers are refused: pandas would rename the second ``x`` to ``x.1`` and
+    silently use the first."""
+    text = text.removeprefix("\ufeff")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], comment=None)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: cannot be read as CSV ({exc})") from exc
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise InputError(f"{where}: cannot be read as CSV ({exc})") from exc
+    names = [h.strip() for h in header]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"{where}: column(s) {repeated} appear more than once in the header")
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], comment=None
+        )
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise InputError(f"{where}: cannot be read as CSV ({str(exc)[:200]})") from exc
     df.columns = [str(c).strip() for c in df.columns]
-    return _coerce(df, table, str(path))
+    return _coerce(df, table, where)
 
 
 def _check_refs(t: Tables, folder: Path) -> None:

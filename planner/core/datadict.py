@@ -115,6 +115,7 @@ COUNTRIES = Table(
             "Grid power available for new AI load by the horizon (facility power)",
             unit="MW",
             min=0,
+            max=1_000_000,
         ),
         Column(
             "site_fixed_cost_musd",
@@ -122,12 +123,14 @@ COUNTRIES = Table(
             "Fixed cost of using the country at all (grid connection, legal set-up)",
             unit="million USD",
             min=0,
+            max=100_000,
         ),
         Column(
             "ai_cloud_regions",
             "int",
             "Public-cloud regions with AI accelerators (report census)",
             min=0,
+            max=1000,
         ),
         Column(
             "us_diffusion_tier",
@@ -190,6 +193,7 @@ PROVIDERS = Table(
             "One-off cost of contracting the provider (procurement, integration)",
             unit="million USD",
             min=0,
+            max=100_000,
         ),
         Column(
             "chips",
@@ -215,8 +219,8 @@ PROVIDER_REGIONS = Table(
     columns=(
         Column("provider", "str", "Provider code"),
         Column("iso3", "str", "Country"),
-        Column("regions", "int", "Regions in service in the country", min=0),
-        Column("ai_regions", "int", "Of which offer AI accelerators", min=0),
+        Column("regions", "int", "Regions in service in the country", min=0, max=1000),
+        Column("ai_regions", "int", "Of which offer AI accelerators", min=0, max=1000),
         Column(
             "chips",
             "str",
@@ -253,7 +257,9 @@ CHIPS = Table(
             min=1,
             max=3,
         ),
-        Column("price_usd", "float", "Price per accelerator", unit="USD", min=0),
+        Column(
+            "price_usd", "float", "Price per accelerator", unit="USD", min=0, max=10_000_000
+        ),
         Column(
             "system_cost_factor",
             "float",
@@ -267,6 +273,7 @@ CHIPS = Table(
             "One-off cost of adopting the chip's software stack",
             unit="million USD",
             min=0,
+            max=100_000,
         ),
         Column(
             "supply_cap_units_per_year",
@@ -275,6 +282,7 @@ CHIPS = Table(
             unit="accelerators/year",
             required=False,
             min=0,
+            max=1e9,
         ),
         Column(
             "blocked_tiers",

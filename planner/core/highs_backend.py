@@ -31,9 +31,16 @@ from pyomo.core.expr.numeric_expr import (
 from pyomo.core.expr.relational_expr import EqualityExpression, RangedExpression
 from pyomo.repn import generate_standard_repn
 
+from planner.core import deadline
 from planner.core.errors import InputError, SolveError
 
 INF = highspy.kHighsInf
+#: set when a HiGHS solve was left running past the deadline: the process must then leave
+#: with ``os._exit`` (``planner.cli.main``), since C++ static destructors would abort on a
+#: thread that still runs
+ABANDONED: list[str] = []
+#: seconds HiGHS gets to stop after a cancel at the deadline before it is abandoned
+DEADLINE_GRACE = 1.5
 
 
 @dataclass
@@ -313,6 +320,9 @@ class HighsModel:
         if status == highspy.HighsStatus.kError:
             raise SolveError("HiGHS rejected the model (passModel failed)")
         self.h = h
+        #: True when HiGHS was left running past the deadline (see ``_run``)
+        self.abandoned = False
+        self.cancelled = False
         self.nnz = int(len(info.value))
         self.integer = integer
         self.extra_rows: dict[str, tuple[int, float]] = {}
@@ -410,19 +420,64 @@ class HighsModel:
         )
         h.changeColsIntegrality(n, idx, np.full(n, highspy.HighsVarType.kContinuous))
         try:
-            h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
-            h.solve()
+            limit = deadline.cap(time_limit)
+            h.setOptionValue("time_limit", float(limit) if limit else INF)
+            if limit is not None and limit <= 0.01:
+                return None
+            self._run()
             status = h.getModelStatus()
             ok = status == highspy.HighsModelStatus.kOptimal
             x = np.asarray(h.getSolution().col_value, dtype=float) if ok else None
         finally:
             h.changeColsIntegrality(n, idx, kinds)
-        if status == highspy.HighsModelStatus.kInterrupt:
-            raise KeyboardInterrupt("HiGHS solve interrupted")
         if x is None:
             return None
         x[self.integer] = np.ceil(x[self.integer] - 1e-6)
         return x
+
+    def _run(self) -> bool:
+        """Run HiGHS in its thread and wait, cancelling it when the deadline passes.
+
+        Why not ``h.solve()``: HiGHS checks its own time limit only now and then and can
+        overrun it by many seconds, and highspy's Ctrl-C handling waits for HiGHS however
+        long it takes. Here the wait polls every 50 ms; at the deadline, or on Ctrl-C/SIGTERM
+        (raised in this thread), HiGHS is asked to stop through its interrupt callback and
+        given a second. A signal is re-raised after that second whatever HiGHS does (the
+        caller is exiting); on the deadline, a HiGHS that has not stopped is abandoned and
+        False returned (the model is then unusable: ``self.abandoned``).
+        """
+        if self.abandoned:
+            return False
+        h = self.h
+        h.startSolve()
+        cancelled = False
+        try:
+            while True:
+                done, _ = h.wait(0.05)
+                if done:
+                    self.cancelled = cancelled
+                    return True
+                if not cancelled and deadline.expired():
+                    h.cancelSolve()
+                    cancelled = True
+                    grace = time.monotonic() + DEADLINE_GRACE
+                elif cancelled and time.monotonic() > grace:
+                    self.abandoned = True
+                    ABANDONED.append("deadline")
+                    return False
+        except BaseException:
+            h.cancelSolve()
+            grace = time.monotonic() + 1.0
+            while time.monotonic() < grace:
+                try:
+                    if h.wait(0.05)[0]:
+                        break
+                except BaseException:  # a second Ctrl-C: stop waiting
+                    break
+            else:
+                self.abandoned = True
+                ABANDONED.append("signal")
+            raise
 
     def fixed_integer_lp(
         self,
@@ -462,16 +517,18 @@ class HighsModel:
         try:
             h.changeColsBounds(len(ints), ints, fixed, fixed)
             h.changeColsIntegrality(n, idx, np.full(n, highspy.HighsVarType.kContinuous))
-            h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
+            limit = deadline.cap(time_limit)
+            if limit is not None and limit <= 0.01:
+                return None
+            h.setOptionValue("time_limit", float(limit) if limit else INF)
             at_x = x.copy()
             at_x[ints] = fixed
             for expr, sense in hold or []:
                 self._hold(expr, sense, self.evaluate(expr, at_x), held)
             for k, (expr, sense) in enumerate(stages):
                 self.set_objective(expr, sense)
-                h.solve()
-                if h.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
-                    raise KeyboardInterrupt("HiGHS solve interrupted")
+                if not self._run():  # signals raise in _run; a deadline cancel ends here
+                    return None
                 if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                     return None
                 out = np.asarray(h.getSolution().col_value, dtype=float)
@@ -516,7 +573,12 @@ class HighsModel:
                 f"constraint {self.trivially_infeasible} cannot be met by any available option",
             )
         h = self.h
-        h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
+        limit = deadline.cap(time_limit)
+        if limit is not None and limit <= 0.01:
+            return SolveOutcome(
+                "time_limit_no_solution", None, None, None, 0.0, None, "no time left to solve"
+            )
+        h.setOptionValue("time_limit", float(limit) if limit else INF)
         if mip_gap is not None:
             h.setOptionValue("mip_rel_gap", float(mip_gap))
         if start is not None and len(start) == len(self.columns):
@@ -526,19 +588,18 @@ class HighsModel:
             h.setSolution(sol)
         t0 = time.perf_counter()
         try:
-            h.solve()
-        except KeyboardInterrupt:
-            h.cancelSolve()
+            finished = self._run()
+        except (KeyboardInterrupt, deadline.TimeLimitReached):
             raise
         except Exception as exc:  # the solver itself failed
             return SolveOutcome("error", None, None, None, time.perf_counter() - t0, None, str(exc))
         seconds = time.perf_counter() - t0
+        if not finished:
+            return SolveOutcome(
+                "time_limit_no_solution", None, None, None, seconds, None,
+                "HiGHS did not stop within a second of the deadline; its result was abandoned",
+            )  # fmt: skip
         ms = h.getModelStatus()
-        if ms == highspy.HighsModelStatus.kInterrupt:
-            # highspy catches Ctrl-C itself (HandleKeyboardInterrupt), stops the solve cleanly
-            # and returns; re-raise so callers stop too (the CLI exits 130) instead of going
-            # on to the next stage with a half-solved model.
-            raise KeyboardInterrupt("HiGHS solve interrupted")
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         x = np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None
@@ -561,12 +622,7 @@ class HighsModel:
             S.kObjectiveBound,
             S.kObjectiveTarget,
         ):
-            if has_solution:
-                status = "feasible"
-            elif ms == S.kInterrupt:
-                status = "interrupted"
-            else:
-                status = "time_limit_no_solution"
+            status = "feasible" if has_solution else "time_limit_no_solution"
         elif ms == S.kModelEmpty:
             status = "optimal"
         else:

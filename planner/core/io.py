@@ -9,8 +9,9 @@ interrupted write leaves the old file intact.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from planner.core.errors import InputError
@@ -22,10 +23,19 @@ def check_writable(path: Path, force: bool) -> None:
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        # a device, pipe or socket: renaming a file over it (as root, /dev/null) would break
+        # the machine, and writing into it is not what an output path means
+        raise InputError(f"{path}: is not a regular file; give a file name")
     if path.exists() and not force:
         raise InputError(f"{path}: already exists; pass --force to overwrite it")
-    if path.parent and not path.parent.exists():
-        raise InputError(f"{path}: folder {path.parent} does not exist")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.exists():
+        raise InputError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{path}: folder {folder} is not writable (read-only or no permission)")
+    if path.exists() and not os.access(path, os.W_OK) and not os.access(folder, os.W_OK):
+        raise InputError(f"{path}: is read-only")
 
 
 def atomic_write(path: Path, write: Callable[[Path], object], force: bool) -> None:
@@ -38,11 +48,17 @@ def atomic_write(path: Path, write: Callable[[Path], object], force: bool) -> No
         write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a temporary file; a folder that refuses even that must not hide the first error."""
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
 
 
 def write_output(path: Path, text: str | bytes, force: bool) -> None:
@@ -55,3 +71,48 @@ def write_output(path: Path, text: str | bytes, force: bool) -> None:
             tmp.write_text(text)
 
     atomic_write(path, write, force)
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside an output (``runs.parquet`` -> ``runs.parquet.lock``)."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path | str | None) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (an advisory ``flock`` on a lock file beside it).
+
+    Why: a file rewritten as results arrive (a sweep's runs) must have one writer, or the
+    second writer's renames silently drop the first one's rows. A second writer is refused
+    at once, naming the process that holds the lock. The lock file stays (removing it
+    could let a third process lock a different file of the same name); the lock itself is
+    released when the holder exits, even by ``kill -9``.
+    """
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    lock = lock_path(Path(path))
+    folder = lock.parent if str(lock.parent) else Path(".")
+    if not folder.exists():
+        raise InputError(f"{path}: folder {folder} does not exist")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create the lock file {lock} ({exc.strerror})") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise InputError(
+                f"{path}: another sweep is writing this file (process {holder} holds "
+                f"{lock}); wait for it to finish or write to another --out"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -6,7 +6,10 @@ without depending on how it is solved.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -14,6 +17,7 @@ import pyomo.environ as pyo
 from models.build import build
 from models.inputs import ModelInputs
 from planner.core.data import Tables, load_tables
+from planner.core.deadline import hard_phase
 from planner.core.highs_backend import HighsModel
 from planner.core.inputs import HomeContext, build_inputs
 from planner.core.scenario import Scenario, load_scenario
@@ -38,18 +42,37 @@ def _as_scenario(scenario: Scenario | str) -> Scenario:
     return load_scenario(scenario)
 
 
+@contextlib.contextmanager
+def _quiet_pyomo() -> Iterator[None]:
+    """Pyomo logs "Rule failed ..." when the deadline stops a constraint rule; the
+    TimeLimitReached message already says what happened."""
+    log = logging.getLogger("pyomo.core")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def prepare(scenario: Scenario | str, tables: Tables | None = None) -> Prepared:
     """Validate inputs, build the Pyomo model and pass it to HiGHS (no solve yet)."""
     sc = _as_scenario(scenario)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    tables = tables if tables is not None else load_tables(sc.data)
-    inp, ctx = build_inputs(sc, tables)
+    with hard_phase("loading the data tables"):
+        tables = tables if tables is not None else load_tables(sc.data)
+        inp, ctx = build_inputs(sc, tables)
     timings["inputs_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    model = build(inp)
+    with (
+        hard_phase(f"building the model ({len(inp.options)} options; no plan yet)"),
+        _quiet_pyomo(),
+    ):
+        model = build(inp)
     timings["build_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    highs = HighsModel(model, threads=sc.solver.threads)
+    with hard_phase("passing the model to HiGHS (no plan yet)"):
+        highs = HighsModel(model, threads=sc.solver.threads)
     timings["handoff_s"] = time.perf_counter() - t2
     return Prepared(sc, tables, inp, ctx, model, highs, timings)

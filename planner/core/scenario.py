@@ -12,13 +12,23 @@ import copy
 import math
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 
 from planner.core.errors import InputError
+from planner.core.files import MAX_SCENARIO_BYTES, read_input_text
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 #: Targets beyond these are typing errors (the world's AI compute is far below 1e6 EFLOP/s)
@@ -27,11 +37,48 @@ MIN_TARGET = 1e-6
 MAX_TARGET = 1e6
 TargetValue = Annotated[float, Field(ge=0.0, le=MAX_TARGET, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+#: a layer weight: bounded so that the sum of three cannot overflow
+Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+#: most codes a list of countries/providers/chips may hold (the data have a few hundred)
+MAX_CODES = 1000
+#: most problems a validation message lists, and the longest line it prints
+MAX_MESSAGE_LINES = 20
+MAX_LINE = 300
+
+
+def _mentions_bool(annotation: Any) -> bool:
+    """True if a field's type admits a boolean anywhere (``bool``, ``bool | None``, ...) or
+    holds a nested model (which checks its own fields)."""
+    if annotation is bool or annotation is Any:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_mentions_bool(a) for a in get_args(annotation))
+
+
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, dict):
+        return any(_has_bool(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    return False
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``budget: true`` is a typo, not 1: booleans are only accepted by boolean fields
+        (pydantic's lax mode would turn true into 1.0)."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _has_bool(value) and not _mentions_bool(field.annotation):
+            raise ValueError("expected a number or text, got a boolean (true/false)")
+        return value
 
 
 class Limits(_Strict):
@@ -84,13 +131,13 @@ class Weights(_Strict):
     the worst-case N-1 kept share against the index in the objective (index + w·r).
     """
 
-    territorial: NonNegative = 1 / 3
-    provider: NonNegative = 1 / 3
-    chip: NonNegative = 1 / 3
-    fab: NonNegative = Field(
+    territorial: Weight = 1 / 3
+    provider: Weight = 1 / 3
+    chip: Weight = 1 / 3
+    fab: Weight = Field(
         0.0, description="Foundry layer: where the chip's die is made (default 0 = not scored)"
     )
-    resilience: NonNegative = Field(
+    resilience: Weight = Field(
         0.0,
         description=(
             "Weight of the worst-case N-1 kept share (0-1) added to the index in the objective; "
@@ -332,6 +379,9 @@ class Constraints(_Strict):
 class Scenario(_Strict):
     """A planning question: home, target, money, limits and strategy."""
 
+    #: where the scenario came from (its file), for messages raised after loading
+    _source: str | None = PrivateAttr(default=None)
+
     name: str = Field(..., min_length=1, description="Human-readable name")
     description: str = Field("", description="What question the scenario answers")
     data: str | None = Field(
@@ -342,7 +392,7 @@ class Scenario(_Strict):
         ),
     )
     home: list[str] = Field(
-        ..., min_length=1, description="Home countries (ISO3) and/or bloc names (e.g. EU27)"
+        ..., min_length=1, max_length=MAX_CODES, description="Home countries (ISO3) and/or bloc names (e.g. EU27)"
     )
     relationship_profile: str | None = Field(
         None,
@@ -363,13 +413,13 @@ class Scenario(_Strict):
         default_factory=Require, description="Conditions providers must meet (certifications)"
     )
     countries: list[str] | None = Field(
-        None, description="Restrict candidate locations to these ISO3 codes (default: all)"
+        None, max_length=MAX_CODES, description="Restrict candidate locations to these ISO3 codes (default: all)"
     )
     providers: list[str] | None = Field(
-        None, description="Restrict providers to these codes (default: all)"
+        None, max_length=MAX_CODES, description="Restrict providers to these codes (default: all)"
     )
     chips: list[str] | None = Field(
-        None, description="Restrict chips to these codes (default: all)"
+        None, max_length=MAX_CODES, description="Restrict chips to these codes (default: all)"
     )
     periods: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(
         ..., min_length=1, description="Planning periods (years), increasing"
@@ -613,14 +663,19 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a scenario file into a mapping, with errors that name the file."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a scenario YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from exc
+    text = read_input_text(path, "scenario YAML file", MAX_SCENARIO_BYTES)
+    return parse_scenario_text(text, str(path))
+
+
+def parse_scenario_text(text: str, source: str) -> dict[str, Any]:
+    """Scenario YAML text -> mapping, with the file loader's rules (duplicate keys refused,
+    bounded size, a mapping at the top); errors name ``source`` and the line."""
+    path = source
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise InputError(
+            f"{source}: {len(text):,} characters is too large for a scenario "
+            f"(at most {MAX_SCENARIO_BYTES:,})"
+        )
     try:
         raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except RecursionError as exc:
@@ -646,12 +701,16 @@ def read_yaml(path: Path) -> dict[str, Any]:
 def format_validation_error(exc: ValidationError, source: str) -> str:
     """One readable paragraph per problem: file, dotted field and reason."""
     lines = []
-    for err in exc.errors():
+    errors = exc.errors()
+    for err in errors[:MAX_MESSAGE_LINES]:
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see `sovplan schema` for the valid keys)"
-        lines.append(f"{source}: field '{loc}': {msg}")
+        line = f"{source}: field '{loc}': {msg}"
+        lines.append(line if len(line) <= MAX_LINE else line[: MAX_LINE - 3] + "...")
+    if len(errors) > MAX_MESSAGE_LINES:
+        lines.append(f"{source}: ... and {len(errors) - MAX_MESSAGE_LINES} more problems")
     return "\n".join(lines)
 
 
@@ -663,6 +722,7 @@ def scenario_from_mapping(
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise InputError(format_validation_error(exc, source)) from exc
+    scenario._source = source
     if scenario.data is not None and base_dir is not None:
         data_dir = Path(scenario.data)
         if not data_dir.is_absolute():

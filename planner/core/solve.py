@@ -17,6 +17,7 @@ import time
 import pyomo.environ as pyo
 
 from models.objectives import SENSES
+from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.errors import InputError
 from planner.core.highs_backend import SolveOutcome
@@ -43,7 +44,7 @@ def optimise(
     sc = prep.scenario
     if objective not in SENSES:
         raise InputError(f"objective: unknown '{objective}'; choose from {sorted(SENSES)}")
-    limit = time_limit if time_limit is not None else sc.solver.time_limit
+    limit = clock.cap(time_limit if time_limit is not None else sc.solver.time_limit)
     gap = mip_gap if mip_gap is not None else sc.solver.mip_gap
     if tie_break is None:
         tie_break = sc.solver.tie_break == "lexicographic"
@@ -54,8 +55,9 @@ def optimise(
     h.set_objective(getattr(m, objective).expr, SENSES[objective])
     start = None
     t_lp = time.perf_counter()
-    if sc.solver.lp_start:
-        start = h.rounded_lp_start(time_limit=limit)
+    if sc.solver.lp_start and limit > 0.05:
+        # the LP start may use at most half the time: the MIP needs the rest
+        start = h.rounded_lp_start(time_limit=limit / 2)
     lp_seconds = time.perf_counter() - t_lp
     first = h.solve(time_limit=max(limit - lp_seconds, 0.05), mip_gap=gap, start=start)
     first.seconds += lp_seconds
@@ -162,8 +164,10 @@ def solve(
 ) -> Plan:
     """Solve a scenario (a Scenario or a path to its YAML) and return the Plan, without
     explaining infeasibility (``planner.solve`` adds the diagnosis)."""
-    prep = prepare(scenario, tables=tables)
-    return solve_prepared(prep, objective, time_limit=time_limit, mip_gap=mip_gap)
+    time_limit = clock.check_time_limit(time_limit, "time_limit")
+    with clock.scope(time_limit):
+        prep = prepare(scenario, tables=tables)
+        return solve_prepared(prep, objective, time_limit=time_limit, mip_gap=mip_gap)
 
 
 def model_size(prep: Prepared) -> dict[str, int]:

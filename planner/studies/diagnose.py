@@ -41,6 +41,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
+from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.errors import InputError
 from planner.core.prepare import Prepared, prepare
@@ -471,13 +472,18 @@ def _with_value(sc: Scenario, changes: dict[str, Any]) -> Scenario:
     return scenario_from_mapping(apply_overrides(raw, changes), source=f"<{sc.name} relaxed>")
 
 
-def _check(base: Scenario, changes: dict[str, Any], tables: Tables, time_limit: float) -> bool:
-    """Rebuild the scenario with ``changes`` and look for any feasible plan (zero objective)."""
-    if time_limit <= 0.05:
+def _check(
+    base: Scenario, changes: dict[str, Any], tables: Tables, time_limit: float, build_s: float
+) -> bool:
+    """Rebuild the scenario with ``changes`` and look for any feasible plan (zero objective).
+
+    Skipped (False, "not verified") when less time is left than a rebuild took before."""
+    if time_limit <= 0.05 or time_limit < build_s:
         return False
     try:
-        prep = prepare(_with_value(base, changes), tables=tables)
-    except InputError:
+        with clock.scope(time_limit):
+            prep = prepare(_with_value(base, changes), tables=tables)
+    except (InputError, clock.TimeLimitReached):
         return False
     h = prep.highs.h
     n = h.getNumCol()
@@ -512,10 +518,22 @@ def diagnose_prepared(
     """``diagnose`` on an already prepared model (what ``solve_and_diagnose`` hands over)."""
     t0 = time.perf_counter()
     sc = prep.scenario
-    limit = float(time_limit if time_limit is not None else sc.solver.time_limit)
+    limit = float(clock.cap(time_limit if time_limit is not None else sc.solver.time_limit))
     screens = screen(prep) if screens is None else screens
     budget = prep.inputs.budget
-    prep = _laboratory(prep)
+    build_s = sum(prep.timings.values())
+    try:
+        if limit < build_s and budget is not None:
+            raise clock.TimeLimitReached("no time left to rebuild the model without the budget")
+        with clock.scope(limit):
+            prep = _laboratory(prep)
+    except clock.TimeLimitReached:
+        return Diagnosis(
+            False,
+            _summary(sc, screens, [], [], [], ran_out=limit),
+            screens=list(screens),
+            seconds=time.perf_counter() - t0,
+        )
     lab = _Lab(prep, t0 + limit, sc.solver.mip_gap)
     limits = _limits(prep, budget)
     try:
@@ -555,14 +573,14 @@ def diagnose_prepared(
         return target0 if lim.field == "target" else lim.current
 
     def budget_left() -> float:
-        return max(0.0, t0 + limit * 1.5 - time.perf_counter())
+        return max(0.0, lab.remaining())
 
     for lim, value in singles:
         cur = current_of(lim)
         if value == cur:
             continue
         ok = (
-            _check(sc, {lim.field: value}, tables, min(budget_left(), limit / 2))
+            _check(sc, {lim.field: value}, tables, min(budget_left(), limit / 2), build_s)
             if verify
             else False
         )
@@ -593,7 +611,7 @@ def diagnose_prepared(
                 changes[fld] = value
         multi = len(changes) > 1 or not relaxations
         if changes and multi:
-            ok = _check(sc, changes, tables, min(budget_left(), limit / 2)) if verify else False
+            ok = _check(sc, changes, tables, min(budget_left(), limit / 2), build_s) if verify else False
             for fld, value in changes.items():
                 lim = by_field[fld]
                 cur = current_of(lim)
@@ -601,7 +619,11 @@ def diagnose_prepared(
                     Relaxation(fld, cur, value, ok, "combined", _describe(lim, cur, value))
                 )
     relaxations.extend(combined)
-    summary = _summary(sc, screens, relaxations, not_alone, unknown)
+    skipped = verify and budget_left() < build_s and any(not r.verified for r in relaxations)
+    out_of_time = bool(unknown) or lab.remaining() <= 0.05 or skipped
+    summary = _summary(
+        sc, screens, relaxations, not_alone, unknown, ran_out=limit if out_of_time else None
+    )
     return Diagnosis(
         False,
         summary,
@@ -618,6 +640,7 @@ def _summary(
     relaxations: list[Relaxation],
     not_alone: list[str],
     unknown: list[str],
+    ran_out: float | None = None,
 ) -> str:
     parts = [f"Scenario '{sc.name}' is infeasible: no plan meets every limit at once."]
     if screens:
@@ -651,6 +674,11 @@ def _summary(
         parts.append("Relaxing any of " + ", ".join(not_alone) + " alone does not help.")
     if unknown:
         parts.append("Not examined (time limit): " + ", ".join(unknown) + ".")
+    if ran_out is not None:
+        parts.append(
+            f"The diagnosis ran out of time (it had {max(ran_out, 0.0):.3g} s left of the time "
+            "limit); give a larger --time-limit for a complete, verified answer."
+        )
     return " ".join(parts)
 
 
@@ -685,12 +713,17 @@ def solve_and_diagnose(
     An infeasible plan carries ``plan.diagnosis`` unless ``diagnose`` is False. The model is
     prepared once and the diagnosis experiments run on the same HiGHS instance.
     """
-    prep = prepare(scenario, tables=tables)
-    screens = screen(prep)
-    plan = solve_prepared(prep, objective, time_limit=time_limit, mip_gap=mip_gap, screens=screens)
-    if diagnose:
-        t0 = time.perf_counter()
-        attach(plan, prep, screens, time_limit)
-        plan.timings["diagnose_s"] = time.perf_counter() - t0
-        plan.timings["total_s"] += plan.timings["diagnose_s"]
+    time_limit = clock.check_time_limit(time_limit, "time_limit")
+    with clock.scope(time_limit):
+        prep = prepare(scenario, tables=tables)
+        with clock.scope(None if time_limit is not None else prep.scenario.solver.time_limit):
+            screens = screen(prep)
+            plan = solve_prepared(
+                prep, objective, time_limit=time_limit, mip_gap=mip_gap, screens=screens
+            )
+            if diagnose:
+                t0 = time.perf_counter()
+                attach(plan, prep, screens, clock.remaining())
+                plan.timings["diagnose_s"] = time.perf_counter() - t0
+                plan.timings["total_s"] += plan.timings["diagnose_s"]
     return plan

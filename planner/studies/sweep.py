@@ -21,17 +21,22 @@ had finished. A run that is invalid (status ``invalid``), infeasible, out of tim
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import hashlib
 import itertools
 import json
 import math
 import multiprocessing
+import multiprocessing.context
 import os
+import signal
+import sys
 import time
 import types
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +46,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError, PlannerError
-from planner.core.io import atomic_write
+from planner.core.io import atomic_write, exclusive_lock
 from planner.core.scenario import Scenario, apply_overrides, read_yaml, scenario_from_mapping
 
 METHODS = ("grid", "oat", "morris", "sobol")
@@ -118,6 +124,9 @@ _KPI_COLUMNS = [
 ]
 #: Statuses of runs that produced a plan.
 OK_STATUSES = ("optimal", "feasible")
+#: A run lost to the infrastructure (a worker that died, a cancelled future) after its
+#: retries: not a result of the point, so ``--resume`` runs it again.
+LOST = "lost"
 
 
 # --- parameters -----------------------------------------------------------------------------
@@ -439,10 +448,66 @@ ALTERNATIVES_COLUMNS = [
 _WORKER_TABLES: Any = None
 
 
-def _init_worker(tables: Any) -> None:
-    """Process-pool initializer: keep the data tables once per worker process."""
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG).
+
+    Why: a pool worker whose parent is killed (``kill -9``, an OOM kill, SLURM) would
+    otherwise be re-parented to PID 1 and run on. Elsewhere this is a no-op; the parent's
+    own clean-up still stops its workers on Ctrl-C and SIGTERM.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(tables: Any, parent: int | None = None) -> None:
+    """Process-pool initializer: die with the parent, leave Ctrl-C to the parent (which
+    stops the pool), keep the data tables once per worker process."""
     global _WORKER_TABLES
+    if parent is not None:
+        _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TABLES = tables
+
+
+@contextlib.contextmanager
+def _main_hidden() -> Any:
+    """Hide ``__main__`` while a worker is spawned, so the worker does not re-run it.
+
+    Why: a spawned worker normally re-imports the parent's main script; a plain script
+    that calls ``sweep(..., workers=2)`` without an ``if __name__ == "__main__":`` guard
+    would then start a sweep inside every worker, which fails. The workers need nothing
+    from ``__main__`` (they run ``run_one`` from this module), so they start from this
+    module instead.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A spawned process that starts from this module, never from the user's script."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        with _main_hidden():
+            return multiprocessing.context.SpawnProcess._Popen(process_obj)
+
+
+class _WorkerContext(multiprocessing.context.SpawnContext):
+    Process = _WorkerProcess
 
 
 def _final_share(shares: pd.DataFrame, period: int, dimension: str) -> tuple[Any, float | None]:
@@ -546,6 +611,17 @@ def _failed_row(task: RunTask, message: str) -> dict[str, Any]:
     return {**task.point, "status": "error", "error": message}
 
 
+def _lost_row(task: RunTask, message: str) -> dict[str, Any]:
+    """A run the infrastructure lost (not the point's fault): ``--resume`` retries it."""
+    return {**task.point, "status": LOST, "error": f"{message}; --resume runs it again"}
+
+
+def spec_fingerprint(raw: dict[str, Any]) -> str:
+    """A short hash of the base scenario mapping (what ``--resume`` checks it continues)."""
+    text = json.dumps(raw, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 # --- the results file -----------------------------------------------------------------------
 
 META_KEY = b"sovplan.sweep"
@@ -620,15 +696,41 @@ class RunStore:
                         f"{self.path}: its runs vary {varied}, not {missing}; resume with the "
                         "same parameters, or write to another --out"
                     )
-                self.rows = old.to_dict(orient="records")
+                self._check_same_sweep(old.attrs.get("sweep") or {})
+                # lost runs are not results: they are run again
+                self.rows = [r for r in old.to_dict(orient="records") if r.get("status") != LOST]
+                self._dirty = len(self.rows) != len(old)
             elif not force:
                 raise InputError(
                     f"{self.path}: already exists; pass --resume to continue that sweep or "
                     "--force to overwrite it"
                 )
 
+    def _check_same_sweep(self, old: dict[str, Any]) -> None:
+        """Refuse to resume a file written by another sweep (scenario, method, design)."""
+        new = self.spec
+        fields = ["scenario", "scenario_hash", "method", "objective"]
+        if new.get("method") in ("morris", "sobol"):
+            fields += ["params", "samples", "seed"]
+        diffs = [
+            f"{k} {old.get(k)!r} in the file, {new.get(k)!r} now"
+            for k in fields
+            if k in old and old.get(k) != new.get(k)
+        ]
+        if sorted(old.get("params", {})) != sorted(new.get("params", {})) and old:
+            diffs.append(
+                f"parameters {sorted(old.get('params', {}))} in the file, "
+                f"{sorted(new.get('params', {}))} now"
+            )
+        if diffs:
+            raise InputError(
+                f"{self.path}: --resume refused, the file belongs to another sweep ("
+                + "; ".join(diffs)
+                + "); resume with the same scenario and parameters, or write to another --out"
+            )
+
     def keys(self) -> set[str]:
-        return {run_key(r, self.names) for r in self.rows}
+        return {run_key(r, self.names) for r in self.rows if r.get("status") != LOST}
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
@@ -664,8 +766,9 @@ def _run_serial(tasks: list[RunTask], tables: Any, on_result: Callable) -> None:
 
 
 def _run_pool(tasks: list[RunTask], workers: int, tables: Any, on_result: Callable) -> None:
-    """One process per run on this machine (spawned, so safe with HiGHS threads)."""
-    ctx = multiprocessing.get_context("spawn")
+    """One process per run on this machine (spawned, so safe with HiGHS threads; started
+    from this module, so a script without a ``__main__`` guard works; killed with us)."""
+    ctx = _WorkerContext()
     pending = list(tasks)
     crashes: dict[int, int] = {}
     while pending:
@@ -674,7 +777,7 @@ def _run_pool(tasks: list[RunTask], workers: int, tables: Any, on_result: Callab
             max_workers=min(workers, len(pending)),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(tables,),
+            initargs=(tables, os.getpid()),
         )
         try:
             futures = {pool.submit(run_one, t): t for t in pending}
@@ -682,7 +785,7 @@ def _run_pool(tasks: list[RunTask], workers: int, tables: Any, on_result: Callab
                 task = futures[fut]
                 try:
                     row = fut.result()
-                except BrokenProcessPool:
+                except (BrokenProcessPool, CancelledError):
                     broken.append(task)
                     continue
                 except Exception as exc:
@@ -697,15 +800,21 @@ def _run_pool(tasks: list[RunTask], workers: int, tables: Any, on_result: Callab
                     proc.terminate()
             raise
         pool.shutdown(wait=True)
-        # A worker that died (out of memory, a crash) breaks the whole pool: retry its
-        # runs once in a fresh pool; a run that breaks it twice is recorded as an error.
+        # A worker that died (out of memory, a crash, a kill) breaks the whole pool: retry
+        # its runs once in a fresh pool; a run lost twice is recorded as lost (not an
+        # error: the point may be fine), and --resume runs it again.
         pending = []
         for task in broken:
             crashes[id(task)] = crashes.get(id(task), 0) + 1
             if crashes[id(task)] >= 2:
-                on_result(_failed_row(task, "the worker process died running this case twice"))
+                on_result(_lost_row(task, "the worker process died running this case twice"))
             else:
                 pending.append(task)
+
+
+#: Dask re-runs a task this many times when its worker dies (run_one itself never raises
+#: for a bad point, so a failed task is always the infrastructure's fault)
+DASK_RETRIES = 2
 
 
 def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Callable) -> None:
@@ -731,15 +840,18 @@ def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Call
         shared = client.scatter(tables, broadcast=True)
         batch = uuid.uuid4().hex[:8]
         for i, task in enumerate(tasks):
-            fut = client.submit(run_one, task, shared, pure=False, key=f"sovplan-run-{batch}-{i}")
+            fut = client.submit(
+                run_one, task, shared, pure=False, key=f"sovplan-run-{batch}-{i}",
+                retries=DASK_RETRIES,
+            )  # fmt: skip
             futures[fut.key] = task
             submitted.append(fut)
         for fut in dask_completed(submitted):
             task = futures[fut.key]
             try:
                 row = fut.result()
-            except Exception as exc:  # e.g. KilledWorker, or planner not installed there
-                row = _failed_row(task, f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # KilledWorker, CancelledError, a lost connection
+                row = _lost_row(task, f"lost on the cluster ({type(exc).__name__}: {exc})")
             on_result(row)
     except BaseException:
         client.cancel(submitted)
@@ -878,7 +990,6 @@ def sweep(
     ``.attrs["sweep"]`` describes the sweep (method, parameters, base, samples, seed), which
     :func:`planner.reports.sweep_report.indices` and the charts use.
     """
-    from planner.core.data import load_tables
 
     if not params:
         raise InputError("sweep: give at least one parameter (--param NAME=v1,v2 or --grid FILE)")
@@ -894,6 +1005,7 @@ def sweep(
         raise InputError(f"sweep: two parameters set the same scenario key ({targets})")
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: must be at least 1")
+    time_limit = check_time_limit(time_limit, "--time-limit")
     study_options = _check_study(study, study_options, objective)
     raw, sc, source = _raw_of(scenario, overrides)
     if "budget_scale" in params and sc.budget is None:
@@ -914,7 +1026,38 @@ def sweep(
         "objective": objective,
         "study": study,
         "study_options": study_options,
+        "scenario_hash": spec_fingerprint({k: v for k, v in raw.items() if k != "solver"}),
     }
+    with exclusive_lock(out):
+        return _sweep_locked(
+            out, design, spec, raw, infos, source, sc, resume, force, tables, time_limit,
+            mip_gap, objective, progress, workers, scheduler, study, study_options,
+        )  # fmt: skip
+
+
+def _sweep_locked(
+    out: str | Path | None,
+    design: Design,
+    spec: dict[str, Any],
+    raw: dict[str, Any],
+    infos: dict[str, ParamInfo],
+    source: str,
+    sc: Scenario,
+    resume: bool,
+    force: bool,
+    tables: Any,
+    time_limit: float | None,
+    mip_gap: float | None,
+    objective: str,
+    progress: bool,
+    workers: int | None,
+    scheduler: Any,
+    study: str = "solve",
+    study_options: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The sweep once ``out`` is locked against other writers."""
+    from planner.core.data import load_tables
+
     store = RunStore(out, design.names, spec, resume=resume, force=force)
     done = store.keys()
     todo = [p for p in design.points if run_key(p, design.names) not in done]
