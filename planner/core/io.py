@@ -38,6 +38,19 @@ def check_writable(path: Path, force: bool) -> None:
         raise InputError(f"{path}: is read-only")
 
 
+def check_outputs(
+    outputs: list[tuple[Path | None, set[str], str]], force: bool
+) -> None:
+    """Check each (path, allowed suffixes, option name) before any work is done: a wrong
+    suffix, an existing file without ``force``, a missing or read-only folder."""
+    for path, suffixes, option in outputs:
+        if path is None:
+            continue
+        if path.suffix.lower() not in suffixes:
+            raise InputError(f"{option} {path}: must end in {' or '.join(sorted(suffixes))}")
+        check_writable(path, force)
+
+
 def atomic_write(path: Path, write: Callable[[Path], object], force: bool) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path`` and rename it into place."""
     path = Path(path)

@@ -13,7 +13,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from planner.core.errors import InputError
 from planner.reports.charts import alternatives_figure
 from planner.studies.alternatives import AlternativesResult, describe_difference
 
@@ -23,14 +22,9 @@ PLOT_SUFFIXES = {".html"}
 
 def check_outputs(out: Path | None, plot: Path | None, force: bool) -> None:
     """Refuse bad suffixes, missing folders and existing files (without --force) before solving."""
-    from planner.core.io import check_writable
+    from planner.core.io import check_outputs as check
 
-    for path, suffixes, option in ((out, TABLE_SUFFIXES, "--out"), (plot, PLOT_SUFFIXES, "--plot")):
-        if path is None:
-            continue
-        if path.suffix.lower() not in suffixes:
-            raise InputError(f"{option} {path}: must end in {' or '.join(sorted(suffixes))}")
-        check_writable(path, force)
+    check([(out, TABLE_SUFFIXES, "--out"), (plot, PLOT_SUFFIXES, "--plot")], force)
 
 
 def write_outputs(

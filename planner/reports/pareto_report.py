@@ -7,7 +7,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from planner.core.errors import InputError
 from planner.studies.pareto import UNITS, ParetoResult
 
 TABLE_SUFFIXES = {".csv", ".parquet"}
@@ -16,15 +15,9 @@ PLOT_SUFFIXES = {".html", ".png"}
 
 def check_outputs(out: Path | None, plot: Path | None, force: bool) -> None:
     """Refuse bad suffixes, missing folders and existing files (without --force) before solving."""
-    for path, suffixes, option in ((out, TABLE_SUFFIXES, "--out"), (plot, PLOT_SUFFIXES, "--plot")):
-        if path is None:
-            continue
-        if path.suffix.lower() not in suffixes:
-            raise InputError(f"{option} {path}: must end in {' or '.join(sorted(suffixes))}")
-        if path.exists() and not force:
-            raise InputError(f"{path}: already exists; pass --force to overwrite it")
-        if not path.parent.exists():
-            raise InputError(f"{option} {path}: folder {path.parent} does not exist")
+    from planner.core.io import check_outputs as check
+
+    check([(out, TABLE_SUFFIXES, "--out"), (plot, PLOT_SUFFIXES, "--plot")], force)
 
 
 def write_outputs(result: ParetoResult, out: Path | None, plot: Path | None, force: bool) -> None:
