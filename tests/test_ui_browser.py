@@ -214,13 +214,22 @@ def test_switch_scenario_edit_reset_and_solve_match_the_cli(tmp_path):
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    france = ROOT / "data" / "scenarios" / "france-2030.yaml"
+    from planner import load_scenario
+
+    scenarios = ROOT / "data" / "scenarios"
+    france = scenarios / "france-2030.yaml"
+    first = load_scenario(sorted(scenarios.glob("*.yaml"))[0])  # what the page opens with
+    fr = load_scenario(france)
     cli = _cli(france)
+    # a budget 1% below the optimum's cost: the page must re-plan exactly as the CLI does
+    tighter = int(cli["cost"] * 0.99)
     with served_app(tmp_path, ROOT / "data" / "scenarios") as (driver, _):
         wait = WebDriverWait(driver, 120)
         wait.until(lambda d: _find_number_input(d, "Budget (MUSD over the horizon)"))
         _wait_idle(driver, wait)
-        assert _number_input(driver, "Target 2030 (EFLOP/s)").get_attribute("value") == "200.00"
+        assert _number_input(driver, "Target 2030 (EFLOP/s)").get_attribute("value") == (
+            f"{first.target[2030]:.2f}"
+        )
         # switch to france-2030 in the scenario picker
         picker = next(
             s
@@ -240,7 +249,7 @@ def test_switch_scenario_edit_reset_and_solve_match_the_cli(tmp_path):
         )
         option.click()
         _wait_idle(driver, wait)
-        wait.until(_value_is("Target 2030 (EFLOP/s)", "60.00"))
+        wait.until(_value_is("Target 2030 (EFLOP/s)", f"{fr.target[2030]:.2f}"))
         driver.save_screenshot(str(tmp_path / "1-switched.png"))
         shown = {
             label: _number_input(driver, label).get_attribute("value")
@@ -253,23 +262,23 @@ def test_switch_scenario_edit_reset_and_solve_match_the_cli(tmp_path):
             )
         }
         assert shown == {
-            "Target 2026 (EFLOP/s)": "5.00",
-            "Target 2028 (EFLOP/s)": "20.00",
-            "Target 2030 (EFLOP/s)": "60.00",
-            "Budget (MUSD over the horizon)": "6000.00",
-            "Solver time limit (s)": "60.00",
+            **{f"Target {t} (EFLOP/s)": f"{v:.2f}" for t, v in fr.target.items()},
+            "Budget (MUSD over the horizon)": f"{fr.budget:.2f}",
+            "Solver time limit (s)": f"{fr.solver.time_limit:.2f}",
         }, shown
         metrics = _solve_and_read(driver, wait)
         driver.save_screenshot(str(tmp_path / "2-solved.png"))
         assert metrics["Sovereignty index (0-1)"] == f"{cli['sovereignty']['index']:.3f}", metrics
         assert metrics["Total cost (MUSD)"] == f"{cli['cost']:,.0f}", metrics
-        assert _number_input(driver, "Target 2030 (EFLOP/s)").get_attribute("value") == "60.00"
+        assert _number_input(driver, "Target 2030 (EFLOP/s)").get_attribute("value") == (
+            f"{fr.target[2030]:.2f}"
+        )
         # edit the budget, then Reset: the file's budget is back, and solving matches the CLI
         budget = _number_input(driver, "Budget (MUSD over the horizon)")
         budget.send_keys(Keys.CONTROL, "a")
-        budget.send_keys("3250", Keys.ENTER)
+        budget.send_keys(str(tighter), Keys.ENTER)
         _wait_idle(driver, wait)
-        edited = _cli(france, "budget=3250")
+        edited = _cli(france, f"budget={tighter}")
         metrics = _solve_and_read(driver, wait)
         driver.save_screenshot(str(tmp_path / "3-edited.png"))
         assert metrics["Total cost (MUSD)"] == f"{edited['cost']:,.0f}", (metrics, edited["cost"])
@@ -280,7 +289,7 @@ def test_switch_scenario_edit_reset_and_solve_match_the_cli(tmp_path):
         wait.until(
             lambda d: (
                 _number_input(d, "Budget (MUSD over the horizon)").get_attribute("value")
-                == "6000.00"
+                == f"{fr.budget:.2f}"
             )
         )
         metrics = _solve_and_read(driver, wait)
@@ -295,42 +304,12 @@ def test_switch_scenario_edit_reset_and_solve_match_the_cli(tmp_path):
 
 @needs_chromium
 def test_solve_in_a_real_browser(tmp_path):
-    from selenium import webdriver
     from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "server.log"
-    env = {**os.environ, "SOVPLAN_SCENARIO_DIR": str(ROOT / "tests" / "fixtures")}
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [*_sovplan(), "ui", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    driver = None
-    try:
-        _wait_healthy(url, server, log)
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = str(CHROMIUM)
-        for flag in (
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1366,900",  # a laptop screen
-        ):
-            opts.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
-        driver.get(url)
+    with served_app(tmp_path, ROOT / "tests" / "fixtures") as (driver, _url):
         wait = WebDriverWait(driver, 90)
         solve = wait.until(
             ec.element_to_be_clickable((By.XPATH, "//button[.//p[normalize-space()='Solve']]"))
@@ -355,12 +334,7 @@ def test_solve_in_a_real_browser(tmp_path):
             raise
         time.sleep(2.0)
         driver.save_screenshot(str(tmp_path / "after-solve.png"))
-        metrics = {
-            m.find_element(By.CSS_SELECTOR, '[data-testid="stMetricLabel"]').text: m.find_element(
-                By.CSS_SELECTOR, '[data-testid="stMetricValue"]'
-            ).text
-            for m in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]')
-        }
+        metrics = _metrics(driver)
         assert metrics.get("Sovereignty index (0-1)") == "0.833", metrics
         assert metrics.get("Total cost (MUSD)") == "30", metrics
         assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
@@ -370,12 +344,3 @@ def test_solve_in_a_real_browser(tmp_path):
         driver.set_window_size(1366, 2600)
         time.sleep(1.5)
         driver.save_screenshot(str(tmp_path / "plan-page.png"))
-    finally:
-        if driver is not None:
-            driver.quit()
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
