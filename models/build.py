@@ -33,11 +33,19 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
 
     # Variables ----------------------------------------------------------------------------
     ub = opt["max_modules"].to_numpy()
+    fixed = inp.fixed_modules
+
+    def n_bounds(m, a, t):
+        # existing systems: n fixed at 1 in service, 0 outside; no chip before it is available
+        if (a, t) in fixed:
+            return (fixed[a, t], fixed[a, t])
+        return (0, float(ub[a]))
+
     m.n = pyo.Var(
         m.A,
         m.T,
         domain=pyo.NonNegativeIntegers,
-        bounds=lambda m, a, t: (0, float(ub[a])),
+        bounds=n_bounds,
         doc="modules of option a in service in period t",
     )
     m.q = pyo.Var(m.A, m.T, domain=pyo.NonNegativeReals, doc="compute of a counted towards D_t")

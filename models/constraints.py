@@ -3,6 +3,12 @@
 Notation (DESIGN.md §2): options a = (k, p, c); n[a,t] modules in service; f_a compute per
 module; X_t = Σ_a f_a·n[a,t] total capacity (a variable, so no share row repeats the big
 sum); dep[j,t] capacity depending on foreign jurisdiction j; D_t the target.
+
+Existing systems (E ⊂ A, ``inp.existing``) have n[a,t] fixed by their bounds (1 in service, 0
+outside) and count in capacity, targets, shares and dependence like any option; they are left
+out of what concerns new capacity only: grid headroom and site opening, contracts and platform
+adoption (already in place), supply caps, ramps and non-decreasing build-out. Sums over
+"a ∈ k, p, c" below are over new options A∖E where the row says so (``new_by_*``).
 """
 
 from __future__ import annotations
@@ -68,12 +74,13 @@ def add_capacity_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Open sites and grid power.
 
-    grid_power[k,t]:  Σ_{a∈k} P_a·n[a,t] ≤ G_k·open[k]     (P_a facility MW per module)
-    without grid limits: Σ_{a∈k} n[a,t] ≤ M_k·open[k],  M_k = Σ_{a∈k} max_modules_a
+    grid_power[k,t]:  Σ_{a∈k, a∉E} P_a·n[a,t] ≤ G_k·open[k]     (P_a facility MW per module;
+                      G_k is headroom for new load: existing systems already have their power)
+    without grid limits: Σ_{a∈k, a∉E} n[a,t] ≤ M_k·open[k],  M_k = Σ_{a∈k} max_modules_a
     """
     pw = inp.options["power_mw"].to_numpy()
     ub = inp.options["max_modules"].to_numpy()
-    groups = inp.by_country
+    groups = inp.new_by_country
     if inp.grid_power:
         m.grid_power = pyo.Constraint(
             m.K,
@@ -81,6 +88,8 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             rule=lambda m, k, t: (
                 pyo.quicksum(float(pw[a]) * m.n[a, t] for a in groups[k])
                 <= float(inp.countries.at[k, "grid_mw"]) * m.open[k]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )
     else:
@@ -90,6 +99,8 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             rule=lambda m, k, t: (
                 pyo.quicksum(m.n[a, t] for a in groups[k])
                 <= float(sum(ub[a] for a in groups[k])) * m.open[k]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )
 
@@ -97,6 +108,7 @@ def add_site_link(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Provider contracts and chip platforms (what the fixed costs are paid on).
 
+    (all sums over new options a ∉ E: existing systems need no new contract or platform)
     provider_link[p,t]: Σ_{a∈p} n[a,t] ≤ M_p·use_provider[p]
     chip_link[c,t]:     Σ_{a∈c} n[a,t] ≤ M_c·use_chip[c]
     counted_provider[p,t]: Σ_{a∈p} q[a,t] ≤ σ_p·D_t·use_provider[p]   (valid inequalities: the
@@ -113,24 +125,29 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """
     ub = inp.options["max_modules"].to_numpy()
 
+    # a provider/chip/country with existing systems only has no new option: no row
     def counted(groups, use):
         cap = _share_caps(inp, groups)
         return lambda m, key, t: (
             pyo.quicksum(m.q[a, t] for a in groups[key]) <= cap[key] * inp.target[t] * use[key]
+            if groups[key]
+            else pyo.Constraint.Skip
         )
 
-    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(inp.by_provider, m.use_provider))
-    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.by_chip, m.use_chip))
-    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.by_country, m.open))
+    m.counted_provider = pyo.Constraint(m.P, m.T, rule=counted(inp.new_by_provider, m.use_provider))
+    m.counted_chip = pyo.Constraint(m.C, m.T, rule=counted(inp.new_by_chip, m.use_chip))
+    m.counted_site = pyo.Constraint(m.K, m.T, rule=counted(inp.new_by_country, m.open))
 
     def link(groups, use):
         return lambda m, key, t: (
             pyo.quicksum(m.n[a, t] for a in groups[key])
             <= float(sum(ub[a] for a in groups[key])) * use[key]
+            if groups[key]
+            else pyo.Constraint.Skip
         )
 
-    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.by_provider, m.use_provider))
-    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.by_chip, m.use_chip))
+    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.new_by_provider, m.use_provider))
+    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.new_by_chip, m.use_chip))
 
 
 def add_budget(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
@@ -173,7 +190,8 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     share_foreign[j,t]:    Σ_{a depends on j} q[a,t] ≤ γ·D_t
     min_providers:         Σ_p delivers_provider[p] ≥ N_p
     delivers_provider_def[p]: min(f_min(p), D_T)·delivers_provider[p] ≤ Σ_{a∈p} q[a,T]
-    delivers_provider_used[p]: delivers_provider[p] ≤ use_provider[p]     (valid inequality)
+    delivers_provider_used[p]: delivers_provider[p] ≤ use_provider[p]     (valid inequality,
+                        for providers without existing systems, which deliver uncontracted)
     min_chip_designers:    Σ_d delivers_designer[d] ≥ N_d
     delivers_designer_def[d]: min(f_min(d), D_T)·delivers_designer[d] ≤ Σ_{a: designer(c)=d} q[a,T]
 
@@ -216,8 +234,9 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
                 <= pyo.quicksum(m.q[a, last] for a in groups[p])
             ),
         )
+        new_only = [p for p in m.P if len(inp.new_by_provider.get(p, [])) == len(groups[p])]
         m.delivers_provider_used = pyo.Constraint(
-            m.P, rule=lambda m, p: m.delivers_provider[p] <= m.use_provider[p]
+            new_only, rule=lambda m, p: m.delivers_provider[p] <= m.use_provider[p]
         )
         m.min_providers = pyo.Constraint(
             expr=pyo.quicksum(m.delivers_provider[p] for p in m.P) >= inp.min_providers
@@ -371,10 +390,11 @@ def add_alignment(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
 
 def add_supply_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
-    """supply_cap[c,t]: Σ_{a∈c} added[a,t] ≤ S_c·y_t   (S_c modules per year a buyer can get)."""
+    """supply_cap[c,t]: Σ_{a∈c, a∉E} added[a,t] ≤ S_c·y_t   (S_c modules per year a buyer
+    can get; existing systems were delivered before)."""
     caps = inp.chips["supply_cap_modules_per_year"]
-    capped = [c for c in m.C if not math.isnan(float(caps[c]))]
-    groups = inp.by_chip
+    groups = inp.new_by_chip
+    capped = [c for c in m.C if not math.isnan(float(caps[c])) and groups.get(c)]
     positions = {t: i for i, t in enumerate(m.T)}
     m.supply_cap = pyo.Constraint(
         capped,
@@ -402,7 +422,8 @@ def add_export_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Build-out over periods.
 
-    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1]                   (hardware bought stays)
+    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1], a ∉ E             (hardware bought stays;
+                         existing systems retire at their ``until`` year)
     added_def[a,t]:      build[a,t] ≥ n[a,t] − n[a,t−1]       (when capacity may shrink)
     ramp[k,t]:           Σ_{a∈k} P_a·added[a,t] ≤ R·y_t       (new MW per country and year)
     """
@@ -410,7 +431,7 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     pairs = list(zip(periods[:-1], periods[1:], strict=False))
     if inp.non_decreasing:
         m.non_decreasing = pyo.Constraint(
-            m.A,
+            inp.new_options,
             range(len(pairs)),
             rule=lambda m, a, i: m.n[a, pairs[i][1]] >= m.n[a, pairs[i][0]],
         )
@@ -425,12 +446,14 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     if inp.max_new_power_mw_per_year is not None:
         pw = inp.options["power_mw"].to_numpy()
         positions = {t: i for i, t in enumerate(periods)}
-        groups = inp.by_country
+        groups = inp.new_by_country
         m.ramp = pyo.Constraint(
             m.K,
             m.T,
             rule=lambda m, k, t: (
                 pyo.quicksum(float(pw[a]) * _added(m, a, positions[t]) for a in groups[k])
                 <= inp.max_new_power_mw_per_year * inp.years[t]
+                if groups[k]
+                else pyo.Constraint.Skip
             ),
         )

@@ -16,7 +16,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
+
+
+def capital_charge(
+    cash: np.ndarray,
+    annual_capital: np.ndarray,
+    upkeep: np.ndarray,
+    discount: np.ndarray,
+    years: np.ndarray,
+) -> np.ndarray:
+    """Present cost of one module added in period t, for every (option, period).
+
+    W[a,t] = δ_t·cash[a,t] + Σ_{s ≥ t} δ_s·y_s·(annual_capital[a,t] + upkeep[a,t])
+
+    A module bought in t serves every period from t to the horizon end (capacity never
+    decreases), so its annual capital cost and upkeep, priced at t, are paid in each of
+    those periods: a module-year of service costs the same whenever the module was bought.
+    """
+    # tail[t] = Σ_{s ≥ t} δ_s·y_s (reverse cumulative sum)
+    tail = np.cumsum((discount * years)[::-1])[::-1]
+    return discount[None, :] * cash + tail[None, :] * (annual_capital + upkeep)
+
 
 #: Columns of ``ModelInputs.options`` (one row per option, index = option id 0..n-1).
 OPTION_COLUMNS: dict[str, str] = {
@@ -26,8 +48,10 @@ OPTION_COLUMNS: dict[str, str] = {
     "designer": "designer of c",
     "compute": "EFLOP/s per module",
     "power_mw": "facility power per module (IT power x PUE), MW",
-    "capex": "MUSD per module added (0 for rented capacity)",
-    "opex": "MUSD per module-year, excluding energy",
+    "accelerators": "accelerators per module (module_size; an existing system is one module)",
+    "existing": "True for a system already in service (modules fixed, no capital cost)",
+    "capex": "MUSD per owned module at table prices (informational; costs use the arrays)",
+    "opex": "MUSD per module-year excluding energy at table prices (informational)",
     "energy_gwh": "GWh per module-year",
     "energy_cost": "MUSD per module-year",
     "emissions_kt": "kt CO2e per module-year",
@@ -92,6 +116,71 @@ class ModelInputs:
     #: layer weights (territorial, provider, chip, fab), summing to 1
     weights: tuple[float, float, float, float] = (1 / 3, 1 / 3, 1 / 3, 0.0)
     notes: list[str] = field(default_factory=list)
+    #: Cost parts per (option, period), MUSD, at that period's prices (rows = options, columns
+    #: = periods in order). cash: capital paid when a module is bought (cost basis cash);
+    #: annual_capital: its equivalent annual capital cost (basis annualised); upkeep: its
+    #: maintenance per year; opex_by_period: cost per module-year in service excluding energy
+    #: (rent, existing systems' upkeep). None = derived from the ``capex``/``opex`` columns.
+    cash: np.ndarray | None = None
+    annual_capital: np.ndarray | None = None
+    upkeep: np.ndarray | None = None
+    opex_by_period: np.ndarray | None = None
+    #: (option, period) -> modules fixed in that period (existing systems; unavailable chips)
+    fixed_modules: dict[tuple[int, int], float] = field(default_factory=dict)
+    cost_basis: str = "cash"
+    horizon_end: int | None = None
+
+    def __post_init__(self) -> None:
+        shape = (len(self.options), len(self.periods))
+        if self.cash is None:
+            self.cash = np.repeat(self.options["capex"].to_numpy(float)[:, None], shape[1], axis=1)
+        if self.annual_capital is None:
+            self.annual_capital = np.zeros(shape)
+        if self.upkeep is None:
+            self.upkeep = np.zeros(shape)
+        if self.opex_by_period is None:
+            self.opex_by_period = np.repeat(
+                self.options["opex"].to_numpy(float)[:, None], shape[1], axis=1
+            )
+
+    @cached_property
+    def capital(self) -> np.ndarray:
+        """MUSD charged in total cost per module added in each period (``capital_charge``)."""
+        disc = np.array([self.discount[t] for t in self.periods])
+        yrs = np.array([self.years[t] for t in self.periods])
+        return capital_charge(self.cash, self.annual_capital, self.upkeep, disc, yrs)
+
+    @cached_property
+    def existing(self) -> list[int]:
+        """Options that are systems already in service."""
+        if "existing" not in self.options.columns:
+            return []
+        return list(self.options.index[self.options["existing"].to_numpy(dtype=bool)])
+
+    @cached_property
+    def new_options(self) -> list[int]:
+        """Options the plan may buy or rent (everything but existing systems)."""
+        old = set(self.existing)
+        return [a for a in self.options.index if a not in old]
+
+    def _new_groups(self, column: str) -> dict[str, list[int]]:
+        old = set(self.existing)
+        return {key: [a for a in idx if a not in old] for key, idx in self._groups(column).items()}
+
+    @cached_property
+    def new_by_country(self) -> dict[str, list[int]]:
+        """New options per country: what grid headroom, sites and ramps limit."""
+        return self._new_groups("country")
+
+    @cached_property
+    def new_by_provider(self) -> dict[str, list[int]]:
+        """New options per provider: what a contract (onboarding) is needed for."""
+        return self._new_groups("provider")
+
+    @cached_property
+    def new_by_chip(self) -> dict[str, list[int]]:
+        """New options per chip: what platform adoption and supply caps apply to."""
+        return self._new_groups("chip")
 
     # --- index groups, computed once per build ----------------------------------------
     def _groups(self, column: str) -> dict[str, list[int]]:

@@ -44,8 +44,12 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         (q counts at most D_t of compute per period, so over-building earns nothing)
     sovereignty = sovereignty_index + ω_res·r_min   (the maximised objective; the index when ω_res = 0)
     layer L    = Σ_t Σ_a s^L_a·q[a,t] / Σ_t D_t                 for L in territorial, provider, chip
-    total_cost = Σ_t δ_t·[Σ_a capex_a·added[a,t] + y_t·Σ_a (opex_a + energy_a + carbon_a)·n[a,t]]
+    total_cost = Σ_t Σ_a W[a,t]·added[a,t] + Σ_t δ_t·y_t·Σ_a (opex[a,t] + energy_a + carbon_a)·n[a,t]
                  + Σ_k F_k·open[k] + Σ_p O_p·use_provider[p] + Σ_c G_c·use_chip[c]
+        W[a,t] = δ_t·cash[a,t] + Σ_{s≥t} δ_s·y_s·(annual_capital[a,t] + upkeep[a,t])
+        (``models.inputs.capital_charge``: cash basis pays the price when bought; the
+        annualised basis pays CRF x price in every year of service up to the horizon end;
+        existing systems have W = 0 and pay opex, energy and carbon only)
     energy_cost = Σ_t δ_t·y_t·Σ_a energy_a·n[a,t]
     emissions  = Σ_t y_t·Σ_a e_a·n[a,t]                          (kt CO2e)
     resilience = r_min ≤ (X_t − dep[j,t]) / D_t  for all foreign j and t with D_t > 0
@@ -80,23 +84,22 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     if "score_fab" in opt.columns:
         m.fab = pyo.Expression(expr=layer("score_fab"))
 
-    capex = np.repeat(opt["capex"].to_numpy(float), n_t)
-    running = np.repeat(
-        (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float), n_t
+    capex = np.asarray(inp.capital, dtype=float).reshape(-1)  # a-major, like n_vars
+    running = np.asarray(inp.opex_by_period, dtype=float).reshape(-1) + np.repeat(
+        (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float), n_t
     )
     energy = np.repeat(opt["energy_cost"].to_numpy(float), n_t)
     emis = np.repeat(opt["emissions_kt"].to_numpy(float), n_t)
-    disc = per_t(np.array([inp.discount[t] for t in periods]), len(opt))
     disc_years = per_t(np.array([inp.discount[t] * inp.years[t] for t in periods]), len(opt))
     years = per_t(np.array([inp.years[t] for t in periods]), len(opt))
 
-    # capex on modules added: δ_t·capex_a·(n[a,t] − n[a,t−1]), or δ_t·capex_a·build[a,t]
+    # capital on modules added: W[a,t]·(n[a,t] − n[a,t−1]), or W[a,t]·build[a,t]
     if hasattr(m, "build"):
-        capex_expr = linear(disc * capex, list(m.build.values()))
+        capex_expr = linear(capex, list(m.build.values()))
     else:
         first = per_t(np.arange(n_t) == 0, len(opt))
         prev_vars = [n_vars[i - 1] if not first[i] else None for i in range(len(n_vars))]
-        pos = disc * capex
+        pos = capex
         terms_c = np.concatenate([pos, -pos[~first]])
         terms_v = n_vars + [v for v, f in zip(prev_vars, first, strict=True) if not f]
         nz = np.flatnonzero(terms_c)

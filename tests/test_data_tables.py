@@ -191,17 +191,22 @@ def test_relationships(t):
 
 
 def test_derivation_is_reproducible(tmp_path):
-    ref = ROOT.parent / "shared" / "reference"
-    if not (ref / "SOURCES.md").exists():
-        pytest.skip("reference data not available")
+    """derive.py rebuilds every committed table byte for byte from data/build/reference."""
+    ref = DATA / "build" / "reference"
+    assert (ref / "SOURCES.md").exists(), "data/build/reference holds derive.py's inputs"
     import runpy
 
     mod = runpy.run_path(str(DATA / "build" / "derive.py"))
     assert mod["main"]([str(ref), "--out", str(tmp_path)]) == 0
-    for table in TABLES:
-        a = pd.read_csv(tmp_path / table.file)
-        b = pd.read_csv(DATA / table.file)
-        pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    written = sorted(p.name for p in tmp_path.glob("*.csv"))
+    assert written, "derive.py wrote no table"
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_no_data_row_cites_a_path_outside_the_repository():
+    for path in DATA.glob("*.csv"):
+        assert "shared/reference" not in path.read_text(), path.name
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
@@ -234,7 +239,9 @@ def test_quick_start_solves_fast():
     assert time.perf_counter() - t0 < 20
     alloc = plan.allocation
     final = alloc[alloc["period"] == alloc["period"].max()]
-    share = final.groupby("provider")["compute_eflops"].sum() / final["compute_eflops"].sum()
+    # the cap bounds counted compute (what meets the target); existing systems such as
+    # JUPITER can make built capacity exceed the target, so built shares may differ
+    share = final.groupby("provider")["counted_eflops"].sum() / final["counted_eflops"].sum()
     assert share.max() <= 0.4 + 1e-6
 
 

@@ -4,10 +4,10 @@ Usage (from the repository root)::
 
     python data/build/derive.py [REFERENCE_DIR] [--out data]
 
-REFERENCE_DIR defaults to ``../shared/reference`` relative to the repository root; it is the
-folder described by its own SOURCES.md (Epoch AI, flops_export, OWID, cloud-region lists,
-curated report facts). Nothing from it is copied: this script reads it and writes only the
-derived tables. Every number written carries a provenance column (``<column>_source`` or the
+REFERENCE_DIR defaults to ``data/build/reference``: the extracts of public data this script
+reads (Epoch AI, flops_export, OWID, cloud-region lists, curated report facts), each with its
+upstream, licence and status in that folder's SOURCES.md, so the tables rebuild from this
+repository alone. Every number written carries a provenance column (``<column>_source`` or the
 row's ``source``) naming the reference file and the upstream primary source, or the text
 ``assumption: <reasoning>``. See data/SOURCES.md for the formulas and caveats.
 
@@ -131,7 +131,7 @@ GRID_OVERRIDE = {
 
 
 def src(file: str, upstream: str) -> str:
-    return f"shared/reference/{file} (upstream: {upstream})"
+    return f"{upstream} (extract: data/build/reference/{file})"
 
 
 # ---------------------------------------------------------------------------------------
@@ -185,6 +185,17 @@ def region_counts(ref: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return regions, flags
 
 
+# Electricity prices checked against the national utility where the reference value is
+# implausible for a new large industrial load.
+PRICE_OVERRIDE = {
+    "ZAF": (95.0, "assumption checked against Eskom: average standard tariff 2024/25 about "
+            "ZAR 1.74/kWh (NERSA MYPD5 decision, Jan 2023: +18.65% in 2023/24, +12.74% in "
+            "2024/25; Eskom tariff book 2024/25, eskom.co.za/distribution/tariffs-and-charges) at "
+            "ZAR 18.33/USD (2024 average, South African Reserve Bank) = 95 USD/MWh; the "
+            "supplementary table's ~40 USD/MWh predates these increases"),
+}
+
+
 def reconstruct_ai_regions(
     regions: pd.DataFrame, flags: pd.DataFrame, census: dict[str, int], facts: dict[str, float],
     dc_mw: dict[str, float],
@@ -200,8 +211,10 @@ def reconstruct_ai_regions(
       * 12 host countries with both US and Chinese AI regions ("hedging"), 18 with only one
         superpower's ("aligned");
       * no AI region in Latin America except Brazil, in Africa except South Africa;
-      * no AI region of a US provider in mainland China (those regions are run by local
-        partners and US accelerators are export-controlled there);
+      * no AI region of a US provider in mainland China or Hong Kong (mainland regions are
+        run by local partners; US advanced-computing export controls cover China including
+        Hong Kong and Macau, so a US provider cannot equip a Hong Kong region with the
+        accelerators this tool counts either);
       * ai_regions <= regions in service.
     Objective: agree as much as possible with the third-party GPU flags of cloud_regions_mcp
     (weight 10 per flagged region), then prefer countries with more data-centre capacity
@@ -224,7 +237,7 @@ def reconstruct_ai_regions(
     upper: list[float] = []
     for i, r in surveyed.iterrows():
         ub = r.regions
-        if r.iso3 in NOT_AI_HOSTS or (NATIONALITY[r.provider] == "US" and r.iso3 == "CHN"):
+        if r.iso3 in NOT_AI_HOSTS or (NATIONALITY[r.provider] == "US" and r.iso3 in ("CHN", "HKG")):
             ub = 0
         lower.append(0)
         upper.append(ub)
@@ -370,7 +383,10 @@ def build(ref: Path, out: Path) -> None:
             else "sovereign state -> its own ISO3"
         )
         # electricity price
-        if k in prices.index:
+        if k in PRICE_OVERRIDE:
+            d["electricity_price_usd_per_mwh"], d["electricity_price_usd_per_mwh_source"] = (
+                PRICE_OVERRIDE[k])
+        elif k in prices.index:
             p = prices.loc[k]
             d["electricity_price_usd_per_mwh"] = round(float(p.price_usd_kwh) * 1000, 1)
             d["electricity_price_usd_per_mwh_source"] = src(
@@ -513,9 +529,21 @@ def build(ref: Path, out: Path) -> None:
         srcs.append(s)
     pr["ai_regions"] = pr["ai_regions"].astype(int)
     pr["ai_regions_source"] = srcs
+    # Custom accelerators are offered only in some regions: blank = every chip the provider
+    # lists (providers.csv); otherwise the list offered in that country.
+    pr["chips"] = ""
+    pr["chips_source"] = "blank: every chip the provider lists in providers.csv"
+    for (prov, keep, where, why) in REGION_CHIPS:
+        sel = pr["provider"] == prov
+        listed = PROVIDER_CHIPS[prov].split(";")
+        for i in pr.index[sel]:
+            offered = [c for c in listed if c not in keep or pr.at[i, "iso3"] in where]
+            pr.at[i, "chips"] = ";".join(offered)
+            pr.at[i, "chips_source"] = why
     pr = pr[pr["iso3"].isin(iso_list)]
     pr = pr.sort_values(["provider", "iso3"])[
-        ["provider", "iso3", "regions", "ai_regions", "regions_source", "ai_regions_source"]]
+        ["provider", "iso3", "regions", "ai_regions", "chips", "regions_source",
+         "ai_regions_source", "chips_source"]]
 
     # ---- jurisdictions, blocs
     juris_codes = sorted(set(countries["jurisdiction"]) | {"USA", "CHN", "CHE", "EU"})
@@ -692,7 +720,8 @@ def build_relationships(juris_codes: list[str]) -> pd.DataFrame:
 # Committed (1-3 year) H100 prices per GPU-hour used to calibrate the markup; see SOURCES.md.
 # owner cost per H100-hour: computed in owner_cost_h100_per_hour() from the chip and country
 # tables with the scenario defaults (5-yr hardware life, 15-yr building, 5% O&M, 70% load).
-MERCHANT = ["H100", "H200", "B200", "MI300X", "MI325X", "GAUDI3", "ASCEND910B", "ASCEND910C"]
+MERCHANT = ["H100", "H200", "B200", "RUBIN", "MI300X", "MI325X", "MI450", "GAUDI3",
+            "ASCEND910B", "ASCEND910C", "ASCEND950"]
 
 PROVIDERS = [
     # code, name, hq, kind, surveyed, delivery, builds_anywhere, H100 $/GPU-h committed,
@@ -728,18 +757,18 @@ PROVIDERS = [
 ]
 
 PROVIDER_CHIPS = {
-    "AWS": "H100;H200;B200;TRN2",
-    "AZURE": "H100;H200;B200;MI300X",
-    "GCP": "H100;H200;B200;TPUV6E;TPUV7",
-    "ORACLE": "H100;H200;B200;MI300X;MI325X",
+    "AWS": "H100;H200;B200;RUBIN;TRN2",
+    "AZURE": "H100;H200;B200;RUBIN;MI300X;MI450",
+    "GCP": "H100;H200;B200;RUBIN;TPUV6E;TPUV7;TPUV8",
+    "ORACLE": "H100;H200;B200;RUBIN;MI300X;MI325X;MI450",
     "ALIBABA": "H100;H200;ASCEND910B",
-    "HUAWEI": "ASCEND910B;ASCEND910C",
+    "HUAWEI": "ASCEND910B;ASCEND910C;ASCEND950",
     "TENCENT": "H100;H200;ASCEND910B",
     "OVH": "H100;H200;MI300X",
-    "HETZNER": "H100;H200;B200;MI300X",
-    "EXOSCALE": "H100;H200;B200;MI300X",
-    "COREWEAVE": "H100;H200;B200",
-    "NEBIUS": "H100;H200;B200",
+    "HETZNER": "H100;H200;B200;RUBIN;MI300X",
+    "EXOSCALE": "H100;H200;B200;RUBIN;MI300X",
+    "COREWEAVE": "H100;H200;B200;RUBIN",
+    "NEBIUS": "H100;H200;B200;RUBIN",
     "PUBLIC": ";".join(MERCHANT),
 }
 
@@ -776,6 +805,17 @@ CERTS_NONE = ("none: no certification of this list (SecNumCloud, EUCS, BSI C5, F
               "guessed")
 CERTS_PUBLIC = ("none: the state's own operator holds no provider certification; "
                 "require.certifications keeps it (the rule is about outsourcing)")
+
+# Where the clouds' own accelerators are offered: (provider, chips, countries, source).
+REGION_CHIPS = [
+    ("GCP", {"TPUV6E", "TPUV7", "TPUV8"}, {"USA", "NLD", "JPN"},
+     "Google Cloud, 'TPU regions and zones' (cloud.google.com/tpu/docs/regions-zones, 2025): "
+     "Trillium/Ironwood in US regions, europe-west4 (Netherlands) and asia-northeast1 (Tokyo); "
+     "a successor assumed in the same regions"),
+    ("AWS", {"TRN2"}, {"USA"},
+     "AWS, 'Amazon EC2 Trn2 instances' (aws.amazon.com/ec2/instance-types/trn2, 2025): "
+     "generally available in US regions only (US East Ohio first, Dec 2024)"),
+]
 
 PRICE_NOTE = {
     4.0: ("assumption: H100 committed (1-3 yr) price ~4.0 USD/GPU-h at hyperscalers in 2025 "
@@ -858,7 +898,77 @@ CHIP_ROWS = [
     ("GAUDI3", "Intel Habana Gaudi3", "Intel", "USA"),
     ("ASCEND910B", "Huawei Ascend 910B", "Huawei", "CHN"),
     ("ASCEND910C", "Huawei Ascend 910C", "Huawei", "CHN"),
+    # chips of systems already in service (scenario key `existing:`); not offered for purchase
+    ("GH200", "NVIDIA GH200", "NVIDIA", "USA"),
+    ("A100", "NVIDIA A100 SXM4 80 GB", "NVIDIA", "USA"),
+    ("MI250X", "AMD Radeon Instinct MI250X", "AMD", "USA"),
+    ("MAX1550", "Intel Data Center GPU Max 1550", "Intel", "USA"),
 ]
+
+# Chips announced for the planning horizon, not (or not fully) in Epoch's table: announced
+# specs and our assumptions, each stated. code -> (name, designer, jurisdiction, BF16 dense
+# TFLOPS, TDP W, price USD, available_from, source of the specs)
+ANNOUNCED = {
+    "RUBIN": ("NVIDIA Rubin (VR200)", "NVIDIA", "USA", 4000.0, 1800.0, 50000.0, 2026,
+              "assumption from NVIDIA's announcement (GTC keynote, 2025-03-18, nvidianews.nvidia.com): "
+              "Vera Rubin NVL144 in H2 2026 with 1.2 EF FP8 training per 72 packages, 1.67x "
+              "GB300 NVL72's; BF16 dense taken as 1.6x B300's 2,500 TFLOPS (Epoch) = 4,000; TDP "
+              "~1.8 kW (press reports); price 50k USD = B200 x 1.4 (the Hopper-to-Blackwell step)"),
+    "MI450": ("AMD Instinct MI450X (MI400 series)", "AMD", "USA", 5000.0, 1800.0, 35000.0, 2026,
+              "assumption from AMD's announcement (Advancing AI, 2025-06-12, amd.com): MI400 series "
+              "in 2026 with 20 PF FP8 and 432 GB HBM4; BF16 not announced: taken as 2x MI355X's "
+              "2,517 TFLOPS (Epoch) = 5,000, i.e. assuming the FP8 figure includes sparsity; "
+              "TDP and price (MI325X 20k x 1.75) are assumptions"),
+    "ASCEND950": ("Huawei Ascend 950DT", "Huawei", "CHN", 500.0, 600.0, 20000.0, 2026,
+                  "assumption from Huawei's roadmap (Huawei Connect, 2025-09-18, huawei.com): "
+                  "Ascend 950PR Q1 2026 and 950DT Q4 2026 with 1 PF FP8 / 2 PF FP4; BF16 "
+                  "taken as FP8 / 2 = 500 TFLOPS (dense, assumption); TDP 600 W and price "
+                  "20k USD assumptions (one die, below the two-die 910C)"),
+    "TPUV8": ("Google TPU (successor of v7)", "Google", "USA", 4000.0, 1200.0, 30000.0, 2027,
+              "assumption: Google has released a TPU generation about yearly (v5p 2023, v6e 2024, "
+              "v7 Ironwood 2025, Google Cloud blog 2025-04-09); a successor by 2027 at ~1.7x v7's "
+              "2,307 TFLOPS (v6e->v7 was 2.5x); TDP and internal cost-equivalent assumptions"),
+}
+
+# Achieved efficiency: share of peak dense BF16 delivered on typical large training and
+# inference work (model FLOP utilisation, MFU). code or designer -> (value, reasoning)
+EFFICIENCY = {
+    "H100": (0.40, "Meta, 'The Llama 3 Herd of Models' (2024): 38-43% BF16 MFU training Llama 3 "
+             "405B on up to 16k H100; MLPerf Training (MLCommons) H100 results are of this order"),
+    "H200": (0.40, "as H100 (same compute die, more HBM): Meta Llama 3 38-43% MFU on H100"),
+    "GH200": (0.40, "as H100 (same GPU die): Meta Llama 3 38-43% MFU on H100"),
+    "B200": (0.40, "assumption: MLPerf Training v5.0 (MLCommons, June 2025) shows B200 about 2.2x "
+             "H100 per GPU on LLM pre-training, in line with its 2.27x peak, so MFU as H100's 0.40"),
+    "RUBIN": (0.40, "assumption: NVIDIA generations have kept MFU (MLPerf H100 -> B200); 0.40"),
+    "A100": (0.50, "Narayanan et al., 'Efficient Large-Scale Language Model Training on GPU "
+             "Clusters Using Megatron-LM' (SC21): 52% of peak on 3,072 A100"),
+    "MI300X": (0.28, "assumption: ROCm software maturity; independent benchmarks (SemiAnalysis, "
+               "'MI300X vs H100 vs H200 training benchmark', Dec 2024) measured MI300X training "
+               "throughput well below its datasheet advantage; ~70% of NVIDIA's 0.40"),
+    "MI325X": (0.28, "assumption: as MI300X (same CDNA3 compute die); MLPerf Training v5.0 "
+               "MI325X fine-tuning results on par with H200 despite 1.3x its peak"),
+    "MI450": (0.32, "assumption: AMD's ROCm gains since 2024 narrow the gap; between MI300X "
+              "(0.28) and NVIDIA (0.40)"),
+    "MI250X": (0.32, "Dash et al., 'Optimizing Distributed Training on Frontier for Large "
+               "Language Models' (ORNL, 2023): 32-38% MFU on MI250X"),
+    "TPUV6E": (0.50, "Chowdhery et al., 'PaLM' (Google, 2022): 46.2% MFU on TPU v4; Google's "
+               "MaxText reports 50-60% on recent TPUs; 0.50"),
+    "TPUV7": (0.50, "as TPU v6e: PaLM 46.2% MFU on TPU v4, MaxText 50-60% on recent TPUs"),
+    "TPUV8": (0.50, "assumption: as TPU v7"),
+    "TRN2": (0.35, "assumption: no published MFU for Trainium2; the Neuron SDK is younger than "
+             "CUDA/XLA; between AMD and NVIDIA"),
+    "GAUDI3": (0.25, "assumption: no independent large-scale MFU published for Gaudi 3 (Intel's "
+               "own claims are not independently reproduced in MLPerf Training); a small "
+               "software ecosystem; 0.25"),
+    "MAX1550": (0.20, "assumption: Intel Data Center GPU Max (Ponte Vecchio) has no published "
+                "large-model MFU and a discontinued roadmap; 0.20"),
+    "ASCEND910B": (0.35, "assumption: Huawei reports >50% MFU training Pangu Ultra on 8,192 "
+                   "Ascend NPUs (Huawei, 2025, vendor figure); DeepSeek staff put 910C "
+                   "inference at ~60% of H100; CANN maturity: 0.35"),
+    "ASCEND910C": (0.35, "assumption: as Ascend 910B (Huawei's Pangu Ultra >50% MFU vendor "
+                   "figure; ~60% of H100 in inference per DeepSeek staff)"),
+    "ASCEND950": (0.35, "assumption: as Ascend 910C"),
+}
 # Chip-only prices (USD). Epoch's H100 'release price' 33,600 is the per-GPU share of a DGX
 # server; the same Epoch note gives the GPU+baseboard bill of materials, 24.4k per GPU.
 PRICE = {
@@ -882,9 +992,17 @@ PRICE = {
                "125,000 USD = 15,625 per accelerator"),
     "ASCEND910B": (None, ""),
     "ASCEND910C": (28000, "assumption: no Epoch price; two 910B-class dies per package, priced "
-                   "below 2x the 910B's 16.9k; press reports put it in the 25-30k USD range"),
+                   "below 2x the 910B's 16.9k; press reports put it in the 25-30k USD range"),    "GH200": (35000, "assumption: no Epoch price; H100 GPU 24.4k (Epoch BOM note) + Grace CPU and "
+              "LPDDR5X ~10k; used only for the upkeep of existing systems"),
+    "A100": (15000, "Epoch ml_hardware release price of the A100 SXM4 40 GB (Epoch AI, 'Data on "
+             "Machine Learning Hardware', CC BY 4.0); used only for upkeep of existing systems"),
+    "MI250X": (None, ""),
+    "MAX1550": (10000, "assumption: no Epoch price; Intel did not list one; used only for the "
+                "upkeep of existing systems"),
 }
 TFLOPS_OVERRIDE = {
+    "MAX1550": (832.0, "Intel Data Center GPU Max 1550 product brief (intel.com, 2023): 832 "
+                "TFLOPS BF16 on the XMX matrix engines; Epoch gives FP32 only"),
     "ASCEND910B": (320.0, "assumption: Epoch gives no BF16 value; its datasheet note cites 220-376 "
                    "TFLOPS FP16 from different sources; 320 TFLOPS (Huawei's figure for the "
                    "Ascend 910 family), dense"),
@@ -938,11 +1056,73 @@ FAB_ASSUMED = {
     "TPUV7": ("TSMC", "assumption: as TPU v6e (Epoch gives no foundry for TPU v7)"),
     "TRN2": ("TSMC", "assumption: Epoch gives no foundry for Trainium2 but lists TSMC for its "
              "successor Trainium3 (same designer, Annapurna Labs); the same foundry is assumed"),
+    # announced chips (ANNOUNCED): not in Epoch's table yet
+    "RUBIN": ("TSMC", "assumption: NVIDIA's data-centre GPUs since Volta are made at TSMC (Epoch "
+              "Foundry column for V100-B200) and NVIDIA names TSMC 3 nm-class for Rubin (GTC 2025)"),
+    "MI450": ("TSMC", "assumption: AMD Instinct MI300X/MI325X/MI355X are made at TSMC (Epoch) and "
+              "AMD announced the MI400 series on TSMC N2 (AMD and TSMC press releases, 2025-04)"),
+    "ASCEND950": ("SMIC", "assumption: the Ascend 910B is made at SMIC (Epoch); US export rules "
+                  "cut Huawei off from TSMC since 2020 (US Commerce, BIS rule of 2020-08-17), so "
+                  "a 2026 Ascend is assumed domestic (SMIC)"),
+    "TPUV8": ("TSMC", "assumption: as TPU v6e/v7 (Broadcom co-design, made at TSMC)"),
 }
 
 
 def build_chips(ref: Path) -> pd.DataFrame:
     hw = pd.read_csv(ref / EPOCH).set_index("Hardware name")
+    rows = _epoch_chip_rows(hw) + _announced_chip_rows()
+    for d in rows:
+        eff, why = EFFICIENCY[str(d["code"])]
+        d["achieved_efficiency"], d["achieved_efficiency_source"] = eff, why
+    df = pd.DataFrame(rows)
+    cols = ["code", "name", "designer", "jurisdiction", "bf16_dense_tflops", "tdp_w",
+            "server_overhead", "price_usd", "system_cost_factor", "platform_cost_musd",
+            "supply_cap_units_per_year", "blocked_tiers", "release_year", "achieved_efficiency",
+            "available_from", "fab", "fab_jurisdiction"]
+    return df[cols + [c for c in df.columns if c not in cols]]
+
+
+def _common(d: dict[str, object], designer: str, juris: str) -> None:
+    """Columns shared by every chip row: server, system cost, platform, supply, export."""
+    so, so_src = SERVER_OVERHEAD[designer]
+    d["server_overhead"], d["server_overhead_source"] = so, so_src
+    d["system_cost_factor"], d["system_cost_factor_source"] = SYSTEM_FACTOR, SYSTEM_FACTOR_SRC
+    d["platform_cost_musd"], d["platform_cost_musd_source"] = PLATFORM[designer]
+    cap, csrc = SUPPLY[designer]
+    d["supply_cap_units_per_year"], d["supply_cap_units_per_year_source"] = float(cap), csrc
+    d["blocked_tiers"] = "3" if juris == "USA" else ""
+    d["blocked_tiers_source"] = (
+        "US advanced-computing controls (EAR 3A090/4A090, Oct 2022/2023) bar export to China "
+        "incl. Hong Kong/Macau and arms-embargoed (D:5) countries = the diffusion rule's tier 3"
+        if juris == "USA" else "no export restriction by China on its accelerators")
+    d["jurisdiction_source"] = (
+        "US-designed: controlled by US export rules (EAR, foreign direct product rule)"
+        if juris == "USA" else "Chinese-designed (Huawei), made by SMIC: Chinese control")
+
+
+def _announced_chip_rows() -> list[dict[str, object]]:
+    rows = []
+    for code, (name, designer, juris, tflops, tdp, price, year, why) in ANNOUNCED.items():
+        d: dict[str, object] = {"code": code, "name": name, "designer": designer,
+                                "jurisdiction": juris}
+        d["designer_source"] = why
+        d["bf16_dense_tflops"], d["bf16_dense_tflops_source"] = tflops, why
+        d["tdp_w"], d["tdp_w_source"] = tdp, why
+        d["price_usd"], d["price_usd_source"] = price, why
+        d["release_year"], d["release_year_source"] = year, why
+        d["available_from"], d["available_from_source"] = year, why
+        fab, fab_why = FAB_ASSUMED[code]
+        d["fab"], d["fab_source"] = fab, fab_why
+        d["fab_jurisdiction"] = FAB_JURISDICTION[fab]
+        d["fab_jurisdiction_source"] = (
+            "foundry headquarters and fabs: TSMC -> TWN, SMIC -> CHN, Samsung -> KOR, Intel -> USA"
+        )
+        _common(d, designer, juris)
+        rows.append(d)
+    return rows
+
+
+def _epoch_chip_rows(hw: pd.DataFrame) -> list[dict[str, object]]:
     rows = []
     for code, epoch_name, designer, juris in CHIP_ROWS:
         e = hw.loc[epoch_name]
@@ -992,13 +1172,10 @@ def build_chips(ref: Path) -> pd.DataFrame:
         )
         d["release_year"] = int(str(e["Release date"])[:4])
         d["release_year_source"] = f"{EPOCH} Release date ({EPOCH_UP})"
+        d["available_from"] = d["release_year"]
+        d["available_from_source"] = f"release year: {EPOCH} Release date ({EPOCH_UP})"
         rows.append(d)
-    df = pd.DataFrame(rows)
-    cols = ["code", "name", "designer", "jurisdiction", "bf16_dense_tflops", "tdp_w",
-            "server_overhead", "price_usd", "system_cost_factor", "platform_cost_musd",
-            "supply_cap_units_per_year", "blocked_tiers", "release_year", "fab",
-            "fab_jurisdiction"]
-    return df[cols + [c for c in df.columns if c not in cols]]
+    return rows
 
 
 # Owner cost of one H100 for one hour (used to calibrate provider markups). Uses the same
@@ -1060,21 +1237,23 @@ REPORT_FACTS = [
     "ai_regions_european_providers", "us_chip_share_of_accelerators", "nvidia_market_share_range",
     "europe_demand_vs_supply", "uk_airr_2025", "uk_airr_2030_target", "uk_compute_budget",
     "ai_regions_us_territory", "ai_regions_china_territory", "ai_regions_eu_block",
+    "countries_training_capable",
 ]
 
 
 def write_report_facts(facts_raw: pd.DataFrame, out: Path) -> None:
     f = facts_raw[facts_raw["fact_id"].isin(REPORT_FACTS)][
         ["fact_id", "value", "unit", "description", "source_url", "verification"]].copy()
-    f["source"] = ("shared/reference/curated_seed_facts/oii_compute_sovereignty_headline_figures.csv "
-                   "(secondary summaries of the OII report; see source_url)")
+    f["source"] = ("secondary summaries of the Oxford Internet Institute report (see source_url); "
+                   "extract: data/build/reference/curated_seed_facts/"
+                   "oii_compute_sovereignty_headline_figures.csv")
     f.to_csv(out / "report_facts.csv", index=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("reference", nargs="?", default=str(REPO.parent / "shared" / "reference"),
-                    help="reference data folder (default: ../shared/reference from the repo root)")
+    ap.add_argument("reference", nargs="?", default=str(Path(__file__).resolve().parent / "reference"),
+                    help="reference extracts folder (default: data/build/reference)")
     ap.add_argument("--out", default=str(REPO / "data"), help="output folder (default: data/)")
     args = ap.parse_args(argv)
     ref = Path(args.reference)

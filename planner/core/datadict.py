@@ -217,6 +217,13 @@ PROVIDER_REGIONS = Table(
         Column("iso3", "str", "Country"),
         Column("regions", "int", "Regions in service in the country", min=0),
         Column("ai_regions", "int", "Of which offer AI accelerators", min=0),
+        Column(
+            "chips",
+            "str",
+            "Chips offered in this country, ';'-separated (blank = all the provider lists)",
+            required=False,
+            default="",
+        ),
     ),
 )
 
@@ -291,6 +298,23 @@ CHIPS = Table(
             "foundry layer is not modelled for the chip",
             required=False,
             default="",
+        ),
+        Column(
+            "achieved_efficiency",
+            "float",
+            "Share of peak dense BF16 delivered on typical large training/inference work (MFU)",
+            required=False,
+            default=1.0,
+            min=0.01,
+            max=1.0,
+        ),
+        Column(
+            "available_from",
+            "int",
+            "First year the chip can be bought or rented",
+            required=False,
+            min=2015,
+            max=2040,
         ),
         Column(
             "merchant",

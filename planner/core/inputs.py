@@ -15,11 +15,15 @@ import numpy as np
 import pandas as pd
 
 from models.inputs import ModelInputs
+from models.inputs import capital_charge as _charge
 from planner.core.data import Tables
 from planner.core.errors import InputError
 from planner.core.scenario import Scenario
 
 HOURS_PER_YEAR = 8760.0
+#: Year of the prices in chips.csv (2024-25 list prices and estimates): the price-performance
+#: trend discounts hardware from the later of this year and a chip's ``available_from``.
+PRICE_YEAR = 2025
 #: Without a budget or grid limit, no single option may exceed this multiple of the largest
 #: period target (a modelling bound that keeps big-M constants finite).
 MAX_OVERBUILD = 10.0
@@ -252,8 +256,10 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     """Feasible (country, provider, chip) options with their per-module coefficients.
 
     Rules:
-    - a provider serves a country where it has at least one region in service, or any
-      candidate country if it ``builds_anywhere`` (the public option, build-to-suit clouds);
+    - a provider serves a country where it has at least one region with AI accelerators
+      (``ai_regions`` > 0), or any candidate country if it ``builds_anywhere`` (the public
+      option, build-to-suit clouds); in a region, only the chips it offers there
+      (``provider_regions.chips``; TPUs and Trainium are offered in few countries);
     - a provider offers the chips it lists; ``*`` means every merchant chip (chips whose
       ``merchant`` flag is false, e.g. TPUs, come only from providers that list them);
     - under export control, a chip is unavailable in countries whose US-diffusion tier is in
@@ -271,8 +277,17 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     chp = t.chips.set_index("code").loc[chips]
     merchant = chp["merchant"] if "merchant" in chp.columns else pd.Series(True, index=chp.index)
 
-    regions = t.provider_regions[t.provider_regions["regions"] > 0]
+    # A rent provider serves a country only where it has a region with AI accelerators
+    # (ai_regions > 0), and there only the chips that region offers (blank = all it lists).
+    regions = t.provider_regions[t.provider_regions["ai_regions"] > 0]
     present = regions.groupby("provider")["iso3"].apply(set).to_dict()
+    region_chips: dict[tuple[str, str], set[str]] = {}
+    if "chips" in regions.columns:
+        for prov_code, iso, listed_here in zip(
+            regions["provider"], regions["iso3"], regions["chips"].fillna(""), strict=True
+        ):
+            if str(listed_here).strip():
+                region_chips[(prov_code, iso)] = set(_codes(listed_here))
 
     rows = []
     for p, pr in prov.iterrows():
@@ -280,8 +295,10 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
         listed = _codes(pr["chips"])
         offered = [c for c in chips if ("*" in listed and bool(merchant[c])) or c in listed]
         for k in sorted(where):
+            here = region_chips.get((p, k)) if not pr["builds_anywhere"] else None
             for c in offered:
-                rows.append((k, p, c))
+                if here is None or c in here:
+                    rows.append((k, p, c))
     if not rows:
         raise InputError(
             "no feasible (country, provider, chip) option: check the scenario's countries, "
@@ -307,21 +324,64 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     return opt.reset_index(drop=True)
 
 
+def capital_recovery_factor(rate: float, life_years: float) -> float:
+    """Equivalent annual cost per unit of capital: r / (1 - (1+r)^-L), or 1/L at r = 0.
+
+    Paying this every year of an asset's life repays its price with interest at ``rate``; it
+    is what makes a module bought late cost the same per year of service as one bought early.
+    """
+    if rate <= 0:
+        return 1.0 / life_years
+    return rate / (1.0 - (1.0 + rate) ** -life_years)
+
+
+def price_factor(sc: Scenario, year: int, available_from: float) -> float:
+    """(1 - trend)^(year - y0), y0 = max(PRICE_YEAR, available_from): later purchases are
+    cheaper per FLOP/s by the measured price-performance trend (``economics``)."""
+    start = max(float(PRICE_YEAR), available_from if math.isfinite(available_from) else 0.0)
+    return (1.0 - sc.economics.price_performance_trend) ** max(0.0, year - start)
+
+
+def _chip_column(chp: pd.DataFrame, column: str, default: float) -> pd.Series:
+    """An optional chips.csv column (older or test tables may lack it), as floats."""
+    if column not in chp.columns:
+        return pd.Series(default, index=chp.index, dtype=float)
+    return chp[column].astype(float).fillna(default)
+
+
 def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) -> pd.DataFrame:
-    """Per-module compute, power, costs, energy, emissions and sovereignty scores."""
+    """Per-module compute, power, energy, emissions and sovereignty scores, and the cost parts.
+
+    A module is ``module_size`` accelerators, or for an existing system (``existing`` is True)
+    the whole system. Compute = accelerators x peak dense BF16 x achieved_efficiency under
+    ``compute_basis: effective`` (x 1 under ``peak``). Costs that depend on the period (the
+    price trend) are computed by ``cost_arrays``; the columns here are at table prices:
+    ``hardware`` and ``building`` (MUSD per module), and ``capex``/``opex`` as documented in
+    ``models.inputs.OPTION_COLUMNS``.
+    """
     eco = sc.economics
-    m = float(eco.module_size)
+    if "accelerators" in opt.columns:
+        m = opt["accelerators"].to_numpy(float)
+    else:
+        m = np.full(len(opt), float(eco.module_size))
     cty = t.countries.set_index("iso3")
     prov = t.providers.set_index("code")
     chp = t.chips.set_index("code")
+    eff = _chip_column(chp, "achieved_efficiency", 1.0)
+    if eco.compute_basis == "peak":
+        eff = eff * 0.0 + 1.0
 
     k, p, c = opt["country"], opt["provider"], opt["chip"]
     pue = k.map(cty["pue"]).to_numpy(float)
-    it_mw = (m * c.map(chp["tdp_w"]) * c.map(chp["server_overhead"]) / 1e6).to_numpy(float)
+    it_mw = m * (c.map(chp["tdp_w"]) * c.map(chp["server_overhead"])).to_numpy(float) / 1e6
     power_mw = it_mw * pue
     hardware = (
-        m * c.map(chp["price_usd"]) * eco.chip_price_scale * c.map(chp["system_cost_factor"]) / 1e6
-    ).to_numpy(float)
+        m
+        * (
+            c.map(chp["price_usd"]) * eco.chip_price_scale * c.map(chp["system_cost_factor"])
+        ).to_numpy(float)
+        / 1e6
+    )
     building = (
         k.map(cty["construction_cost_usd_per_w"]).to_numpy(float) * it_mw
     )  # USD/W * MW = MUSD
@@ -335,14 +395,23 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
     carbon_cost = emissions * eco.carbon_price_usd_per_t / 1000.0  # kt * USD/t = kUSD -> MUSD
 
     build = (p.map(prov["delivery"]) == "build").to_numpy()
-    markup = p.map(prov["cost_markup"]).to_numpy(float)
-    annualised = (
-        hardware / eco.hardware_life_years
-        + building / eco.facility_life_years
-        + eco.maintenance_share_per_year * installed
+    existing = (
+        opt["existing"].to_numpy(bool) if "existing" in opt.columns else np.zeros(len(opt), bool)
     )
-    capex = np.where(build, installed, 0.0)
-    opex = np.where(build, eco.maintenance_share_per_year * installed, markup * annualised)
+    markup = p.map(prov["cost_markup"]).to_numpy(float)
+    crf_hw = capital_recovery_factor(eco.discount_rate, eco.hardware_life_years)
+    crf_fac = capital_recovery_factor(eco.discount_rate, eco.facility_life_years)
+    owner_annual = (
+        crf_hw * hardware + crf_fac * building + eco.maintenance_share_per_year * installed
+    )
+    # Existing systems pay upkeep only (their operator's maintenance, as a share of what the
+    # system would cost today, and energy); rented capacity pays the provider's price.
+    capex = np.where(build & ~existing, installed, 0.0)
+    opex = np.where(
+        existing,
+        eco.maintenance_share_per_year * installed,
+        np.where(build, eco.maintenance_share_per_year * installed, markup * owner_annual),
+    )
 
     # a layer scores 1 when it is home, else its foreign jurisdiction's score
     dep = layer_jurisdictions(k, p, c, t, ctx)
@@ -371,8 +440,15 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
 
     return opt.assign(
         designer=c.map(chp["designer"]).to_numpy(),
-        compute=(m * c.map(chp["bf16_dense_tflops"]) / 1e6).to_numpy(float),
+        accelerators=m.astype(int),
+        existing=existing,
+        compute=m * (c.map(chp["bf16_dense_tflops"]) * c.map(eff)).to_numpy(float) / 1e6,
         power_mw=power_mw,
+        hardware=hardware,
+        building=building,
+        owned=build & ~existing,
+        markup=markup,
+        available_from=c.map(_chip_column(chp, "available_from", float("nan"))).to_numpy(float),
         capex=capex,
         opex=opex,
         energy_gwh=energy_gwh,
@@ -390,6 +466,84 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         j_chip=dep["j_chip"].to_numpy(),
         j_fab=j_fab.to_numpy(),
     )
+
+
+def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per (option, period) cost parts, MUSD, at the prices of that period.
+
+    - ``cash[a,t]``: capital paid when a module is bought in t (``cost_basis: cash``), else 0;
+    - ``annual_capital[a,t]``: equivalent annual capital cost of a module bought in t,
+      CRF(r, hardware life)·hardware_t + CRF(r, facility life)·building
+      (``cost_basis: annualised``), else 0;
+    - ``upkeep[a,t]``: maintenance per year of a module bought in t (share of its price);
+    - ``opex[a,t]``: cost per module-year in service in t, excluding energy: rent
+      (markup x the owner's annual cost at period-t prices) or an existing system's upkeep;
+      0 for owned new modules, whose upkeep follows their purchase.
+
+    hardware_t = hardware x (1 - trend)^(t - y0) (``price_factor``); buildings do not follow
+    the chip trend.
+    """
+    eco = sc.economics
+    periods = list(sc.periods)
+    g = np.array(
+        [[price_factor(sc, t, av) for t in periods] for av in opt["available_from"].to_numpy(float)]
+    ).reshape(len(opt), len(periods))
+    hw = opt["hardware"].to_numpy(float)[:, None] * g
+    bld = np.repeat(opt["building"].to_numpy(float)[:, None], len(periods), axis=1)
+    owned = opt["owned"].to_numpy(bool)[:, None]
+    existing = opt["existing"].to_numpy(bool)[:, None]
+    crf_hw = capital_recovery_factor(eco.discount_rate, eco.hardware_life_years)
+    crf_fac = capital_recovery_factor(eco.discount_rate, eco.facility_life_years)
+    maint = eco.maintenance_share_per_year
+    annualised = eco.cost_basis == "annualised"
+    owner_annual = crf_hw * hw + crf_fac * bld + maint * (hw + bld)
+    zero = np.zeros_like(hw)
+    return {
+        "cash": np.where(owned, hw + bld, 0.0) if not annualised else zero,
+        "annual_capital": np.where(owned, crf_hw * hw + crf_fac * bld, 0.0) if annualised else zero,
+        "upkeep": np.where(owned, maint * (hw + bld), 0.0),
+        "opex": np.where(
+            existing,
+            opt["opex"].to_numpy(float)[:, None],
+            np.where(owned, 0.0, opt["markup"].to_numpy(float)[:, None] * owner_annual),
+        ),
+    }
+
+
+def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
+    """One option per ``existing`` system: its own (country, provider, chip), the whole system
+    as one module (``accelerators``), fixed in service from ``since`` to ``until``."""
+    cols = ["country", "provider", "chip", "accelerators", "existing_name", "since", "until"]
+    if not sc.existing:
+        return pd.DataFrame(columns=cols)
+    iso = set(t.countries["iso3"])
+    codes = set(t.providers["code"])
+    chips = set(t.chips["code"])
+    public = t.providers.loc[t.providers["kind"] == "public", "code"].tolist()
+    rows = []
+    for i, e in enumerate(sc.existing):
+        where = f"field 'existing.{i}"
+        if e.country not in iso:
+            raise InputError(
+                f"{where}.country': unknown country '{e.country}' (not in countries.csv)"
+            )
+        provider = e.provider
+        if provider.lower() == "public":
+            if not public:
+                raise InputError(
+                    f"{where}.provider': no provider of kind 'public' in providers.csv"
+                )
+            provider = public[0]
+        if provider not in codes:
+            raise InputError(
+                f"{where}.provider': unknown provider '{e.provider}' (not in providers.csv)"
+            )
+        if e.chip not in chips:
+            raise InputError(f"{where}.chip': unknown chip '{e.chip}' (not in chips.csv)")
+        until = e.until if e.until is not None else 10_000
+        label = e.name or f"{e.chip} x {e.accelerators} in {e.country}"
+        rows.append((e.country, provider, e.chip, e.accelerators, label, e.since, until))
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _dependencies(opt: pd.DataFrame, foreign: list[str], fab: bool = True) -> pd.DataFrame:
@@ -424,6 +578,11 @@ def _stack_blocs(opt: pd.DataFrame, foreign: list[str]) -> dict[str, list[int]]:
     return out
 
 
+def capital_charge(costs: dict[str, np.ndarray], disc: np.ndarray, yrs: np.ndarray) -> np.ndarray:
+    """MUSD charged per module added in each period (see ``models.inputs.capital_charge``)."""
+    return _charge(costs["cash"], costs["annual_capital"], costs["upkeep"], disc, yrs)
+
+
 def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     """Turn a validated scenario and data tables into model inputs (and the home context).
 
@@ -440,7 +599,13 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     on, and the hedging limits only when ``strategy`` is not ``none``.
     """
     ctx = resolve_home(sc, t)
-    opt = _coefficients(sc, t, ctx, derive_options(sc, t, ctx))
+    new = derive_options(sc, t, ctx).assign(existing=False, existing_name="")
+    new = new.assign(accelerators=sc.economics.module_size)
+    old = existing_options(sc, t)
+    if not old.empty:
+        old = old.assign(existing=True, us_export_capped=False)
+        new = pd.concat([new, old], ignore_index=True)
+    opt = _coefficients(sc, t, ctx, new)
     limits = sc.limits
     notes: list[str] = []
 
@@ -464,7 +629,8 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         keep = [
             a
             for a in opt.index
-            if len(per_option.get(a, [])) == 0
+            if bool(opt.at[a, "existing"])  # what exists stays, whatever it depends on
+            or len(per_option.get(a, [])) == 0
             or (len(per_option[a]) == 1 and per_option[a][0] in align_allies)
         ]
         opt = opt.loc[keep].reset_index(drop=True)
@@ -484,29 +650,58 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     discount = {p: (1.0 + rate) ** -(p - t0) for p in sc.periods}
     target = {p: float(sc.target[p]) for p in sc.periods}
 
+    costs = cost_arrays(sc, opt)
     cty = t.countries.set_index("iso3")
     grid = opt["country"].map(cty["grid_power_available_mw"]).to_numpy(float)
     max_target = max(target.values())
+    existing = opt["existing"].to_numpy(bool)
     bound = np.ceil(MAX_OVERBUILD * max_target / opt["compute"].to_numpy(float))
     if sc.constraints.grid_power:
         bound = np.minimum(bound, np.floor(grid / opt["power_mw"].to_numpy(float) + 1e-9))
     if sc.budget is not None and sc.constraints.budget:
-        running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)
-        least = (
-            min(discount.values()) * opt["capex"].to_numpy(float)
-            + min(discount[p] * years[p] for p in sc.periods) * running
-        )
+        disc = np.array([discount[p] for p in sc.periods])
+        yrs = np.array([years[p] for p in sc.periods])
+        charge = capital_charge(costs, disc, yrs)
+        running = costs["opex"] + (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)[:, None]
+        least = charge.min(axis=1) + (disc * yrs * running).min(axis=1)
         with np.errstate(divide="ignore"):
             bound = np.minimum(
                 bound, np.where(least > 0, np.floor(sc.budget / least + 1e-9), bound)
             )
+    bound = np.where(existing, 1.0, bound)  # an existing system is one whole module
     opt = opt.assign(max_modules=bound)
-    opt = opt[opt["max_modules"] >= 1].reset_index(drop=True)
-    if opt.empty:
+    keep = opt["max_modules"].to_numpy() >= 1
+    opt = opt[keep].reset_index(drop=True)
+    costs = {name: arr[keep] for name, arr in costs.items()}
+    if not (~opt["existing"]).any():
         raise InputError(
             "no option can host even one module: grid power or budget is too small for the "
             f"module size ({sc.economics.module_size} accelerators)"
         )
+
+    # Fixed module counts: existing systems in (1) or out of (0) service; no chip before it
+    # is available (0).
+    fixed: dict[tuple[int, int], float] = {}
+    since = opt["since"].to_numpy(float) if "since" in opt.columns else None
+    until = opt["until"].to_numpy(float) if "until" in opt.columns else None
+    avail = opt["available_from"].to_numpy(float)
+    for a in np.flatnonzero(opt["existing"].to_numpy(bool)):
+        for p in sc.periods:
+            fixed[(int(a), p)] = 1.0 if since[a] <= p <= until[a] else 0.0
+    for a in np.flatnonzero(np.isfinite(avail) & (avail > sc.periods[0])):
+        if not opt.at[a, "existing"]:
+            for p in sc.periods:
+                if p < avail[a]:
+                    fixed[(int(a), p)] = 0.0
+    unavailable = sorted(
+        {
+            str(c)
+            for c, av in zip(opt["chip"], avail, strict=True)
+            if math.isfinite(av) and av > sc.periods[0]
+        }
+    )
+    if unavailable:
+        notes.append("not available before their available_from year: " + ", ".join(unavailable))
 
     used = set(opt["country"])
     countries = pd.DataFrame(
@@ -599,6 +794,13 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         tier2_cap_modules=tier2,
         weights=sc.weights.normalised(),
         notes=notes,
+        cash=costs["cash"],
+        annual_capital=costs["annual_capital"],
+        upkeep=costs["upkeep"],
+        opex_by_period=costs["opex"],
+        fixed_modules=fixed,
+        cost_basis=sc.economics.cost_basis,
+        horizon_end=sc.horizon,
     )
     if not math.isfinite(float(opt["max_modules"].max())):
         raise InputError("internal: unbounded option size")

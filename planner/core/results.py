@@ -35,6 +35,7 @@ ALLOCATION_COLUMNS = [
     "carbon_cost_musd",
     "energy_gwh",
     "emissions_kt",
+    "existing",
 ]
 
 
@@ -128,17 +129,39 @@ def _solution_frame(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
 
 
 def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
-    """One row per (period, country, provider, chip) with modules > 0, costs over the period."""
+    """One row per (period, country, provider, chip) with modules > 0, costs over the period.
+
+    Costs follow the model's accounting (``models.objectives``) period by period: under the
+    cash basis a module's capital is in the period it was bought; under the annualised basis
+    each period carries the annual capital cost of every module in service, at the price of
+    the period it was bought in (vintages tracked with a cumulative sum). Upkeep of owned
+    modules is likewise priced at purchase; rent and existing systems' upkeep per period.
+    The rows therefore sum to the model's total cost (with the fixed costs).
+    """
     inp = prep.inputs
     sol = _solution_frame(prep, x)
     opt = inp.options
     sol = sol.sort_values(["option", "period"]).reset_index(drop=True)
-    prev = sol.groupby("option")["modules"].shift(1, fill_value=0.0)
-    sol["added"] = np.maximum(sol["modules"] - prev, 0.0)
+    n_t = len(inp.periods)
+    n_opt = len(opt)
+    n2 = sol["modules"].to_numpy(float).reshape(n_opt, n_t)
+    prev = np.concatenate([np.zeros((n_opt, 1)), n2[:, :-1]], axis=1)
+    added = np.maximum(n2 - prev, 0.0)
+    disc = np.array([inp.discount[t] for t in inp.periods])[None, :]
+    years = np.array([inp.years[t] for t in inp.periods])[None, :]
+    in_service_capital = np.cumsum(added * inp.annual_capital, axis=1)
+    in_service_upkeep = np.cumsum(added * inp.upkeep, axis=1)
+    capex = disc * added * inp.cash + disc * years * in_service_capital
+    opex = disc * years * (in_service_upkeep + n2 * inp.opex_by_period)
     o = opt.loc[sol["option"]].reset_index(drop=True)
-    years = sol["period"].map(inp.years).to_numpy(float)
-    disc = sol["period"].map(inp.discount).to_numpy(float)
-    n = sol["modules"].to_numpy(float)
+    yrs = years.repeat(n_opt, axis=0).reshape(-1)
+    dsc = disc.repeat(n_opt, axis=0).reshape(-1)
+    n = n2.reshape(-1)
+    existing = (
+        o["existing_name"].fillna("").astype(str)
+        if "existing_name" in o.columns
+        else pd.Series("", index=o.index)
+    )
     table = pd.DataFrame(
         {
             "period": sol["period"].astype(int),
@@ -147,33 +170,68 @@ def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
             "chip": o["chip"],
             "designer": o["designer"],
             "modules": n.astype(int),
-            "accelerators": (n * inp.module_size).astype(int),
+            "accelerators": (n * o["accelerators"].to_numpy(float)).astype(int),
             "compute_eflops": n * o["compute"].to_numpy(float),
             "counted_eflops": sol["counted_eflops"].to_numpy(float),
             "power_mw": n * o["power_mw"].to_numpy(float),
-            "capex_musd": disc * sol["added"].to_numpy(float) * o["capex"].to_numpy(float),
-            "opex_musd": disc * years * n * o["opex"].to_numpy(float),
-            "energy_cost_musd": disc * years * n * o["energy_cost"].to_numpy(float),
-            "carbon_cost_musd": disc * years * n * o["carbon_cost"].to_numpy(float),
-            "energy_gwh": years * n * o["energy_gwh"].to_numpy(float),
-            "emissions_kt": years * n * o["emissions_kt"].to_numpy(float),
+            "capex_musd": capex.reshape(-1),
+            "opex_musd": opex.reshape(-1),
+            "energy_cost_musd": dsc * yrs * n * o["energy_cost"].to_numpy(float),
+            "carbon_cost_musd": dsc * yrs * n * o["carbon_cost"].to_numpy(float),
+            "energy_gwh": yrs * n * o["energy_gwh"].to_numpy(float),
+            "emissions_kt": yrs * n * o["emissions_kt"].to_numpy(float),
+            "existing": existing.to_numpy(),
         }
     )
     keep = (table["modules"] > 0) | (table["capex_musd"] > 0)
-    table = table[keep].sort_values(["period", "country", "provider", "chip"])
+    table = table[keep].sort_values(["period", "country", "provider", "chip", "existing"])
     return table[ALLOCATION_COLUMNS].reset_index(drop=True)
 
 
-def _fixed_costs(prep: Prepared, alloc: pd.DataFrame) -> dict[str, float]:
+def _cost_per_year(prep: Prepared, final: pd.DataFrame) -> float:
+    """Cost of one year of the final period's fleet, undiscounted (MUSD/yr): the figure a
+    ministry compares with an annual budget line. Meaningful under the annualised basis; under
+    cash it includes the final period's purchases spread over its years."""
     inp = prep.inputs
-    used_k = sorted(set(alloc.loc[alloc["modules"] > 0, "country"]))
-    used_p = sorted(set(alloc.loc[alloc["modules"] > 0, "provider"]))
-    used_c = sorted(set(alloc.loc[alloc["modules"] > 0, "chip"]))
+    last = inp.periods[-1]
+    per = inp.discount[last] * inp.years[last]
+    cols = ["capex_musd", "opex_musd", "energy_cost_musd", "carbon_cost_musd"]
+    return float(final[cols].to_numpy().sum() / per) if per > 0 else 0.0
+
+
+def _fixed_costs(prep: Prepared, alloc: pd.DataFrame) -> dict[str, float]:
+    """Site, onboarding and platform costs of what the plan buys or rents: existing systems
+    need no new site, contract or platform (the model pays these on new options only)."""
+    inp = prep.inputs
+    new = alloc[(alloc["modules"] > 0) & (alloc["existing"].fillna("") == "")]
+    used_k = sorted(set(new["country"]))
+    used_p = sorted(set(new["provider"]))
+    used_c = sorted(set(new["chip"]))
     return {
         "site_fixed_musd": float(inp.countries.loc[used_k, "site_fixed_cost"].sum()),
         "onboarding_musd": float(inp.providers.loc[used_p, "onboarding_cost"].sum()),
         "platform_musd": float(inp.chips.loc[used_c, "platform_cost"].sum()),
     }
+
+
+def with_options(prep: Prepared, rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Allocation rows joined with their option's ``columns`` (and its id, ``option``).
+
+    An option is (country, provider, chip) *and* whether it is an existing system: a public
+    build of H100s and an H100 system already in service in the same country are two options,
+    so the join keys include the allocation's ``existing`` name (empty for new options).
+    """
+    opt = prep.inputs.options
+    names = (
+        opt["existing_name"].fillna("").astype(str)
+        if "existing_name" in opt.columns
+        else pd.Series("", index=opt.index)
+    )
+    right = opt[["country", "provider", "chip", *columns]].assign(existing=names.to_numpy())
+    right = right.rename_axis("option").reset_index()
+    keys = ["country", "provider", "chip", "existing"]
+    left = rows if "existing" in rows.columns else rows.assign(existing="")
+    return left.merge(right, on=keys, how="left", validate="many_to_one")
 
 
 def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
@@ -186,11 +244,7 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     target = alloc["period"].map(inp.target).astype(float)
     base = alloc.assign(share=alloc["counted_eflops"] / target.where(target > 0, 1.0))
-    keyed = base.merge(
-        inp.options[["country", "provider", "chip"]].rename_axis("option").reset_index(),
-        on=["country", "provider", "chip"],
-        how="left",
-    )
+    keyed = with_options(prep, base, [])
     keyed["home"] = keyed["country"].isin(prep.context.home).map({True: "home", False: "abroad"})
     frames = []
     for dim, column in (
@@ -255,7 +309,8 @@ def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
                 & (shares["key"] == j)
             ]
             dep = float(sel["compute_eflops"].sum())
-            kept = total - dep
+            # a difference of equal sums can come out as -1e-15: nothing kept is 0, not -0
+            kept = max(0.0, total - dep)
             rows.append(
                 {
                     "period": t,
@@ -366,8 +421,7 @@ def _blocs_delivering(prep: Prepared, final: pd.DataFrame) -> int:
     inp = prep.inputs
     if final.empty or not inp.bloc_options:
         return 0
-    opt = inp.options.rename_axis("option").reset_index()
-    keyed = final.merge(opt[["option", "country", "provider", "chip"]], how="left")
+    keyed = with_options(prep, final, [])
     count = 0
     for idx in inp.bloc_options.values():
         if not idx:
@@ -387,13 +441,8 @@ def removed_summary(prep: Prepared) -> str:
 def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
     """The scenario facts a plain-language reading needs, for the suppliers the plan uses."""
     inp, ctx, sc = prep.inputs, prep.context, prep.scenario
-    opt = inp.options
     used = alloc[alloc["modules"] > 0] if not alloc.empty else alloc
-    keyed = used.merge(
-        opt[["country", "provider", "chip", "j_country", "j_provider", "j_chip", "j_fab"]],
-        on=["country", "provider", "chip"],
-        how="left",
-    )
+    keyed = with_options(prep, used, ["j_country", "j_provider", "j_chip", "j_fab"])
 
     def first(col: str, key: str) -> dict[str, str]:
         return {
@@ -503,6 +552,14 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         if not res.empty
         else 1.0,
         "total_cost_model_musd": h.evaluate(m.total_cost.expr, x),
+        "cost_basis": sc.economics.cost_basis,
+        "compute_basis": sc.economics.compute_basis,
+        "discount_rate": sc.economics.discount_rate,
+        "price_performance_trend": sc.economics.price_performance_trend,
+        "horizon_start": prep.inputs.periods[0],
+        "horizon_end": sc.horizon,
+        "cost_per_year_final_musd": _cost_per_year(prep, final),
+        "existing_final_eflops": float(final.loc[final["existing"] != "", "compute_eflops"].sum()),
         "cost_tie_break_gap": outcome.tie_break_gap,
     }
     limits = limits_table(prep, kpis, shares, res)

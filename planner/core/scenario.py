@@ -163,6 +163,12 @@ class BuildOut(_Strict):
     )
 
 
+#: Years a plan is costed beyond its last period when ``horizon_end`` is not given: the last
+#: fleet serves about a hardware life (5 years: the last period's year and 4 more), so an
+#: annualised plan pays for what it buys over the years it actually delivers.
+DEFAULT_HORIZON_TAIL_YEARS = 4
+
+
 class Economics(_Strict):
     """Cost assumptions shared by every option (documented in README.md)."""
 
@@ -176,13 +182,56 @@ class Economics(_Strict):
         0.05, description="Operation and maintenance per year as a share of installed capex"
     )
     hardware_life_years: Positive = Field(
-        5.0, description="Accelerator service life, for annualising rented capacity"
+        5.0,
+        description=(
+            "Accelerator and server service life (years): the annuity period of owned hardware "
+            "(cost_basis annualised) and of the owner cost behind rent"
+        ),
     )
     facility_life_years: Positive = Field(
-        15.0, description="Building life, for annualising rented capacity"
+        15.0,
+        description=(
+            "Building life (years): the annuity period of owned facilities (cost_basis "
+            "annualised) and of the owner cost behind rent"
+        ),
     )
     discount_rate: Share = Field(
-        0.0, description="Annual discount rate for costs after the first period"
+        0.035,
+        description=(
+            "Real annual discount rate for costs after the first period and for the capital "
+            "recovery factor. Default 3.5%: the UK HM Treasury Green Book social time "
+            "preference rate for public investment (years 0-30), a public-sector social "
+            "discount rate"
+        ),
+    )
+    cost_basis: Literal["annualised", "cash"] = Field(
+        "annualised",
+        description=(
+            "annualised: an owned module's capital cost is charged as an equivalent annual "
+            "cost (capital recovery factor at discount_rate over hardware_life_years for "
+            "accelerators and servers, facility_life_years for buildings) for every year it "
+            "serves up to horizon_end, so owning and renting compare per year of service; "
+            "cash: capital is paid in full in the period the module is bought"
+        ),
+    )
+    compute_basis: Literal["effective", "peak"] = Field(
+        "effective",
+        description=(
+            "effective: compute per accelerator = peak dense BF16 x achieved_efficiency "
+            "(chips.csv), what typical large training/inference work gets; peak: the "
+            "datasheet figure. Targets are in EFLOP/s of this basis"
+        ),
+    )
+    price_performance_trend: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.21,
+        description=(
+            "Per-year decline of hardware price per FLOP/s: hardware bought (or the owner cost "
+            "behind rent) in year t costs (1 - trend)^(t - y0) of its table price, y0 = the "
+            "later of PRICE_YEAR (2025, the year of chips.csv prices) and the chip's "
+            "available_from. Default 0.21 = 1 - 2^(-1/2.95): Epoch AI measured FLOP/s per "
+            "dollar of top GPUs doubling every 2.95 years (Hobbhahn & Besiroglu, 'Trends in "
+            "GPU price-performance', Epoch AI, 2022; all GPUs 2.46 years). 0 = today's prices"
+        ),
     )
     carbon_price_usd_per_t: NonNegative = Field(
         0.0, description="Carbon price added to cost per tonne CO2e (USD/t)"
@@ -191,6 +240,33 @@ class Economics(_Strict):
         1.0, description="Multiplier on every country's electricity price"
     )
     chip_price_scale: Positive = Field(1.0, description="Multiplier on every accelerator's price")
+
+
+class ExistingSystem(_Strict):
+    """A system already in service: counted, run and paid for (running costs only), never bought."""
+
+    name: str = Field("", description="Label shown in the plan (e.g. Isambard-AI)")
+    country: str = Field(..., min_length=1, description="Where it stands (ISO3)")
+    provider: str = Field(
+        "public",
+        min_length=1,
+        description="Operator: a provider code of providers.csv, or 'public' for the national one",
+    )
+    chip: str = Field(..., min_length=1, description="Accelerator code of chips.csv")
+    accelerators: Annotated[int, Field(ge=1, le=10_000_000)] = Field(
+        ..., description="Number of accelerators"
+    )
+    since: Annotated[int, Field(ge=2000, le=2100)] = Field(..., description="First year in service")
+    until: Annotated[int, Field(ge=2000, le=2200)] | None = Field(
+        None, description="Last year in service (absent = beyond the horizon)"
+    )
+    source: str = Field("", description="Where the figures come from (publisher and URL)")
+
+    @model_validator(mode="after")
+    def _order(self) -> ExistingSystem:
+        if self.until is not None and self.until < self.since:
+            raise ValueError(f"until {self.until} is before since {self.since}")
+        return self
 
 
 class Solver(_Strict):
@@ -297,7 +373,12 @@ class Scenario(_Strict):
         ..., min_length=1, description="Planning periods (years), increasing"
     )
     horizon_end: Annotated[int, Field(ge=2000, le=2200)] | None = Field(
-        None, description="Last year covered by the plan (default: the last period)"
+        None,
+        description=(
+            "Last year whose costs the plan counts (the last period stands for the years from "
+            f"it to horizon_end). Default: the last period + {DEFAULT_HORIZON_TAIL_YEARS} years, "
+            "about one hardware life of service for the final fleet"
+        ),
     )
     target: dict[int, TargetValue] = Field(
         ...,
@@ -307,7 +388,11 @@ class Scenario(_Strict):
         ),
     )
     budget: NonNegative | None = Field(
-        None, description="Total cost over the horizon (million USD); absent = no budget"
+        None,
+        description=(
+            "Total cost from the first period to the horizon end, discounted, on the "
+            "economics.cost_basis (million USD); absent = no budget"
+        ),
     )
     energy_cost_cap: NonNegative | None = Field(
         None, description="Electricity cost over the horizon (million USD)"
@@ -317,6 +402,14 @@ class Scenario(_Strict):
     )
     emissions_cap_kt: NonNegative | None = Field(
         None, description="Cap on emissions over the horizon (kt CO2e)"
+    )
+    existing: list[ExistingSystem] = Field(
+        default_factory=list,
+        description=(
+            "Systems already in service: they count towards the target in the years they "
+            "serve, pay running costs (energy, maintenance) but no capital, keep their own "
+            "layer scores and are never bought again"
+        ),
     )
     limits: Limits = Field(default_factory=Limits)
     strategy: str = Field(
@@ -421,9 +514,16 @@ class Scenario(_Strict):
         return self
 
     # --- derived quantities -------------------------------------------------------------
+    @property
+    def horizon(self) -> int:
+        """The last year costed: horizon_end, or the last period + DEFAULT_HORIZON_TAIL_YEARS."""
+        if self.horizon_end is not None:
+            return self.horizon_end
+        return self.periods[-1] + DEFAULT_HORIZON_TAIL_YEARS
+
     def period_years(self) -> dict[int, float]:
-        """Years each period stands for: up to the next period; the last up to horizon_end."""
-        end = (self.horizon_end if self.horizon_end is not None else self.periods[-1]) + 1
+        """Years each period stands for: up to the next period; the last up to the horizon."""
+        end = self.horizon + 1
         bounds = [*self.periods[1:], end]
         return {p: float(b - p) for p, b in zip(self.periods, bounds, strict=True)}
 

@@ -44,20 +44,26 @@ def screen(prep: Prepared) -> list[str]:
                     f"could host ({len(grid)} countries, {float(grid.sum()):,.0f} MW available)"
                 )
                 break
-    running = (opt["opex"] + opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)
-    capex = opt["capex"].to_numpy(float)
+    # cost parts per (option, period position); capital[:, i] is the charge of a module added
+    # in period i, which is non-increasing in i, so it bounds any earlier purchase from below
+    pos = {t: i for i, t in enumerate(inp.periods)}
+    running_t = (
+        np.asarray(inp.opex_by_period, float)
+        + (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)[:, None]
+    )
+    capital_t = np.asarray(inp.capital, float)
     energy = opt["energy_cost"].to_numpy(float)
     emis = opt["emissions_kt"].to_numpy(float)
     if inp.budget is not None:
         best_lb, best_t, best_a = 0.0, None, 0
         for t in inp.periods:
-            per = inp.discount[t] * (capex + inp.years[t] * running) / f
+            per = (capital_t[:, pos[t]] + inp.discount[t] * inp.years[t] * running_t[:, pos[t]]) / f
             a = int(np.argmin(per))
             lb = inp.target[t] * float(per[a])
             if lb > best_lb:
                 best_lb, best_t, best_a = lb, t, a
         rent = sum(
-            inp.target[t] * float(np.min(inp.discount[t] * inp.years[t] * running / f))
+            inp.target[t] * float(np.min(inp.discount[t] * inp.years[t] * running_t[:, pos[t]] / f))
             for t in inp.periods
         )
         if rent > best_lb:

@@ -26,6 +26,7 @@ REPORT = {
     "surveyed cloud regions are from US companies",
     "countries_hedging": 12,
     "countries_aligned": 18,
+    "countries_training_capable": 24,
 }
 
 
@@ -132,6 +133,24 @@ def data_summary(tables: Any) -> dict[str, Any]:
         facts["us_designer_accelerator_share"] = _fact(
             None, REPORT["us_designer_accelerator_share"], "market_share.csv not found"
         )
+
+    facts_table = _read_side(tables, "report_facts.csv")
+    training = None
+    url = ""
+    if facts_table is not None:
+        row = facts_table[facts_table["fact_id"] == "countries_training_capable"]
+        if not row.empty:
+            training = int(row["value"].iloc[0])
+            url = str(row["source_url"].iloc[0])
+    facts["countries_training_capable"] = _fact(
+        training,
+        REPORT["countries_training_capable"],
+        "the report's count of countries with training-capable public-cloud AI compute (of the "
+        "33 hosts), from report_facts.csv"
+        + (f" ({url})" if url else "")
+        + "; our tables do not separate training-capable from inference-only regions, so the "
+        "value is the report's, not recomputed",
+    )
 
     chips = tables.chips
     us_chips = int((chips["jurisdiction"] == "USA").sum())

@@ -41,6 +41,12 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
         f"emissions {k['emissions_kt']:,.0f} kt CO2e; worst N-1 keeps "
         f"{k['worst_case_n_minus_1_share']:.0%} of target"
     )
+    if "cost_basis" in k:
+        con.print(
+            f"Costs: {k['cost_basis']} basis, {k['horizon_start']}-{k['horizon_end']}, "
+            f"discounted at {k['discount_rate']:.1%}; compute: {k['compute_basis']} EFLOP/s; "
+            f"final fleet {k['cost_per_year_final_musd']:,.0f} MUSD per year"
+        )
     last = plan.allocation["period"].max()
     final = plan.allocation[plan.allocation["period"] == last]
     table = Table(title=f"Allocation in {last}")
