@@ -27,7 +27,10 @@ def _f(inp: ModelInputs):
 
 def _share_caps(inp: ModelInputs, groups: dict[str, list[int]]) -> dict[str, float]:
     """σ_g per group g: the smallest share cap (of D_t, on counted compute) of any share row
-    whose option group contains every option of g; 1 when none does (q sums to D_t)."""
+    whose option group contains every option of g; 1 when none does (q sums to D_t), or
+    when ``link_share_caps`` is off."""
+    if not inp.link_share_caps:
+        return {key: 1.0 for key in groups}
     rows = [
         (inp.by_provider, inp.max_share_provider),
         (inp.by_designer, inp.max_share_chip_designer),
