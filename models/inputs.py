@@ -102,6 +102,9 @@ class ModelInputs:
     #: hedging between blocs: at least this many foreign jurisdictions each carry compute
     #: through options that lean on them alone (``bloc_options``)
     min_blocs: int | None = None
+    #: counted supplier/site links take the share cap σ_g as M (add_supplier_links); off for
+    #: the infeasibility diagnosis, which relaxes the share rows in place
+    link_share_caps: bool = True
     bloc_options: dict[str, list[int]] = field(default_factory=dict)
     #: weight of the worst-case N-1 kept share r in the objective (index + w·r)
     resilience_weight: float = 0.0

@@ -432,7 +432,10 @@ def pareto(
         int,
         typer.Option("--points", help="Grid values per constrained objective; 0 = every point"),
     ] = 21,
-    workers: Annotated[int, typer.Option("--workers", help="Processes sharing the grid")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Processes sharing the grid (default: cores)"),
+    ] = None,
     set_: SetOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the frontier table (.csv or .parquet)")
@@ -460,7 +463,8 @@ def pareto(
         check_time_limit(time_limit)
         check_outputs(out, plot, force)
         result = run(
-            _load(scenario, set_), x=x, y=y, z=z, points=points, workers=workers,
+            _load(scenario, set_), x=x, y=y, z=z, points=points,
+            workers=workers if workers is not None else (os.cpu_count() or 1),
             time_limit=time_limit, mip_gap=mip_gap,
         )  # fmt: skip
         print_frontier(result)

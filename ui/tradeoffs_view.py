@@ -8,6 +8,7 @@ other.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pandas as pd
@@ -48,7 +49,9 @@ def cached_front(
 ):
     """The frontier, once per (inputs, axes, points); edited tables are passed as a folder."""
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
-        return pareto(scenario, x=x, y=y, points=points)
+        # independent ε points in parallel, one process per core (the table does not depend
+        # on it: tests/test_pareto.py)
+        return pareto(scenario, x=x, y=y, points=points, workers=os.cpu_count() or 1)
 
 
 def _objectives() -> list[str]:

@@ -55,14 +55,20 @@ def _quiet_pyomo() -> Iterator[None]:
         log.setLevel(level)
 
 
-def prepare(scenario: Scenario | str, tables: Tables | None = None) -> Prepared:
-    """Validate inputs, build the Pyomo model and pass it to HiGHS (no solve yet)."""
+def prepare(
+    scenario: Scenario | str, tables: Tables | None = None, link_share_caps: bool = True
+) -> Prepared:
+    """Validate inputs, build the Pyomo model and pass it to HiGHS (no solve yet).
+
+    ``link_share_caps=False`` builds the counted links with M = D_t (the diagnosis relaxes
+    share rows in place, so no other row may repeat their caps)."""
     sc = _as_scenario(scenario)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     with hard_phase("loading the data tables"):
         tables = tables if tables is not None else load_tables(sc.data)
         inp, ctx = build_inputs(sc, tables)
+    inp.link_share_caps = link_share_caps
     timings["inputs_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     with (

@@ -456,14 +456,25 @@ def _laboratory(prep: Prepared) -> Prepared:
     A budget also bounds each option's module count (``planner.core.inputs``), so relaxing the
     budget row alone would still be held by those bounds. With a budget, the model is rebuilt
     without it (bounds from grid power and the target only) and the budget added as one row.
+    Share caps also strengthen the counted links (σ_g, ``models.constraints``): with a share
+    limit the model is rebuilt with plain links, so relaxing a share row relaxes the limit.
     """
     budget = prep.inputs.budget
-    if budget is None:
+    inp = prep.inputs
+    shares = (
+        inp.max_share_provider,
+        inp.max_share_chip_designer,
+        inp.max_share_foreign_jurisdiction,
+        inp.max_share_country,
+    )
+    if budget is None and all(v is None for v in shares):
         return prep
     sc = prep.scenario.model_copy(deep=True)
-    sc.constraints.budget = False
-    lab = prepare(sc, tables=prep.tables)
-    lab.highs.set_row(BUDGET_ROW, lab.model.total_cost.expr, upper=float(budget))
+    if budget is not None:
+        sc.constraints.budget = False
+    lab = prepare(sc, tables=prep.tables, link_share_caps=False)
+    if budget is not None:
+        lab.highs.set_row(BUDGET_ROW, lab.model.total_cost.expr, upper=float(budget))
     return lab
 
 

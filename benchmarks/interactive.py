@@ -1,0 +1,177 @@
+"""Interactive-speed benchmark (issue #15): every bundled scenario and the EU frontier.
+
+    python -m benchmarks.interactive [--points 11] [--ui-points 7] [--label after] [--readme]
+
+Per bundled scenario (data/scenarios/*.yaml), in one run (the machine is shared: compare
+ratios from the same run only):
+- ``sovplan solve --json`` in a fresh process: wall time, status, index, cost, the HiGHS time
+  inside sovplan, and whether the cost tie-break stopped at its limit;
+- HiGHS alone on the same exported models, each in a fresh process (``readModel`` + ``run``,
+  same gap, time limit and threads): stage 1 (max sovereignty) and stage 2 (min cost with the
+  index held at stage 1's optimum, the exact row sovplan adds); the ratio sovplan wall /
+  HiGHS alone (stage 1 + stage 2), and node counts.
+Then ``sovplan pareto <EU> --x cost --y sovereignty --points 11`` (and 7, the UI's default)
+in a fresh process: wall time, points, solver calls, and the HiGHS time inside (``--json``).
+Results: results/interactive[-label].json; ``--readme`` writes the table into README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+from pathlib import Path
+
+from benchmarks.run import HIGHS_ALONE, PYTHON, RESULTS, ROOT, SOVPLAN, run_child
+
+SCENARIOS = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
+EU = ROOT / "data" / "scenarios" / "eu-2030-hedge.yaml"
+START, END = "<!-- interactive:start -->", "<!-- interactive:end -->"
+
+EXPORT_STAGES = r"""
+import json, sys
+import pyomo.environ as pyo
+from planner.core.prepare import prepare
+from planner.core.screens import screen
+from planner.core.solve import LEXICOGRAPHIC_TOLERANCE, optimise
+path, s1, s2 = sys.argv[1:4]
+prep = prepare(path)
+h, m, sc = prep.highs, prep.model, prep.scenario
+h.write(s1)
+out = {"gap": sc.solver.mip_gap, "tie_break_gap": sc.solver.tie_break_gap,
+       "time_limit": sc.solver.time_limit, "threads": sc.solver.threads, "stage2": False}
+if not screen(prep):
+    _, stages = optimise(prep, tie_break=False)
+    if stages[0].x is not None and sc.solver.tie_break == "lexicographic":
+        h.set_row("lexicographic", m.sovereignty.expr,
+                  lower=stages[0].objective - LEXICOGRAPHIC_TOLERANCE)
+        h.set_objective(m.total_cost.expr, pyo.minimize)
+        h._named = False
+        h.write(s2)
+        out["stage2"] = True
+print(json.dumps(out))
+"""
+
+
+def highs_alone(path: str, limit: float, gap: float, threads) -> dict:
+    r = run_child([PYTHON, "-c", HIGHS_ALONE, path, str(limit), str(gap), str(threads or "none")])
+    return json.loads(r["stdout"].strip().splitlines()[-1])
+
+
+def bench_scenario(path: Path) -> dict:
+    r = run_child([SOVPLAN, "solve", str(path), "--json"], timeout=600)
+    plan = json.loads(r["stdout"]) if r["stdout"].strip().startswith("{") else {}
+    row = {
+        "scenario": path.stem,
+        "wall_s": r["wall_s"],
+        "status": plan.get("status"),
+        "index": (plan.get("sovereignty") or {}).get("index"),
+        "cost": plan.get("cost"),
+        "message": plan.get("message"),
+        "highs_in_sovplan_s": (plan.get("timings") or {}).get("solve_s"),
+        "diagnose_s": (plan.get("timings") or {}).get("diagnose_s"),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        s1, s2 = f"{tmp}/s1.mps", f"{tmp}/s2.mps"
+        e = run_child([PYTHON, "-c", EXPORT_STAGES, str(path), s1, s2])
+        info = json.loads(e["stdout"].strip().splitlines()[-1])
+        a1 = highs_alone(s1, info["time_limit"], info["gap"], info["threads"])
+        row.update(alone_s1_s=a1["run_s"], alone_s1_nodes=a1["nodes"], alone_s1=a1["status"])
+        if info["stage2"]:
+            limit2 = info["time_limit"]
+            a2 = highs_alone(s2, limit2, info["tie_break_gap"], info["threads"])
+            row.update(alone_s2_s=a2["run_s"], alone_s2_nodes=a2["nodes"], alone_s2=a2["status"])
+    alone = row["alone_s1_s"] + row.get("alone_s2_s", 0.0)
+    row["highs_alone_s"] = alone
+    row["ratio"] = row["wall_s"] / alone if alone > 0 else None
+    return row
+
+
+def bench_pareto(points: int, workers: int | None) -> dict:
+    cmd = [SOVPLAN, "pareto", str(EU), "--x", "cost", "--y", "sovereignty"]
+    cmd += ["--points", str(points)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    r = run_child(cmd, timeout=900, env={"COLUMNS": "400"})
+    text = " ".join(r["stdout"].split())
+    pts = re.search(r"(\d+) efficient points; (\d+) solver calls", text)
+    wk = re.search(r"with (\d+) worker", text)
+    return {
+        "what": f"EU frontier, {points} points",
+        "wall_s": r["wall_s"],
+        "points": int(pts.group(1)) if pts else None,
+        "solver_calls": int(pts.group(2)) if pts else None,
+        "workers": int(wk.group(1)) if wk else None,
+        "stopped_by_limit": "stopped by the time limit" in text,
+    }
+
+
+def table(res: dict) -> str:
+    lines = [
+        "| scenario | status | index | cost | `sovplan solve` wall s | HiGHS in sovplan s | "
+        "HiGHS alone s1 s (nodes) | s2 s (nodes) | wall / HiGHS alone |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in res["scenarios"]:
+        s2 = f"{r['alone_s2_s']:.2f} ({r['alone_s2_nodes']})" if "alone_s2_s" in r else "–"
+        idx = f"{r['index']:.4f}" if r["index"] is not None else "–"
+        cost = f"{r['cost']:,.1f}" if r["cost"] is not None else "–"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] else "–"
+        hs = r["highs_in_sovplan_s"]
+        lines.append(
+            f"| {r['scenario']} | {r['status']} | {idx} | {cost} | {r['wall_s']:.2f} | "
+            f"{hs:.2f} | {r['alone_s1_s']:.2f} ({r['alone_s1_nodes']}) | {s2} | {ratio} |"
+        )
+    lines += ["", "| frontier | wall s | points | solver calls | workers | stopped by limit |"]
+    lines.append("|---|---|---|---|---|---|")
+    for p in res["pareto"]:
+        lines.append(
+            f"| {p['what']} | {p['wall_s']:.1f} | {p['points']} | {p['solver_calls']} | "
+            f"{p['workers']} | {p['stopped_by_limit']} |"
+        )
+    return "\n".join(lines)
+
+
+def update_readme(text: str, label: str) -> None:
+    readme = Path(__file__).resolve().parent / "README.md"
+    body = readme.read_text()
+    block = f"{START}\n{text}\n{END}"
+    if START in body and END in body:
+        head, rest = body.split(START, 1)
+        _, tail = rest.split(END, 1)
+        readme.write_text(f"{head}{block}{tail}")
+    else:
+        readme.write_text(body.rstrip() + f"\n\n## Interactive speed ({label})\n\n{block}\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=11)
+    parser.add_argument("--ui-points", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--label", default="")
+    parser.add_argument("--readme", action="store_true")
+    parser.add_argument("--no-pareto", action="store_true")
+    args = parser.parse_args(argv)
+    res: dict = {"scenarios": [], "pareto": []}
+    for path in SCENARIOS:
+        row = bench_scenario(path)
+        res["scenarios"].append(row)
+        print(json.dumps(row), flush=True)
+    if not args.no_pareto:
+        for points in (args.points, args.ui_points):
+            p = bench_pareto(points, args.workers)
+            res["pareto"].append(p)
+            print(json.dumps(p), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    name = "interactive" + (f"-{args.label}" if args.label else "")
+    (RESULTS / f"{name}.json").write_text(json.dumps(res, indent=2))
+    text = table(res)
+    print(text)
+    if args.readme:
+        update_readme(text, args.label or "latest")
+
+
+if __name__ == "__main__":
+    main()
