@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import runpy
 from pathlib import Path
 
 import pandas as pd
@@ -285,3 +287,16 @@ def test_eu_foreign_cap_variant():
         )
         total = final["compute_eflops"].sum()
         assert final.loc[on_us, "compute_eflops"].sum() <= 0.9 * total + 1e-6, period
+
+
+def test_world_map_rebuilds_from_the_repository_alone(tmp_path):
+    """ui/geo/countries-110m.geojson is rebuilt byte for byte from data/build/reference/geo."""
+    geo = DATA / "build" / "reference" / "geo"
+    mod = runpy.run_path(str(DATA / "build" / "world_geojson.py"))
+    collection, skipped = mod["build"](
+        geo / "countries-110m.json", geo / "iso3166_numeric_alpha3.csv"
+    )
+    text = json.dumps(collection, separators=(",", ":")) + "\n"
+    committed = (DATA.parent / "ui" / "geo" / "countries-110m.geojson").read_text(encoding="utf-8")
+    assert text == committed
+    assert skipped == ["Kosovo", "N. Cyprus", "Somaliland"]

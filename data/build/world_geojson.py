@@ -2,12 +2,14 @@
 
 Usage (from the repository root)::
 
-    python data/build/world_geojson.py [TOPOJSON] [--iso-codes FILE] [--out FILE]
+    python data/build/world_geojson.py [TOPOJSON] [--iso-codes CSV] [--out FILE]
 
-TOPOJSON defaults to ``../shared/reference/geo/countries-110m.json``: world-atlas 2.0.2, the
+TOPOJSON defaults to ``data/build/reference/geo/countries-110m.json``: world-atlas 2.0.2, the
 Natural Earth 1:110m admin-0 countries (public domain) as TopoJSON whose feature ids are ISO
-3166-1 numeric codes. The numeric -> alpha-3 table is read from Debian's ``iso-codes``
-(``/usr/share/iso-codes/json/iso_3166-1.json``), a transcription of ISO 3166-1. The app draws
+3166-1 numeric codes. The numeric -> alpha-3 table is
+``data/build/reference/geo/iso3166_numeric_alpha3.csv``, the code pairs of ISO 3166-1 as
+transcribed by Debian's ``iso-codes`` 4.15.0. Both travel with the repository, so the map
+rebuilds from it alone. The app draws
 its map from the output with plotly's ``geojson=``, so the map needs no network (plotly's own
 base map is fetched from a CDN). See ui/geo/SOURCES.md.
 
@@ -20,11 +22,13 @@ Deterministic: the same inputs give a byte-identical file.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
+GEO = Path(__file__).resolve().parent / "reference" / "geo"
 DIGITS = 2
 
 
@@ -64,8 +68,8 @@ def geometry(geom: dict[str, Any], arcs: list[list[tuple[float, float]]]) -> dic
 
 def numeric_to_alpha3(path: Path) -> dict[str, str]:
     """ISO 3166-1 numeric code (3 digits, as text) -> alpha-3 code."""
-    table = json.loads(path.read_text(encoding="utf-8"))["3166-1"]
-    return {row["numeric"]: row["alpha_3"] for row in table}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["numeric"]: row["alpha_3"] for row in csv.DictReader(fh)}
 
 
 def build(topo_path: Path, iso_path: Path) -> tuple[dict[str, Any], list[str]]:
@@ -98,11 +102,9 @@ def main() -> None:
         "topojson",
         nargs="?",
         type=Path,
-        default=REPO.parent / "shared" / "reference" / "geo" / "countries-110m.json",
+        default=GEO / "countries-110m.json",
     )
-    parser.add_argument(
-        "--iso-codes", type=Path, default=Path("/usr/share/iso-codes/json/iso_3166-1.json")
-    )
+    parser.add_argument("--iso-codes", type=Path, default=GEO / "iso3166_numeric_alpha3.csv")
     parser.add_argument("--out", type=Path, default=REPO / "ui" / "geo" / "countries-110m.geojson")
     args = parser.parse_args()
     collection, skipped = build(args.topojson, args.iso_codes)
