@@ -80,9 +80,7 @@ def _rich_pipe_policy() -> None:
     Console.on_broken_pipe = on_broken_pipe  # type: ignore[method-assign]
 
 
-def guarded(
-    fn: Callable[[], Any], time_limit: float | None = None, interrupted: str = ""
-) -> Any:
+def guarded(fn: Callable[[], Any], time_limit: float | None = None, interrupted: str = "") -> Any:
     """Run a command body under one deadline (``--time-limit`` covers the whole command) and
     turn expected errors, Ctrl-C and SIGTERM into exit codes and messages."""
     from planner.core import deadline
@@ -173,9 +171,14 @@ def validate(scenario: ScenarioArg, set_: SetOption = None) -> None:
 
         sc = _load(scenario, set_)
         inp, ctx = build_inputs(sc, load_tables(sc.data))
+
+        def count(n: int, word: str, plural: str | None = None) -> str:
+            return f"{n} {word if n == 1 else plural or word + 's'}"
+
         typer.echo(
-            f"{scenario}: valid; home {len(ctx.home)} countries, {len(inp.options)} options, "
-            f"{len(inp.periods)} periods, {len(inp.foreign_jurisdictions)} foreign jurisdictions"
+            f"{scenario}: valid; home {', '.join(sc.home)} ({count(len(ctx.home), 'country', 'countries')}), "
+            f"{count(len(inp.options), 'option')}, {count(len(inp.periods), 'period')}, "
+            f"{count(len(inp.foreign_jurisdictions), 'foreign jurisdiction')}"
         )
 
     guarded(body)
