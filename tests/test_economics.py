@@ -256,3 +256,30 @@ def test_an_existing_system_beside_a_new_option_of_the_same_kind_is_reported_onc
     assert shares["share"].max() <= 0.5 + 1e-9
     model_cost = prep.highs.evaluate(prep.model.total_cost.expr, outcome.x)
     assert plan.kpis["total_cost_musd"] == pytest.approx(model_cost, rel=1e-9, abs=1e-9)
+
+
+def test_screens_count_systems_already_in_service():
+    """Regression: the grid screen compared the target with new grid headroom only and the
+    budget screen priced the whole target at the cheapest option's rate as if an existing
+    system (free of capital, one module) could be repeated. Both are valid bounds only if
+    existing systems count as what they are: capacity that needs no grid and no capital."""
+    from planner.core.prepare import prepare
+    from planner.core.screens import screen
+
+    tables = load_tables(str(TINY_DATA))
+    tables.countries["grid_power_available_mw"] = 1.0  # one new module per country at most
+    old = {"country": "HOM", "provider": "PUB", "chip": "CH", "accelerators": 2000,
+           "since": 2020}  # fmt: skip
+    # target 5 EFLOP/s: 3 new modules (one per country) + the 2-module existing system
+    sc = tiny(target={2030: 5}, budget=None, existing=[old])
+    assert screen(prepare(sc, tables=tables)) == []
+    plan = solve(sc, tables=tables)
+    assert plan.status == "optimal"
+    # the budget screen: the existing system (free here) covers 2 of 4 EFLOP/s; the other 2
+    # cost at least 2 x 2 MUSD (a rented CA module for the one year), so 3 MUSD is provably
+    # short; priced as if the free system could be repeated, the bound was 0 and said nothing
+    sc = tiny(target={2030: 4}, budget=3, existing=[old])
+    found = screen(prepare(sc))
+    assert any("budget 3 MUSD cannot pay" in s and "at least 4 MUSD" in s for s in found), found
+    assert solve(sc).status == "infeasible"
+    assert solve(tiny(target={2030: 4}, budget=4, existing=[old])).status == "optimal"

@@ -22,6 +22,38 @@ def money(v: float) -> str:
     return f"{v:,.4g} MUSD"
 
 
+def _existing_compute(inp: Any, t: int) -> float:
+    """Compute of the systems already in service in period t (their modules are fixed at 1)."""
+    f = inp.options["compute"].to_numpy(float)
+    return float(sum(f[a] * n for (a, p), n in inp.fixed_modules.items() if p == t and n > 0))
+
+
+def _cheapest_cover(inp: Any, t: int, cost: np.ndarray, f: np.ndarray) -> tuple[float, int]:
+    """The least cost of delivering D_t with options' modules split freely (the LP relaxation
+    of covering the target alone): options in order of cost per EFLOP/s, each up to what it can
+    hold in t (an existing system its one module, a chip not yet available nothing, a new
+    option its module bound). A valid lower bound on any plan's cost for t; also returns the
+    option covering the most of it (for the message)."""
+    cap = inp.options["max_modules"].to_numpy(float) * f
+    for (a, p), n in inp.fixed_modules.items():
+        if p == t:
+            cap[a] = n * f[a]
+    order = np.argsort(cost / np.where(f > 0, f, np.inf), kind="stable")
+    need, total, share = float(inp.target[t]), 0.0, np.zeros(len(f))
+    for a in order:
+        if need <= 0:
+            break
+        if cap[a] <= 0 or f[a] <= 0:
+            continue
+        take = min(need, cap[a])
+        total += take / f[a] * float(cost[a])
+        share[a] = take
+        need -= take
+    top = int(np.argmax(share))
+    # name an option only if it carries most of the cover (else the message would mislead)
+    return total, top if share[top] >= 0.5 * float(inp.target[t]) else -1
+
+
 def screen(prep: Prepared) -> list[str]:
     """Infeasibility that needs no solve: each finding is a proof, stated directly."""
     inp, sc = prep.inputs, prep.scenario
@@ -37,7 +69,8 @@ def screen(prep: Prepared) -> list[str]:
         grid = inp.countries["grid_mw"].reindex(density.index).fillna(0.0)
         hostable = float((density.fillna(0.0) * grid).sum())
         for t in inp.periods:
-            if inp.target[t] > hostable * (1 + 1e-9) + 1e-9:
+            # systems already in service draw no new grid headroom: they add to what fits
+            if inp.target[t] > (hostable + _existing_compute(inp, t)) * (1 + 1e-9) + 1e-9:
                 found.append(
                     f"the {t} target of {inp.target[t]:,.4g} EFLOP/s is more than the "
                     f"{hostable:,.4g} EFLOP/s that the grid power of every candidate country "
@@ -57,24 +90,25 @@ def screen(prep: Prepared) -> list[str]:
     if inp.budget is not None:
         best_lb, best_t, best_a = 0.0, None, 0
         for t in inp.periods:
-            per = (capital_t[:, pos[t]] + inp.discount[t] * inp.years[t] * running_t[:, pos[t]]) / f
-            a = int(np.argmin(per))
-            lb = inp.target[t] * float(per[a])
+            per = capital_t[:, pos[t]] + inp.discount[t] * inp.years[t] * running_t[:, pos[t]]
+            lb, a = _cheapest_cover(inp, t, per, f)
             if lb > best_lb:
                 best_lb, best_t, best_a = lb, t, a
         rent = sum(
-            inp.target[t] * float(np.min(inp.discount[t] * inp.years[t] * running_t[:, pos[t]] / f))
+            _cheapest_cover(inp, t, inp.discount[t] * inp.years[t] * running_t[:, pos[t]], f)[0]
             for t in inp.periods
         )
         if rent > best_lb:
             best_lb, best_t = rent, None
         if inp.budget < best_lb * (1 - 1e-9) - 1e-9:
             if best_t is not None:
-                o = opt.loc[best_a]
                 what = (
                     f"the {best_t} target of {inp.target[best_t]:,.4g} EFLOP/s even at the "
-                    f"cheapest option ({o['provider']} with {o['chip']} in {o['country']})"
+                    "cheapest options"
                 )
+                if best_a >= 0:
+                    o = opt.loc[best_a]
+                    what += f" (mostly {o['provider']} with {o['chip']} in {o['country']})"
             else:
                 what = (
                     "the running costs of the targets in every period even at the cheapest options"
