@@ -70,17 +70,25 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("value", ["nan", "-1", "0", "inf", "-inf"])
 def test_time_limit_must_be_finite_and_positive(value: str) -> None:
-    for command in (["solve", str(TINY)], ["sweep", str(TINY), "--param", "budget_scale=1"]):
+    commands = (
+        ["solve", str(TINY)],
+        ["sweep", str(TINY), "--param", "budget_scale=1"],
+        ["pareto", str(TINY)],
+        ["alternatives", str(TINY)],  # accepted nan (= no limit) after the merge
+        ["stress", str(TINY)],
+    )
+    for command in commands:
         result = CliRunner().invoke(app, [*command, "--time-limit", value])
         assert result.exit_code == 2, (command, result.output)
         assert "finite number of seconds above 0" in result.output
 
 
 def test_time_limit_checked_in_the_api() -> None:
-    from planner import solve
+    from planner import alternatives, pareto, solve
 
-    with pytest.raises(InputError, match="time_limit"):
-        solve(str(TINY), time_limit=float("nan"))
+    for run in (solve, pareto, alternatives):
+        with pytest.raises(InputError, match="time_limit"):
+            run(str(TINY), time_limit=float("nan"))
 
 
 def test_deadline_scopes_nest_and_cap() -> None:
