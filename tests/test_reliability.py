@@ -290,6 +290,14 @@ def _die(task, tables=None):  # a worker crash (module level: picklable)
     os._exit(3)
 
 
+def test_sweep_run_out_of_time_before_a_plan_is_not_an_error() -> None:
+    """A run whose deadline passes while its model is built has no plan for lack of time,
+    like a run HiGHS stopped empty-handed: ``time_limit_no_solution``, not ``error``."""
+    runs = sweep(TINY, {"budget_scale": [1.0, 1.1]}, workers=1, time_limit=1e-6)
+    assert list(runs["status"]) == ["time_limit_no_solution"] * 2, runs[["status", "error"]]
+    assert runs["error"].str.contains("time limit ran out").all()
+
+
 @pytest.mark.slow
 def test_dask_worker_killed_mid_sweep_every_run_ends_optimal(tmp_path: Path) -> None:
     from dask.distributed import Client, LocalCluster

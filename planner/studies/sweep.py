@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from planner.core.deadline import check_time_limit
+from planner.core.deadline import TimeLimitReached, check_time_limit
 from planner.core.errors import InputError, PlannerError
 from planner.core.io import atomic_write, exclusive_lock
 from planner.core.scenario import Scenario, apply_overrides, read_yaml, scenario_from_mapping
@@ -598,6 +598,8 @@ def run_one(task: RunTask, tables: Any = None) -> dict[str, Any]:
         row.update(_study_row(task, sc, tables if tables is not None else _WORKER_TABLES))
     except InputError as exc:
         row.update(status="invalid", error=str(exc))
+    except TimeLimitReached as exc:  # the run's deadline passed before HiGHS had a plan
+        row.update(status="time_limit_no_solution", error=str(exc))
     except PlannerError as exc:
         row.update(status="error", error=str(exc))
     except Exception as exc:  # a crash in one run must not stop the batch
