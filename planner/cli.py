@@ -132,7 +132,9 @@ def solve(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the plan as JSON to this file")
     ] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds for the whole command")
+    ] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
 ) -> None:
@@ -357,7 +359,11 @@ def sweep(
     ] = None,
     set_: SetOption = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per run")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Seconds per run (each run's own deadline; not a bound on the whole sweep)",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --out / --report files if they exist")
@@ -447,7 +453,11 @@ def pareto(
         Path | None, typer.Option("--plot", help="Write the frontier plot (.html or .png)")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per solve")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Seconds per solve (the command runs many; not a bound on its whole time)",
+        ),
     ] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
@@ -501,7 +511,11 @@ def alternatives(
         Path | None, typer.Option("--plot", help="Write the plans' mixes side by side (.html)")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per solve")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Seconds per solve (the command runs many; not a bound on its whole time)",
+        ),
     ] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
@@ -510,6 +524,7 @@ def alternatives(
     as different as possible from the earlier ones (other countries, providers, chips)."""
 
     def body() -> int:
+        from planner.core.deadline import check_time_limit
         from planner.reports.alternatives_report import (
             check_outputs,
             print_alternatives,
@@ -517,6 +532,7 @@ def alternatives(
         )
         from planner.studies.alternatives import alternatives as run
 
+        check_time_limit(time_limit)
         check_outputs(out, plot, force)
         result = run(
             _load(scenario, set_), slack=slack, n=n, metric=metric, objective=objective,
@@ -545,7 +561,11 @@ def stress(
         Path | None, typer.Option("--out", help="Write the result (.json, or .csv of the cuts)")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per solve")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Seconds per solve (the command runs many; not a bound on its whole time)",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
     cut: Annotated[

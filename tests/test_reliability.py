@@ -70,17 +70,25 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("value", ["nan", "-1", "0", "inf", "-inf"])
 def test_time_limit_must_be_finite_and_positive(value: str) -> None:
-    for command in (["solve", str(TINY)], ["sweep", str(TINY), "--param", "budget_scale=1"]):
+    commands = (
+        ["solve", str(TINY)],
+        ["sweep", str(TINY), "--param", "budget_scale=1"],
+        ["pareto", str(TINY)],
+        ["alternatives", str(TINY)],  # accepted nan (= no limit) after the merge
+        ["stress", str(TINY)],
+    )
+    for command in commands:
         result = CliRunner().invoke(app, [*command, "--time-limit", value])
         assert result.exit_code == 2, (command, result.output)
         assert "finite number of seconds above 0" in result.output
 
 
 def test_time_limit_checked_in_the_api() -> None:
-    from planner import solve
+    from planner import alternatives, pareto, solve
 
-    with pytest.raises(InputError, match="time_limit"):
-        solve(str(TINY), time_limit=float("nan"))
+    for run in (solve, pareto, alternatives):
+        with pytest.raises(InputError, match="time_limit"):
+            run(str(TINY), time_limit=float("nan"))
 
 
 def test_deadline_scopes_nest_and_cap() -> None:
@@ -282,6 +290,14 @@ def _die(task, tables=None):  # a worker crash (module level: picklable)
     os._exit(3)
 
 
+def test_sweep_run_out_of_time_before_a_plan_is_not_an_error() -> None:
+    """A run whose deadline passes while its model is built has no plan for lack of time,
+    like a run HiGHS stopped empty-handed: ``time_limit_no_solution``, not ``error``."""
+    runs = sweep(TINY, {"budget_scale": [1.0, 1.1]}, workers=1, time_limit=1e-6)
+    assert list(runs["status"]) == ["time_limit_no_solution"] * 2, runs[["status", "error"]]
+    assert runs["error"].str.contains("time limit ran out").all()
+
+
 @pytest.mark.slow
 def test_dask_worker_killed_mid_sweep_every_run_ends_optimal(tmp_path: Path) -> None:
     from dask.distributed import Client, LocalCluster
@@ -307,6 +323,82 @@ def test_dask_worker_killed_mid_sweep_every_run_ends_optimal(tmp_path: Path) -> 
             runs = sweep(EU, params, scheduler=client, out=out, resume=True)
     assert len(runs) == 8
     assert (runs["status"] == "optimal").all(), runs[["status", "error"]]
+
+
+def _start_dask_worker(address: str) -> subprocess.Popen:
+    """One ``dask worker`` without a nanny (nothing restarts it when it is killed)."""
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "distributed.cli.dask_worker", address, "--no-nanny",
+            "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard",
+        ],
+        cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scattered", [True, False])
+def test_dask_sweep_whose_only_worker_dies_ends_lost_then_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scattered: bool
+) -> None:
+    """The only worker killed mid-sweep: the sweep ends in bounded time with the pending runs
+    ``lost`` and --resume runs them. With the tables scattered, Dask cancels the pending runs
+    when the worker holding them dies; without (``scattered=False``), Dask alone would wait
+    forever for a worker, and the sweep gives up after DASK_WORKER_WAIT."""
+    from dask.distributed import Client, LocalCluster
+
+    import planner.studies.sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "DASK_WORKER_WAIT", 3.0)
+    out = tmp_path / "d.parquet"
+    params = {"budget_scale": [0.9, 1.0, 1.1], "weights.chip": [0.2, 0.5]}
+    with LocalCluster(
+        n_workers=0, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as cluster, Client(cluster) as client:  # fmt: skip
+        if not scattered:
+            monkeypatch.setattr(client, "scatter", lambda data, **kw: data)
+        worker = _start_dask_worker(cluster.scheduler_address)
+        try:
+            client.wait_for_workers(1, timeout=60)
+            killer = subprocess.Popen(["sh", "-c", f"sleep 4; kill -9 {worker.pid}"])
+            t0 = time.monotonic()
+            runs = sweep(EU, params, scheduler=client, out=out)
+            waited = time.monotonic() - t0
+            killer.wait(timeout=10)
+        finally:
+            worker.kill()
+            worker.wait(timeout=10)
+        assert len(runs) == 6
+        assert waited < 60, waited
+        assert set(runs["status"]) <= {"optimal", LOST}, runs[["status", "error"]]
+        assert (runs["status"] == LOST).any(), "the worker was killed after every run ended"
+        if not scattered:
+            assert "no worker left for 3 s" in " ".join(runs["error"].dropna())
+        worker = _start_dask_worker(cluster.scheduler_address)
+        try:
+            runs = sweep(EU, params, scheduler=client, out=out, resume=True)
+        finally:
+            worker.kill()
+            worker.wait(timeout=10)
+    assert len(runs) == 6
+    assert (runs["status"] == "optimal").all(), runs[["status", "error"]]
+
+
+@pytest.mark.slow
+def test_dask_cluster_without_workers_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dask.distributed import LocalCluster
+
+    import planner.studies.sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "DASK_WORKER_WAIT", 1.0)
+    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as cluster:
+        res = CliRunner().invoke(
+            app, ["sweep", str(TINY), "--param", "budget_scale=1,1.1", "--scheduler",
+                  cluster.scheduler_address],
+        )  # fmt: skip
+    assert res.exit_code == 1, res.output
+    assert "has no worker (waited 1 s)" in " ".join(res.output.split())
+    assert "Traceback" not in res.output
 
 
 # --- 5. the README's Python sweep runs as a plain script ------------------------------------

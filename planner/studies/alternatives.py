@@ -52,6 +52,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from models.objectives import SENSES
 from planner.core.data import Tables
+from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
 from planner.core.highs_backend import INF, SolveOutcome
 from planner.core.prepare import Prepared, prepare
@@ -299,6 +300,7 @@ def alternatives(
     (a note says so).
     """
     name = check_options(slack, n, metric, objective)
+    time_limit = check_time_limit(time_limit, "time_limit")
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     prep = prepare(sc, tables=tables)

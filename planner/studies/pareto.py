@@ -50,6 +50,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.objectives import SENSES
+from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
 from planner.core.highs_backend import INF, SolveOutcome
 from planner.core.results import Plan, make_plan
@@ -526,6 +527,7 @@ def pareto(
         raise InputError(f"--points: need at least 2 grid points, got {points}")
     if workers < 1:
         raise InputError(f"--workers: need at least 1, got {workers}")
+    time_limit = check_time_limit(time_limit, "time_limit")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     limit = float(time_limit if time_limit is not None else sc.solver.time_limit)
     gap = float(mip_gap if mip_gap is not None else sc.solver.mip_gap)

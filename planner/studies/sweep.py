@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from planner.core.deadline import check_time_limit
+from planner.core.deadline import TimeLimitReached, check_time_limit
 from planner.core.errors import InputError, PlannerError
 from planner.core.io import atomic_write, exclusive_lock
 from planner.core.scenario import Scenario, apply_overrides, read_yaml, scenario_from_mapping
@@ -598,6 +598,8 @@ def run_one(task: RunTask, tables: Any = None) -> dict[str, Any]:
         row.update(_study_row(task, sc, tables if tables is not None else _WORKER_TABLES))
     except InputError as exc:
         row.update(status="invalid", error=str(exc))
+    except TimeLimitReached as exc:  # the run's deadline passed before HiGHS had a plan
+        row.update(status="time_limit_no_solution", error=str(exc))
     except PlannerError as exc:
         row.update(status="error", error=str(exc))
     except Exception as exc:  # a crash in one run must not stop the batch
@@ -816,6 +818,17 @@ def _run_pool(tasks: list[RunTask], workers: int, tables: Any, on_result: Callab
 #: for a bad point, so a failed task is always the infrastructure's fault)
 DASK_RETRIES = 2
 
+#: How long a Dask sweep waits for a worker: at the start, and whenever the cluster has none
+#: left while runs are pending (its only worker died). Dask itself would wait forever; after
+#: this the pending runs are recorded ``lost`` and ``--resume`` runs them again.
+DASK_WORKER_WAIT = 120.0
+
+
+def _dask_workers(client: Any) -> int:
+    """How many workers the scheduler has now (a cheap query: no per-worker details)."""
+    info = client.scheduler_info(n_workers=0)
+    return int(info.get("n_workers", len(info.get("workers", {}))))
+
 
 def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Callable) -> None:
     """The same runs on an existing Dask cluster (an address, a Client or a Cluster)."""
@@ -834,9 +847,17 @@ def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Call
                 f"--scheduler {address}: cannot connect to a Dask scheduler ({exc})"
             ) from exc
         own = True
+    wait = DASK_WORKER_WAIT
     futures: dict[str, RunTask] = {}
     submitted = []
     try:
+        try:
+            client.wait_for_workers(1, timeout=wait)
+        except TimeoutError:
+            raise PlannerError(
+                f"the Dask cluster at {client.scheduler.address} has no worker (waited "
+                f"{wait:g} s); start one with: dask worker {client.scheduler.address}"
+            ) from None
         shared = client.scatter(tables, broadcast=True)
         batch = uuid.uuid4().hex[:8]
         for i, task in enumerate(tasks):
@@ -846,13 +867,35 @@ def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Call
             )  # fmt: skip
             futures[fut.key] = task
             submitted.append(fut)
-        for fut in dask_completed(submitted):
-            task = futures[fut.key]
-            try:
-                row = fut.result()
-            except Exception as exc:  # KilledWorker, CancelledError, a lost connection
-                row = _lost_row(task, f"lost on the cluster ({type(exc).__name__}: {exc})")
-            on_result(row)
+        done = dask_completed(submitted)
+        alone_since: float | None = None  # when the cluster was last seen without workers
+        while not done.is_empty():
+            ready = done.next_batch(block=False)
+            for fut in ready:
+                task = futures[fut.key]
+                try:
+                    row = fut.result()
+                except Exception as exc:  # KilledWorker, CancelledError, a lost connection
+                    row = _lost_row(task, f"lost on the cluster ({type(exc).__name__}: {exc})")
+                on_result(row)
+            if ready:
+                continue
+            if _dask_workers(client) > 0:
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > wait:
+                left = [f for f in submitted if not f.done()]
+                client.cancel(left)
+                for fut in left:
+                    on_result(
+                        _lost_row(
+                            futures[fut.key],
+                            f"lost on the cluster (no worker left for {wait:g} s)",
+                        )
+                    )
+                break
+            time.sleep(0.5)
     except BaseException:
         client.cancel(submitted)
         raise
