@@ -20,7 +20,7 @@ from models.objectives import SENSES
 from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.errors import InputError
-from planner.core.highs_backend import SolveOutcome
+from planner.core.highs_backend import TIE_BREAK_OPTIONS, SolveOutcome
 from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
@@ -74,7 +74,12 @@ def optimise(
     else:
         h.set_row("lexicographic", getattr(m, objective).expr, upper=best + LEXICOGRAPHIC_TOLERANCE)
     h.set_objective(m.total_cost.expr, pyo.minimize)
-    second = h.solve(time_limit=remaining, mip_gap=sc.solver.tie_break_gap, start=first.x)
+    second = h.solve(
+        time_limit=remaining,
+        mip_gap=sc.solver.tie_break_gap,
+        start=first.x,
+        options=TIE_BREAK_OPTIONS,
+    )
     stages.append(second)
     h.relax_row("lexicographic")
     if second.x is None:
