@@ -1,9 +1,13 @@
-"""Issue #15, round 2: the search settings of the cost tie-break leave the optimum where it was.
+"""Issue #15, round 2: the faster stages leave the optimum where it was.
 
-``TIE_BREAK_OPTIONS`` (HiGHS options of the cost-minimising solves) only change how HiGHS
-searches: with them and without them (HiGHS defaults, monkeypatched) the best index and the
-cheapest cost at that index agree, exactly on the tiny instance (gaps 0) and within the
-default gaps on the bundled scenarios.
+Two changes, each switched off by monkeypatching and compared with the plan as it is now:
+- ``TIE_BREAK_OPTIONS`` (HiGHS options of the cost tie-break) only change how HiGHS
+  searches;
+- ``support_stage`` (the MIP restricted to the LP relaxation's support, accepted as the
+  optimum only when it reaches the LP bound; otherwise its plan is a start) only adds a
+  proof or a start.
+The best index and the cheapest cost at that index must agree, exactly on the tiny instance
+(gaps 0) and within the default gaps on the bundled scenarios.
 """
 
 from __future__ import annotations
@@ -24,13 +28,39 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
 
 
-def _both(monkeypatch, sc):
-    """(plan with the tie-break options, plan with HiGHS's defaults)."""
+CHANGES = {
+    "options": ("TIE_BREAK_OPTIONS", {}),
+    "support": ("support_stage", lambda *a, **k: None),
+}
+
+
+def _both(monkeypatch, sc, change: str = "both"):
+    """(plan as now, plan with ``change`` switched off: "options", "support" or "both")."""
     tuned = solve(sc)
     with monkeypatch.context() as mp:
-        mp.setattr(solve_mod, "TIE_BREAK_OPTIONS", {})
+        for name in CHANGES if change == "both" else [change]:
+            mp.setattr(solve_mod, *CHANGES[name])
         plain = solve(sc)
     return tuned, plain
+
+
+def test_support_stage_proves_or_declines():
+    """On the tiny instance the restricted MIP either reaches the LP bound (and is then the
+    full MIP's optimum) or is not accepted as proven."""
+    prep = prepare(tiny(countries=["HOM", "ALY", "OTH"], target={2030: 2}, solver=EXACT))
+    h, m = prep.highs, prep.model
+    import pyomo.environ as pyo
+
+    h.set_objective(m.sovereignty.expr, pyo.maximize)
+    lp = h.lp_relaxation()
+    out = solve_mod.support_stage(prep, lp, pyo.maximize, 10.0, 0.0)
+    full = h.solve(time_limit=10, mip_gap=0.0)
+    assert out is not None
+    if out.status == "optimal":
+        assert out.objective == pytest.approx(full.objective, abs=1e-9)
+        assert out.bound == pytest.approx(lp[1])
+    else:
+        assert out.objective <= full.objective + 1e-9
 
 
 def test_options_apply_to_one_run_only():
@@ -51,10 +81,11 @@ def test_options_apply_to_one_run_only():
         {"max_share_country": 0.5, "resilience": 1.0},
     ],
 )
-def test_tiny_optimum_unchanged(monkeypatch, limits):
+@pytest.mark.parametrize("change", ["options", "support"])
+def test_tiny_optimum_unchanged(monkeypatch, limits, change):
     sc = tiny(countries=["HOM", "ALY", "OTH"], target={2030: 2}, budget=40, limits=limits,
               solver=EXACT)  # fmt: skip
-    _agree(*_both(monkeypatch, sc), index_tol=1e-6, cost_rel=1e-9)
+    _agree(*_both(monkeypatch, sc, change), index_tol=1e-6, cost_rel=1e-9)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
