@@ -20,7 +20,7 @@ from models.objectives import SENSES
 from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.errors import InputError
-from planner.core.highs_backend import SolveOutcome
+from planner.core.highs_backend import TIE_BREAK_OPTIONS, SolveOutcome
 from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
@@ -54,12 +54,24 @@ def optimise(
     h.relax_row("lexicographic")
     h.set_objective(getattr(m, objective).expr, SENSES[objective])
     start = None
+    first = None
     t_lp = time.perf_counter()
     if sc.solver.lp_start and limit > 0.05:
         # the LP start may use at most half the time: the MIP needs the rest
-        start = h.rounded_lp_start(time_limit=limit / 2)
+        lp = h.lp_relaxation(time_limit=limit / 2)
+        if lp is not None:
+            start = h.rounded_lp_start(lp=lp)
+            # the restricted MIP gets a short leash: two LP times, at least a second (it proves
+            # in well under a second on every bundled scenario; on a large model that it
+            # cannot prove it must not eat the full MIP's time)
+            lp_s = time.perf_counter() - t_lp
+            sub_limit = min(limit / 4, max(1.0, 2.0 * lp_s))
+            first = support_stage(prep, lp, SENSES[objective], sub_limit, gap)
+            if first is not None and first.status != "optimal":
+                start, first = first.x, None  # not proven: a feasible plan, the full MIP's start
     lp_seconds = time.perf_counter() - t_lp
-    first = h.solve(time_limit=max(limit - lp_seconds, 0.05), mip_gap=gap, start=start)
+    if first is None:
+        first = h.solve(time_limit=max(limit - lp_seconds, 0.05), mip_gap=gap, start=start)
     first.seconds += lp_seconds
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
@@ -74,7 +86,34 @@ def optimise(
     else:
         h.set_row("lexicographic", getattr(m, objective).expr, upper=best + LEXICOGRAPHIC_TOLERANCE)
     h.set_objective(m.total_cost.expr, pyo.minimize)
-    second = h.solve(time_limit=remaining, mip_gap=sc.solver.tie_break_gap, start=first.x)
+    t2 = time.perf_counter()
+    # total_cost may name a column no row uses (added when its expression was first read):
+    # stage 1's plan is padded at that column's lower bound so it stays a valid start
+    start, second = h.pad(first.x), None
+    if sc.solver.lp_start:
+        # the same restriction as stage 1, on the tie-break's own LP relaxation: it is
+        # rarely proven at the (weak) cost LP bound, but its plan is a much cheaper start
+        # than stage 1's (Kenya: 399 -> 330 against 356 for the full stage 1's plan)
+        lp = h.lp_relaxation(time_limit=remaining / 4)
+        if lp is not None:
+            lp_s = time.perf_counter() - t2
+            sub_limit = min(remaining / 4, max(1.0, 2.0 * lp_s))
+            cand = support_stage(prep, lp, pyo.minimize, sub_limit, sc.solver.tie_break_gap)
+            if cand is not None and cand.status == "optimal":
+                second = cand
+            elif cand is not None and h.evaluate(m.total_cost.expr, cand.x) < h.evaluate(
+                m.total_cost.expr, start
+            ):
+                start = cand.x
+    pre_seconds = time.perf_counter() - t2
+    if second is None:
+        second = h.solve(
+            time_limit=max(remaining - pre_seconds, 0.05),
+            mip_gap=sc.solver.tie_break_gap,
+            start=start,
+            options=TIE_BREAK_OPTIONS,
+        )
+    second.seconds += pre_seconds
     stages.append(second)
     h.relax_row("lexicographic")
     if second.x is None:
@@ -92,6 +131,40 @@ def optimise(
         tie_break_gap=second.gap if second.gap is not None else None,
     )
     return resplit(prep, merged, objective, tie_break), stages
+
+
+def support_stage(
+    prep: Prepared, lp: tuple, sense: int, time_limit: float, gap: float
+) -> SolveOutcome | None:
+    """The first stage proven optimal on the LP relaxation's support; a plan not proven
+    optimal (status ``feasible``, a start for the full MIP); or None.
+
+    ``HighsModel.support_mip`` solves the MIP with every integer column the LP solution
+    leaves at 0 fixed at 0. Its plans are plans of the full model, so its optimum is a lower
+    bound (maximising) on the full optimum; the LP relaxation is an upper bound. When the
+    two meet within the MIP gap (relative, as HiGHS measures it, plus 1e-9 absolute) the
+    restricted solution is optimal for the full model and is returned with the LP bound as
+    its bound; otherwise the full MIP is solved, as before.
+    """
+    x_lp, lp_bound = lp
+    out = prep.highs.support_mip(x_lp, time_limit=time_limit, mip_gap=gap)
+    if out.x is None or out.objective is None:
+        return None
+    z = out.objective
+    shortfall = (lp_bound - z) if sense == pyo.maximize else (z - lp_bound)
+    if shortfall > gap * abs(z) + 1e-9:
+        out.status = "feasible"
+        return out
+    rel = max(shortfall, 0.0) / max(abs(z), 1e-12)
+    return SolveOutcome(
+        status="optimal",
+        objective=z,
+        bound=lp_bound,
+        gap=rel,
+        seconds=out.seconds,
+        x=out.x,
+        message="Optimal (LP bound reached on the LP support)",
+    )
 
 
 def resplit_stages(

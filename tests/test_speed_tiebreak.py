@@ -1,0 +1,111 @@
+"""Issue #15, round 2: the faster stages leave the optimum where it was.
+
+Two changes, each switched off by monkeypatching and compared with the plan as it is now:
+- ``TIE_BREAK_OPTIONS`` (HiGHS options of the cost tie-break) only change how HiGHS
+  searches;
+- ``support_stage`` (the MIP restricted to the LP relaxation's support, accepted as the
+  optimum only when it reaches the LP bound; otherwise its plan is a start) only adds a
+  proof or a start.
+The best index and the cheapest cost at that index must agree, exactly on the tiny instance
+(gaps 0) and within the default gaps on the bundled scenarios.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import planner.core.solve as solve_mod
+from planner.core.prepare import prepare
+from planner.core.solve import solve
+from tests.conftest import tiny
+from tests.test_speed_formulation import EXACT, _agree, limits_st
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
+
+
+CHANGES = {
+    "options": ("TIE_BREAK_OPTIONS", {}),
+    "support": ("support_stage", lambda *a, **k: None),
+}
+
+
+def _both(monkeypatch, sc, change: str = "both"):
+    """(plan as now, plan with ``change`` switched off: "options", "support" or "both")."""
+    tuned = solve(sc)
+    with monkeypatch.context() as mp:
+        for name in CHANGES if change == "both" else [change]:
+            mp.setattr(solve_mod, *CHANGES[name])
+        plain = solve(sc)
+    return tuned, plain
+
+
+def test_support_stage_proves_or_declines():
+    """On the tiny instance the restricted MIP either reaches the LP bound (and is then the
+    full MIP's optimum) or is not accepted as proven."""
+    prep = prepare(tiny(countries=["HOM", "ALY", "OTH"], target={2030: 2}, solver=EXACT))
+    h, m = prep.highs, prep.model
+    import pyomo.environ as pyo
+
+    h.set_objective(m.sovereignty.expr, pyo.maximize)
+    lp = h.lp_relaxation()
+    out = solve_mod.support_stage(prep, lp, pyo.maximize, 10.0, 0.0)
+    full = h.solve(time_limit=10, mip_gap=0.0)
+    assert out is not None
+    if out.status == "optimal":
+        assert out.objective == pytest.approx(full.objective, abs=1e-9)
+        assert out.bound == pytest.approx(lp[1])
+    else:
+        assert out.objective <= full.objective + 1e-9
+
+
+def test_options_apply_to_one_run_only():
+    prep = prepare(tiny(solver=EXACT))
+    h = prep.highs.h
+    before = h.getOptionValue("mip_allow_restart")[1]
+    out = prep.highs.solve(time_limit=10, mip_gap=0.0, options={"mip_allow_restart": not before})
+    assert out.status == "optimal"
+    assert h.getOptionValue("mip_allow_restart")[1] == before
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"max_share_provider": 0.5},
+        {"max_share_provider": 0.5, "min_providers": 2, "max_share_chip_designer": 0.5},
+        {"max_share_foreign_jurisdiction": 0.5, "min_home_share": 0.5},
+        {"max_share_country": 0.5, "resilience": 1.0},
+    ],
+)
+@pytest.mark.parametrize("change", ["options", "support"])
+def test_tiny_optimum_unchanged(monkeypatch, limits, change):
+    sc = tiny(countries=["HOM", "ALY", "OTH"], target={2030: 2}, budget=40, limits=limits,
+              solver=EXACT)  # fmt: skip
+    _agree(*_both(monkeypatch, sc, change), index_tol=1e-6, cost_rel=1e-9)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    countries=st.sampled_from([["ALY", "OTH"], ["HOM", "OTH"], ["HOM", "ALY", "OTH"]]),
+    target=st.integers(1, 3),
+    budget=st.one_of(st.none(), st.integers(5, 60)),
+    limits=limits_st,
+)
+def test_random_tiny_optimum_unchanged(monkeypatch, countries, target, budget, limits):
+    sc = tiny(countries=countries, target={2030: target}, budget=budget, limits=limits,
+              solver=EXACT)  # fmt: skip
+    _agree(*_both(monkeypatch, sc), index_tol=1e-6, cost_rel=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_optimum_unchanged(monkeypatch, path):
+    tuned, plain = _both(monkeypatch, str(path))
+    assert "time limit" not in (tuned.message or "").lower()
+    # within the default gaps: index (relative 1e-4), cost tie-break (relative 1e-3)
+    _agree(tuned, plain, index_tol=2e-4, cost_rel=2e-3)
