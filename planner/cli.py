@@ -39,6 +39,15 @@ SetOption = Annotated[
     ),
 ]
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file", show_default=False)]
+MipGapOption = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")]
+#: --time-limit of the commands that run many solves (solve bounds the whole command)
+PerSolveTimeLimit = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit",
+        help="Seconds per solve (the command runs many; not a bound on its whole time)",
+    ),
+]
 
 
 @app.callback()
@@ -135,7 +144,7 @@ def solve(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Seconds for the whole command")
     ] = None,
-    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
+    mip_gap: MipGapOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
 ) -> None:
     """Solve a scenario: maximise sovereignty within budget and limits."""
@@ -452,14 +461,8 @@ def pareto(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the frontier plot (.html or .png)")
     ] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            help="Seconds per solve (the command runs many; not a bound on its whole time)",
-        ),
-    ] = None,
-    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
+    time_limit: PerSolveTimeLimit = None,
+    mip_gap: MipGapOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
 ) -> None:
     """Exact efficient frontier (augmented ε-constraint) with the plan behind each point.
@@ -510,14 +513,8 @@ def alternatives(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the plans' mixes side by side (.html)")
     ] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            help="Seconds per solve (the command runs many; not a bound on its whole time)",
-        ),
-    ] = None,
-    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")] = None,
+    time_limit: PerSolveTimeLimit = None,
+    mip_gap: MipGapOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
 ) -> None:
     """Near-optimal alternatives: the optimum, then plans within --slack of it that are each
@@ -560,13 +557,7 @@ def stress(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the result (.json, or .csv of the cuts)")
     ] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            help="Seconds per solve (the command runs many; not a bound on its whole time)",
-        ),
-    ] = None,
+    time_limit: PerSolveTimeLimit = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
     cut: Annotated[
         list[str] | None,
