@@ -11,120 +11,24 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from models.inputs import ModelInputs
-from models.inputs import capital_charge as _charge
+from planner.core.costs import capital_charge, capital_recovery_factor, cost_arrays
 from planner.core.data import Tables
+from planner.core.eligibility import apply_eligibility, chip_fab_jurisdictions, removed_note
 from planner.core.errors import InputError
+from planner.core.home import HomeContext, layer_jurisdictions, resolve_home, split_codes
 from planner.core.scenario import Scenario
 
 HOURS_PER_YEAR = 8760.0
 _T = TypeVar("_T")
-#: Year of the prices in chips.csv (2024-25 list prices and estimates): the price-performance
-#: trend discounts hardware from the later of this year and a chip's ``available_from``.
-PRICE_YEAR = 2025
 #: Without a budget or grid limit, no single option may exceed this multiple of the largest
 #: period target (a modelling bound that keeps big-M constants finite).
 MAX_OVERBUILD = 10.0
-
-
-@dataclass
-class HomeContext:
-    """Who is home, how each jurisdiction scores, and which jurisdictions are foreign."""
-
-    home: list[str]  # ISO3 codes
-    profile: str
-    scores: dict[str, float]  # jurisdiction -> score (home jurisdictions included)
-    #: jurisdictions lying entirely inside the home (EU for home EU27, GBR for home GBR;
-    #: none for home FRA, whose jurisdiction EU reaches beyond it)
-    home_jurisdictions: set[str]
-    #: every other jurisdiction: foreign in the index, the share caps, N-1 and stress alike
-    foreign: list[str]
-    #: what the scenario's ``exclude``/``require`` removed: kind -> codes (for the plan's notes)
-    removed: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _codes(value: object) -> list[str]:
-    return [s.strip() for s in str(value).split(";") if s.strip()]
-
-
-def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
-    """Expand blocs in ``home``, pick the relationship profile and the jurisdiction scores."""
-    iso = set(t.countries["iso3"])
-    blocs = t.blocs.groupby("bloc")["iso3"].apply(list).to_dict()
-    home: list[str] = []
-    for code in sc.home:
-        if code in blocs:
-            home.extend(c for c in blocs[code] if c not in home)
-        elif code in iso:
-            if code not in home:
-                home.append(code)
-        else:
-            known = ", ".join(sorted(blocs)) or "none"
-            raise InputError(
-                f"field 'home': unknown country or bloc '{code}' (not in countries.csv; blocs: {known})"
-            )
-    profile = sc.relationship_profile or (sc.home[0] if len(sc.home) == 1 else "")
-    rel = t.relationships[t.relationships["home"] == profile]
-    if sc.relationship_profile and rel.empty:
-        raise InputError(
-            f"field 'relationship_profile': '{profile}' has no rows in relationships.csv "
-            f"(profiles: {', '.join(sorted(t.relationships['home'].unique()))})"
-        )
-    scores = {str(j): 0.0 for j in t.jurisdictions["code"]}
-    scores.update(dict(zip(rel["jurisdiction"], rel["score"].astype(float), strict=True)))
-    for j, s in sc.scores.items():
-        if j not in scores:
-            raise InputError(
-                f"field 'scores.{j}': unknown jurisdiction '{j}' (not in jurisdictions.csv)"
-            )
-        scores[j] = float(s)
-    juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
-    home_set = set(home)
-    # One rule for "foreign": a jurisdiction entirely inside the home (EU for home EU27) is
-    # the home itself and scores 1; every other jurisdiction is foreign, whatever its score
-    # (EU for home FRA scores 0.85 and is foreign in the caps, N-1 and stress too).
-    home_j = {
-        j
-        for j in {juris_of[k] for k in home}
-        if all(k in home_set for k, jk in juris_of.items() if jk == j)
-    }
-    for j in home_j:
-        scores[j] = 1.0
-    foreign = sorted(j for j in scores if j not in home_j)
-    return HomeContext(home, profile, scores, home_j, foreign)
-
-
-def layer_jurisdictions(
-    country: pd.Series, provider: pd.Series, chip: pd.Series, t: Tables, ctx: HomeContext
-) -> pd.DataFrame:
-    """The foreign jurisdiction each layer of an option depends on (None where the layer is
-    home), the one place that decides dependence: the index scores exactly these layers by
-    their jurisdiction's score, and share caps, N-1 and stress group by them.
-
-    territorial: the country's jurisdiction unless the country is home;
-    provider:    its headquarters' jurisdiction unless headquartered at home (or ``*``, the
-                 public/own-build option);
-    chip:        the controlling jurisdiction unless it is a home jurisdiction.
-    """
-    cty = t.countries.set_index("iso3")
-    prov = t.providers.set_index("code")
-    chp = t.chips.set_index("code")
-    home = set(ctx.home)
-    hq = provider.map(prov["hq_iso3"])
-    j_country = country.map(cty["jurisdiction"]).where(~country.isin(home), None)
-    j_provider = hq.map(lambda h: None if h == "*" or h in home else cty.at[h, "jurisdiction"])
-    j_chip = chip.map(chp["jurisdiction"])
-    j_chip = j_chip.where(~j_chip.isin(ctx.home_jurisdictions), None)
-    out = pd.DataFrame(
-        {"j_country": j_country, "j_provider": j_provider, "j_chip": j_chip}, index=country.index
-    ).astype(object)
-    return out.where(out.notna(), None)
 
 
 def _restrict(
@@ -137,123 +41,6 @@ def _restrict(
     if unknown:
         raise InputError(f"field '{field}': unknown code(s) {unknown} (not in {file})")
     return list(requested)
-
-
-#: Certifications a scenario may require even if no provider in the data holds them (EUCS is
-#: not yet granted to anyone); others must appear in providers.csv's ``certifications``.
-KNOWN_CERTIFICATIONS = ("SecNumCloud", "EUCS", "BSI C5", "FedRAMP", "UK G-Cloud")
-
-
-def _check_known(codes: list[str], valid: set[str], field_name: str, file: str) -> None:
-    unknown = [c for c in codes if c not in valid]
-    if unknown:
-        raise InputError(
-            f"field '{field_name}': unknown code(s) {unknown} (not in {file}); "
-            f"valid: {', '.join(sorted(valid))}"
-        )
-
-
-def chip_fab_jurisdictions(chips: pd.DataFrame) -> dict[str, list[str]]:
-    """Chip code -> jurisdictions of the foundries that make it (empty if not recorded)."""
-    col = chips["fab_jurisdiction"] if "fab_jurisdiction" in chips.columns else None
-    codes = chips["code"] if "code" in chips.columns else chips.index.to_series()
-    if col is None:
-        return {str(c): [] for c in codes}
-    return {str(c): _codes(v) for c, v in zip(codes, col, strict=True)}
-
-
-def apply_eligibility(
-    sc: Scenario,
-    t: Tables,
-    ctx: HomeContext,
-    countries: list[str],
-    providers: list[str],
-    chips: list[str],
-) -> tuple[list[str], list[str], list[str]]:
-    """Remove what ``exclude`` names and providers lacking a ``require``d certification.
-
-    A jurisdiction is excluded in every layer: countries under it, providers headquartered
-    in it (the public operator takes the home's jurisdiction), chips it designs and chips its
-    foundries make. Unknown codes are input errors naming them. What is removed is recorded
-    in ``ctx.removed`` so the plan can say it.
-    """
-    ex, req = sc.exclude, sc.require
-    prov = t.providers.set_index("code")
-    chp = t.chips.set_index("code")
-    juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
-    _check_known(ex.countries, set(t.countries["iso3"]), "exclude.countries", "countries.csv")
-    _check_known(ex.providers, set(prov.index), "exclude.providers", "providers.csv")
-    _check_known(ex.chips, set(chp.index), "exclude.chips", "chips.csv")
-    _check_known(ex.designers, set(chp["designer"]), "exclude.designers", "chips.csv designer")
-    _check_known(
-        ex.jurisdictions, set(t.jurisdictions["code"]), "exclude.jurisdictions", "jurisdictions.csv"
-    )
-    held = {
-        p: {c.lower() for c in _codes(v)}
-        for p, v in zip(prov.index, prov["certifications"], strict=True)
-    }
-    vocabulary = {c.lower(): c for c in KNOWN_CERTIFICATIONS}
-    for certs in held.values():
-        for c in certs:
-            vocabulary.setdefault(c, c)
-    unknown = [c for c in req.certifications if c.lower() not in vocabulary]
-    if unknown:
-        raise InputError(
-            f"field 'require.certifications': unknown certification(s) {unknown} (not in "
-            f"providers.csv certifications nor one of {', '.join(KNOWN_CERTIFICATIONS)}); "
-            f"valid: {', '.join(sorted(set(vocabulary.values())))}"
-        )
-    bad_j = set(ex.jurisdictions)
-    fab_j = chip_fab_jurisdictions(t.chips)
-    removed: dict[str, list[str]] = {}
-
-    def keep(values: list[str], drop, kind: str) -> list[str]:
-        gone = [v for v in values if drop(v)]
-        if gone:
-            removed[kind] = gone
-        return [v for v in values if v not in set(gone)]
-
-    home_j = ctx.home_jurisdictions
-
-    def provider_j(p: str) -> set[str]:
-        hq = prov.at[p, "hq_iso3"]
-        return set(home_j) if hq == "*" else {juris_of[hq]}
-
-    countries = keep(countries, lambda k: k in ex.countries or juris_of[k] in bad_j, "countries")
-    wanted = {c.lower() for c in req.certifications}
-    providers = keep(
-        providers,
-        lambda p: (
-            p in ex.providers
-            or bool(provider_j(p) & bad_j)
-            or (bool(wanted) and prov.at[p, "kind"] != "public" and not (held[p] & wanted))
-        ),
-        "providers",
-    )
-    chips = keep(
-        chips,
-        lambda c: (
-            c in ex.chips
-            or chp.at[c, "designer"] in ex.designers
-            or chp.at[c, "jurisdiction"] in bad_j
-            or bool(set(fab_j.get(c, [])) & bad_j)
-        ),
-        "chips",
-    )
-    ctx.removed = removed
-    for kind, values in (("countries", countries), ("providers", providers), ("chips", chips)):
-        if not values:
-            raise InputError(
-                f"fields 'exclude'/'require': they remove every candidate {kind[:-1]} "
-                f"(removed: {', '.join(removed.get(kind, []))})"
-            )
-    return countries, providers, chips
-
-
-def removed_note(removed: dict[str, list[str]]) -> str:
-    """One line for the plan's notes: what eligibility rules removed."""
-    parts = [f"{kind} {', '.join(codes)}" for kind, codes in removed.items() if codes]
-    return "excluded by eligibility rules: " + "; ".join(parts) if parts else ""
 
 
 def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
@@ -291,12 +78,12 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
             regions["provider"], regions["iso3"], regions["chips"].fillna(""), strict=True
         ):
             if str(listed_here).strip():
-                region_chips[(prov_code, iso)] = set(_codes(listed_here))
+                region_chips[(prov_code, iso)] = set(split_codes(listed_here))
 
     rows = []
     for p, pr in prov.iterrows():
         where = set(countries) if pr["builds_anywhere"] else present.get(p, set()) & set(countries)
-        listed = _codes(pr["chips"])
+        listed = split_codes(pr["chips"])
         offered = [c for c in chips if ("*" in listed and bool(merchant[c])) or c in listed]
         for k in sorted(where):
             here = region_chips.get((p, k)) if not pr["builds_anywhere"] else None
@@ -311,7 +98,7 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     opt = pd.DataFrame(rows, columns=["country", "provider", "chip"])
 
     tier = opt["country"].map(cty["us_diffusion_tier"]).astype(int)
-    blocked = opt["chip"].map(chp["blocked_tiers"].map(lambda s: set(_codes(s))))
+    blocked = opt["chip"].map(chp["blocked_tiers"].map(lambda s: set(split_codes(s))))
     if sc.export_regime != "none" and sc.constraints.export_controls:
         allowed = np.array([str(ti) not in b for ti, b in zip(tier, blocked, strict=True)])
         opt = opt[allowed]
@@ -326,24 +113,6 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
         ).to_numpy()
     )
     return opt.reset_index(drop=True)
-
-
-def capital_recovery_factor(rate: float, life_years: float) -> float:
-    """Equivalent annual cost per unit of capital: r / (1 - (1+r)^-L), or 1/L at r = 0.
-
-    Paying this every year of an asset's life repays its price with interest at ``rate``; it
-    is what makes a module bought late cost the same per year of service as one bought early.
-    """
-    if rate <= 0:
-        return 1.0 / life_years
-    return rate / (1.0 - (1.0 + rate) ** -life_years)
-
-
-def price_factor(sc: Scenario, year: int, available_from: float) -> float:
-    """(1 - trend)^(year - y0), y0 = max(PRICE_YEAR, available_from): later purchases are
-    cheaper per FLOP/s by the measured price-performance trend (``economics``)."""
-    start = max(float(PRICE_YEAR), available_from if math.isfinite(available_from) else 0.0)
-    return (1.0 - sc.economics.price_performance_trend) ** max(0.0, year - start)
 
 
 def _chip_column(chp: pd.DataFrame, column: str, default: float) -> pd.Series:
@@ -435,7 +204,7 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
 
     s_fab = np.array(
         [
-            min((fab_score(j) for j in _codes(f)), default=sc_)
+            min((fab_score(j) for j in split_codes(f)), default=sc_)
             for f, sc_ in zip(j_fab, s_chip, strict=True)
         ],
         dtype=float,
@@ -470,48 +239,6 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         j_chip=dep["j_chip"].to_numpy(),
         j_fab=j_fab.to_numpy(),
     )
-
-
-def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per (option, period) cost parts, MUSD, at the prices of that period.
-
-    - ``cash[a,t]``: capital paid when a module is bought in t (``cost_basis: cash``), else 0;
-    - ``annual_capital[a,t]``: equivalent annual capital cost of a module bought in t,
-      CRF(r, hardware life)·hardware_t + CRF(r, facility life)·building
-      (``cost_basis: annualised``), else 0;
-    - ``upkeep[a,t]``: maintenance per year of a module bought in t (share of its price);
-    - ``opex[a,t]``: cost per module-year in service in t, excluding energy: rent
-      (markup x the owner's annual cost at period-t prices) or an existing system's upkeep;
-      0 for owned new modules, whose upkeep follows their purchase.
-
-    hardware_t = hardware x (1 - trend)^(t - y0) (``price_factor``); buildings do not follow
-    the chip trend.
-    """
-    eco = sc.economics
-    periods = list(sc.periods)
-    g = np.array(
-        [[price_factor(sc, t, av) for t in periods] for av in opt["available_from"].to_numpy(float)]
-    ).reshape(len(opt), len(periods))
-    hw = opt["hardware"].to_numpy(float)[:, None] * g
-    bld = np.repeat(opt["building"].to_numpy(float)[:, None], len(periods), axis=1)
-    owned = opt["owned"].to_numpy(bool)[:, None]
-    existing = opt["existing"].to_numpy(bool)[:, None]
-    crf_hw = capital_recovery_factor(eco.discount_rate, eco.hardware_life_years)
-    crf_fac = capital_recovery_factor(eco.discount_rate, eco.facility_life_years)
-    maint = eco.maintenance_share_per_year
-    annualised = eco.cost_basis == "annualised"
-    owner_annual = crf_hw * hw + crf_fac * bld + maint * (hw + bld)
-    zero = np.zeros_like(hw)
-    return {
-        "cash": np.where(owned, hw + bld, 0.0) if not annualised else zero,
-        "annual_capital": np.where(owned, crf_hw * hw + crf_fac * bld, 0.0) if annualised else zero,
-        "upkeep": np.where(owned, maint * (hw + bld), 0.0),
-        "opex": np.where(
-            existing,
-            opt["opex"].to_numpy(float)[:, None],
-            np.where(owned, 0.0, opt["markup"].to_numpy(float)[:, None] * owner_annual),
-        ),
-    }
 
 
 def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
@@ -558,7 +285,7 @@ def _dependencies(opt: pd.DataFrame, foreign: list[str], fab: bool = True) -> pd
         for col in ("j_country", "j_provider", "j_chip")
     ]
     if fab and "j_fab" in opt.columns:
-        fab_long = opt["j_fab"].map(_codes).explode().dropna()
+        fab_long = opt["j_fab"].map(split_codes).explode().dropna()
         frames.append(pd.DataFrame({"option": fab_long.index, "jurisdiction": fab_long.values}))
     long = pd.concat(frames)
     long = long[long["jurisdiction"].isin(foreign)].drop_duplicates()
@@ -580,11 +307,6 @@ def _stack_blocs(opt: pd.DataFrame, foreign: list[str]) -> dict[str, list[int]]:
         if len(stack) == 1:
             out[stack.pop()].append(int(a))
     return out
-
-
-def capital_charge(costs: dict[str, np.ndarray], disc: np.ndarray, yrs: np.ndarray) -> np.ndarray:
-    """MUSD charged per module added in each period (see ``models.inputs.capital_charge``)."""
-    return _charge(costs["cash"], costs["annual_capital"], costs["upkeep"], disc, yrs)
 
 
 def _names_scenario_file(fn: Callable[[Scenario, Tables], _T]) -> Callable[[Scenario, Tables], _T]:

@@ -19,7 +19,8 @@ from models.inputs import ModelInputs
 from planner.core.data import Tables, load_tables
 from planner.core.deadline import hard_phase
 from planner.core.highs_backend import HighsModel
-from planner.core.inputs import HomeContext, build_inputs
+from planner.core.home import HomeContext
+from planner.core.inputs import build_inputs
 from planner.core.scenario import Scenario, load_scenario
 
 

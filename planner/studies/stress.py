@@ -36,8 +36,8 @@ from typing import Any
 
 import pandas as pd
 
+from planner.core.eligibility import chip_fab_jurisdictions
 from planner.core.errors import InputError
-from planner.core.inputs import chip_fab_jurisdictions
 from planner.core.scenario import Scenario, load_scenario
 
 CUT_COLUMNS = [
@@ -155,7 +155,7 @@ def read_plan(plan: Any) -> tuple[pd.DataFrame, float | None, str]:
 
 def _suppliers(sc: Scenario, tables: Any, alloc: pd.DataFrame, source: str) -> pd.DataFrame:
     """The allocation with each row's jurisdictions (country, provider, chip) and designer."""
-    from planner.core.inputs import layer_jurisdictions, resolve_home
+    from planner.core.home import layer_jurisdictions, resolve_home
 
     ctx = resolve_home(sc, tables)
     cty = tables.countries.set_index("iso3")
@@ -174,7 +174,7 @@ def _suppliers(sc: Scenario, tables: Any, alloc: pd.DataFrame, source: str) -> p
             )
     a = alloc.copy()
     a["designer"] = a["chip"].map(chp["designer"])
-    # the same rule as the model's dependence groups (planner.core.inputs.layer_jurisdictions):
+    # the same rule as the model's dependence groups (planner.core.home.layer_jurisdictions):
     # a home layer depends on nothing, every other layer on its (foreign) jurisdiction
     dep = layer_jurisdictions(a["country"], a["provider"], a["chip"], tables, ctx)
     a[["j_country", "j_provider", "j_chip"]] = dep
