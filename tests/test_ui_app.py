@@ -387,3 +387,19 @@ def test_strategy_comparison_shows_formatted_numbers(app):
     assert table.loc["sovereignty index (0-1)", "A: hedge"] == "0.833"
     assert table.loc["total cost (MUSD)", "A: hedge"] == "30"
     assert table.loc["providers used", "A: hedge"] == "1"
+
+
+def test_eligibility_rules_in_the_sidebar_solve_like_the_api(app):
+    """Excluding a chip in the sidebar (issue 12's eligibility rules) gives the plan that
+    `exclude.chips` gives from Python, and the page names what was removed."""
+    app.multiselect(key=key(app, "exclude.chips")).set_value(["CH"]).run()
+    solve(app)
+    want = planner_solve(load_scenario(FIXTURES / "tiny.yaml", ["exclude.chips=[CH]"]))
+    assert want.status == "optimal"
+    assert metric(app, "Sovereignty index") == f"{want.sovereignty['index']:.3f}"
+    assert metric(app, "Total cost") == f"{want.cost:,.0f}"
+    assert metric(app, "Sovereignty index") != "0.833"  # the plan without CH is another plan
+    shown = " ".join(
+        str(e.value) for kind in ("markdown", "text", "caption") for e in app.get(kind)
+    )
+    assert "CH" in shown and "exclu" in shown
