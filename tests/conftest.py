@@ -52,3 +52,16 @@ def tiny(**fields: Any) -> Scenario:
 @pytest.fixture
 def tiny_scenario():
     return tiny
+
+
+@pytest.fixture
+def app(monkeypatch):
+    """The Streamlit app (ui/app.py) driven headless by AppTest, its scenario folder the
+    fixtures folder, so it opens on the tiny scenario."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(FIXTURES))
+    at = AppTest.from_file(str(FIXTURES.parents[1] / "ui" / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

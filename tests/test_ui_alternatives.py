@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "ui" / "app.py")
-FIXTURES = ROOT / "tests" / "fixtures"
-
-
-@pytest.fixture
-def app(monkeypatch) -> AppTest:
-    monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(FIXTURES))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+# the ``app`` fixture (the Streamlit app on the tiny fixture) is in tests/conftest.py
 
 
 def test_alternatives_section_shows_plans_side_by_side(app):

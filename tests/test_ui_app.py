@@ -23,15 +23,6 @@ FIXTURES = ROOT / "tests" / "fixtures"
 TINY_DATA = FIXTURES / "tiny"
 
 
-@pytest.fixture
-def app(monkeypatch) -> AppTest:
-    monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(FIXTURES))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def key(at: AppTest, name: str, prefix: str = "in:") -> str:
     """The widget key of a sidebar input in the app's current generation (ui.inputs)."""
     state = "inputs_generation" if prefix == "in:" else "tables_generation"

@@ -1100,6 +1100,15 @@ def _common(d: dict[str, object], designer: str, juris: str) -> None:
         if juris == "USA" else "Chinese-designed (Huawei), made by SMIC: Chinese control")
 
 
+def _fab(d: dict[str, object], fabs: list[str], source: str) -> None:
+    """The foundry layer of a chip row: foundries, their jurisdictions, and the source."""
+    d["fab"], d["fab_source"] = ";".join(fabs), source
+    d["fab_jurisdiction"] = ";".join(FAB_JURISDICTION[f] for f in fabs)
+    d["fab_jurisdiction_source"] = (
+        "foundry headquarters and fabs: TSMC -> TWN, SMIC -> CHN, Samsung -> KOR, Intel -> USA"
+    )
+
+
 def _announced_chip_rows() -> list[dict[str, object]]:
     rows = []
     for code, (name, designer, juris, tflops, tdp, price, year, why) in ANNOUNCED.items():
@@ -1112,11 +1121,7 @@ def _announced_chip_rows() -> list[dict[str, object]]:
         d["release_year"], d["release_year_source"] = year, why
         d["available_from"], d["available_from_source"] = year, why
         fab, fab_why = FAB_ASSUMED[code]
-        d["fab"], d["fab_source"] = fab, fab_why
-        d["fab_jurisdiction"] = FAB_JURISDICTION[fab]
-        d["fab_jurisdiction_source"] = (
-            "foundry headquarters and fabs: TSMC -> TWN, SMIC -> CHN, Samsung -> KOR, Intel -> USA"
-        )
+        _fab(d, [fab], fab_why)
         _common(d, designer, juris)
         rows.append(d)
     return rows
@@ -1129,9 +1134,6 @@ def _epoch_chip_rows(hw: pd.DataFrame) -> list[dict[str, object]]:
         d: dict[str, object] = {"code": code, "name": epoch_name, "designer": designer,
                                 "jurisdiction": juris}
         d["designer_source"] = f"{EPOCH} Manufacturer ({EPOCH_UP})"
-        d["jurisdiction_source"] = (
-            "US-designed: controlled by US export rules (EAR, foreign direct product rule)"
-            if juris == "USA" else "Chinese-designed (Huawei), made by SMIC: Chinese control")
         if code in TFLOPS_OVERRIDE:
             d["bf16_dense_tflops"], d["bf16_dense_tflops_source"] = TFLOPS_OVERRIDE[code]
         else:
@@ -1142,34 +1144,18 @@ def _epoch_chip_rows(hw: pd.DataFrame) -> list[dict[str, object]]:
                 "vendor's dense figure)")
         d["tdp_w"] = float(e["TDP (W)"])
         d["tdp_w_source"] = f"{EPOCH} TDP (W) ({EPOCH_UP})"
-        so, so_src = SERVER_OVERHEAD[designer]
-        d["server_overhead"], d["server_overhead_source"] = so, so_src
         price, psrc = PRICE[code]
         if price is None:
             price = float(e["Release price (USD)"])
             psrc = f"{EPOCH} Release price (USD) ({EPOCH_UP})"
         d["price_usd"], d["price_usd_source"] = float(price), psrc
-        d["system_cost_factor"], d["system_cost_factor_source"] = SYSTEM_FACTOR, SYSTEM_FACTOR_SRC
-        d["platform_cost_musd"], d["platform_cost_musd_source"] = PLATFORM[designer]
-        cap, csrc = SUPPLY[designer]
-        d["supply_cap_units_per_year"], d["supply_cap_units_per_year_source"] = float(cap), csrc
-        d["blocked_tiers"] = "3" if juris == "USA" else ""
-        d["blocked_tiers_source"] = (
-            "US advanced-computing controls (EAR 3A090/4A090, Oct 2022/2023) bar export to China "
-            "incl. Hong Kong/Macau and arms-embargoed (D:5) countries = the diffusion rule's tier 3"
-            if juris == "USA" else "no export restriction by China on its accelerators")
+        _common(d, designer, juris)
         foundry = e["Foundry"]
         if isinstance(foundry, str) and foundry.strip():
             fabs = [f.strip() for f in foundry.split(",") if f.strip()]
-            d["fab_source"] = f"{EPOCH} Foundry = '{foundry}' ({EPOCH_UP})"
+            _fab(d, fabs, f"{EPOCH} Foundry = '{foundry}' ({EPOCH_UP})")
         else:
-            fabs = [FAB_ASSUMED[code][0]]
-            d["fab_source"] = FAB_ASSUMED[code][1]
-        d["fab"] = ";".join(fabs)
-        d["fab_jurisdiction"] = ";".join(FAB_JURISDICTION[f] for f in fabs)
-        d["fab_jurisdiction_source"] = (
-            "foundry headquarters and fabs: TSMC -> TWN, SMIC -> CHN, Samsung -> KOR, Intel -> USA"
-        )
+            _fab(d, [FAB_ASSUMED[code][0]], FAB_ASSUMED[code][1])
         d["release_year"] = int(str(e["Release date"])[:4])
         d["release_year_source"] = f"{EPOCH} Release date ({EPOCH_UP})"
         d["available_from"] = d["release_year"]

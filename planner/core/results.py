@@ -364,6 +364,22 @@ def solve_tolerance(prep: Prepared, achieved_gap: float | None = None) -> float:
     return float(max(g for g in gaps if g is not None and math.isfinite(g)))
 
 
+def worst_cut(res: pd.DataFrame, period: int | None = None) -> tuple[int, float, list[str]] | None:
+    """The worst single foreign cut-off in a resilience table: (period, share of the target
+    kept, every jurisdiction tied for it). ``period`` None = the worst over all periods (the
+    earliest such period); None if nothing depends on a foreign jurisdiction."""
+    if res.empty:
+        return None
+    sel = res if period is None else res[res["period"] == period]
+    if sel.empty:
+        return None
+    first = sel.sort_values(["kept_share_of_target", "period"]).iloc[0]
+    t, kept = int(first["period"]), float(first["kept_share_of_target"])
+    in_t = sel[sel["period"] == t]
+    who = sorted(in_t.loc[in_t["kept_share_of_target"] <= kept + 1e-9, "jurisdiction"].astype(str))
+    return t, kept, who
+
+
 def limits_table(
     prep: Prepared,
     kpis: dict[str, Any],

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.core.results import Plan
+from planner.core.results import Plan, worst_cut
 
 #: Limits that exist to hedge dependence: what they force is what a reader should see.
 HEDGING_LIMITS = (
@@ -93,12 +93,10 @@ def _why(plan: Plan) -> str:
 
 
 def _worst_cut(plan: Plan, last: int) -> str:
-    res = plan.resilience
-    if res.empty:
+    found = worst_cut(plan.resilience, last)
+    if found is None:
         return "No foreign jurisdiction can cut the plan off: it depends on none."
-    final = res[res["period"] == last]
-    worst = float(final["kept_share_of_target"].min())
-    who = sorted(final.loc[final["kept_share_of_target"] <= worst + 1e-9, "jurisdiction"])
+    _, worst, who = found
     fab = plan.context.get("fab_dependency", False)
     text = (
         f"The worst foreign cut-off is {_list(who)}: it would leave {_pct(worst)} of the "

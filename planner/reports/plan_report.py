@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from planner.core.results import Plan
+from planner.core.results import Plan, worst_cut
 from planner.reports.plan_reading import read_plan
 
 
@@ -29,19 +29,11 @@ def _of_budget(plan: Plan) -> str:
 
 def _worst_cut(plan: Plan) -> str:
     """Which foreign jurisdiction's cut-off hurts most, when, and what it leaves."""
-    res = plan.resilience
-    if res.empty:
+    worst = worst_cut(plan.resilience)
+    if worst is None:
         return "no foreign jurisdiction to cut off (N-1 keeps 100% of target)"
-    worst = res.sort_values(["kept_share_of_target", "period"]).iloc[0]
-    tied = res[
-        (res["period"] == worst["period"])
-        & (res["kept_share_of_target"] <= worst["kept_share_of_target"] + 1e-9)
-    ]
-    who = " or ".join(sorted(tied["jurisdiction"].astype(str)))
-    return (
-        f"worst N-1: losing {who} keeps "
-        f"{worst['kept_share_of_target']:.0%} of the {int(worst['period'])} target"
-    )
+    period, kept, who = worst
+    return f"worst N-1: losing {' or '.join(who)} keeps {kept:.0%} of the {period} target"
 
 
 def _allocation_table(plan: Plan, period: int) -> Table:

@@ -69,6 +69,27 @@ _SHORT_PATHS = {
 _SCALES = {"budget_scale": "budget", "target_scale": "target"}
 _NOT_SWEEPABLE = {"data", "name", "description"}
 
+#: Plan KPIs copied into a run's row as they are (plan.kpis keys).
+_COST_KPIS = [
+    "total_cost_musd",
+    "capex_musd",
+    "opex_musd",
+    "energy_cost_musd",
+    "carbon_cost_musd",
+    "site_fixed_musd",
+    "onboarding_musd",
+    "platform_musd",
+    "emissions_kt",
+    "energy_gwh",
+    "compute_final_eflops",
+]
+_SUPPLY_KPIS = [
+    "worst_case_n_minus_1_share",
+    "providers_used",
+    "chip_designers_used",
+    "countries_used",
+]
+_KPI_COLUMNS = _COST_KPIS + _SUPPLY_KPIS
 #: Columns of a run's row after its parameter values.
 RESULT_COLUMNS = [
     "status",
@@ -78,17 +99,7 @@ RESULT_COLUMNS = [
     "territorial",
     "provider",
     "chip",
-    "total_cost_musd",
-    "capex_musd",
-    "opex_musd",
-    "energy_cost_musd",
-    "carbon_cost_musd",
-    "site_fixed_musd",
-    "onboarding_musd",
-    "platform_musd",
-    "emissions_kt",
-    "energy_gwh",
-    "compute_final_eflops",
+    *_COST_KPIS,
     "home_share_final",
     "top_provider",
     "top_provider_share",
@@ -96,31 +107,11 @@ RESULT_COLUMNS = [
     "top_designer_share",
     "top_foreign_jurisdiction",
     "top_foreign_share",
-    "worst_case_n_minus_1_share",
-    "providers_used",
-    "chip_designers_used",
-    "countries_used",
+    *_SUPPLY_KPIS,
     "gap",
     "solve_s",
     "wall_s",
     "cpu_s",
-]
-_KPI_COLUMNS = [
-    "total_cost_musd",
-    "capex_musd",
-    "opex_musd",
-    "energy_cost_musd",
-    "carbon_cost_musd",
-    "site_fixed_musd",
-    "onboarding_musd",
-    "platform_musd",
-    "emissions_kt",
-    "energy_gwh",
-    "compute_final_eflops",
-    "worst_case_n_minus_1_share",
-    "providers_used",
-    "chip_designers_used",
-    "countries_used",
 ]
 #: Statuses of runs that produced a plan.
 OK_STATUSES = ("optimal", "feasible")
