@@ -36,12 +36,13 @@ chord joining the two endpoints; a frontier with no point above the chord has no
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
+import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from planner.core.errors import InputError
 from planner.core.highs_backend import INF, SolveOutcome
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario, load_scenario
+from planner.studies.workers import WorkerContext, become_worker, stop_pool
 
 #: Objective names accepted by ``pareto`` -> the model expression they stand for.
 OBJECTIVES: dict[str, str] = {
@@ -251,6 +253,90 @@ def _warm_start(engine: Engine, known: list[Found], e: np.ndarray) -> np.ndarray
     return best
 
 
+class GridSweep:
+    """AUGMECON-R's flag array over the grid points of ``outer``: which points are left to
+    solve, and what each answer settles for the others.
+
+    Bypass: a solution with slack s_k is also the answer at the next ⌊s_k/step_k⌋ tighter
+    grid values. Early exit: every point tighter (in all constrained objectives) than an
+    infeasible one is infeasible. One object serves the serial sweep and the process pool
+    (``_sweep_pool``), so both skip exactly by these two rules; in the pool, a point already
+    handed out is solved even if a later answer would have bypassed it.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        grid: Grid,
+        outer: list[int],
+        seeds: list[Found],
+        seeded: dict[tuple[int, ...], Found] | None = None,
+    ) -> None:
+        self.engine, self.grid = engine, grid
+        self.order = _order(grid, outer)
+        self._members = set(self.order)
+        self.flags: dict[tuple[int, ...], str] = {}
+        self.known = list(seeds)
+        self.found: list[Found] = []
+        self.stats = {
+            "grid_points": len(self.order),
+            "solved": 0,
+            "bypassed": 0,
+            "infeasible_skipped": 0,
+        }
+        for idx, f in (seeded or {}).items():
+            self.flags[idx] = "seed"
+            if f.status == "optimal":
+                self._mark_same(idx, f)
+
+    def next_point(self) -> tuple[int, ...] | None:
+        """The loosest grid point not yet solved, handed out or settled (None when done)."""
+        return next((idx for idx in self.order if idx not in self.flags), None)
+
+    def take(self, idx: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Hand out ``idx``: its grid value and the best known plan feasible there."""
+        self.flags[idx] = "solved"
+        self.stats["solved"] += 1
+        e = self.grid.at(idx)
+        return e, _warm_start(self.engine, self.known, e)
+
+    def record(self, idx: tuple[int, ...], status: str, found: Found | None) -> None:
+        """Take in the answer at ``idx`` (``found`` None: no plan; ``status`` says why)."""
+        if found is None:
+            if status == "infeasible":
+                self._mark_infeasible(idx)
+            return
+        self.found.append(found)
+        self.known.append(found)
+        if found.status == "optimal":
+            self._mark_same(idx, found)
+
+    def _mark_same(self, idx: tuple[int, ...], f: Found) -> None:
+        steps = self.grid.steps
+        slack = self.engine.better(f.values)[self.engine.constrained] - self.grid.at(idx)
+        jumps = [
+            int(math.floor(s / st + 1e-9)) if st > 0 else 0
+            for s, st in zip(slack, steps, strict=True)
+        ]
+        ranges = [range(i, i + b + 1) for i, b in zip(idx, jumps, strict=True)]
+        for other in itertools.product(*ranges):
+            if other != idx and other in self._members and other not in self.flags:
+                self.flags[other] = "same"
+                self.stats["bypassed"] += 1
+
+    def _mark_infeasible(self, idx: tuple[int, ...]) -> None:
+        for other in self.order:
+            if other not in self.flags and all(o >= i for o, i in zip(other, idx, strict=True)):
+                self.stats["infeasible_skipped"] += 1
+                self.flags[other] = "infeasible"
+
+
+def _found(engine: Engine, out: SolveOutcome, idx: tuple[int, ...], seconds: float) -> Found:
+    return Found(
+        engine.values(out.x), out.x, out.status, out.gap, "grid:" + ",".join(map(str, idx)), seconds
+    )
+
+
 def sweep_grid(
     engine: Engine,
     grid: Grid,
@@ -258,63 +344,16 @@ def sweep_grid(
     seeds: list[Found],
     seeded: dict[tuple[int, ...], Found] | None = None,
 ) -> tuple[list[Found], dict[str, int]]:
-    """Solve the grid points of ``outer`` with bypass and early exit; return new points."""
-    order = _order(grid, outer)
-    in_chunk = set(order)
-    flags: dict[tuple[int, ...], str] = {}
-    steps = grid.steps
-    found: list[Found] = []
-    known = list(seeds)
-    stats = {"grid_points": len(order), "solved": 0, "bypassed": 0, "infeasible_skipped": 0}
-
-    def mark_same(idx, f: Found) -> None:
-        slack = engine.better(f.values)[engine.constrained] - grid.at(idx)
-        jumps = [
-            int(math.floor(s / st + 1e-9)) if st > 0 else 0
-            for s, st in zip(slack, steps, strict=True)
-        ]
-        ranges = [range(i, i + b + 1) for i, b in zip(idx, jumps, strict=True)]
-        for other in itertools.product(*ranges):
-            if other != idx and other in in_chunk and other not in flags:
-                flags[other] = "same"
-                stats["bypassed"] += 1
-
-    def mark_infeasible(idx) -> None:
-        for other in order:
-            if other not in flags and all(o >= i for o, i in zip(other, idx, strict=True)):
-                if other != idx:
-                    stats["infeasible_skipped"] += 1
-                flags[other] = "infeasible"
-
-    for idx, f in (seeded or {}).items():
-        flags[idx] = "seed"
-        if f.status == "optimal":
-            mark_same(idx, f)
-    for idx in order:
-        if idx in flags:
-            continue
-        e = grid.at(idx)
+    """Solve the grid points of ``outer`` in this process, loosest first, with bypass and
+    early exit (``GridSweep``); return the new points and the counters."""
+    sweep = GridSweep(engine, grid, outer, seeds, seeded)
+    while (idx := sweep.next_point()) is not None:
+        e, start = sweep.take(idx)
         t0 = time.perf_counter()
-        out = engine.point(e, _warm_start(engine, known, e))
-        stats["solved"] += 1
-        flags[idx] = "solved"
-        if out.x is None:
-            if out.status == "infeasible":
-                mark_infeasible(idx)
-            continue
-        f = Found(
-            engine.values(out.x),
-            out.x,
-            out.status,
-            out.gap,
-            "grid:" + ",".join(map(str, idx)),
-            time.perf_counter() - t0,
-        )
-        found.append(f)
-        known.append(f)
-        if out.status == "optimal":
-            mark_same(idx, f)
-    return found, stats
+        out = engine.point(e, start)
+        found = _found(engine, out, idx, time.perf_counter() - t0) if out.x is not None else None
+        sweep.record(idx, out.status, found)
+    return sweep.found, sweep.stats
 
 
 def sweep_exact(engine: Engine, lo: float, hi: float, seeds: list[Found]) -> list[Found]:
@@ -342,34 +381,108 @@ def sweep_exact(engine: Engine, lo: float, hi: float, seeds: list[Found]) -> lis
 
 
 # --- worker processes ----------------------------------------------------------------------
-def _worker(payload: dict[str, Any]) -> dict[str, Any]:
-    """Prepare the scenario in this process and sweep one chunk of the grid."""
+#: This worker process's model (built once by ``_init_point_worker``, reused for every point).
+_POINT_ENGINE: Engine | None = None
+
+
+def _column_digest(engine: Engine) -> str:
+    names = "\n".join(v.name for v in engine.h.columns)
+    return hashlib.sha1(names.encode()).hexdigest()
+
+
+def _init_point_worker(
+    scenario: Scenario, names: list[str], time_limit: float, mip_gap: float, parent: int
+) -> None:
+    """Pool initializer: prepare the scenario once in this process (it then solves any
+    number of grid points on the same persistent HiGHS model)."""
+    global _POINT_ENGINE
     from planner.core.prepare import prepare
 
-    prep = prepare(payload["scenario"])
-    engine = Engine(prep, payload["names"], payload["time_limit"], payload["mip_gap"])
-    names = [v.name for v in engine.h.columns]
-    if names != payload["columns"]:
+    become_worker(parent)
+    _POINT_ENGINE = Engine(prepare(scenario), names, time_limit, mip_gap)
+
+
+def _worker_digest() -> str:
+    """The worker's model columns, so the parent can check they are its own."""
+    assert _POINT_ENGINE is not None
+    return _column_digest(_POINT_ENGINE)
+
+
+def _solve_point(
+    ranges: np.ndarray, e: np.ndarray, start: np.ndarray | None, digest: str
+) -> dict[str, Any]:
+    """Solve one grid point in a worker; the answer as plain data for the parent."""
+    engine = _POINT_ENGINE
+    assert engine is not None
+    if _column_digest(engine) != digest:
         raise RuntimeError("internal: worker model columns differ from the parent's")
-    engine.configure(payload["ranges"])
-    seeds = [Found(**s) for s in payload["seeds"]]
-    seeded = {tuple(k): Found(**s) for k, s in payload["seeded"]}
-    found, stats = sweep_grid(engine, Grid(payload["grid"]), payload["outer"], seeds, seeded)
-    stats["solver_calls"] = engine.calls
-    stats["solve_seconds"] = engine.solve_seconds
-    return {"found": [f.__dict__ for f in found], "stats": stats}
+    if getattr(engine, "_ranges", None) is None or not np.array_equal(engine._ranges, ranges):
+        engine.configure(ranges)
+        engine._ranges = np.array(ranges)
+    t0 = time.perf_counter()
+    out = engine.point(e, start)
+    values = engine.values(out.x) if out.x is not None else None
+    return {
+        "values": values,
+        "x": out.x,
+        "status": out.status,
+        "gap": out.gap,
+        "seconds": time.perf_counter() - t0,
+        "solve_seconds": out.seconds,
+    }
 
 
-def _chunks(items: list[int], n: int) -> list[list[int]]:
-    """Split ``items`` into ``n`` contiguous, nearly equal, non-empty chunks."""
-    n = max(1, min(n, len(items)))
-    size, extra = divmod(len(items), n)
-    out, pos = [], 0
-    for i in range(n):
-        step = size + (1 if i < extra else 0)
-        out.append(items[pos : pos + step])
-        pos += step
-    return [c for c in out if c]
+def _start_pool(sc: Scenario, names: list[str], limit: float, gap: float, workers: int):
+    """Spawn ``workers`` processes that prepare the model while the parent solves the payoff
+    table (each gets one warm-up call, which makes the pool start them all now)."""
+    if sc.solver.threads is None:
+        # HiGHS takes every core by default: W workers would each start that many threads
+        # (2 x 2 on 2 cores ran the EU frontier in 54 s against 35 s with one each)
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        sc = sc.model_copy(update={"solver": sc.solver.model_copy(update={"threads": threads})})
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=WorkerContext(),
+        initializer=_init_point_worker,
+        initargs=(sc, names, limit, gap, os.getpid()),
+    )
+    ready = [pool.submit(_worker_digest) for _ in range(workers)]
+    return pool, ready
+
+
+def _sweep_pool(
+    pool: ProcessPoolExecutor, workers: int, sweep: GridSweep, ranges: np.ndarray, digest: str
+) -> dict[str, float]:
+    """Hand grid points to the pool one at a time, loosest first, at most ``workers`` in
+    flight; each answer updates the flags before the next point is chosen.
+
+    Why one at a time and not fixed chunks: ε solves differ by 10x or more in time (on the
+    EU frontier 1-24 s), so fixed halves left one worker idle for most of the run.
+    """
+    in_flight: dict[Any, tuple[int, ...]] = {}
+    seconds = 0.0
+    while True:
+        while len(in_flight) < workers and (idx := sweep.next_point()) is not None:
+            e, start = sweep.take(idx)
+            in_flight[pool.submit(_solve_point, ranges, e, start, digest)] = idx
+        if not in_flight:
+            return {"solver_calls": sweep.stats["solved"], "solve_seconds": seconds}
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        for fut in done:
+            idx = in_flight.pop(fut)
+            r = fut.result()
+            seconds += r["solve_seconds"]
+            found = None
+            if r["x"] is not None:
+                found = Found(
+                    np.asarray(r["values"]),
+                    np.asarray(r["x"]),
+                    r["status"],
+                    r["gap"],
+                    "grid:" + ",".join(map(str, idx)),
+                    r["seconds"],
+                )
+            sweep.record(idx, r["status"], found)
 
 
 # --- result --------------------------------------------------------------------------------
@@ -517,8 +630,6 @@ def pareto(
     builds its own model; the result does not depend on it). time_limit, mip_gap: per solve
     (default: the scenario's). Returns a ``ParetoResult``; its ``.table`` is the DataFrame.
     """
-    from planner.core.prepare import prepare
-
     names = _check_names(x, y, z)
     exact = not points
     if exact and z:
@@ -532,6 +643,40 @@ def pareto(
     limit = float(time_limit if time_limit is not None else sc.solver.time_limit)
     gap = float(mip_gap if mip_gap is not None else sc.solver.mip_gap)
     t0 = time.perf_counter()
+    # grid points the workers could share: the interior of a 2-objective grid, or all of it
+    tasks = 0 if exact else (points - 2 if len(names) == 2 else points * points)
+    n_workers = min(workers, tasks)
+    pool, ready = (None, [])
+    if n_workers > 1:
+        pool, ready = _start_pool(sc, names, limit, gap, n_workers)
+    try:
+        return _frontier(sc, names, points, limit, gap, t0, pool, ready, n_workers)
+    except BaseException:
+        if pool is not None:
+            stop_pool(pool)
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def _frontier(
+    sc: Scenario,
+    names: list[str],
+    points: int | None,
+    limit: float,
+    gap: float,
+    t0: float,
+    pool: ProcessPoolExecutor | None,
+    ready: list,
+    n_workers: int,
+) -> ParetoResult:
+    """``pareto`` after its checks: payoff table, grid sweep (here or in ``pool``), merge."""
+    from planner.core.prepare import prepare
+
+    exact = not points
+    y = names[1]
     prep = prepare(sc)
     engine = Engine(prep, names, limit, gap)
     d = len(names)
@@ -555,7 +700,8 @@ def pareto(
     )
 
     # 2. the ε grid (loosest first) and the sweep
-    stats: dict[str, Any] = {"payoff_solver_calls": engine.calls}
+    t_grid = time.perf_counter()
+    stats: dict[str, Any] = {"payoff_solver_calls": engine.calls, "payoff_seconds": t_grid - t0}
     found: list[Found] = []
     cons = engine.constrained
     stats["workers"] = 1
@@ -575,43 +721,22 @@ def pareto(
         outer = list(range(len(grid.values[-1])))
         if d == 2:
             outer = [i for i in outer if (i,) not in seeded]
-        chunks = _chunks(outer, workers)
-        agg = {"grid_points": len(_order(grid, list(range(len(grid.values[-1]))))), "solved": 0}
-        agg.update(bypassed=0, infeasible_skipped=0)
-        if len(chunks) <= 1:
-            f, s = sweep_grid(engine, grid, outer, payoff, seeded)
-            found = f
-            for key in ("solved", "bypassed", "infeasible_skipped"):
-                agg[key] += s[key]
+        if pool is None:
+            found, agg = sweep_grid(engine, grid, outer, payoff, seeded)
         else:
-            payloads = [
-                {
-                    "scenario": sc,
-                    "names": names,
-                    "time_limit": limit,
-                    "mip_gap": gap,
-                    "columns": [v.name for v in engine.h.columns],
-                    "ranges": ranges,
-                    "grid": grid.values,
-                    "outer": chunk,
-                    "seeds": [p.__dict__ for p in payoff],
-                    "seeded": [(k, v.__dict__) for k, v in seeded.items()],
-                }
-                for chunk in chunks
-            ]
-            with ProcessPoolExecutor(len(chunks), mp_context=get_context("spawn")) as pool:
-                results = list(pool.map(_worker, payloads))
-            worker_calls = 0
-            for r in results:
-                found.extend(Found(**f) for f in r["found"])
-                for key in ("solved", "bypassed", "infeasible_skipped"):
-                    agg[key] += r["stats"][key]
-                worker_calls += r["stats"]["solver_calls"]
-            stats["worker_solver_calls"] = worker_calls
-            stats["workers"] = len(chunks)
+            sweep = GridSweep(engine, grid, outer, payoff, seeded)
+            digests = {f.result() for f in ready}
+            if digests != {_column_digest(engine)}:
+                raise RuntimeError("internal: worker model columns differ from the parent's")
+            used = _sweep_pool(pool, n_workers, sweep, ranges, _column_digest(engine))
+            found, agg = sweep.found, sweep.stats
+            stats["worker_solver_calls"] = used["solver_calls"]
+            stats["workers"] = n_workers
         stats.update(agg)
     stats["solver_calls"] = engine.calls + stats.get("worker_solver_calls", 0)
 
+    t_merge = time.perf_counter()
+    stats["grid_seconds"] = t_merge - t_grid
     # 3. merge, re-split (last LP pass), sort, plans and the table
     kept, dropped = _merge(payoff + found, engine, ranges)
     kept, dropped_after = _merge([_resplit(engine, f) for f in kept], engine, ranges)
@@ -632,7 +757,8 @@ def pareto(
         for f in kept
     ]
     table = _table(names, kept, plans, engine)
-    stats.update(points=len(kept), seconds=time.perf_counter() - t0)
+    end = time.perf_counter()
+    stats.update(points=len(kept), report_seconds=end - t_merge, seconds=end - t0)
     if any(f.status != "optimal" for f in kept):
         notes.append("some points come from solves stopped by the time limit (status 'feasible')")
     return ParetoResult(sc.name, names, table, plans, payoff_table, stats, notes)

@@ -21,17 +21,12 @@ had finished. A run that is invalid (status ``invalid``), infeasible, out of tim
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import itertools
 import json
 import math
-import multiprocessing
-import multiprocessing.context
 import os
-import signal
-import sys
 import time
 import types
 import uuid
@@ -50,6 +45,7 @@ from planner.core.deadline import TimeLimitReached, check_time_limit
 from planner.core.errors import InputError, PlannerError
 from planner.core.io import atomic_write, exclusive_lock
 from planner.core.scenario import Scenario, apply_overrides, read_yaml, scenario_from_mapping
+from planner.studies.workers import WorkerContext, become_worker, stop_pool
 
 METHODS = ("grid", "oat", "morris", "sobol")
 
@@ -439,66 +435,12 @@ ALTERNATIVES_COLUMNS = [
 _WORKER_TABLES: Any = None
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG).
-
-    Why: a pool worker whose parent is killed (``kill -9``, an OOM kill, SLURM) would
-    otherwise be re-parented to PID 1 and run on. Elsewhere this is a no-op; the parent's
-    own clean-up still stops its workers on Ctrl-C and SIGTERM.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
 def _init_worker(tables: Any, parent: int | None = None) -> None:
     """Process-pool initializer: die with the parent, leave Ctrl-C to the parent (which
     stops the pool), keep the data tables once per worker process."""
     global _WORKER_TABLES
-    if parent is not None:
-        _die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    become_worker(parent)
     _WORKER_TABLES = tables
-
-
-@contextlib.contextmanager
-def _main_hidden() -> Any:
-    """Hide ``__main__`` while a worker is spawned, so the worker does not re-run it.
-
-    Why: a spawned worker normally re-imports the parent's main script; a plain script
-    that calls ``sweep(..., workers=2)`` without an ``if __name__ == "__main__":`` guard
-    would then start a sweep inside every worker, which fails. The workers need nothing
-    from ``__main__`` (they run ``run_one`` from this module), so they start from this
-    module instead.
-    """
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
-
-
-class _WorkerProcess(multiprocessing.context.SpawnProcess):
-    """A spawned process that starts from this module, never from the user's script."""
-
-    @staticmethod
-    def _Popen(process_obj: Any) -> Any:
-        with _main_hidden():
-            return multiprocessing.context.SpawnProcess._Popen(process_obj)
-
-
-class _WorkerContext(multiprocessing.context.SpawnContext):
-    Process = _WorkerProcess
 
 
 def _final_share(shares: pd.DataFrame, period: int, dimension: str) -> tuple[Any, float | None]:
@@ -761,7 +703,7 @@ def _run_serial(tasks: list[RunTask], tables: Any, on_result: Callable) -> None:
 def _run_pool(tasks: list[RunTask], workers: int, tables: Any, on_result: Callable) -> None:
     """One process per run on this machine (spawned, so safe with HiGHS threads; started
     from this module, so a script without a ``__main__`` guard works; killed with us)."""
-    ctx = _WorkerContext()
+    ctx = WorkerContext()
     pending = list(tasks)
     crashes: dict[int, int] = {}
     while pending:
@@ -786,11 +728,7 @@ def _run_pool(tasks: list[RunTask], workers: int, tables: Any, on_result: Callab
                 on_result(row)
         except BaseException:
             # Ctrl-C or a failure here: stop the workers at once; finished rows are kept
-            procs = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                if proc.is_alive():
-                    proc.terminate()
+            stop_pool(pool)
             raise
         pool.shutdown(wait=True)
         # A worker that died (out of memory, a crash, a kill) breaks the whole pool: retry
