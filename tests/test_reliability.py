@@ -178,9 +178,44 @@ def test_sigterm_stops_a_sweep_and_keeps_finished_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_sigkill_of_a_sweep_parent_leaves_no_child(tmp_path: Path) -> None:
-    args = ["sweep", str(EU), "--param", "budget_scale=0.9,1,1.1,1.2", "--workers", "2",
-            "--out", str(tmp_path / "k.parquet")]  # fmt: skip
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_stops_a_pareto_pool_and_its_workers(sig: int, code: int) -> None:
+    """The frontier's workers (started before the payoff table) stop with the parent."""
+    proc = subprocess.Popen(
+        [*SOVPLAN, "pareto", str(EU), "--points", "11", "--workers", "2"], cwd=ROOT, env=ENV,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    kids: list[int] = []
+    t_end = time.monotonic() + 60
+    while time.monotonic() < t_end and len(kids) < 2:
+        time.sleep(0.5)
+        kids = children_of(proc.pid)
+    time.sleep(8)  # payoff table done, the workers are solving grid points
+    kids = children_of(proc.pid)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - sent
+    t_end = time.monotonic() + 10
+    while time.monotonic() < t_end and any(alive(k) for k in kids):
+        time.sleep(0.2)
+    survivors = [k for k in kids if alive(k)]
+    for k in survivors:
+        os.kill(k, signal.SIGKILL)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert took < 5, took
+    assert len(kids) >= 2 and not survivors, (kids, survivors)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["sweep", "pareto"])
+def test_sigkill_of_a_pool_parent_leaves_no_child(tmp_path: Path, command: str) -> None:
+    if command == "sweep":
+        args = ["sweep", str(EU), "--param", "budget_scale=0.9,1,1.1,1.2", "--workers", "2",
+                "--out", str(tmp_path / "k.parquet")]  # fmt: skip
+    else:
+        args = ["pareto", str(EU), "--points", "11", "--workers", "2"]
     proc = subprocess.Popen(
         [*SOVPLAN, *args], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, start_new_session=True,
@@ -420,9 +455,7 @@ def test_readme_python_sweep_runs_as_a_script(tmp_path: Path) -> None:
     script = tmp_path / "tour.py"
     script.write_text(
         "from planner import load_scenario, sweep\n"
-        f"sc = load_scenario({str(TINY)!r})\n"
-        + sweep_line
-        + "\nprint('rows', len(runs))\n"
+        f"sc = load_scenario({str(TINY)!r})\n" + sweep_line + "\nprint('rows', len(runs))\n"
     )
     result = subprocess.run(
         [sys.executable, str(script)], cwd=ROOT, env=ENV, capture_output=True, text=True,
@@ -482,4 +515,3 @@ def test_failed_write_cleanup_does_not_hide_the_error(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="cannot be written"):
         atomic_write(tmp_path / "x.json", write, force=False)
-
