@@ -26,6 +26,7 @@ from planner.studies.pareto import (
     knee_flags,
     pareto,
     sweep_grid,
+    worker_scenario,
 )
 from tests.conftest import TINY_YAML, tiny
 
@@ -264,3 +265,15 @@ def test_cli_end_to_end(tmp_path):
     assert bad.exit_code == 2 and "unknown objective" in bad.output
     bad_plot = runner.invoke(app, [*args, "--plot", str(tmp_path / "f.svg")])
     assert bad_plot.exit_code == 2
+
+
+def test_workers_share_the_cores_unless_the_scenario_sets_threads(monkeypatch):
+    import planner.studies.pareto as pareto_mod
+
+    monkeypatch.setattr(pareto_mod.os, "cpu_count", lambda: 8)
+    sc = tiny()
+    assert worker_scenario(sc, 2).solver.threads == 4
+    assert worker_scenario(sc, 16).solver.threads == 1
+    assert sc.solver.threads is None  # the caller's scenario is not changed
+    fixed = tiny(solver={"threads": 3})
+    assert worker_scenario(fixed, 2).solver.threads == 3

@@ -271,7 +271,9 @@ def _names(model: pyo.ConcreteModel) -> dict[int, str]:
 class HighsModel:
     """A Pyomo model compiled to HiGHS arrays, kept alive for re-solves."""
 
-    def __init__(self, model: pyo.ConcreteModel, threads: int | None = None) -> None:
+    def __init__(
+        self, model: pyo.ConcreteModel, threads: int | None = None, random_seed: int = 0
+    ) -> None:
         #: name of a constraint that is infeasible before solving (e.g. a floor no option can meet)
         self.trivially_infeasible: str | None = None
         try:
@@ -303,6 +305,8 @@ class HighsModel:
         h.HandleKeyboardInterrupt = True
         if threads:
             h.setOptionValue("threads", int(threads))
+        if random_seed:
+            h.setOptionValue("random_seed", int(random_seed))
         lp = highspy.HighsLp()
         lp.num_col_ = n_cols
         lp.num_row_ = n_rows

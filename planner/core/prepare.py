@@ -80,6 +80,6 @@ def prepare(
     timings["build_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     with hard_phase("passing the model to HiGHS (no plan yet)"):
-        highs = HighsModel(model, threads=sc.solver.threads)
+        highs = HighsModel(model, threads=sc.solver.threads, random_seed=sc.solver.random_seed)
     timings["handoff_s"] = time.perf_counter() - t2
     return Prepared(sc, tables, inp, ctx, model, highs, timings)

@@ -64,6 +64,8 @@ def _has_bool(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(_has_bool(v) for v in value)
     return False
+
+
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 
 
@@ -351,6 +353,14 @@ class Solver(_Strict):
         description="Share of the time limit the cost tie-break may use",
     )
     threads: Annotated[int, Field(ge=1, le=256)] | None = Field(None, description="HiGHS threads")
+    random_seed: Annotated[int, Field(ge=0, le=2_147_483_647)] = Field(
+        0,
+        description=(
+            "HiGHS random seed. The optimum does not depend on it (up to ties and the gap), "
+            "but the branch-and-bound path and so the solve time do: benchmarks vary it to "
+            "report times that are not one lucky path"
+        ),
+    )
 
 
 class Constraints(_Strict):
@@ -392,7 +402,10 @@ class Scenario(_Strict):
         ),
     )
     home: list[str] = Field(
-        ..., min_length=1, max_length=MAX_CODES, description="Home countries (ISO3) and/or bloc names (e.g. EU27)"
+        ...,
+        min_length=1,
+        max_length=MAX_CODES,
+        description="Home countries (ISO3) and/or bloc names (e.g. EU27)",
     )
     relationship_profile: str | None = Field(
         None,
@@ -413,7 +426,9 @@ class Scenario(_Strict):
         default_factory=Require, description="Conditions providers must meet (certifications)"
     )
     countries: list[str] | None = Field(
-        None, max_length=MAX_CODES, description="Restrict candidate locations to these ISO3 codes (default: all)"
+        None,
+        max_length=MAX_CODES,
+        description="Restrict candidate locations to these ISO3 codes (default: all)",
     )
     providers: list[str] | None = Field(
         None, max_length=MAX_CODES, description="Restrict providers to these codes (default: all)"
