@@ -1,6 +1,12 @@
 """Interactive-speed benchmark (issue #15): every bundled scenario and the EU frontier.
 
-    python -m benchmarks.interactive [--points 11] [--ui-points 7] [--label after] [--readme]
+    python -m benchmarks.interactive [--points 11] [--ui-points 7] [--seeds 0,1,2]
+                                     [--label after] [--readme]
+
+Every measurement is repeated for each HiGHS random seed (``solver.random_seed``; HiGHS alone
+gets the same seed): the optimum does not depend on it, the search path and its time do (one
+EU frontier point takes 7-35 s depending on the path), so the table reports the median and
+the range over the seeds, never one path.
 
 Per bundled scenario (data/scenarios/*.yaml), in one run (the machine is shared: compare
 ratios from the same run only):
@@ -19,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -54,16 +62,20 @@ print(json.dumps(out))
 """
 
 
-def highs_alone(path: str, limit: float, gap: float, threads) -> dict:
-    r = run_child([PYTHON, "-c", HIGHS_ALONE, path, str(limit), str(gap), str(threads or "none")])
+def highs_alone(path: str, limit: float, gap: float, threads, seed: int) -> dict:
+    r = run_child(
+        [PYTHON, "-c", HIGHS_ALONE, path, str(limit), str(gap), str(threads or "none"), str(seed)]
+    )
     return json.loads(r["stdout"].strip().splitlines()[-1])
 
 
-def bench_scenario(path: Path) -> dict:
-    r = run_child([SOVPLAN, "solve", str(path), "--json"], timeout=600)
+def bench_scenario(path: Path, seed: int) -> dict:
+    cmd = [SOVPLAN, "solve", str(path), "--json", "--set", f"solver.random_seed={seed}"]
+    r = run_child(cmd, timeout=600)
     plan = json.loads(r["stdout"]) if r["stdout"].strip().startswith("{") else {}
     row = {
         "scenario": path.stem,
+        "seed": seed,
         "wall_s": r["wall_s"],
         "status": plan.get("status"),
         "index": (plan.get("sovereignty") or {}).get("index"),
@@ -76,11 +88,11 @@ def bench_scenario(path: Path) -> dict:
         s1, s2 = f"{tmp}/s1.mps", f"{tmp}/s2.mps"
         e = run_child([PYTHON, "-c", EXPORT_STAGES, str(path), s1, s2])
         info = json.loads(e["stdout"].strip().splitlines()[-1])
-        a1 = highs_alone(s1, info["time_limit"], info["gap"], info["threads"])
+        a1 = highs_alone(s1, info["time_limit"], info["gap"], info["threads"], seed)
         row.update(alone_s1_s=a1["run_s"], alone_s1_nodes=a1["nodes"], alone_s1=a1["status"])
         if info["stage2"]:
             limit2 = info["time_limit"]
-            a2 = highs_alone(s2, limit2, info["tie_break_gap"], info["threads"])
+            a2 = highs_alone(s2, limit2, info["tie_break_gap"], info["threads"], seed)
             row.update(alone_s2_s=a2["run_s"], alone_s2_nodes=a2["nodes"], alone_s2=a2["status"])
     alone = row["alone_s1_s"] + row.get("alone_s2_s", 0.0)
     row["highs_alone_s"] = alone
@@ -88,9 +100,9 @@ def bench_scenario(path: Path) -> dict:
     return row
 
 
-def bench_pareto(points: int, workers: int | None) -> dict:
+def bench_pareto(points: int, workers: int | None, seed: int) -> dict:
     cmd = [SOVPLAN, "pareto", str(EU), "--x", "cost", "--y", "sovereignty"]
-    cmd += ["--points", str(points)]
+    cmd += ["--points", str(points), "--set", f"solver.random_seed={seed}"]
     if workers:
         cmd += ["--workers", str(workers)]
     r = run_child(cmd, timeout=900, env={"COLUMNS": "400"})
@@ -99,6 +111,7 @@ def bench_pareto(points: int, workers: int | None) -> dict:
     wk = re.search(r"with (\d+) worker", text)
     return {
         "what": f"EU frontier, {points} points",
+        "seed": seed,
         "wall_s": r["wall_s"],
         "points": int(pts.group(1)) if pts else None,
         "solver_calls": int(pts.group(2)) if pts else None,
@@ -107,28 +120,50 @@ def bench_pareto(points: int, workers: int | None) -> dict:
     }
 
 
+def _spread(values: list[float], fmt: str = ".2f") -> str:
+    """Median [min-max] of a list (one value: the value)."""
+    if len(values) == 1:
+        return format(values[0], fmt)
+    med = statistics.median(values)
+    return f"{med:{fmt}} [{min(values):{fmt}}-{max(values):{fmt}}]"
+
+
 def table(res: dict) -> str:
+    seeds = sorted({r["seed"] for r in res["scenarios"]} | {p["seed"] for p in res["pareto"]})
     lines = [
-        "| scenario | status | index | cost | `sovplan solve` wall s | HiGHS in sovplan s | "
-        "HiGHS alone s1 s (nodes) | s2 s (nodes) | wall / HiGHS alone |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"Seeds {', '.join(map(str, seeds))}: median [min-max] over the seeds.",
+        "",
+        "| scenario | index | cost | `sovplan solve` wall s | HiGHS in sovplan s | "
+        "HiGHS alone s1 + s2 s | wall / HiGHS alone | statuses |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    by_name: dict[str, list[dict]] = {}
     for r in res["scenarios"]:
-        s2 = f"{r['alone_s2_s']:.2f} ({r['alone_s2_nodes']})" if "alone_s2_s" in r else "–"
-        idx = f"{r['index']:.4f}" if r["index"] is not None else "–"
-        cost = f"{r['cost']:,.1f}" if r["cost"] is not None else "–"
-        ratio = f"{r['ratio']:.2f}" if r["ratio"] else "–"
-        hs = r["highs_in_sovplan_s"]
+        by_name.setdefault(r["scenario"], []).append(r)
+    for name, rows in by_name.items():
+        idx = {f"{r['index']:.4f}" for r in rows if r["index"] is not None} or {"–"}
+        cost = {f"{r['cost']:,.1f}" for r in rows if r["cost"] is not None} or {"–"}
+        ratios = [r["ratio"] for r in rows if r["ratio"]]
+        statuses = ", ".join(sorted({str(r["status"]) for r in rows}))
         lines.append(
-            f"| {r['scenario']} | {r['status']} | {idx} | {cost} | {r['wall_s']:.2f} | "
-            f"{hs:.2f} | {r['alone_s1_s']:.2f} ({r['alone_s1_nodes']}) | {s2} | {ratio} |"
+            f"| {name} | {' / '.join(sorted(idx))} | {' / '.join(sorted(cost))} | "
+            f"{_spread([r['wall_s'] for r in rows])} | "
+            f"{_spread([r['highs_in_sovplan_s'] for r in rows])} | "
+            f"{_spread([r['highs_alone_s'] for r in rows])} | "
+            f"{_spread(ratios) if ratios else '–'} | {statuses} |"
         )
     lines += ["", "| frontier | wall s | points | solver calls | workers | stopped by limit |"]
     lines.append("|---|---|---|---|---|---|")
+    by_what: dict[str, list[dict]] = {}
     for p in res["pareto"]:
+        by_what.setdefault(p["what"], []).append(p)
+    for what, rows in by_what.items():
         lines.append(
-            f"| {p['what']} | {p['wall_s']:.1f} | {p['points']} | {p['solver_calls']} | "
-            f"{p['workers']} | {p['stopped_by_limit']} |"
+            f"| {what} | {_spread([p['wall_s'] for p in rows], '.1f')} | "
+            f"{'/'.join(sorted({str(p['points']) for p in rows}))} | "
+            f"{'/'.join(sorted({str(p['solver_calls']) for p in rows}))} | "
+            f"{'/'.join(sorted({str(p['workers']) for p in rows}))} | "
+            f"{any(p['stopped_by_limit'] for p in rows)} |"
         )
     return "\n".join(lines)
 
@@ -153,17 +188,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--label", default="")
     parser.add_argument("--readme", action="store_true")
     parser.add_argument("--no-pareto", action="store_true")
+    parser.add_argument("--no-scenarios", action="store_true")
+    parser.add_argument("--seeds", default="0,1,2", help="HiGHS random seeds, comma-separated")
     args = parser.parse_args(argv)
-    res: dict = {"scenarios": [], "pareto": []}
-    for path in SCENARIOS:
-        row = bench_scenario(path)
-        res["scenarios"].append(row)
-        print(json.dumps(row), flush=True)
-    if not args.no_pareto:
-        for points in (args.points, args.ui_points):
-            p = bench_pareto(points, args.workers)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    res: dict = {"scenarios": [], "pareto": [], "load_avg_at_start": os.getloadavg()}
+    for seed in seeds:
+        for path in [] if args.no_scenarios else SCENARIOS:
+            row = bench_scenario(path, seed)
+            res["scenarios"].append(row)
+            print(json.dumps(row), flush=True)
+        for points in [] if args.no_pareto else (args.points, args.ui_points):
+            p = bench_pareto(points, args.workers, seed)
             res["pareto"].append(p)
             print(json.dumps(p), flush=True)
+    res["load_avg_at_end"] = os.getloadavg()
     RESULTS.mkdir(exist_ok=True)
     name = "interactive" + (f"-{args.label}" if args.label else "")
     (RESULTS / f"{name}.json").write_text(json.dumps(res, indent=2))

@@ -70,6 +70,8 @@ h.setOptionValue("output_flag", False)
 path, limit, gap, threads = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 if threads != "none":
     h.setOptionValue("threads", int(threads))
+if len(sys.argv) > 5:
+    h.setOptionValue("random_seed", int(sys.argv[5]))
 h.setOptionValue("time_limit", limit)
 h.setOptionValue("mip_rel_gap", gap)
 t1 = time.perf_counter()

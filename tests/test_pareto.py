@@ -117,9 +117,12 @@ def test_every_efficient_point_found_exact_mode(brute, exact):
     assert frontier(exact) == brute
 
 
-def test_grid_mode_finds_the_same_set_with_a_fine_grid_and_bypasses(brute):
-    # cost values lie on a 2-MUSD lattice in [4, 30]: 27 grid values hit every one
-    result = pareto(tiny(budget=30), points=27, mip_gap=0)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_grid_mode_finds_the_same_set_with_a_fine_grid_and_bypasses(brute, workers):
+    # cost values lie on a 2-MUSD lattice in [4, 30]: 27 grid values hit every one; with 2
+    # workers the points go through the process pool, answers arriving in any order
+    result = pareto(tiny(budget=30), points=27, mip_gap=0, workers=workers)
+    assert result.stats["workers"] == workers
     assert frontier(result) == brute
     assert result.stats["bypassed"] > 0  # AUGMECON2 jumps skip grid values
     assert result.stats["solved"] + result.stats["bypassed"] + 2 == 27

@@ -344,3 +344,69 @@ def test_solve_in_a_real_browser(tmp_path):
         driver.set_window_size(1366, 2600)
         time.sleep(1.5)
         driver.save_screenshot(str(tmp_path / "plan-page.png"))
+
+
+@needs_chromium
+def test_frontier_in_a_real_browser_matches_the_cli(tmp_path):
+    """Trade-offs tab on the tiny scenario: the frontier computed by the page (its worker
+    pool runs inside the Streamlit server) lists the same points as `sovplan pareto`, and
+    the plan opened at a point shows that point's index and cost."""
+    import csv
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    tiny_yaml = ROOT / "tests" / "fixtures" / "tiny.yaml"
+    out = tmp_path / "front.csv"
+    run = subprocess.run(
+        [*_sovplan(), "pareto", str(tiny_yaml), "--points", "6", "--workers", "2",
+         "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) >= 3  # a frontier worth comparing
+    expected = [
+        f"total cost (MUSD) {float(r['cost']):,.4g}, sovereignty index (0-1) "
+        f"{float(r['sovereignty']):,.4g}"
+        for r in rows
+    ]
+    with served_app(tmp_path, ROOT / "tests" / "fixtures") as (driver, _):
+        wait = WebDriverWait(driver, 180)
+        tab = wait.until(
+            lambda d: next(
+                (t for t in d.find_elements(By.CSS_SELECTOR, '[role="tab"]')
+                 if t.text.strip() == "Trade-offs"), None,
+            )
+        )  # fmt: skip
+        tab.click()
+        points = wait.until(lambda d: _find_number_input(d, "points"))
+        points.send_keys(Keys.CONTROL, "a")
+        points.send_keys("6", Keys.ENTER)
+        _wait_idle(driver, wait)
+        driver.find_element(
+            By.XPATH, "//button[.//p[normalize-space()='Compute frontier']]"
+        ).click()
+        _wait_idle(driver, wait)
+        picker = wait.until(
+            lambda d: next(
+                (s for s in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
+                 if "Point to open" in s.text), None,
+            )
+        )  # fmt: skip
+        driver.save_screenshot(str(tmp_path / "1-frontier.png"))
+        picker.find_element(By.CSS_SELECTOR, 'button[aria-label="Open"]').click()
+        options = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="option"]'))
+        shown = [o.text.strip() for o in options]
+        # "point i (knee): ..." -> the part after the colon, compared with the CLI's rows
+        assert [s.split(": ", 1)[1] for s in shown] == expected, (shown, expected)
+        # open the most sovereign point: its plan's KPIs are the CLI row's
+        options[-1].click()
+        _wait_idle(driver, wait)
+        driver.save_screenshot(str(tmp_path / "2-point.png"))
+        last = rows[-1]
+        metrics = _metrics(driver)
+        assert metrics["Sovereignty index (0-1)"] == f"{float(last['sovereignty']):.3f}", metrics
+        assert metrics["Total cost (MUSD)"] == f"{float(last['cost']):,.0f}", metrics
+        assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
