@@ -9,6 +9,7 @@ target by score), and keeps the non-dominated (cost, sovereignty) pairs.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -280,3 +281,20 @@ def test_workers_share_the_cores_unless_the_scenario_sets_threads(monkeypatch):
     assert sc.solver.threads is None  # the caller's scenario is not changed
     fixed = tiny(solver={"threads": 3})
     assert worker_scenario(fixed, 2).solver.threads == 3
+
+
+def test_mix_shares_are_of_the_target_and_respect_the_share_caps():
+    """An analyst reads the frontier's mix against the scenario's caps. On the EU scenario the
+    max-index plan holds PUBLIC at its 40% cap of counted compute while owning 46% of the
+    capacity (JUPITER, modules rounded up): the table and the mix chart must show the
+    former, as `sovplan solve`'s reading does."""
+    eu = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "eu-2030-hedge.yaml"
+    result = pareto(eu, points=2)  # the two payoff endpoints
+    caps = {"provider": 0.4, "designer": 0.6}
+    for by, cap in caps.items():
+        mix = result.mix(by)
+        assert (mix["share"] <= cap + 1e-6).all(), mix
+        assert mix.groupby("point")["share"].sum().to_numpy() == pytest.approx(1.0)
+    for text in result.table["providers"]:
+        shares = [int(part.rsplit(" ", 1)[1].rstrip("%")) for part in text.split(", ")]
+        assert max(shares) <= 40, text

@@ -160,11 +160,12 @@ def _mix_traces(result: ParetoResult, by: str) -> list[go.Bar]:
 
 
 def mix_figure(result: ParetoResult, by: str = "provider") -> go.Figure:
-    """Stacked bars: share of final-period compute by ``by`` at each frontier point."""
+    """Stacked bars: share of the final period's counted compute (of the target) by ``by`` at
+    each frontier point (``ParetoResult.mix``)."""
     fig = go.Figure(_mix_traces(result, by))
     fig.update_layout(
         barmode="stack",
-        title=f"Mix along the frontier ({by}, share of final-period compute)",
+        title=f"Mix along the frontier ({by}, share of the final-period target)",
         colorway=OKABE_ITO,
         xaxis_title=f"frontier point ({_label(result.names[0])})",
         yaxis_title="share (%)",

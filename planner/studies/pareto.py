@@ -84,6 +84,11 @@ UNITS: dict[str, str] = {
     "resilience": "share of target kept (N-1)",
 }
 
+#: What a frontier point's mix shares are of: the compute counted towards the target, as the
+#: share limits read it. Capacity would mislead: on the EU scenario the max-index plan holds
+#: PUBLIC at its 40% cap of counted compute but owns 46% of the capacity (JUPITER and the
+#: modules rounded up count in capacity, not all in the target).
+SHARE_OF = "counted_eflops"
 #: δ of the augmented objective, relative to the main objective's range.
 AUGMENTATION = 1e-3
 #: Relative tolerance when holding an objective at its optimum (lexicographic stages).
@@ -498,7 +503,9 @@ class ParetoResult:
 
     ``table`` columns: ``point``; one column per objective named as asked (``cost`` in MUSD,
     ``sovereignty`` index, ... see ``UNITS``); ``status`` and ``gap`` of the solve behind the
-    point; ``providers``, ``chips``, ``countries`` (final-period mix, top 3 with shares);
+    point; ``providers``, ``chips``, ``countries`` (final-period mix, top 3 with shares of
+    the counted compute, i.e. of the target, as the share limits and ``sovplan solve``'s
+    reading measure them; capacity built beyond the target is not a share);
     ``knee`` and ``structure_change`` (a provider or chip platform enters or leaves compared
     with the previous row). Rows are sorted by x, then y. ``plans[i]`` is row i's full Plan.
     """
@@ -525,14 +532,15 @@ class ParetoResult:
         return len(self.table)
 
     def mix(self, by: str = "provider") -> pd.DataFrame:
-        """Final-period share of compute by ``by`` (provider|chip|country|designer) per point."""
+        """Final-period share of the counted compute (of the target) by ``by``
+        (provider|chip|country|designer) per point: what the share limits bound."""
         frames = []
         for i, plan in enumerate(self.plans):
             alloc = plan.allocation
             if alloc.empty:
                 continue
             final = alloc[alloc["period"] == alloc["period"].max()]
-            g = final.groupby(by)["compute_eflops"].sum()
+            g = final.groupby(by)[SHARE_OF].sum()
             total = g.sum()
             frames.append(
                 pd.DataFrame(
@@ -545,7 +553,7 @@ class ParetoResult:
 
 
 def _top(final: pd.DataFrame, col: str, n: int = 3) -> str:
-    g = final.groupby(col)["compute_eflops"].sum().sort_values(ascending=False, kind="stable")
+    g = final.groupby(col)[SHARE_OF].sum().sort_values(ascending=False, kind="stable")
     total = g.sum()
     if total <= 0:
         return ""
