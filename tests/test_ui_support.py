@@ -10,6 +10,7 @@ import pytest
 from planner.core.data import load_tables
 from planner.core.errors import InputError
 from planner.core.scenario import read_yaml
+from ui import figures
 from ui import support as u
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
@@ -88,8 +89,8 @@ def test_exports_and_figure_data(tiny):
     by_country = u.compute_by_country(plan, tables)
     assert by_country["compute_eflops"].sum() == pytest.approx(2.0)
     mix = u.mix_by_jurisdiction(plan, tables)
-    # every layer partitions the period's compute
-    assert mix.groupby("layer")["compute_eflops"].sum().tolist() == pytest.approx([2.0] * 3)
+    # every layer partitions the period's counted compute (the target)
+    assert mix.groupby("layer")["counted_eflops"].sum().tolist() == pytest.approx([2.0] * 3)
     chip = mix[mix["layer"] == "chip"].set_index("key")["share"]
     assert chip.to_dict() == pytest.approx({"HOM": 0.5, "OTH": 0.5})
 
@@ -109,3 +110,27 @@ def test_list_scenarios_honours_the_env(monkeypatch, tmp_path):
     assert [p.name for p in u.list_scenarios()] == ["a.yml", "b.yaml"]
     monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(tmp_path / "missing"))
     assert u.list_scenarios() == []
+
+
+def test_mix_charts_show_counted_compute_so_a_capped_provider_sits_at_its_cap():
+    """EU: PUBLIC owns 46% of 2030 capacity (JUPITER, modules rounded up) but counts 40% of
+    the target, its cap. The mix bars and their hover shares must agree with the cap and
+    stack to the target; capacity stays on the map."""
+    from planner.core.scenario import load_scenario
+
+    eu = load_scenario(Path(__file__).resolve().parents[1] / "data/scenarios/eu-2030-hedge.yaml")
+    plan = u.solve_plan(eu)
+    tables = load_tables(eu.data)
+    for period, target in eu.target.items():
+        providers = u.mix_by_period(plan, "provider")
+        sel = providers[providers["period"] == period]
+        assert sel["counted_eflops"].sum() == pytest.approx(target)
+        assert sel["share"].max() <= 0.4 + 1e-6
+        assert (sel["counted_eflops"] / target).to_numpy() == pytest.approx(sel["share"])
+        mix = u.mix_by_jurisdiction(plan, tables)
+        layers = mix[mix["period"] == period].groupby("layer")["counted_eflops"].sum()
+        assert layers.tolist() == pytest.approx([target] * 3)
+    capacity = u.compute_by_country(plan, tables)["compute_eflops"].sum()
+    assert capacity > eu.target[2030] + 1  # the map still shows what is built
+    fig = figures.mix_bars(u.mix_by_period(plan, "provider"), "provider")
+    assert fig.layout.yaxis.title.text == figures.COUNTED_LABEL

@@ -217,19 +217,24 @@ def country_bars(by_country: pd.DataFrame, period: int | None = None) -> go.Figu
     return _layout(fig, height=420)
 
 
+#: Axis label of the mix charts: the compute the target, the shares and the index count.
+COUNTED_LABEL = "compute counted towards the target (EFLOP/s)"
+
+
 def mix_bars(mix: pd.DataFrame, dimension: str) -> go.Figure:
-    """Stacked bars of compute per period by one mix dimension (provider, chip designer...)."""
+    """Stacked bars of counted compute per period by one mix dimension (provider, chip
+    designer...): each bar stacks to the period's target (``ui.support.mix_by_period``)."""
     label = DIMENSION_LABELS.get(dimension, dimension)
     data = mix.assign(period=mix["period"].astype(str), share_pct=100 * mix["share"])
     fig = px.bar(
         data,
         x="period",
-        y="compute_eflops",
+        y="counted_eflops",
         color="key",
         color_discrete_sequence=PALETTE,
         hover_data={"share_pct": ":.1f", "period": False},
         labels={
-            "compute_eflops": "compute (EFLOP/s)",
+            "counted_eflops": COUNTED_LABEL,
             "period": "period",
             "key": label,
             "share_pct": "share (%)",
@@ -242,19 +247,20 @@ def mix_bars(mix: pd.DataFrame, dimension: str) -> go.Figure:
 
 
 def jurisdiction_bars(mix: pd.DataFrame) -> go.Figure:
-    """Stacked bars per period of whose territory, provider and chip the compute depends on."""
+    """Stacked bars per period of whose territory, provider and chip the counted compute
+    depends on (``ui.support.mix_by_jurisdiction``)."""
     data = mix.assign(period=mix["period"].astype(str), share_pct=100 * mix["share"])
     fig = px.bar(
         data,
         x="period",
-        y="compute_eflops",
+        y="counted_eflops",
         color="key",
         facet_col="layer",
         category_orders={"layer": ["territorial", "provider", "chip"]},
         color_discrete_sequence=PALETTE,
         hover_data={"share_pct": ":.1f", "period": False},
         labels={
-            "compute_eflops": "compute (EFLOP/s)",
+            "counted_eflops": COUNTED_LABEL,
             "key": "jurisdiction",
             "share_pct": "share (%)",
         },

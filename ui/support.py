@@ -414,9 +414,15 @@ def compute_by_country(plan: Plan, tables: Tables, period: int | None = None) ->
 
 
 def mix_by_period(plan: Plan, dimension: str) -> pd.DataFrame:
-    """Compute per period and key of one mix dimension (provider, designer or country)."""
+    """Counted compute (towards the target) per period and key of one mix dimension
+    (provider, designer or country), with its share of the target.
+
+    Why counted and not capacity: the share limits and the index read counted compute, so a
+    bar must stack to the target and show a capped provider at its cap (capacity beyond the
+    target, e.g. an existing system the caps leave uncounted, is on the map and in the
+    allocation table)."""
     sel = plan.shares[plan.shares["dimension"] == dimension]
-    return sel[["period", "key", "compute_eflops", "share"]].reset_index(drop=True)
+    return sel[["period", "key", "counted_eflops", "share"]].reset_index(drop=True)
 
 
 #: The label of the public build option's jurisdiction (its headquarters are the home's).
@@ -424,34 +430,37 @@ HOME_LABEL = "home"
 
 
 def mix_by_jurisdiction(plan: Plan, tables: Tables) -> pd.DataFrame:
-    """Compute per period, layer and jurisdiction: whose territory, whose provider, whose chip.
+    """Counted compute per period, layer and jurisdiction: whose territory, whose provider,
+    whose chip the compute the index scores depends on.
 
-    Each layer partitions the capacity, so each layer's bars stack to the period's compute.
+    Each layer partitions the counted compute, so each layer's bars stack to the period's
+    target (as the index and the foreign-share limit read it; see ``mix_by_period``).
     Providers headquartered in ``*`` (the public build option) belong to the home.
     """
     alloc = plan.allocation
-    cols = ["period", "layer", "key", "compute_eflops", "share"]
+    cols = ["period", "layer", "key", "counted_eflops", "share"]
     if alloc.empty:
         return pd.DataFrame(columns=cols)
     j_country = tables.countries.set_index("iso3")["jurisdiction"]
     hq = tables.providers.set_index("code")["hq_iso3"]
     j_chip = tables.chips.set_index("code")["jurisdiction"]
-    frame = alloc[["period", "country", "provider", "chip", "compute_eflops"]].copy()
+    frame = alloc[["period", "country", "provider", "chip", "counted_eflops"]].copy()
     frame["territorial"] = frame["country"].map(j_country)
     frame["provider"] = (
         frame["provider"].map(hq).map(lambda h: HOME_LABEL if h == "*" else j_country.get(h, h))
     )
     frame["chip"] = frame["chip"].map(j_chip)
     long = frame.melt(
-        id_vars=["period", "compute_eflops"],
+        id_vars=["period", "counted_eflops"],
         value_vars=["territorial", "provider", "chip"],
         var_name="layer",
         value_name="key",
     )
-    out = long.groupby(["period", "layer", "key"], as_index=False)["compute_eflops"].sum()
-    total = out.groupby(["period", "layer"])["compute_eflops"].transform("sum")
-    out["share"] = out["compute_eflops"] / total.where(total > 0, 1.0)
-    return out[cols]
+    out = long.groupby(["period", "layer", "key"], as_index=False)["counted_eflops"].sum()
+    out = out[out["counted_eflops"] > 1e-9]
+    total = out.groupby(["period", "layer"])["counted_eflops"].transform("sum")
+    out["share"] = out["counted_eflops"] / total.where(total > 0, 1.0)
+    return out[cols].reset_index(drop=True)
 
 
 # --- sensitivity sweeps -----------------------------------------------------------------------
