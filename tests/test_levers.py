@@ -271,3 +271,25 @@ def test_eu_max_share_country_half_sites_in_two_member_states():
     eu = set(pd.read_csv(ROOT / "data" / "blocs.csv").query("bloc == 'EU27'")["iso3"])
     assert shares.max() <= 0.5 + 1e-9
     assert len(set(shares[shares > 0].index) & eu) >= 2
+
+
+def test_reading_says_what_capacity_counts_towards_nothing():
+    """An analyst adding up the EU allocation finds 89.5 EFLOP/s for an 80 target: the
+    reading must say where the rest is and that it counts for nothing (JUPITER, whose
+    provider and designer caps are full in 2030), and say nothing when all of it counts."""
+    from pathlib import Path
+
+    from planner import solve
+
+    eu = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "eu-2030-hedge.yaml"
+    plan = solve(eu)
+    final = plan.allocation[plan.allocation["period"] == 2030]
+    idle = final["compute_eflops"].sum() - final["counted_eflops"].sum()
+    text = read_plan(plan)
+    assert f"{idle:,.2f} counts towards nothing" in text
+    assert "the existing JUPITER (Juelich) counts 0.00 of its 9.32" in text
+    exact = solve(tiny(target={2030: 3}))  # three 1-EFLOP/s modules: nothing idle
+    assert "counts towards nothing" not in read_plan(exact)
+    lumpy = read_plan(solve(tiny(target={2030: 2.5})))  # whole modules: 3 for 2.5
+    assert "It holds 3.00 EFLOP/s in 2030 for a target of 2.50: 0.50 counts" in lumpy
+    assert "PUB CH in HOM counts 2.50 of its 3.00" in lumpy

@@ -77,6 +77,38 @@ def _where(plan: Plan, final: pd.DataFrame, last: int) -> str:
     return where
 
 
+def _beyond_target(final: pd.DataFrame, last: int) -> str:
+    """Capacity the final period holds but does not count towards its target, and where.
+
+    Why say it: an analyst adding up the allocation finds more EFLOP/s than the target and
+    asks why it is paid for. It comes from whole modules and from the share limits, which
+    cap the compute a supplier may count, not what it holds (an existing system can count
+    nothing when the caps are full); it still counts in the N-1 figures.
+    """
+    built = float(final["compute_eflops"].sum())
+    counted = float(final["counted_eflops"].sum())
+    idle = built - counted
+    if counted <= 0 or idle <= 0.01 * counted:
+        return ""
+    rows = final.assign(idle=final["compute_eflops"] - final["counted_eflops"])
+    rows = rows[rows["idle"] > 0.005 * counted].sort_values("idle", ascending=False)
+
+    def name(r) -> str:
+        if isinstance(r.existing, str) and r.existing:
+            return f"the existing {r.existing}"
+        return f"{r.provider} {r.chip} in {r.country}"
+
+    parts = [
+        f"{name(r)} counts {r.counted_eflops:,.2f} of its {r.compute_eflops:,.2f}"
+        for r in rows.head(3).itertuples()
+    ]
+    return (
+        f"It holds {built:,.2f} EFLOP/s in {last} for a target of {counted:,.2f}: "
+        f"{idle:,.2f} counts towards nothing (whole modules, and capacity the share limits "
+        f"leave uncounted; it still counts for N-1): {'; '.join(parts)}."
+    )
+
+
 def _why(plan: Plan) -> str:
     binding = plan.limits[plan.limits["binding"]] if not plan.limits.empty else plan.limits
     if binding.empty:
@@ -156,7 +188,8 @@ def read_plan(plan: Plan) -> str:
         return "The plan builds nothing."
     last = int(alloc["period"].max())
     final = alloc[alloc["period"] == last]
-    sentences = [_where(plan, final, last), _why(plan), _worst_cut(plan, last), _budget(plan)]
+    sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan)]
+    sentences = [x for x in sentences if x] + [_worst_cut(plan, last), _budget(plan)]
     w_res = plan.context.get("resilience_weight", 0.0) or 0.0
     if w_res > 0:
         sentences.append(
