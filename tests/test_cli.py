@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,25 @@ def test_solve_tiny_human_output_and_out_file(tmp_path):
     assert json.loads(out.read_text())["cost"] == pytest.approx(30)
     again = sovplan("solve", str(TINY_YAML), "--out", str(out))
     assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_allocation_table_shows_built_and_counted_compute():
+    """Whole modules: 3 one-EFLOP/s modules for a 2.5 target. The table says so per row,
+    and fits an 80-column terminal."""
+    run = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "solve", str(TINY_YAML), "--set",
+         "target={2030: 2.5}", "--set", "budget=null"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "built" in run.stdout and "counted" in run.stdout
+    row = next(line for line in run.stdout.splitlines() if "PUB" in line and "CH" in line)
+    cells = [c.strip() for c in row.strip("│┃ ").split("│")]
+    assert cells[:4] == ["HOM", "PUB", "CH", "3"]
+    assert cells[5:7] == ["3.00", "2.50"], cells
+    assert max(len(line) for line in run.stdout.splitlines()) <= 80
+    assert "…" not in run.stdout
 
 
 def test_set_override_changes_the_plan():

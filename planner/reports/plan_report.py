@@ -39,8 +39,9 @@ def _worst_cut(plan: Plan) -> str:
 def _allocation_table(plan: Plan, period: int) -> Table:
     """One period's allocation (fits an 80-column terminal; --json has every column)."""
     rows = plan.allocation[plan.allocation["period"] == period]
-    table = Table(title=f"Allocation in {period}")
-    for header in ("country", "provider", "chip", "modules", "accelerators", "EFLOP/s", "MW"):
+    table = Table(title=f"Allocation in {period} (EFLOP/s built, and counted towards the target)")
+    headers = ("country", "provider", "chip", "modules", "accel.", "built", "counted", "MW")
+    for header in headers:
         left = header in {"country", "provider", "chip"}
         table.add_column(header, justify="left" if left else "right", no_wrap=True)
     for row in rows.itertuples(index=False):
@@ -51,6 +52,7 @@ def _allocation_table(plan: Plan, period: int) -> Table:
             str(row.modules),
             f"{row.accelerators:,}",
             f"{row.compute_eflops:,.2f}",
+            f"{row.counted_eflops:,.2f}",
             f"{row.power_mw:,.1f}",
         )
     return table
