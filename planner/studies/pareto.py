@@ -388,6 +388,8 @@ def sweep_exact(engine: Engine, lo: float, hi: float, seeds: list[Found]) -> lis
 # --- worker processes ----------------------------------------------------------------------
 #: This worker process's model (built once by ``_init_point_worker``, reused for every point).
 _POINT_ENGINE: Engine | None = None
+#: Its columns' digest (``_column_digest``), computed once.
+_POINT_DIGEST = ""
 
 
 def _column_digest(engine: Engine) -> str:
@@ -400,17 +402,18 @@ def _init_point_worker(
 ) -> None:
     """Pool initializer: prepare the scenario once in this process (it then solves any
     number of grid points on the same persistent HiGHS model)."""
-    global _POINT_ENGINE
+    global _POINT_ENGINE, _POINT_DIGEST
     from planner.core.prepare import prepare
 
     become_worker(parent)
     _POINT_ENGINE = Engine(prepare(scenario), names, time_limit, mip_gap)
+    _POINT_DIGEST = _column_digest(_POINT_ENGINE)
 
 
 def _worker_digest() -> str:
     """The worker's model columns, so the parent can check they are its own."""
     assert _POINT_ENGINE is not None
-    return _column_digest(_POINT_ENGINE)
+    return _POINT_DIGEST
 
 
 def _solve_point(
@@ -419,7 +422,7 @@ def _solve_point(
     """Solve one grid point in a worker; the answer as plain data for the parent."""
     engine = _POINT_ENGINE
     assert engine is not None
-    if _column_digest(engine) != digest:
+    if digest != _POINT_DIGEST:
         raise RuntimeError("internal: worker model columns differ from the parent's")
     if getattr(engine, "_ranges", None) is None or not np.array_equal(engine._ranges, ranges):
         engine.configure(ranges)
@@ -740,9 +743,10 @@ def _frontier(
         else:
             sweep = GridSweep(engine, grid, outer, payoff, seeded)
             digests = {f.result() for f in ready}
-            if digests != {_column_digest(engine)}:
+            digest = _column_digest(engine)
+            if digests != {digest}:
                 raise RuntimeError("internal: worker model columns differ from the parent's")
-            used = _sweep_pool(pool, n_workers, sweep, ranges, _column_digest(engine))
+            used = _sweep_pool(pool, n_workers, sweep, ranges, digest)
             found, agg = sweep.found, sweep.stats
             stats["worker_solver_calls"] = used["solver_calls"]
             stats["workers"] = n_workers
