@@ -165,6 +165,28 @@ def _share_limit(name: str, label: str, fallback: float, current: float | None) 
 LAYERS = ("territorial", "provider", "chip", "fab")
 
 
+def _optional_limit(
+    sc: Scenario,
+    field: str,
+    label: str,
+    step: float = 100.0,
+    placeholder: str = "no cap",
+    help: str | None = None,
+) -> float | None:
+    """A number input for an optional top-level limit of the scenario (empty = not set),
+    within the schema's bounds and keyed by the field, like every sidebar input."""
+    value = getattr(sc, field)
+    return st.number_input(
+        label,
+        **_float_bounds(Scenario, field),
+        value=None if value is None else float(value),
+        step=step,
+        placeholder=placeholder,
+        key=widget_key(field),
+        help=help,
+    )
+
+
 def _money_inputs(sc: Scenario) -> dict[str, Any]:
     """Targets per period, budget, caps and the solver's time limit."""
     out: dict[str, Any] = {}
@@ -178,31 +200,22 @@ def _money_inputs(sc: Scenario) -> dict[str, Any]:
             key=widget_key(f"target.{period}"),
         )
     out["target"] = target
-    out["budget"] = st.number_input(
+    out["budget"] = _optional_limit(
+        sc,
+        "budget",
         "Budget (MUSD over the horizon)",
-        **_float_bounds(Scenario, "budget"),
-        value=None if sc.budget is None else float(sc.budget),
         step=1000.0 if (sc.budget or 0) >= 5000 else 5.0,
         placeholder="no budget",
-        key=widget_key("budget"),
         help="Total cost of the plan over the horizon, million USD; empty = no budget",
     )
-    out["energy_cost_cap"] = st.number_input(
+    out["energy_cost_cap"] = _optional_limit(
+        sc,
+        "energy_cost_cap",
         "Energy-cost cap (MUSD over the horizon)",
-        **_float_bounds(Scenario, "energy_cost_cap"),
-        value=None if sc.energy_cost_cap is None else float(sc.energy_cost_cap),
-        step=100.0,
-        placeholder="no cap",
-        key=widget_key("energy_cost_cap"),
         help="Electricity cost over the horizon, million USD; empty = no cap",
     )
-    out["emissions_cap_kt"] = st.number_input(
-        "Emissions cap (kt CO2e over the horizon)",
-        **_float_bounds(Scenario, "emissions_cap_kt"),
-        value=None if sc.emissions_cap_kt is None else float(sc.emissions_cap_kt),
-        step=100.0,
-        placeholder="no cap",
-        key=widget_key("emissions_cap_kt"),
+    out["emissions_cap_kt"] = _optional_limit(
+        sc, "emissions_cap_kt", "Emissions cap (kt CO2e over the horizon)"
     )
     out["solver.time_limit"] = st.number_input(
         "Solver time limit (s)",
@@ -266,10 +279,7 @@ def _strategy_inputs(sc: Scenario, jurisdictions: list[str]) -> dict[str, Any]:
     if total > 0:
         st.caption(
             "Normalised: "
-            + ", ".join(
-                f"{x} {v / total:.2f}"
-                for x, v in zip(LAYERS, values, strict=True)
-            )
+            + ", ".join(f"{x} {v / total:.2f}" for x, v in zip(LAYERS, values, strict=True))
         )
     out["weights.resilience"] = st.number_input(
         "Value of resilience (weight of the worst-case N-1 kept share)",
