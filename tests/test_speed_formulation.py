@@ -61,19 +61,25 @@ def test_share_caps_read_the_share_rows():
     assert sites == {"HOM": 0.5, "ALY": 1.0, "OTH": 1.0}
 
 
-@pytest.mark.parametrize(
-    "limits",
-    [
-        {"max_share_provider": 0.5},
-        {"max_share_provider": 0.5, "min_providers": 2, "max_share_chip_designer": 0.5},
-        {"max_share_foreign_jurisdiction": 0.5, "min_home_share": 0.5},
-        {"max_share_country": 0.5, "resilience": 1.0},
-    ],
-)
+#: Hand-picked limits for the tiny instance: each exercises a share cap or count the speed-ups
+#: touch (shared with tests/test_speed_tiebreak.py).
+LIMIT_CASES = [
+    {"max_share_provider": 0.5},
+    {"max_share_provider": 0.5, "min_providers": 2, "max_share_chip_designer": 0.5},
+    {"max_share_foreign_jurisdiction": 0.5, "min_home_share": 0.5},
+    {"max_share_country": 0.5, "resilience": 1.0},
+]
+
+
+def limits_case(limits: dict):
+    """The tiny instance with three countries, a 2 EFLOP/s target, a budget and ``limits``."""
+    return tiny(countries=["HOM", "ALY", "OTH"], target={2030: 2}, budget=40, limits=limits,
+                solver=EXACT)  # fmt: skip
+
+
+@pytest.mark.parametrize("limits", LIMIT_CASES)
 def test_tiny_optimum_unchanged(monkeypatch, limits):
-    sc = tiny(countries=["HOM", "ALY", "OTH"], target={2030: 2}, budget=40, limits=limits,
-              solver=EXACT)  # fmt: skip
-    _agree(*_both(monkeypatch, sc), index_tol=1e-6, cost_rel=1e-9)
+    _agree(*_both(monkeypatch, limits_case(limits)), index_tol=1e-6, cost_rel=1e-9)
 
 
 limits_st = st.fixed_dictionaries(
@@ -90,17 +96,27 @@ limits_st = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture])  # fmt: skip
-@given(
+#: Random tiny scenarios (countries, target, budget, limits), solved with exact gaps.
+random_tiny = st.builds(
+    lambda countries, target, budget, limits: tiny(
+        countries=countries, target={2030: target}, budget=budget, limits=limits, solver=EXACT
+    ),
     countries=st.sampled_from([["ALY", "OTH"], ["HOM", "OTH"], ["HOM", "ALY", "OTH"]]),
     target=st.integers(1, 3),
     budget=st.one_of(st.none(), st.integers(5, 60)),
     limits=limits_st,
 )
-def test_random_tiny_optimum_unchanged(monkeypatch, countries, target, budget, limits):
-    sc = tiny(countries=countries, target={2030: target}, budget=budget, limits=limits,
-              solver=EXACT)  # fmt: skip
+#: Hypothesis settings of the random-tiny comparisons (each example solves twice).
+RANDOM_TINY_SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@RANDOM_TINY_SETTINGS
+@given(sc=random_tiny)
+def test_random_tiny_optimum_unchanged(monkeypatch, sc):
     _agree(*_both(monkeypatch, sc), index_tol=1e-6, cost_rel=1e-9)
 
 

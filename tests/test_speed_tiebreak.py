@@ -15,14 +15,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 import planner.core.solve as solve_mod
 from planner.core.prepare import prepare
 from planner.core.solve import solve
 from tests.conftest import tiny
-from tests.test_speed_formulation import EXACT, _agree, limits_st
+from tests.test_speed_formulation import (
+    EXACT,
+    LIMIT_CASES,
+    RANDOM_TINY_SETTINGS,
+    _agree,
+    limits_case,
+    random_tiny,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
@@ -72,33 +78,15 @@ def test_options_apply_to_one_run_only():
     assert h.getOptionValue("mip_allow_restart")[1] == before
 
 
-@pytest.mark.parametrize(
-    "limits",
-    [
-        {"max_share_provider": 0.5},
-        {"max_share_provider": 0.5, "min_providers": 2, "max_share_chip_designer": 0.5},
-        {"max_share_foreign_jurisdiction": 0.5, "min_home_share": 0.5},
-        {"max_share_country": 0.5, "resilience": 1.0},
-    ],
-)
+@pytest.mark.parametrize("limits", LIMIT_CASES)
 @pytest.mark.parametrize("change", ["options", "support"])
 def test_tiny_optimum_unchanged(monkeypatch, limits, change):
-    sc = tiny(countries=["HOM", "ALY", "OTH"], target={2030: 2}, budget=40, limits=limits,
-              solver=EXACT)  # fmt: skip
-    _agree(*_both(monkeypatch, sc, change), index_tol=1e-6, cost_rel=1e-9)
+    _agree(*_both(monkeypatch, limits_case(limits), change), index_tol=1e-6, cost_rel=1e-9)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture])  # fmt: skip
-@given(
-    countries=st.sampled_from([["ALY", "OTH"], ["HOM", "OTH"], ["HOM", "ALY", "OTH"]]),
-    target=st.integers(1, 3),
-    budget=st.one_of(st.none(), st.integers(5, 60)),
-    limits=limits_st,
-)
-def test_random_tiny_optimum_unchanged(monkeypatch, countries, target, budget, limits):
-    sc = tiny(countries=countries, target={2030: target}, budget=budget, limits=limits,
-              solver=EXACT)  # fmt: skip
+@RANDOM_TINY_SETTINGS
+@given(sc=random_tiny)
+def test_random_tiny_optimum_unchanged(monkeypatch, sc):
     _agree(*_both(monkeypatch, sc), index_tol=1e-6, cost_rel=1e-9)
 
 
