@@ -27,6 +27,12 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
     m.P = pyo.Set(initialize=sorted(inp.by_provider), ordered=True, doc="providers with options")
     m.C = pyo.Set(initialize=sorted(inp.by_chip), ordered=True, doc="chips with options")
     m.D = pyo.Set(initialize=sorted(inp.by_designer), ordered=True, doc="chip designers")
+    m.PC = pyo.Set(
+        initialize=sorted(inp.new_by_provider_chip),
+        dimen=2,
+        ordered=True,
+        doc="(provider, chip) pairs with new options",
+    )
     m.J_foreign = pyo.Set(
         initialize=list(inp.foreign_jurisdictions), ordered=True, doc="foreign jurisdictions"
     )
@@ -47,6 +53,12 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
         domain=pyo.NonNegativeIntegers,
         bounds=n_bounds,
         doc="modules of option a in service in period t",
+    )
+    m.n_pc = pyo.Var(
+        m.PC,
+        m.T,
+        domain=pyo.NonNegativeIntegers,
+        doc="modules of chip c at provider p in service in period t (new options, all countries)",
     )
     m.q = pyo.Var(m.A, m.T, domain=pyo.NonNegativeReals, doc="compute of a counted towards D_t")
     m.X = pyo.Var(m.T, domain=pyo.NonNegativeReals, doc="total capacity (EFLOP/s)")

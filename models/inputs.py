@@ -185,6 +185,14 @@ class ModelInputs:
         """New options per chip: what platform adoption and supply caps apply to."""
         return self._new_groups("chip")
 
+    @cached_property
+    def new_by_provider_chip(self) -> dict[tuple[str, str], list[int]]:
+        """New options per (provider, chip): the modules one contract buys of one platform."""
+        old = set(self.existing)
+        groups = self.options.groupby(["provider", "chip"], sort=True).groups
+        out = {key: [a for a in idx if a not in old] for key, idx in groups.items()}
+        return {key: idx for key, idx in out.items() if idx}
+
     # --- index groups, computed once per build ----------------------------------------
     def _groups(self, column: str) -> dict[str, list[int]]:
         return {

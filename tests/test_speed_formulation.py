@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyomo.environ as pyo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from tests.conftest import tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
+EU = ROOT / "data" / "scenarios" / "eu-2030-hedge.yaml"
 EXACT = {"time_limit": 20, "mip_gap": 0.0, "tie_break_gap": 0.0}
 
 
@@ -27,11 +29,42 @@ def _plain_share_caps(inp, groups):
     return {key: 1.0 for key in groups}
 
 
-def _both(monkeypatch, sc):
+_supplier_links = cf.add_supplier_links
+
+
+def _plain_supplier_links(m, inp):
+    """The links before issue #15 round 4: on each option's n, no aggregate module counts
+    n_pc (their rows are switched off; n_pc is then in no row and HiGHS drops it)."""
+    _supplier_links(m, inp)
+    m.modules_by_provider_chip.deactivate()
+    m.provider_link.deactivate()
+    m.chip_link.deactivate()
+    ub = inp.options["max_modules"].to_numpy()
+
+    def link(groups, use):
+        return lambda m, key, t: (
+            pyo.quicksum(m.n[a, t] for a in groups[key])
+            <= float(sum(ub[a] for a in groups[key])) * use[key]
+            if groups[key]
+            else pyo.Constraint.Skip
+        )
+
+    m.provider_link_plain = pyo.Constraint(m.P, m.T, rule=link(inp.new_by_provider, m.use_provider))
+    m.chip_link_plain = pyo.Constraint(m.C, m.T, rule=link(inp.new_by_chip, m.use_chip))
+
+
+#: Each strengthening, and how to switch it back to the plain formulation.
+PLAIN = {
+    "share_caps": ("_share_caps", _plain_share_caps),
+    "provider_chip_counts": ("add_supplier_links", _plain_supplier_links),
+}
+
+
+def _both(monkeypatch, sc, change: str = "share_caps"):
     """(status, index, cost) with the strengthened and with the plain formulation."""
     strong = solve(sc)
     with monkeypatch.context() as mp:
-        mp.setattr(cf, "_share_caps", _plain_share_caps)
+        mp.setattr(cf, *PLAIN[change])
         plain = solve(sc)
     return strong, plain
 
@@ -77,9 +110,10 @@ def limits_case(limits: dict):
                 solver=EXACT)  # fmt: skip
 
 
+@pytest.mark.parametrize("change", sorted(PLAIN))
 @pytest.mark.parametrize("limits", LIMIT_CASES)
-def test_tiny_optimum_unchanged(monkeypatch, limits):
-    _agree(*_both(monkeypatch, limits_case(limits)), index_tol=1e-6, cost_rel=1e-9)
+def test_tiny_optimum_unchanged(monkeypatch, limits, change):
+    _agree(*_both(monkeypatch, limits_case(limits), change), index_tol=1e-6, cost_rel=1e-9)
 
 
 limits_st = st.fixed_dictionaries(
@@ -114,15 +148,77 @@ RANDOM_TINY_SETTINGS = settings(
 )
 
 
+@pytest.mark.parametrize("change", sorted(PLAIN))
 @RANDOM_TINY_SETTINGS
 @given(sc=random_tiny)
-def test_random_tiny_optimum_unchanged(monkeypatch, sc):
-    _agree(*_both(monkeypatch, sc), index_tol=1e-6, cost_rel=1e-9)
+def test_random_tiny_optimum_unchanged(monkeypatch, sc, change):
+    _agree(*_both(monkeypatch, sc, change), index_tol=1e-6, cost_rel=1e-9)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("change", sorted(PLAIN))
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
-def test_bundled_optimum_unchanged(monkeypatch, path):
-    strong, plain = _both(monkeypatch, str(path))
+def test_bundled_optimum_unchanged(monkeypatch, path, change):
+    strong, plain = _both(monkeypatch, str(path), change)
     # within the default gaps: index (relative 1e-4), cost tie-break (relative 1e-3)
     _agree(strong, plain, index_tol=2e-4, cost_rel=2e-3)
+
+
+def test_presolve_keeps_the_provider_chip_counts():
+    """The aggregate counts n_pc help only if HiGHS branches on them: its presolve
+    "aggregator" would substitute them out again. With ``CAP_BOUND_OPTIONS`` the presolved
+    EU model keeps more columns than with HiGHS's default rules; a HiGHS release that
+    renumbers its presolve rules fails here."""
+    from planner.core.highs_backend import CAP_BOUND_OPTIONS
+    from planner.core.prepare import prepare
+
+    prep = prepare(str(EU))
+    h = prep.highs.h
+    n_pc = sum(v.name.startswith("n_pc[") for v in prep.highs.columns)
+    assert n_pc >= 20
+    h.presolve()
+    default = h.getPresolvedLp().num_col_
+    for key, value in CAP_BOUND_OPTIONS.items():
+        h.setOptionValue(key, value)
+    h.presolve()
+    kept = h.getPresolvedLp().num_col_
+    assert kept >= default + n_pc // 2
+
+
+@pytest.mark.parametrize(("budget", "capped"), [(None, False), (8118.0, True)])
+def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(monkeypatch, budget, capped):
+    """The EU scenario's own budget (21,640 MUSD) does not bind, 8,118 does: only then do
+    both stages get ``CAP_BOUND_OPTIONS``; the plan is the same as without them."""
+    from planner.core.highs_backend import CAP_BOUND_OPTIONS, HighsModel
+    from planner.core.scenario import load_scenario
+
+    sc = load_scenario(EU)
+    if budget is not None:
+        sc = sc.model_copy(update={"budget": budget})
+    seen = []
+    real = HighsModel.solve
+
+    def spy(self, *args, **kwargs):
+        seen.append(dict(kwargs.get("options") or {}))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(HighsModel, "solve", spy)
+    plan = solve(sc)
+    assert plan.status == "optimal"
+    full = [o for o in seen if o]  # the support stages run without options
+    key = next(iter(CAP_BOUND_OPTIONS))
+    assert all((key in o) == capped for o in full) and len(full) >= 1
+    if capped:
+        assert plan.cost <= budget
+        assert plan.sovereignty["index"] == pytest.approx(0.78964, abs=2e-4)
+
+
+def test_plain_links_switch_off_the_counts(monkeypatch):
+    """The comparison above really solves without n_pc: its rows are inactive."""
+    from planner.core.prepare import prepare
+
+    monkeypatch.setattr(cf, "add_supplier_links", _plain_supplier_links)
+    m = prepare(limits_case({"max_share_provider": 0.5})).model
+    assert not any(c.active for c in m.modules_by_provider_chip.values())
+    assert not any(c.active for c in m.provider_link.values())
+    assert len(m.provider_link_plain) and all(c.active for c in m.provider_link_plain.values())

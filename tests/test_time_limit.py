@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def fake_solve(status: str):
-    def run(self, time_limit=None, mip_gap=None, start=None):
+    def run(self, time_limit=None, mip_gap=None, start=None, options=None):
         if status == "interrupt":
             raise KeyboardInterrupt
         return SolveOutcome(status, None, None, None, 0.01, None, "HiGHS says no")

@@ -53,6 +53,22 @@ DEADLINE_GRACE = 1.5
 #: changes: the result is still proven within the stated gap.
 TIE_BREAK_OPTIONS: dict[str, object] = {"mip_allow_restart": False}
 
+#: HiGHS's presolve rule "aggregator" (bit 12 of ``presolve_rule_off`` in HiGHS 1.16), which
+#: substitutes a column out through an equation.
+PRESOLVE_AGGREGATOR_BIT = 1 << 12
+#: HiGHS options of the solves that spend up to a cap: a binding budget (or energy-cost or
+#: emissions cap) and every Pareto ε point on cost. Why: the aggregate module counts
+#: n_pc[p,c,t] = Σ_k n[(k,p,c),t] (``models.constraints.add_supplier_links``) exist to be
+#: branched on, and the aggregator substituted them out again. Under a binding budget the
+#: MIP is a knapsack over near-identical options (one provider and chip in several
+#: countries); branching on "modules of chip c at provider p" ends the search through them:
+#: the EU scenario with a budget of 8,118 MUSD went 16.8-30.2 s (one tie-break stopped by
+#: its limit) -> 5.3-6.0 s, seeds 0-2, same plan (issue 15, round 4). Without a binding cap
+#: the aggregator helps: the bundled scenarios are 0.3-1.9 s slower with it off, so there it
+#: stays on. ``tests/test_speed_formulation.py`` checks that the bit still keeps n_pc, so a
+#: HiGHS release that renumbers its rules fails loudly.
+CAP_BOUND_OPTIONS: dict[str, object] = {"presolve_rule_off": PRESOLVE_AGGREGATOR_BIT}
+
 
 @dataclass
 class SolveOutcome:

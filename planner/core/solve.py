@@ -20,7 +20,7 @@ from models.objectives import SENSES
 from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.errors import InputError
-from planner.core.highs_backend import TIE_BREAK_OPTIONS, SolveOutcome
+from planner.core.highs_backend import CAP_BOUND_OPTIONS, TIE_BREAK_OPTIONS, SolveOutcome
 from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
@@ -55,11 +55,14 @@ def optimise(
     h.set_objective(getattr(m, objective).expr, SENSES[objective])
     start = None
     first = None
+    options: dict[str, object] = {}
     t_lp = time.perf_counter()
     if sc.solver.lp_start and limit > 0.05:
         # the LP start may use at most half the time: the MIP needs the rest
         lp = h.lp_relaxation(time_limit=limit / 2)
         if lp is not None:
+            if spends_to_a_cap(prep, lp[0]):
+                options = dict(CAP_BOUND_OPTIONS)
             start = h.rounded_lp_start(lp=lp)
             # the restricted MIP gets a short leash: two LP times, at least a second (it proves
             # in well under a second on every bundled scenario; on a large model that it
@@ -71,7 +74,9 @@ def optimise(
                 start, first = first.x, None  # not proven: a feasible plan, the full MIP's start
     lp_seconds = time.perf_counter() - t_lp
     if first is None:
-        first = h.solve(time_limit=max(limit - lp_seconds, 0.05), mip_gap=gap, start=start)
+        first = h.solve(
+            time_limit=max(limit - lp_seconds, 0.05), mip_gap=gap, start=start, options=options
+        )
     first.seconds += lp_seconds
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
@@ -111,7 +116,7 @@ def optimise(
             time_limit=max(remaining - pre_seconds, 0.05),
             mip_gap=sc.solver.tie_break_gap,
             start=start,
-            options=TIE_BREAK_OPTIONS,
+            options={**TIE_BREAK_OPTIONS, **options},
         )
     second.seconds += pre_seconds
     stages.append(second)
@@ -131,6 +136,25 @@ def optimise(
         tie_break_gap=second.gap if second.gap is not None else None,
     )
     return resplit(prep, merged, objective, tie_break), stages
+
+
+def spends_to_a_cap(prep: Prepared, x) -> bool:
+    """Whether ``x`` (the LP relaxation's optimum) spends up to a cap the scenario sets:
+    the budget, the energy-cost cap or the emissions cap. Such solves are knapsacks over
+    near-identical options and get ``CAP_BOUND_OPTIONS`` (a search setting: the optimum
+    and the proof are the same either way)."""
+    m, h, inp = prep.model, prep.highs, prep.inputs
+    caps = [
+        (inp.budget, "budget", m.total_cost),
+        (inp.energy_cost_cap, "energy_cost_cap", m.energy_cost),
+        (inp.emissions_cap, "emissions_cap", m.emissions),
+    ]
+    for cap, row, expr in caps:
+        if cap is None or not hasattr(m, row):
+            continue
+        if h.evaluate(expr.expr, x) >= float(cap) - 1e-6 * max(1.0, abs(float(cap))):
+            return True
+    return False
 
 
 def support_stage(

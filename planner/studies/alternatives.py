@@ -206,7 +206,9 @@ def describe_difference(
             else:
                 words.append(f"{', '.join(new)} instead of {', '.join(old)}")
             delta = delta.drop([k for k in entered + left if k in delta.index])
-        order = delta.abs().sort_values(ascending=False, kind="stable").index
+        # largest shift first; equal shifts (to rounding noise) gainers first, then by name,
+        # so the words do not depend on the last digits HiGHS returns
+        order = sorted(delta.index, key=lambda k: (-round(abs(delta[k]), 9), delta[k] < 0, k))
         unit = "" if compact else " pp"
         words.extend(
             f"{'+' if delta[k] > 0 else '−'}{names.get(k, k)} {abs(delta[k]) * 100:.0f}{unit}"
