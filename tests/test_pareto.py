@@ -298,3 +298,15 @@ def test_mix_shares_are_of_the_target_and_respect_the_share_caps():
     for text in result.table["providers"]:
         shares = [int(part.rsplit(" ", 1)[1].rstrip("%")) for part in text.split(", ")]
         assert max(shares) <= 40, text
+
+
+def test_payoff_stages_get_the_solve_options_of_their_kind():
+    """A stage with the index held is a cost tie-break (``TIE_BREAK_OPTIONS``, as in
+    ``solve``); a stage with cost held at its minimum is a budget (``CAP_BOUND_OPTIONS``, as
+    at the grid points); the first stage of each row runs with HiGHS's defaults."""
+    from planner.core.highs_backend import CAP_BOUND_OPTIONS, TIE_BREAK_OPTIONS
+
+    engine = Engine(prepare(tiny(budget=30)), ["cost", "sovereignty"], 20, 1e-4)
+    assert engine._stage_options([]) is None
+    assert engine._stage_options([1]) == TIE_BREAK_OPTIONS  # sovereignty held
+    assert engine._stage_options([0]) == {**TIE_BREAK_OPTIONS, **CAP_BOUND_OPTIONS}

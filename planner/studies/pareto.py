@@ -53,7 +53,7 @@ import pyomo.environ as pyo
 from models.objectives import SENSES
 from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
-from planner.core.highs_backend import CAP_BOUND_OPTIONS, INF, SolveOutcome
+from planner.core.highs_backend import CAP_BOUND_OPTIONS, INF, TIE_BREAK_OPTIONS, SolveOutcome
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.studies.workers import WorkerContext, become_worker, stop_pool
@@ -183,7 +183,7 @@ class Engine:
         status, gap = "optimal", 0.0
         for pos, k in enumerate(order):
             self._set_objective(("single", k), self.g[k])
-            out = self._solve(start)
+            out = self._solve(start, self._stage_options(order[:pos]))
             if out.x is None:
                 self.relax()
                 return None
@@ -201,6 +201,18 @@ class Engine:
         return Found(
             self.values(out.x), out.x, status, gap, f"payoff:{order_name}", time.perf_counter() - t0
         )
+
+    def _stage_options(self, held: list[int]) -> dict[str, object] | None:
+        """HiGHS options of a lexicographic stage with the objectives ``held`` at their optima:
+        none for the first; a later stage is a tie-break (``TIE_BREAK_OPTIONS``, as in
+        ``solve``), and a held spending objective (cost, energy cost, emissions: minimised)
+        is a cap (``CAP_BOUND_OPTIONS``, as at the grid points)."""
+        if not held:
+            return None
+        options = dict(TIE_BREAK_OPTIONS)
+        if any(self.signs[k] < 0 for k in held):
+            options.update(CAP_BOUND_OPTIONS)
+        return options
 
     def configure(self, ranges: np.ndarray) -> None:
         """Set the augmented objective from the payoff ranges r_k (in g form)."""
