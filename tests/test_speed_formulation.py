@@ -185,14 +185,20 @@ def test_presolve_keeps_the_provider_chip_counts():
     assert kept >= default + n_pc // 2
 
 
-@pytest.mark.parametrize(("budget", "capped"), [(None, False), (8118.0, True)])
-def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(monkeypatch, budget, capped):
+@pytest.mark.parametrize(
+    ("name", "budget", "capped"),
+    [("eu-2030-hedge", None, False), ("eu-2030-hedge", 8118.0, True), ("kenya-2030", None, False)],
+)
+def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(
+    monkeypatch, name, budget, capped
+):
     """The EU scenario's own budget (21,640 MUSD) does not bind, 8,118 does: only then do
-    both stages get ``CAP_BOUND_OPTIONS``; the plan is the same as without them."""
+    both stages get ``CAP_BOUND_OPTIONS``. Kenya's LP spends its whole budget (400 MUSD) but
+    the LP support settles the first stage, and the tie-break keeps HiGHS's defaults."""
     from planner.core.highs_backend import CAP_BOUND_OPTIONS, HighsModel
     from planner.core.scenario import load_scenario
 
-    sc = load_scenario(EU)
+    sc = load_scenario(ROOT / "data" / "scenarios" / f"{name}.yaml")
     if budget is not None:
         sc = sc.model_copy(update={"budget": budget})
     seen = []
@@ -209,6 +215,7 @@ def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(monkeypatch, bu
     key = next(iter(CAP_BOUND_OPTIONS))
     assert all((key in o) == capped for o in full) and len(full) >= 1
     if capped:
+        assert len(full) == 2  # the full first stage and the tie-break
         assert plan.cost <= budget
         assert plan.sovereignty["index"] == pytest.approx(0.78964, abs=2e-4)
 

@@ -63,9 +63,10 @@ PRESOLVE_AGGREGATOR_BIT = 1 << 12
 #: MIP is a knapsack over near-identical options (one provider and chip in several
 #: countries); branching on "modules of chip c at provider p" ends the search through them:
 #: the EU scenario with a budget of 8,118 MUSD went 16.8-30.2 s (one tie-break stopped by
-#: its limit) -> 5.3-6.0 s, seeds 0-2, same plan (issue 15, round 4). Without a binding cap
-#: the aggregator helps: the bundled scenarios are 0.3-1.9 s slower with it off, so there it
-#: stays on. ``tests/test_speed_formulation.py`` checks that the bit still keeps n_pc, so a
+#: its limit) -> 4.9-6.2 s, seeds 0-2, same plan (issue 15, round 4). Elsewhere the
+#: aggregator helps: the bundled scenarios were 0.3-1.9 s slower with it off, so ``solve``
+#: uses these options only when the LP optimum spends to a cap and the LP support does not
+#: settle the first stage (``planner.core.solve.optimise``). ``tests/test_speed_formulation.py`` checks that the bit still keeps n_pc, so a
 #: HiGHS release that renumbers its rules fails loudly.
 CAP_BOUND_OPTIONS: dict[str, object] = {"presolve_rule_off": PRESOLVE_AGGREGATOR_BIT}
 
