@@ -112,10 +112,10 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Provider contracts and chip platforms (what the fixed costs are paid on).
 
     (all sums over new options a ∉ E: existing systems need no new contract or platform)
+    provider_link[p,t]: Σ_{a∈p} n[a,t] ≤ M_p·use_provider[p]
+    chip_link[c,t]:     Σ_{a∈c} n[a,t] ≤ M_c·use_chip[c]
     modules_by_provider_chip[p,c,t]: n_pc[p,c,t] = Σ_{a∈(p,c)} n[a,t]   (integer: modules of
-                        chip c at provider p, over all countries)
-    provider_link[p,t]: Σ_c n_pc[p,c,t] ≤ M_p·use_provider[p]
-    chip_link[c,t]:     Σ_p n_pc[p,c,t] ≤ M_c·use_chip[c]
+                        chip c at provider p, over all countries; in no other row)
     counted_provider[p,t]: Σ_{a∈p} q[a,t] ≤ σ_p·D_t·use_provider[p]   (valid inequalities: the
     counted_chip[c,t]:     Σ_{a∈c} q[a,t] ≤ σ_c·D_t·use_chip[c]        big-M links above are
     counted_site[k,t]:     Σ_{a∈k} q[a,t] ≤ σ_k·D_t·open[k]            weak; these tighten the
@@ -127,10 +127,11 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     Why n_pc: the same provider and chip in different countries are near-identical options
     (same scores, module size and caps; prices differ by a few per cent). Branching on each
     country's n[a,t] let the LP move a module to the next country at almost no loss, so
-    HiGHS searched thousands of nodes; branching on n_pc (integer, and kept by presolve: see
-    ``planner.core.highs_backend.PRESOLVE_AGGREGATOR_BIT``) decides how many modules of a
-    platform a provider delivers first. The feasible set is unchanged: n_pc is integral
-    whenever n is.
+    HiGHS searched thousands of nodes; branching on n_pc (integer) decides how many modules
+    of a platform a provider delivers first. The feasible set is unchanged: n_pc is integral
+    whenever n is. n_pc sits in its defining row only, so HiGHS's default presolve removes
+    it and the model it solves is the one without n_pc; the solves that gain from it keep
+    it (``planner.core.highs_backend.CAP_BOUND_OPTIONS``).
 
     A contracted supplier need not deliver counted compute: capacity held only for N-1
     resilience stays uncounted. Delivering is a separate binary, used only by the
@@ -157,24 +158,17 @@ def add_supplier_links(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         m.T,
         rule=lambda m, p, c, t: m.n_pc[p, c, t] == pyo.quicksum(m.n[a, t] for a in pc[p, c]),
     )
-    pairs_of_p: dict[str, list] = {}
-    pairs_of_c: dict[str, list] = {}
-    for p, c in pc:
-        pairs_of_p.setdefault(p, []).append((p, c))
-        pairs_of_c.setdefault(c, []).append((p, c))
 
-    def link(groups, pairs, use):
+    def link(groups, use):
         return lambda m, key, t: (
-            pyo.quicksum(m.n_pc[p, c, t] for p, c in pairs[key])
+            pyo.quicksum(m.n[a, t] for a in groups[key])
             <= float(sum(ub[a] for a in groups[key])) * use[key]
             if groups[key]
             else pyo.Constraint.Skip
         )
 
-    m.provider_link = pyo.Constraint(
-        m.P, m.T, rule=link(inp.new_by_provider, pairs_of_p, m.use_provider)
-    )
-    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.new_by_chip, pairs_of_c, m.use_chip))
+    m.provider_link = pyo.Constraint(m.P, m.T, rule=link(inp.new_by_provider, m.use_provider))
+    m.chip_link = pyo.Constraint(m.C, m.T, rule=link(inp.new_by_chip, m.use_chip))
 
 
 def add_budget(m: pyo.ConcreteModel, inp: ModelInputs) -> None:

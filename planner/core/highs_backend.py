@@ -53,13 +53,13 @@ DEADLINE_GRACE = 1.5
 #: changes: the result is still proven within the stated gap.
 TIE_BREAK_OPTIONS: dict[str, object] = {"mip_allow_restart": False}
 
-#: HiGHS's presolve rule "aggregator" (bit 12 of ``presolve_rule_off`` in HiGHS 1.16), which
-#: substitutes a column out through an equation.
-PRESOLVE_AGGREGATOR_BIT = 1 << 12
+#: HiGHS 1.16's presolve rules "free column substitution" (bit 8 of ``presolve_rule_off``)
+#: and "aggregator" (bit 12): each substitutes a column out through an equation.
+PRESOLVE_AGGREGATOR_BIT = (1 << 8) | (1 << 12)
 #: HiGHS options of the solves that spend up to a cap: a binding budget (or energy-cost or
 #: emissions cap) and every Pareto ε point on cost. Why: the aggregate module counts
 #: n_pc[p,c,t] = Σ_k n[(k,p,c),t] (``models.constraints.add_supplier_links``) exist to be
-#: branched on, and the aggregator substituted them out again. Under a binding budget the
+#: branched on, and these rules substitute them out again. Under a binding budget the
 #: MIP is a knapsack over near-identical options (one provider and chip in several
 #: countries); branching on "modules of chip c at provider p" ends the search through them:
 #: the EU scenario with a budget of 8,118 MUSD went 16.8-30.2 s (one tie-break stopped by
