@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyomo.environ as pyo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,24 +32,10 @@ _supplier_links = cf.add_supplier_links
 
 
 def _plain_supplier_links(m, inp):
-    """The links before issue #15 round 4: on each option's n, no aggregate module counts
-    n_pc (their rows are switched off; n_pc is then in no row and HiGHS drops it)."""
+    """The model before issue #15 round 4: no aggregate module counts n_pc (their defining
+    rows are switched off; n_pc is then in no row and HiGHS drops it)."""
     _supplier_links(m, inp)
     m.modules_by_provider_chip.deactivate()
-    m.provider_link.deactivate()
-    m.chip_link.deactivate()
-    ub = inp.options["max_modules"].to_numpy()
-
-    def link(groups, use):
-        return lambda m, key, t: (
-            pyo.quicksum(m.n[a, t] for a in groups[key])
-            <= float(sum(ub[a] for a in groups[key])) * use[key]
-            if groups[key]
-            else pyo.Constraint.Skip
-        )
-
-    m.provider_link_plain = pyo.Constraint(m.P, m.T, rule=link(inp.new_by_provider, m.use_provider))
-    m.chip_link_plain = pyo.Constraint(m.C, m.T, rule=link(inp.new_by_chip, m.use_chip))
 
 
 #: Each strengthening, and how to switch it back to the plain formulation.
@@ -189,9 +174,7 @@ def test_presolve_keeps_the_provider_chip_counts():
     ("name", "budget", "capped"),
     [("eu-2030-hedge", None, False), ("eu-2030-hedge", 8118.0, True), ("kenya-2030", None, False)],
 )
-def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(
-    monkeypatch, name, budget, capped
-):
+def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(monkeypatch, name, budget, capped):
     """The EU scenario's own budget (21,640 MUSD) does not bind, 8,118 does: only then do
     both stages get ``CAP_BOUND_OPTIONS``. Kenya's LP spends its whole budget (400 MUSD) but
     the LP support settles the first stage, and the tie-break keeps HiGHS's defaults."""
@@ -221,11 +204,12 @@ def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(
 
 
 def test_plain_links_switch_off_the_counts(monkeypatch):
-    """The comparison above really solves without n_pc: its rows are inactive."""
+    """The comparison above really solves without n_pc: its rows are inactive, and n_pc
+    reaches HiGHS in no row."""
     from planner.core.prepare import prepare
 
     monkeypatch.setattr(cf, "add_supplier_links", _plain_supplier_links)
-    m = prepare(limits_case({"max_share_provider": 0.5})).model
-    assert not any(c.active for c in m.modules_by_provider_chip.values())
-    assert not any(c.active for c in m.provider_link.values())
-    assert len(m.provider_link_plain) and all(c.active for c in m.provider_link_plain.values())
+    prep = prepare(limits_case({"max_share_provider": 0.5}))
+    assert len(prep.model.modules_by_provider_chip)
+    assert not any(c.active for c in prep.model.modules_by_provider_chip.values())
+    assert not any(v.name.startswith("n_pc[") for v in prep.highs.columns)
