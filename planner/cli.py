@@ -206,7 +206,7 @@ def export(
 
     def body() -> None:
         from planner.core.errors import InputError
-        from planner.core.highs_backend import PRESOLVE_AGGREGATOR_BIT
+        from planner.core.highs_backend import PRESOLVE_SUBSTITUTION_RULES
         from planner.core.io import atomic_write
         from planner.core.solve import export as run
 
@@ -226,7 +226,7 @@ def export(
         # the file cannot carry solver options; this one changes the search (not the optimum)
         typer.echo(
             "when a budget, energy-cost or emissions cap binds (and at Pareto points), sovplan "
-            f"adds the HiGHS option presolve_rule_off={PRESOLVE_AGGREGATOR_BIT} (keeps the "
+            f"adds the HiGHS option presolve_rule_off={PRESOLVE_SUBSTITUTION_RULES} (keeps the "
             "aggregate module counts n_pc to branch on)"
         )
 

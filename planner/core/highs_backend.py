@@ -55,20 +55,21 @@ TIE_BREAK_OPTIONS: dict[str, object] = {"mip_allow_restart": False}
 
 #: HiGHS 1.16's presolve rules "free column substitution" (bit 8 of ``presolve_rule_off``)
 #: and "aggregator" (bit 12): each substitutes a column out through an equation.
-PRESOLVE_AGGREGATOR_BIT = (1 << 8) | (1 << 12)
+PRESOLVE_SUBSTITUTION_RULES = (1 << 8) | (1 << 12)
 #: HiGHS options of the solves that spend up to a cap: a binding budget (or energy-cost or
 #: emissions cap) and every Pareto ε point on cost. Why: the aggregate module counts
 #: n_pc[p,c,t] = Σ_k n[(k,p,c),t] (``models.constraints.add_supplier_links``) exist to be
-#: branched on, and these rules substitute them out again. Under a binding budget the
-#: MIP is a knapsack over near-identical options (one provider and chip in several
-#: countries); branching on "modules of chip c at provider p" ends the search through them:
-#: the EU scenario with a budget of 8,118 MUSD went 16.8-30.2 s (one tie-break stopped by
-#: its limit) -> 4.9-6.2 s, seeds 0-2, same plan (issue 15, round 4). Elsewhere the
-#: aggregator helps: the bundled scenarios were 0.3-1.9 s slower with it off, so ``solve``
-#: uses these options only when the LP optimum spends to a cap and the LP support does not
-#: settle the first stage (``planner.core.solve.optimise``). ``tests/test_speed_formulation.py`` checks that the bit still keeps n_pc, so a
-#: HiGHS release that renumbers its rules fails loudly.
-CAP_BOUND_OPTIONS: dict[str, object] = {"presolve_rule_off": PRESOLVE_AGGREGATOR_BIT}
+#: branched on, and these rules substitute them out again. Under a binding budget the MIP is
+#: a knapsack over near-identical options (one provider and chip in several countries);
+#: branching on "modules of chip c at provider p" ends the search through them: the EU
+#: scenario with a budget of 8,118 MUSD went 16.8-30.2 s (one tie-break stopped by its
+#: limit) -> 4.6-6.4 s, seeds 0-2, same plan (issue 15, round 4). Elsewhere the default
+#: presolve was faster (Kenya, France: 0.5-2 s slower with these rules off), so ``solve``
+#: uses the options only when the LP optimum spends to a cap and the LP support does not
+#: settle the first stage (``planner.core.solve.optimise``). ``tests/test_speed_formulation``
+#: checks that the presolved model keeps n_pc, so a HiGHS release that renumbers its rules
+#: fails loudly.
+CAP_BOUND_OPTIONS: dict[str, object] = {"presolve_rule_off": PRESOLVE_SUBSTITUTION_RULES}
 
 
 @dataclass
