@@ -228,7 +228,7 @@ class Engine:
     ) -> SolveOutcome:
         """Solve at grid value ``e`` (g form, one per constrained objective), with
         ``CAP_BOUND_OPTIONS``: an ε row on cost is a budget, and the search setting for
-        budgets took the EU frontier's grid from 69 s to 25 s (serial, issue 15 round 4)."""
+        budgets took the EU frontier's grid from 69 s to 25-28 s (serial, issue 15 round 4)."""
         for j, _ in enumerate(self.constrained):
             self.h.set_row(f"pareto_eps_{j}", None, lower=float(e[j]), upper=float(e[j]))
         if augmented:
