@@ -166,7 +166,7 @@ class ModelInputs:
         old = set(self.existing)
         return [a for a in self.options.index if a not in old]
 
-    def _new_groups(self, column: str) -> dict[str, list[int]]:
+    def _new_groups(self, column: str | list[str]) -> dict:
         old = set(self.existing)
         return {key: [a for a in idx if a not in old] for key, idx in self._groups(column).items()}
 
@@ -188,13 +188,10 @@ class ModelInputs:
     @cached_property
     def new_by_provider_chip(self) -> dict[tuple[str, str], list[int]]:
         """New options per (provider, chip): the modules one contract buys of one platform."""
-        old = set(self.existing)
-        groups = self.options.groupby(["provider", "chip"], sort=True).groups
-        out = {key: [a for a in idx if a not in old] for key, idx in groups.items()}
-        return {key: idx for key, idx in out.items() if idx}
+        return {key: idx for key, idx in self._new_groups(["provider", "chip"]).items() if idx}
 
     # --- index groups, computed once per build ----------------------------------------
-    def _groups(self, column: str) -> dict[str, list[int]]:
+    def _groups(self, column: str | list[str]) -> dict:
         return {
             key: list(idx) for key, idx in self.options.groupby(column, sort=True).groups.items()
         }
