@@ -422,6 +422,62 @@ def test_dask_sweep_whose_only_worker_dies_ends_lost_then_resumes(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("scattered", [True, False])
+def test_dask_rows_finished_before_the_only_worker_dies_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scattered: bool
+) -> None:
+    """The race: runs finish on the only worker, which dies before the sweep has read their
+    rows. Read one by one, the rows were lost with the worker (tables scattered: Dask cancels
+    the runs) or the sweep hung (not scattered: a blocking ``result()`` waits for the runs to be
+    recomputed on a worker that never comes). The rows are fetched as runs finish, so the sweep
+    keeps them. The first row's callback waits until every run has finished, then kills the
+    worker."""
+    import threading
+
+    from dask.distributed import Client, LocalCluster
+
+    import planner.studies.sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "DASK_WORKER_WAIT", 3.0)
+    real_execute = sweep_module.execute
+    holder: dict[str, subprocess.Popen] = {}
+
+    def execute_killing_after_first_row(tasks, tables, on_result, **kw):  # noqa: ANN001, ANN003
+        def first_row_kills(row: dict) -> None:
+            if "killed" not in holder:
+                holder["killed"] = holder["worker"]
+                time.sleep(4)  # the other tiny runs finish on the worker meanwhile
+                holder["worker"].kill()
+                holder["worker"].wait(timeout=10)
+            on_result(row)
+
+        real_execute(tasks, tables, first_row_kills, **kw)
+
+    monkeypatch.setattr(sweep_module, "execute", execute_killing_after_first_row)
+    out = tmp_path / "race.parquet"
+    result: dict[str, object] = {}
+    with LocalCluster(
+        n_workers=0, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as cluster, Client(cluster) as client:  # fmt: skip
+        if not scattered:
+            monkeypatch.setattr(client, "scatter", lambda data, **kw: data)
+        holder["worker"] = _start_dask_worker(cluster.scheduler_address)
+        client.wait_for_workers(1, timeout=60)
+        params = {"budget_scale": [0.9, 1.0, 1.1, 1.2]}
+        thread = threading.Thread(
+            target=lambda: result.update(runs=sweep(TINY, params, scheduler=client, out=out)),
+            daemon=True,
+        )
+        thread.start()
+        thread.join(timeout=90)
+        holder["worker"].kill()
+        assert not thread.is_alive(), "the sweep hung on the row of a run whose worker died"
+    runs = result["runs"]
+    assert len(runs) == 4
+    assert (runs["status"] == "optimal").all(), runs[["status", "error"]]
+
+
+@pytest.mark.slow
 def test_dask_cluster_without_workers_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from dask.distributed import LocalCluster
 

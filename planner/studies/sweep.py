@@ -759,6 +759,19 @@ def _dask_workers(client: Any) -> int:
     return int(info.get("n_workers", len(info.get("workers", {}))))
 
 
+def _dask_row(task: RunTask, fut: Any, outcome: Any) -> dict:
+    """The row of one finished Dask future, as ``as_completed(with_results=True,
+    raise_errors=False)`` hands it over: the run's own row, or ``lost`` when the cluster
+    failed it (KilledWorker after the retries, a cancellation, a lost connection)."""
+    if fut.status == "error":
+        exc = outcome[1] if isinstance(outcome, tuple) else outcome
+    elif isinstance(outcome, BaseException):
+        exc = outcome
+    else:
+        return outcome
+    return _lost_row(task, f"lost on the cluster ({type(exc).__name__}: {exc})")
+
+
 def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Callable) -> None:
     """The same runs on an existing Dask cluster (an address, a Client or a Cluster)."""
     from dask.distributed import Client
@@ -796,17 +809,17 @@ def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Call
             )  # fmt: skip
             futures[fut.key] = task
             submitted.append(fut)
-        done = dask_completed(submitted)
+        # with_results: the rows are fetched in the background, so this loop never blocks on
+        # one. A finished run whose worker dies before its row is fetched has to be recomputed,
+        # and a blocking ``fut.result()`` would wait forever for a worker that never comes.
+        done = dask_completed(submitted, with_results=True, raise_errors=False)
+        reported: set[str] = set()
         alone_since: float | None = None  # when the cluster was last seen without workers
         while not done.is_empty():
             ready = done.next_batch(block=False)
-            for fut in ready:
-                task = futures[fut.key]
-                try:
-                    row = fut.result()
-                except Exception as exc:  # KilledWorker, CancelledError, a lost connection
-                    row = _lost_row(task, f"lost on the cluster ({type(exc).__name__}: {exc})")
-                on_result(row)
+            for fut, outcome in ready:
+                on_result(_dask_row(futures[fut.key], fut, outcome))
+                reported.add(fut.key)
             if ready:
                 continue
             if _dask_workers(client) > 0:
@@ -814,7 +827,7 @@ def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Call
             elif alone_since is None:
                 alone_since = time.monotonic()
             elif time.monotonic() - alone_since > wait:
-                left = [f for f in submitted if not f.done()]
+                left = [f for f in submitted if f.key not in reported]
                 client.cancel(left)
                 for fut in left:
                     on_result(
