@@ -256,37 +256,54 @@ def test_scenario_solves(name):
 
 @pytest.mark.slow
 def test_uk_meets_2030_target():
-    plan = _solve("uk-2030-20x.yaml")
+    """Every period's counted compute reaches the scenario's target (read from the file: it is
+    effective compute, 42 EFLOP/s in 2030 = 105 peak x 0.40, not the peak figure)."""
+    sc = load_scenario(DATA / "scenarios" / "uk-2030-20x.yaml")
+    assert sc.target[2030] == pytest.approx(105 * 0.40)
+    plan = solve_mod.solve(sc)
     assert plan.status in {"optimal", "feasible"}
-    alloc = plan.allocation
-    assert alloc.loc[alloc["period"] == 2030, "counted_eflops"].sum() >= 105 - 1e-6
+    counted = plan.allocation.groupby("period")["counted_eflops"].sum()
+    for period, target in sc.target.items():
+        assert counted[period] >= target - 1e-6, period
 
 
 @pytest.mark.slow
 def test_eu_foreign_cap_variant():
-    """EU hedge with a foreign-jurisdiction cap needs non-US (Ascend) chips; it is respected."""
+    """The EU scenario's own hint: a 0.9 cap on dependence on any one foreign jurisdiction and
+    an N-1 floor of 0.1. Every bundled accelerator but the SMIC-made Ascends is fabricated by
+    TSMC (Taiwan) and every one but Huawei's is US-designed, so the plan needs the Ascend 950.
+    The cap is checked from the data tables, not the model's sets: a row depends on every
+    non-EU jurisdiction among its country, its provider's home, its chip's designer and its
+    chip's foundries; what depends on one jurisdiction counts at most 0.9 of the target."""
     sc = load_scenario(
         DATA / "scenarios" / "eu-2030-hedge.yaml",
         [
             "limits.max_share_foreign_jurisdiction=0.9",
             "limits.resilience=0.1",
             "providers=[PUBLIC,AWS,GCP,OVH,NEBIUS,HUAWEI]",
-            "chips=[B200,MI325X,TPUV7,ASCEND910C]",
+            "chips=[B200,MI325X,TPUV7,ASCEND950]",
             "countries=[FRA,DEU,SWE,FIN,NOR,USA]",
         ],
     )
     plan = solve_mod.solve(sc)
     assert plan.status in {"optimal", "feasible"}
-    prov = read("providers").set_index("code")["hq_iso3"]
-    chip_j = read("chips").set_index("code")["jurisdiction"]
-    for period, final in plan.allocation.groupby("period"):
-        on_us = (
-            final["country"].eq("USA")
-            | final["provider"].map(prov).eq("USA")
-            | final["chip"].map(chip_j).eq("USA")
-        )
-        total = final["compute_eflops"].sum()
-        assert final.loc[on_us, "compute_eflops"].sum() <= 0.9 * total + 1e-6, period
+    juris = read("countries").set_index("iso3")["jurisdiction"].to_dict()
+    hq = read("providers").set_index("code")["hq_iso3"].to_dict()
+    chips = read("chips").set_index("code")
+
+    def depends_on(row: pd.Series) -> set[str]:
+        codes = {row["country"], hq.get(row["provider"], "*")}
+        codes |= {chips.loc[row["chip"], "jurisdiction"]}
+        codes |= set(str(chips.loc[row["chip"], "fab_jurisdiction"]).split(";"))
+        return {juris.get(c, c) for c in codes} - {"EU", "*"}
+
+    alloc = plan.allocation
+    alloc = alloc.assign(depends=alloc.apply(depends_on, axis=1))
+    assert (alloc["chip"] == "ASCEND950").any()
+    for period, rows in alloc.groupby("period"):
+        for j in set().union(*rows["depends"]):
+            on_j = rows.loc[rows["depends"].map(lambda d, j=j: j in d), "counted_eflops"].sum()
+            assert on_j <= 0.9 * sc.target[period] + 1e-6, (period, j, on_j)
 
 
 def test_world_map_rebuilds_from_the_repository_alone(tmp_path):
