@@ -50,6 +50,36 @@ def test_ctrl_c_exits_130_with_a_message(monkeypatch):
     assert "interrupted" in res.output
 
 
+@pytest.mark.parametrize("limit", ["1e308", "1e9"])
+def test_a_time_limit_beyond_the_timer_is_no_limit(limit):
+    """SIGALRM's timer holds ~2**31 s: ``--time-limit 1e308`` used to fail with an
+    "unexpected OverflowError" and leave that deadline behind for every later call in the
+    process (in the test suite, later solves failed the same way)."""
+    from planner.core import deadline
+
+    res = CliRunner().invoke(app, ["solve", str(TINY_YAML), "--time-limit", limit])
+    assert res.exit_code == 0, res.output
+    assert "status optimal" in res.output
+    assert deadline.remaining() is None
+
+
+def test_a_failing_deadline_scope_restores_the_outer_one(monkeypatch):
+    """Whatever fails while a scope is set up, the deadline before it is back afterwards."""
+    from planner.core import deadline
+
+    calls = []
+
+    def arm_fails_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OverflowError("timer")
+
+    monkeypatch.setattr(deadline, "_arm", arm_fails_once)
+    with pytest.raises(OverflowError), deadline.scope(5):
+        pass
+    assert deadline.remaining() is None
+
+
 @pytest.mark.slow
 def test_one_second_on_the_large_benchmark():
     """A 1 s limit on the large synthetic instance. The limit bounds the whole call (issue 14),

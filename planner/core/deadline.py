@@ -28,6 +28,8 @@ from planner.core.errors import InputError, PlannerError
 _END: float | None = None
 #: what the current hard phase is doing (None outside hard phases)
 _HARD: str | None = None
+#: the longest SIGALRM delay armed at once (~3 years; setitimer overflows near 2**31 s)
+_MAX_TIMER_S = 1e8
 
 
 class TimeLimitReached(PlannerError):
@@ -96,7 +98,9 @@ def _arm() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         return
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, max(_END - time.monotonic(), 0.001))
+    # a deadline past what the timer holds (``--time-limit 1e308``) alarms at the timer's
+    # limit instead; the alarm only stops work once the deadline has really passed
+    signal.setitimer(signal.ITIMER_REAL, min(max(_END - time.monotonic(), 0.001), _MAX_TIMER_S))
 
 
 @contextmanager
@@ -104,11 +108,11 @@ def scope(seconds: float | None) -> Iterator[None]:
     """Run the block under a deadline ``seconds`` from now (nested: the earlier one wins)."""
     global _END
     previous = _END
-    if seconds is not None:
-        end = time.monotonic() + float(seconds)
-        _END = end if previous is None else min(previous, end)
-        _arm()
     try:
+        if seconds is not None:
+            end = time.monotonic() + float(seconds)
+            _END = end if previous is None else min(previous, end)
+            _arm()
         yield
     finally:
         if seconds is not None:
