@@ -7,7 +7,10 @@
 (b) the same on ONE persistent HiGHS model, the previous grid value's plan as MIP start (the
     grid is walked from tight to loose, so that plan is feasible);
 (c) ``planner.studies.pareto``: lexicographic payoff table, slack-augmented objective, AUGMECON2
-    bypass and early exit, persistent model, best known feasible plan as MIP start.
+    bypass and early exit, persistent model, best known feasible plan as MIP start, the
+    looser neighbours' dual bound as a cap on the main objective; one process (workers=1);
+(d) the same as (c) with one worker process per core, as ``sovplan pareto`` and the app run it
+    (the other three use one process, HiGHS with its default threads).
 
 Every ε solve of the three runs with ``CAP_BOUND_OPTIONS`` (what (c) uses at its grid points),
 so the comparison is of methods, not of solver settings.
@@ -96,9 +99,12 @@ def plain(
     }
 
 
-def full(sc, points: int, limit: float, gap: float) -> dict:
+def full(sc, points: int, limit: float, gap: float, workers: int = 1) -> dict:
     t0 = time.perf_counter()
-    res = pareto(sc, x="cost", y="sovereignty", points=points, time_limit=limit, mip_gap=gap)
+    res = pareto(
+        sc, x="cost", y="sovereignty", points=points, time_limit=limit, mip_gap=gap,
+        workers=workers,
+    )  # fmt: skip
     pts = list(zip(res.table["cost"], res.table["sovereignty"], strict=True))
     return {
         "wall_s": time.perf_counter() - t0,
@@ -138,13 +144,16 @@ def main() -> None:
     ap.add_argument("--mip-gap", type=float, default=1e-4)
     ap.add_argument("--naive-range", action="store_true", help="(a)/(b): non-lexicographic range")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "pareto.json")
+    ap.add_argument("--seed", type=int, default=None, help="HiGHS random_seed (search path)")
     args = ap.parse_args()
-    sc = load_scenario(SCENARIO, OVERRIDES)
+    seed = [] if args.seed is None else [f"solver.random_seed={args.seed}"]
+    sc = load_scenario(SCENARIO, OVERRIDES + seed)
     runs = {}
     for key, fn in (
         ("a_plain_rebuild", lambda: plain(sc, args.points, args.time_limit, args.mip_gap, False, not args.naive_range)),
         ("b_plain_persistent_warm", lambda: plain(sc, args.points, args.time_limit, args.mip_gap, True, not args.naive_range)),
         ("c_augmecon_r", lambda: full(sc, args.points, args.time_limit, args.mip_gap)),
+        ("d_augmecon_r_workers", lambda: full(sc, args.points, args.time_limit, args.mip_gap, os.cpu_count() or 1)),
     ):  # fmt: skip
         runs[key] = fn()
         print(key, f"{runs[key]['wall_s']:.1f} s", runs[key]["solver_calls"], "calls", flush=True)
@@ -174,15 +183,18 @@ def main() -> None:
         }  # fmt: skip
         r["points"] = [[round(c, 4), round(s, 6)] for c, s in sorted(r["points"])]
     ratio = summary["c_augmecon_r"]["wall_s"] / summary["a_plain_rebuild"]["wall_s"]
+    ratio_d = summary["d_augmecon_r_workers"]["wall_s"] / summary["a_plain_rebuild"]["wall_s"]
     payload = {
         "scenario": str(SCENARIO.relative_to(ROOT)),
-        "overrides": OVERRIDES,
+        "overrides": OVERRIDES + seed,
         "points": args.points,
         "time_limit_s": args.time_limit,
         "mip_gap": args.mip_gap,
         "plain_range": "naive" if args.naive_range else "lexicographic",
         "summary": summary,
         "c_over_a_wall_time": round(ratio, 3),
+        "d_over_a_wall_time": round(ratio_d, 3),
+        "workers_d": os.cpu_count() or 1,
         "runs": runs,
         "meta": {
             "python": platform.python_version(),
@@ -193,7 +205,7 @@ def main() -> None:
     }
     args.out.write_text(json.dumps(payload, indent=1, default=float))
     print(json.dumps(summary, indent=1))
-    print(f"(c)/(a) wall time: {ratio:.2f}; wrote {args.out}")
+    print(f"(c)/(a) wall time: {ratio:.2f}; (d)/(a): {ratio_d:.2f}; wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -129,6 +129,32 @@ def test_grid_mode_finds_the_same_set_with_a_fine_grid_and_bypasses(brute, worke
     assert result.stats["solved"] + result.stats["bypassed"] + 2 == 27
 
 
+def test_grid_mode_with_cost_as_the_main_objective_equals_brute_force(brute):
+    """The roles swapped: cost is maximised in g form (g = -cost), so the ε row, the slack
+    and the neighbour cap (a dual bound on -cost) all run with the opposite sign."""
+    result = pareto(tiny(budget=30), x="sovereignty", y="cost", points=27, mip_gap=0)
+    assert frontier(result) == brute
+    exact = pareto(tiny(budget=30), x="sovereignty", y="cost", points=0, mip_gap=0)
+    assert frontier(exact) == brute
+
+
+def test_main_cap_is_the_least_bound_among_looser_points():
+    """Tightening ε can only lower the best main objective, so only points looser in every
+    constrained objective (lower grid indices) cap a point, and the least of their bounds
+    does; a tighter point's bound says nothing about a looser one."""
+    grid = Grid([np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0])])
+    sweep = GridSweep(None, grid, [0, 1, 2], [])
+    for idx, bound in {(0, 0): 0.9, (1, 0): 0.8, (0, 1): 0.85, (2, 2): 0.1}.items():
+        found = Found(np.zeros(3), np.zeros(1), "feasible", None, str(idx), bound=bound)
+        sweep.record(idx, "feasible", found)
+    assert sweep.main_cap((0, 0)) is None  # nothing looser than the loosest point
+    assert sweep.main_cap((1, 1)) == 0.8
+    assert sweep.main_cap((0, 2)) == 0.85  # (1, 0) is tighter in the first objective
+    assert sweep.main_cap((1, 2)) == 0.8  # not (2, 2)'s 0.1: that point is tighter
+    sweep.record((2, 0), "infeasible", None)  # no plan, no bound
+    assert sweep.main_cap((2, 1)) == 0.8
+
+
 def test_coarse_grid_points_are_all_efficient(brute):
     result = pareto(tiny(budget=30), points=5, mip_gap=0)
     found = frontier(result)
