@@ -213,3 +213,35 @@ def test_plain_links_switch_off_the_counts(monkeypatch):
     assert len(prep.model.modules_by_provider_chip)
     assert not any(c.active for c in prep.model.modules_by_provider_chip.values())
     assert not any(v.name.startswith("n_pc[") for v in prep.highs.columns)
+
+
+@pytest.mark.slow
+def test_default_search_on_the_large_benchmark_is_certified_by_an_outside_lp(tmp_path):
+    """The large benchmark with the LP start on (users' default) is proven in seconds where the
+    plain MIP takes ~50 s (benchmarks/README.md). Certified without sovplan's search: the
+    exported model, read by highspy with integrality dropped, has an LP optimum (an upper
+    bound on any plan's index) that the plan's index reaches within the scenario's gap."""
+    import highspy
+    import numpy as np
+
+    from planner.core.scenario import load_scenario
+    from planner.core.solve import export
+
+    sc = load_scenario(ROOT / "benchmarks" / "scenarios" / "large.yaml", ["solver.lp_start=true"])
+    plan = solve(sc)
+    assert plan.status == "optimal"
+    mps = tmp_path / "large.mps"
+    export(sc, str(mps))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(mps))
+    lp = h.getLp()
+    h.changeColsIntegrality(
+        lp.num_col_, np.arange(lp.num_col_, dtype=np.int32),
+        np.zeros(lp.num_col_, dtype=np.uint8),
+    )  # fmt: skip
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    lp_bound = h.getInfo().objective_function_value
+    assert plan.objective >= lp_bound - sc.solver.mip_gap * abs(lp_bound) - 1e-9
+    assert plan.objective <= lp_bound + 1e-9
