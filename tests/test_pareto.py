@@ -138,21 +138,22 @@ def test_grid_mode_with_cost_as_the_main_objective_equals_brute_force(brute):
     assert frontier(exact) == brute
 
 
-def test_main_cap_is_the_least_bound_among_looser_points():
+def test_main_cap_is_the_least_bound_among_adjacent_looser_points():
     """Tightening ε can only lower the best main objective, so only points looser in every
-    constrained objective (lower grid indices) cap a point, and the least of their bounds
-    does; a tighter point's bound says nothing about a looser one."""
+    constrained objective (lower grid indices) may cap a point; the planner takes the least
+    bound of those one step looser. A tighter point's bound says nothing about a looser one."""
     grid = Grid([np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0])])
     sweep = GridSweep(None, grid, [0, 1, 2], [])
-    for idx, bound in {(0, 0): 0.9, (1, 0): 0.8, (0, 1): 0.85, (2, 2): 0.1}.items():
+    for idx, bound in {(0, 0): 0.7, (1, 0): 0.8, (0, 1): 0.85, (2, 2): 0.1}.items():
         found = Found(np.zeros(3), np.zeros(1), "feasible", None, str(idx), bound=bound)
         sweep.record(idx, "feasible", found)
     assert sweep.main_cap((0, 0)) is None  # nothing looser than the loosest point
-    assert sweep.main_cap((1, 1)) == 0.8
+    assert sweep.main_cap((1, 1)) == 0.8  # (1, 0) and (0, 1); (0, 0) is two steps away
     assert sweep.main_cap((0, 2)) == 0.85  # (1, 0) is tighter in the first objective
-    assert sweep.main_cap((1, 2)) == 0.8  # not (2, 2)'s 0.1: that point is tighter
+    assert sweep.main_cap((2, 1)) is None  # (2, 0) and (1, 1) not solved; (2, 2) is tighter
     sweep.record((2, 0), "infeasible", None)  # no plan, no bound
-    assert sweep.main_cap((2, 1)) == 0.8
+    assert sweep.main_cap((2, 1)) is None
+    assert sweep.main_cap((1, 2)) is None  # not (2, 2)'s 0.1
 
 
 def test_coarse_grid_points_are_all_efficient(brute):
