@@ -6,6 +6,7 @@ benchmark, Dask, real process kills on the EU scenario) are marked ``slow``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -373,6 +374,21 @@ def _start_dask_worker(address: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
+@contextlib.contextmanager
+def _empty_dask_cluster(monkeypatch: pytest.MonkeyPatch, scattered: bool):
+    """A local Dask cluster with no worker yet, and its client. ``scattered=False`` makes the
+    client's scatter hand the data back, so each run carries the tables itself (what a
+    cluster that refuses scatter leaves the sweep with)."""
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(
+        n_workers=0, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as cluster, Client(cluster) as client:  # fmt: skip
+        if not scattered:
+            monkeypatch.setattr(client, "scatter", lambda data, **kw: data)
+        yield cluster, client
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("scattered", [True, False])
 def test_dask_sweep_whose_only_worker_dies_ends_lost_then_resumes(
@@ -382,18 +398,12 @@ def test_dask_sweep_whose_only_worker_dies_ends_lost_then_resumes(
     ``lost`` and --resume runs them. With the tables scattered, Dask cancels the pending runs
     when the worker holding them dies; without (``scattered=False``), Dask alone would wait
     forever for a worker, and the sweep gives up after DASK_WORKER_WAIT."""
-    from dask.distributed import Client, LocalCluster
-
     import planner.studies.sweep as sweep_module
 
     monkeypatch.setattr(sweep_module, "DASK_WORKER_WAIT", 3.0)
     out = tmp_path / "d.parquet"
     params = {"budget_scale": [0.9, 1.0, 1.1], "weights.chip": [0.2, 0.5]}
-    with LocalCluster(
-        n_workers=0, host="127.0.0.1", dashboard_address=None, processes=True
-    ) as cluster, Client(cluster) as client:  # fmt: skip
-        if not scattered:
-            monkeypatch.setattr(client, "scatter", lambda data, **kw: data)
+    with _empty_dask_cluster(monkeypatch, scattered) as (cluster, client):
         worker = _start_dask_worker(cluster.scheduler_address)
         try:
             client.wait_for_workers(1, timeout=60)
@@ -434,8 +444,6 @@ def test_dask_rows_finished_before_the_only_worker_dies_are_kept(
     worker."""
     import threading
 
-    from dask.distributed import Client, LocalCluster
-
     import planner.studies.sweep as sweep_module
 
     monkeypatch.setattr(sweep_module, "DASK_WORKER_WAIT", 3.0)
@@ -456,11 +464,7 @@ def test_dask_rows_finished_before_the_only_worker_dies_are_kept(
     monkeypatch.setattr(sweep_module, "execute", execute_killing_after_first_row)
     out = tmp_path / "race.parquet"
     result: dict[str, object] = {}
-    with LocalCluster(
-        n_workers=0, host="127.0.0.1", dashboard_address=None, processes=True
-    ) as cluster, Client(cluster) as client:  # fmt: skip
-        if not scattered:
-            monkeypatch.setattr(client, "scatter", lambda data, **kw: data)
+    with _empty_dask_cluster(monkeypatch, scattered) as (cluster, client):
         holder["worker"] = _start_dask_worker(cluster.scheduler_address)
         client.wait_for_workers(1, timeout=60)
         params = {"budget_scale": [0.9, 1.0, 1.1, 1.2]}
