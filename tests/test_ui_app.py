@@ -341,6 +341,40 @@ def test_upload_with_data_outside_the_allowed_folders_is_refused(app, monkeypatc
     assert not app.get("download_button")
 
 
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+#: ``data:`` written as every YAML type, each naming a folder of valid tables outside the
+#: allowed folders (issue 26 #1: ``!!binary`` bytes became a path and the folder was read)
+DATA_OF_ANY_TYPE = {
+    "binary": f"!!binary {_b64(str(TINY_DATA))}",
+    "binary-relative": f"!!binary {_b64('../tests/fixtures/tiny')}",
+    "str-tag": f"!!str {TINY_DATA}",
+    "list": f"[{TINY_DATA}]",
+    "mapping": f"{{path: {TINY_DATA}}}",
+    "int": "123",
+    "float": "1.5",
+    "bool": "true",
+    "timestamp": "2030-01-01",
+    "empty-string": "''",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DATA_OF_ANY_TYPE))
+def test_upload_with_data_of_any_yaml_type_is_refused_without_a_server_path(app, monkeypatch, kind):
+    monkeypatch.delenv("SOVPLAN_DATA_DIRS", raising=False)
+    upload(app, "sneaky.yaml", TINY_UPLOAD.format(time_limit=20, data=DATA_OF_ANY_TYPE[kind]))
+    text = page_text(app)
+    assert "field 'data'" in text
+    assert str(ROOT) not in text and "fixtures" not in text and "/etc" not in text
+    assert not app.metric
+    assert not app.dataframe  # the folder's tables are not shown (the Data tables tab)
+    assert not app.get("download_button")
+
+
 def test_upload_with_allowed_data_and_a_long_time_limit_solves(app, monkeypatch):
     monkeypatch.setenv("SOVPLAN_DATA_DIRS", str(FIXTURES))
     upload(app, "tiny-upload.yaml", TINY_UPLOAD.format(time_limit=7200, data="tiny"))

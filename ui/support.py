@@ -84,13 +84,11 @@ def build_scenario(
 
     An override whose value is None removes the key (e.g. a limit switched off), so the
     scenario falls back to the schema's default, exactly as if the key were absent.
-    ``base_dir`` None means an upload: it has no folder of its own, so its ``data:`` is
-    confined to the bundled data and the operator's allowed folders
+    ``base_dir`` None means an upload: it has no folder of its own, so its validated
+    ``data`` is confined to the bundled data and the operator's allowed folders
     (``planner.core.data.confined_data_folder``).
     """
     out: dict[str, Any] = yaml.safe_load(yaml.safe_dump(raw))  # deep copy, plain types
-    if base_dir is None and isinstance(out.get("data"), str):
-        out["data"] = confined_data_folder(out["data"], source)
     for key, value in overrides.items():
         node = out
         parts = key.split(".")
@@ -104,7 +102,12 @@ def build_scenario(
             node.pop(parts[-1], None)
         else:
             node[parts[-1]] = value
-    return scenario_from_mapping(out, source=source, base_dir=base_dir)
+    scenario = scenario_from_mapping(out, source=source, base_dir=base_dir)
+    if base_dir is None:
+        # confined after validation: the path checked is the one that would be read, whatever
+        # YAML type the upload gave (a check on the raw mapping missed `!!binary` bytes)
+        scenario.data = confined_data_folder(scenario.data, source)
+    return scenario
 
 
 def slug(name: str) -> str:

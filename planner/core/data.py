@@ -32,8 +32,12 @@ def allowed_data_roots() -> list[Path]:
     return [Path(part).expanduser().resolve() for part in raw.split(os.pathsep) if part.strip()]
 
 
-def confined_data_folder(value: str | None, source: str) -> str | None:
+def confined_data_folder(value: object, source: str) -> str | None:
     """The data folder an uploaded scenario may read, or InputError.
+
+    Called on the *validated* scenario's ``data`` (whatever YAML type the upload used, the
+    value checked here is the one that would be read); anything but text is refused too, as
+    a second line of defence.
 
     An upload has no folder of its own to resolve a relative path against, and whoever uploads
     it must not read arbitrary server folders. So its ``data:`` may be absent (the bundled
@@ -43,6 +47,11 @@ def confined_data_folder(value: str | None, source: str) -> str | None:
     """
     if value is None:
         return None
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise InputError(
+            f"{source}: field 'data': expected the name of a data folder (text); leave 'data' "
+            "out to use the bundled data"
+        )
     roots = allowed_data_roots()
     path = Path(value).expanduser()
     candidates = [path.resolve()] if path.is_absolute() else [(r / path).resolve() for r in roots]
@@ -64,6 +73,7 @@ def confined_data_folder(value: str | None, source: str) -> str | None:
             f"({DATA_DIRS_ENV})"
         )
     return str(existing[0])
+
 
 @dataclass
 class Tables:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import typing
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
@@ -44,6 +44,13 @@ MAX_CODES = 1000
 #: most problems a validation message lists, and the longest line it prints
 MAX_MESSAGE_LINES = 20
 MAX_LINE = 300
+
+
+def _yaml_type(value: Any) -> str:
+    """What a YAML value is, in a user's words (never its content: it may quote a path)."""
+    kinds = {bytes: "binary data (!!binary)", bool: "a boolean", int: "a number",
+             float: "a number", list: "a list", dict: "a mapping"}  # fmt: skip
+    return next((w for t, w in kinds.items() if isinstance(value, t)), type(value).__name__)
 
 
 def _mentions_bool(annotation: Any) -> bool:
@@ -397,10 +404,25 @@ class Scenario(_Strict):
     data: str | None = Field(
         None,
         description=(
-            "Folder with the data tables; relative paths resolve against the scenario file's "
-            "folder; absent = the bundled data/ folder"
+            "Folder with the data tables, as text; relative paths resolve against the scenario "
+            "file's folder; absent = the bundled data/ folder. Only a YAML string is accepted "
+            "(bytes from `!!binary`, numbers, lists or mappings are refused, never turned into "
+            "a path)"
         ),
     )
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_is_text(cls, value: Any) -> Any:
+        """A path only from text (or a ``pathlib`` path given from Python): pydantic's lax
+        mode would turn YAML ``!!binary`` bytes into a folder name, round any check that
+        looks at the raw mapping's strings."""
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, PurePath):
+            return str(value)
+        raise ValueError(f"expected the name of a data folder as text, got {_yaml_type(value)}")
+
     home: list[str] = Field(
         ...,
         min_length=1,
