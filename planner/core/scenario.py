@@ -628,7 +628,7 @@ class Scenario(_Strict):
 def _parse_value(text: str) -> Any:
     """Parse an override value the way YAML would (numbers, booleans, lists, null)."""
     try:
-        return yaml.safe_load(text)
+        return load_yaml_text(text, f"--set value {text[:40]!r}")
     except yaml.YAMLError:
         return text
 
@@ -698,6 +698,77 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+#: Most values (scalars, lists, mappings) a YAML document may expand to, each alias counted
+#: once per use. A scenario holds a few hundred; nested aliases multiply (ten aliases of ten
+#: aliases of ... : 10^depth), so a 5 kB file could otherwise expand to billions of values and
+#: hold every later step (validation, copies) for minutes.
+MAX_YAML_VALUES = 100_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_expansion(root: yaml.Node, source: str) -> None:
+    """Refuse a composed YAML graph that refers to itself or expands beyond MAX_YAML_VALUES.
+
+    Runs on the node graph before anything is constructed: an alias is a second reference
+    to its anchor's node, so the expanded size is counted once per node (memoised, linear in
+    the file) without expanding anything. Iterative, so deep nesting cannot recurse.
+    """
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            total = 1 + sum(size[id(c)] for c in _children(node))
+            if total > MAX_YAML_VALUES:
+                raise InputError(
+                    f"{source}: line {node.start_mark.line + 1}: the YAML expands to more than "
+                    f"{MAX_YAML_VALUES:,} values (each alias *name repeats what its anchor "
+                    "&name holds, and nested aliases multiply); a scenario needs a few hundred"
+                )
+            size[key] = total
+            continue
+        if key in size:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in on_path:
+                raise InputError(
+                    f"{source}: line {child.start_mark.line + 1}: an alias refers to the value "
+                    "that contains it (e.g. `name: &a [*a]`), which never ends; write the "
+                    "value out"
+                )
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def load_yaml_text(text: str, source: str) -> Any:
+    """YAML text -> Python values with the scenario loader's rules: safe types only, a key
+    given twice refused, and the alias expansion bounded before anything is built.
+
+    Raises InputError for a self-referencing or over-expanding document, ``yaml.YAMLError``
+    for a syntax error (the caller says where)."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, source)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a scenario file into a mapping, with errors that name the file."""
     text = read_input_text(path, "scenario YAML file", MAX_SCENARIO_BYTES)
@@ -714,7 +785,7 @@ def parse_scenario_text(text: str, source: str) -> dict[str, Any]:
             f"(at most {MAX_SCENARIO_BYTES:,})"
         )
     try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        raw = load_yaml_text(text, path)
     except RecursionError as exc:
         raise InputError(f"{path}: not valid YAML: nested too deeply") from exc
     except yaml.YAMLError as exc:

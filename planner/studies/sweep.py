@@ -188,8 +188,10 @@ def param_info(name: str) -> ParamInfo:
 def _parse_value(text: str) -> Any:
     import yaml
 
+    from planner.core.scenario import load_yaml_text
+
     try:
-        return yaml.safe_load(text)
+        return load_yaml_text(text, f"--param value {text[:40]!r}")
     except yaml.YAMLError:
         return text
 
