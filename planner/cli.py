@@ -207,11 +207,12 @@ def export(
     def body() -> None:
         from planner.core.errors import InputError
         from planner.core.highs_backend import PRESOLVE_SUBSTITUTION_RULES
-        from planner.core.io import atomic_write
+        from planner.core.io import atomic_write, check_writable
         from planner.core.solve import export as run
 
         if path.suffix not in {".mps", ".lp"}:
             raise InputError(f"{path}: the file must end in .mps or .lp")
+        check_writable(path, force)  # before the model is built
         sc = _load(scenario, set_)
         size: dict[str, int] = {}
 
@@ -403,10 +404,13 @@ def sweep(
 
     def body() -> int:
         from planner.core.deadline import check_time_limit, exit_code_of
+        from planner.core.io import check_output_folder
         from planner.reports.sweep_report import print_summary, write_report
         from planner.studies.sweep import load_grid, parse_param
         from planner.studies.sweep import sweep as run
 
+        if report is not None:
+            check_output_folder(report, force)  # before any run, like --out (in sweep)
         params: dict[str, list] = dict(load_grid(grid)) if grid is not None else {}
         for text in param or []:
             name, values = parse_param(text)

@@ -17,10 +17,37 @@ from pathlib import Path
 from planner.core.errors import InputError
 
 
-def check_writable(path: Path, force: bool) -> None:
+def resolve_output(path: Path | str) -> Path:
+    """The file an output path really names: ``~`` expanded and every symbolic link resolved
+    (in the file name and its folders).
+
+    Why: the rules below (exists? a folder? a device?) and the sweep's lock must look at the
+    file that will be written. A link ``out.parquet -> real.parquet`` checked as itself got
+    round the lock on ``real.parquet``, and the atomic rename replaced the link instead of
+    writing the file it points to.
+    """
+    return Path(os.path.realpath(Path(path).expanduser()))
+
+
+def _shown(given: Path, real: Path) -> str:
+    """How a message names an output: as given, plus where it leads when a link moved it."""
+    return str(given) if Path(os.path.abspath(given)) == real else f"{given} (-> {real})"
+
+
+def check_writable(path: Path, force: bool) -> Path:
     """Refuse an output path before any work is done (an existing file without ``force``, a
-    missing folder, a folder given as a file)."""
-    path = Path(path)
+    missing folder, a folder given as a file, a device or pipe, a read-only place); returns
+    the resolved path (symbolic links followed) that the writers use."""
+    given = Path(path)
+    path = resolve_output(given)
+    try:
+        _check_resolved(path, force)
+    except InputError as exc:
+        raise InputError(str(exc).replace(str(path), _shown(given, path), 1)) from None
+    return path
+
+
+def _check_resolved(path: Path, force: bool) -> None:
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give a file name")
     if path.exists() and not path.is_file():
@@ -38,9 +65,26 @@ def check_writable(path: Path, force: bool) -> None:
         raise InputError(f"{path}: is read-only")
 
 
-def check_outputs(
-    outputs: list[tuple[Path | None, set[str], str]], force: bool
-) -> None:
+def check_output_folder(folder: Path, force: bool) -> Path:
+    """Refuse an output *folder* (``sweep --report``) before any work: a file or device in
+    its place, or no writable folder to create it in. Files inside it are checked (and
+    ``force`` applied) when they are written. Returns the resolved folder."""
+    del force  # the files inside are checked one by one when written
+    given = Path(folder)
+    real = resolve_output(given)
+    if real.exists() and not real.is_dir():
+        raise InputError(f"{_shown(given, real)}: is not a folder; give a folder for the report")
+    ancestor = real
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(
+            f"{_shown(given, real)}: folder {ancestor} is not writable (read-only or no permission)"
+        )
+    return real
+
+
+def check_outputs(outputs: list[tuple[Path | None, set[str], str]], force: bool) -> None:
     """Check each (path, allowed suffixes, option name) before any work is done: a wrong
     suffix, an existing file without ``force``, a missing or read-only folder."""
     for path, suffixes, option in outputs:
@@ -52,9 +96,10 @@ def check_outputs(
 
 
 def atomic_write(path: Path, write: Callable[[Path], object], force: bool) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path`` and rename it into place."""
-    path = Path(path)
-    check_writable(path, force)
+    """Call ``write(tmp)`` on a temporary file beside ``path`` and rename it into place.
+
+    A symbolic link is followed: the file it points to is replaced, the link stays."""
+    path = check_writable(path, force)
     # the temporary name keeps the suffix: some writers (HiGHS) choose the format by it
     tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
     try:
@@ -107,7 +152,10 @@ def exclusive_lock(path: Path | str | None) -> Iterator[None]:
         return
     import fcntl
 
-    lock = lock_path(Path(path))
+    # the lock belongs to the file written, whatever link names it; a folder or device is
+    # refused before any lock file is made (as root, /dev/null.lock would be created)
+    path = check_writable(path, force=True)
+    lock = lock_path(path)
     folder = lock.parent if str(lock.parent) else Path(".")
     if not folder.exists():
         raise InputError(f"{path}: folder {folder} does not exist")

@@ -43,7 +43,7 @@ from pydantic import BaseModel
 
 from planner.core.deadline import TimeLimitReached, check_time_limit
 from planner.core.errors import InputError, PlannerError
-from planner.core.io import atomic_write, exclusive_lock
+from planner.core.io import atomic_write, check_writable, exclusive_lock
 from planner.core.scenario import Scenario, apply_overrides, read_yaml, scenario_from_mapping
 from planner.studies.workers import WorkerContext, become_worker, stop_pool
 
@@ -978,6 +978,15 @@ def sweep(
     :func:`planner.reports.sweep_report.indices` and the charts use.
     """
 
+    if out is not None:
+        # before any work: a folder, a device or a read-only place fails now, not after the
+        # first run; a link is resolved so the lock and the writes go to the file it names
+        out = check_writable(out, force=True)
+        if out.exists() and not (resume or force):
+            raise InputError(
+                f"{out}: already exists; pass --resume to continue that sweep or "
+                "--force to overwrite it"
+            )
     if not params:
         raise InputError("sweep: give at least one parameter (--param NAME=v1,v2 or --grid FILE)")
     params = {str(k): [_jsonable(v) for v in vals] for k, vals in params.items()}
@@ -992,6 +1001,10 @@ def sweep(
         raise InputError(f"sweep: two parameters set the same scenario key ({targets})")
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: must be at least 1")
+    if method in ("morris", "sobol"):
+        from planner.studies.sensitivity import check_seed
+
+        seed = check_seed(seed)
     time_limit = check_time_limit(time_limit, "--time-limit")
     study_options = _check_study(study, study_options, objective)
     raw, sc, source = _raw_of(scenario, overrides)
