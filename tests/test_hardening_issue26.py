@@ -170,3 +170,117 @@ def test_other_output_options_are_checked_before_any_work(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output
     assert "folder" in result.output
+
+
+# --- item 8: plan files, the Morris seed, the side tables of `info` -----------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    import json
+
+    out = tmp_path_factory.mktemp("plan") / "plan.json"
+    result = CliRunner().invoke(app, ["solve", str(TINY_YAML), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text())
+
+
+PLAN_EDITS = {
+    "list-code": ("country", ["HOM"]),
+    "mapping-code": ("chip", {"a": 1}),
+    "number-code": ("provider", 7),
+    "huge-int": ("modules", 10**400),
+    "huge-period": ("period", 10**30),
+    "text-number": ("compute_eflops", "2"),
+    "list-number": ("modules", [1]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PLAN_EDITS))
+def test_a_malformed_plan_file_for_stress_is_bad_input(
+    tmp_path: Path, tiny_plan: dict, kind: str
+) -> None:
+    import copy
+    import json
+
+    field_name, value = PLAN_EDITS[kind]
+    plan = copy.deepcopy(tiny_plan)
+    plan["allocation"][0][field_name] = value
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(plan))
+    result = CliRunner().invoke(app, ["stress", str(TINY_YAML), "--plan", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"edited.json: allocation[0].{field_name}" in result.output
+
+
+def test_a_fifo_plan_file_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(app, ["stress", str(TINY_YAML), "--plan", str(fifo)])
+    assert result.exit_code == 2, result.output
+    assert "not a regular file" in result.output
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**32), str(2**70)])
+def test_an_out_of_range_morris_seed_is_bad_input(seed: str) -> None:
+    args = ["sweep", str(TINY_YAML), "--method", "morris", "--param", "budget_scale=0.5:1.5:3"]
+    result = CliRunner().invoke(app, [*args, "--samples", "2", "--seed", seed])
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.output and "whole number from 0" in result.output
+
+
+def _edit_side(folder: Path, kind: str) -> str:
+    """Break one side table of a copy of the bundled data; returns the file name broken."""
+    import os
+
+    import pandas as pd
+
+    share, facts = folder / "market_share.csv", folder / "report_facts.csv"
+    if kind == "missing-column":
+        pd.read_csv(share).drop(columns=["share_of_all"]).to_csv(share, index=False)
+        return "market_share.csv: missing column(s) ['share_of_all']"
+    if kind == "text-in-number":
+        df = pd.read_csv(share, dtype=str)
+        df.loc[2, "h100e"] = "lots"
+        df.to_csv(share, index=False)
+        return "market_share.csv: row 4, column 'h100e': 'lots' is not a number"
+    if kind == "broken-quote":
+        facts.write_text(facts.read_text() + 'broken,"12,unit,desc\n')
+        return "report_facts.csv: cannot be read as CSV"
+    if kind == "fact-not-a-number":
+        df = pd.read_csv(facts, dtype=str)
+        df.loc[df["fact_id"] == "countries_training_capable", "value"] = "twenty"
+        df.to_csv(facts, index=False)
+        return "report_facts.csv: row 9, column 'value': 'twenty' is not a whole number"
+    if kind == "fifo":
+        share.unlink()
+        os.mkfifo(share)
+        return "market_share.csv: not a regular file"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind", ["missing-column", "text-in-number", "broken-quote", "fact-not-a-number", "fifo"]
+)
+def test_info_with_a_malformed_side_table_is_bad_input(tmp_path: Path, kind: str) -> None:
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder, ignore=shutil.ignore_patterns("scenarios", "build"))
+    expected = _edit_side(folder, kind)
+    result = CliRunner().invoke(app, ["info", "--data", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split())
+
+
+def test_info_without_side_tables_still_works(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder, ignore=shutil.ignore_patterns("scenarios", "build"))
+    (folder / "market_share.csv").unlink()
+    (folder / "report_facts.csv").unlink()
+    result = CliRunner().invoke(app, ["info", "--data", str(folder), "--json"])
+    assert result.exit_code == 0, result.output

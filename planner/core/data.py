@@ -190,6 +190,21 @@ def read_table(folder: Path, table: Table) -> pd.DataFrame:
     return parse_table(text, table, str(path))
 
 
+def read_side_table(folder: str | Path, name: str) -> pd.DataFrame | None:
+    """An optional side table of a data folder (``datadict.SIDE_TABLES``), read and checked
+    like the data tables (a FIFO or device refused at once, a missing column, text in a
+    number or a broken quote named with file, row and column); None when the folder has no
+    such file."""
+    from planner.core.datadict import SIDE_TABLES
+
+    table = next(t for t in SIDE_TABLES if t.name == name)
+    path = Path(folder) / table.file
+    if not os.path.lexists(path):
+        return None
+    text = read_input_text(path, f"CSV side table ({table.name})", MAX_TABLE_BYTES)
+    return parse_table(text, table, str(path))
+
+
 def parse_table(text: str, table: Table, where: str) -> pd.DataFrame:
     """Parse and type-check the CSV text of one table (a BOM already stripped).
 

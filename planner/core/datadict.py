@@ -257,9 +257,7 @@ CHIPS = Table(
             min=1,
             max=3,
         ),
-        Column(
-            "price_usd", "float", "Price per accelerator", unit="USD", min=0, max=10_000_000
-        ),
+        Column("price_usd", "float", "Price per accelerator", unit="USD", min=0, max=10_000_000),
         Column(
             "system_cost_factor",
             "float",
@@ -343,6 +341,50 @@ TABLES: tuple[Table, ...] = (
     PROVIDER_REGIONS,
     CHIPS,
 )
+
+
+#: Optional side tables of a data folder: read only by ``sovplan info`` (headline facts), never
+#: by the model. A folder without them is valid; when present they pass the same checks as
+#: the tables above (regular file, size, CSV, columns, types and ranges), via
+#: ``planner.core.data.read_side_table``.
+MARKET_SHARE = Table(
+    name="market_share",
+    file="market_share.csv",
+    key=("supplier",),
+    description="Share of existing AI compute by chip supplier (for `sovplan info`).",
+    columns=(
+        Column("supplier", "str", "Primary chip supplier as the source names it"),
+        Column("designer_jurisdiction", "str", "Jurisdiction of the designer (or 'unknown')"),
+        Column("h100e", "float", "Compute in H100-equivalents", "H100e", min=0, max=1e10),
+        Column("share_of_all", "float", "Share of all listed compute", "share", min=0, max=1),
+        Column(
+            "share_of_known_supplier",
+            "float",
+            "Share among clusters with a named supplier (empty for unnamed)",
+            "share",
+            required=False,
+            min=0,
+            max=1,
+        ),
+    ),
+)
+
+REPORT_FACTS = Table(
+    name="report_facts",
+    file="report_facts.csv",
+    key=("fact_id",),
+    description="Figures quoted from the report `sovplan info` compares against, with sources.",
+    columns=(
+        Column("fact_id", "str", "Name of the fact"),
+        Column("value", "str", "The figure as published (a number, a date or a list)"),
+        Column("unit", "str", "Its unit"),
+        Column("description", "str", "What it counts", required=False, default=""),
+        Column("source_url", "str", "Where it was read", required=False, default=""),
+        Column("verification", "str", "How it was checked", required=False, default=""),
+    ),
+)
+
+SIDE_TABLES: tuple[Table, ...] = (MARKET_SHARE, REPORT_FACTS)
 
 
 def is_provenance_column(name: str) -> bool:

@@ -36,10 +36,26 @@ def _folder(tables: Any) -> Path | None:
 
 
 def _read_side(tables: Any, name: str) -> pd.DataFrame | None:
+    """A side table of the tables' folder, through the loader's checks (None if absent)."""
+    from planner.core.data import read_side_table
+
     folder = _folder(tables)
-    if folder is None or not (folder / name).exists():
+    if folder is None:
         return None
-    return pd.read_csv(folder / name)
+    return read_side_table(folder, name.removesuffix(".csv"))
+
+
+def _whole_number(table: pd.DataFrame, row: int, column: str, file: str) -> int:
+    """A cell of a text column that this fact needs as a whole number, or InputError."""
+    from planner.core.errors import InputError
+
+    text = str(table[column].iloc[row]).strip()
+    if not text.isdigit() or len(text) > 9:
+        raise InputError(
+            f"{file}: row {int(table.index[row]) + 2}, column '{column}': {text[:40]!r} is not "
+            "a whole number"
+        )
+    return int(text)
 
 
 def _fact(ours: Any, report: Any, note: str = "") -> dict[str, Any]:
@@ -140,7 +156,8 @@ def data_summary(tables: Any) -> dict[str, Any]:
     if facts_table is not None:
         row = facts_table[facts_table["fact_id"] == "countries_training_capable"]
         if not row.empty:
-            training = int(row["value"].iloc[0])
+            file = str(Path(tables.folder) / "report_facts.csv")
+            training = _whole_number(row, 0, "value", file)
             url = str(row["source_url"].iloc[0])
     facts["countries_training_capable"] = _fact(
         training,

@@ -49,8 +49,25 @@ def run_count(method: str, samples: int, num_vars: int) -> int:
     raise InputError(f"method '{method}': not a global method (morris or sobol)")
 
 
+#: seeds SALib's samplers accept (numpy's legacy generator: 0 to 2^32 - 1)
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: Any) -> int:
+    """The sample's seed, or InputError: a whole number from 0 to MAX_SEED (numpy refuses
+    the rest deep inside SALib with a bare ValueError)."""
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | np.integer)
+        or not 0 <= seed <= MAX_SEED
+    ):
+        raise InputError(f"--seed {seed!r}: must be a whole number from 0 to {MAX_SEED:,}")
+    return int(seed)
+
+
 def sample(method: str, prob: dict[str, Any], samples: int, seed: int) -> np.ndarray:
     """The sample matrix (one row per run) of SALib's sampler for ``method``; deterministic."""
+    seed = check_seed(seed)
     if method == "morris":
         from SALib.sample import morris
 

@@ -111,20 +111,75 @@ class StressResult:
 # --- reading a plan -----------------------------------------------------------------------
 
 _PLAN_FIELDS = ("period", "country", "provider", "chip", "modules", "compute_eflops")
+#: fields of an allocation row that hold codes (text), and the numbers with their bounds
+_PLAN_CODES = ("country", "provider", "chip")
+_PLAN_NUMBERS = {"period": (2000, 2100), "modules": (0, 1e12), "compute_eflops": (0, 1e12)}
+#: largest plan.json read (a plan of the large benchmark is well under 1 MB)
+MAX_PLAN_BYTES = 50_000_000
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from JSON, or None (a boolean, text, list, mapping, or an integer too
+    large for a float is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _check_row(row: Any, i: int, source: str) -> None:
+    """One allocation row: codes are text, numbers finite and within range (else InputError
+    naming the file, the row and the field)."""
+    if not isinstance(row, dict):
+        raise InputError(f"{source}: allocation[{i}] is not a mapping")
+    missing = [f for f in _PLAN_FIELDS if f not in row]
+    if missing:
+        raise InputError(f"{source}: allocation[{i}] lacks field(s) {missing}")
+    for f in _PLAN_CODES:
+        if not isinstance(row[f], str) or not row[f].strip():
+            raise InputError(
+                f"{source}: allocation[{i}].{f}: expected a code (text), got "
+                f"{type(row[f]).__name__}"
+            )
+    designer = row.get("designer")
+    if designer is not None and not isinstance(designer, str):
+        raise InputError(f"{source}: allocation[{i}].designer: expected text or null")
+    for f, (lo, hi) in _PLAN_NUMBERS.items():
+        v = _number(row[f])
+        if v is None:
+            raise InputError(
+                f"{source}: allocation[{i}].{f}: {str(row[f])[:40]!r} is not a finite number"
+            )
+        if v < 0:
+            raise InputError(f"{source}: allocation[{i}].{f}: {v:g} is negative")
+        if not lo <= v <= hi:
+            raise InputError(f"{source}: allocation[{i}].{f}: {v:g} is outside {lo:g} to {hi:g}")
+        if f == "period" and v != int(v):
+            raise InputError(f"{source}: allocation[{i}].period: {v:g} is not a year")
 
 
 def read_plan(plan: Any) -> tuple[pd.DataFrame, float | None, str]:
-    """Allocation frame, cost and status from a Plan, its dict, or a plan.json path."""
+    """Allocation frame, cost and status from a Plan, its dict, or a plan.json path.
+
+    A file is read like every input (a regular file of bounded size: a FIFO is refused, not
+    waited on) and each row is checked before use, so a hand-edited plan gives a message
+    naming the file, the row and the field, never a TypeError from deep inside."""
+    from planner.core.files import read_input_text
+
     source = "<plan>"
     if isinstance(plan, str | Path):
         path = Path(plan)
         source = str(path)
-        if not path.is_file():
+        if not path.exists():
             raise InputError(f"{path}: no such plan file (write one with `sovplan solve --out`)")
+        text = read_input_text(path, "plan JSON file", MAX_PLAN_BYTES)
         try:
-            plan = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{path}: not a readable plan JSON ({exc})") from exc
+            plan = json.loads(text)
+        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+            raise InputError(f"{path}: not a readable plan JSON ({str(exc)[:200]})") from None
     if hasattr(plan, "allocation") and hasattr(plan, "status"):
         return plan.allocation.copy(), plan.cost, str(plan.status)
     if not isinstance(plan, dict):
@@ -133,21 +188,14 @@ def read_plan(plan: Any) -> tuple[pd.DataFrame, float | None, str]:
     if not isinstance(rows, list):
         raise InputError(f"{source}: field 'allocation' missing or not a list")
     for i, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise InputError(f"{source}: allocation[{i}] is not a mapping")
-        missing = [f for f in _PLAN_FIELDS if f not in row]
-        if missing:
-            raise InputError(f"{source}: allocation[{i}] lacks field(s) {missing}")
-        for f in ("period", "modules", "compute_eflops"):
-            v = row[f]
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise InputError(f"{source}: allocation[{i}].{f}: {v!r} is not a finite number")
-            if v < 0:
-                raise InputError(f"{source}: allocation[{i}].{f}: {v!r} is negative")
+        _check_row(row, i, source)
     alloc = pd.DataFrame(rows, columns=list(_PLAN_FIELDS) + ["designer"])
-    cost = plan.get("cost")
-    cost = float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None
-    return alloc, cost, str(plan.get("status", "unknown"))
+    alloc["period"] = alloc["period"].astype(float).astype(int)
+    cost = _number(plan.get("cost"))
+    status = plan.get("status", "unknown")
+    if not isinstance(status, str):
+        raise InputError(f"{source}: field 'status': expected text, got {type(status).__name__}")
+    return alloc, cost, status
 
 
 # --- the shocks ---------------------------------------------------------------------------
