@@ -163,6 +163,7 @@ def test_no_scenarios_gives_a_clear_message(monkeypatch, tmp_path):
 
 
 def test_bad_upload_is_reported(app):
+    use_uploads(app)
     app.file_uploader(key="scenario_upload").set_value(
         ("broken.yaml", b"name: [unclosed", "text/yaml")
     )
@@ -295,7 +296,15 @@ def test_reset_restores_the_file_after_an_edit_and_an_invalid_edit(app):
 # --- uploads (issue 13) ---------------------------------------------------------------------
 
 
+def use_uploads(at: AppTest) -> AppTest:
+    """Switch the one source selector to uploads (the uploader is drawn only then)."""
+    at.radio(key="scenario_source").set_value("Upload a YAML file").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def upload(at: AppTest, name: str, text: str) -> AppTest:
+    use_uploads(at)
     at.file_uploader(key="scenario_upload").set_value((name, text.encode(), "text/yaml"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -394,6 +403,38 @@ def test_scenario_name_is_shown_as_text_not_markdown(app, monkeypatch):
     heading = next(m.value for m in app.markdown if "status" in m.value)
     assert "![" not in heading and "<b>" not in heading  # escaped: shown literally
     assert plain(heading).startswith(name)
+
+
+def sidebar_captions(at: AppTest) -> str:
+    return " ".join(plain(c.value).replace("**", "") for c in at.sidebar.caption)
+
+
+def test_one_source_selector_and_the_active_scenario_beside_solve(app, monkeypatch):
+    """Issue 28 #2: an upload silently overrode the picker (picking another file changed
+    nothing). Now one selector chooses the source; Solve's caption names the active one."""
+    monkeypatch.setenv("SOVPLAN_DATA_DIRS", str(FIXTURES))
+    assert "Solving: tiny (tiny.yaml)" in sidebar_captions(app)
+    text = TINY_UPLOAD.format(time_limit=20, data="tiny").replace("budget: 30", "budget: 25")
+    upload(app, "mine.yaml", text)
+    assert "Solving: tiny upload (mine.yaml)" in sidebar_captions(app)
+    assert app.number_input(key=key(app, "budget")).value == 25.0
+    # back to this server's scenarios: the file's values, whatever the uploader held
+    app.radio(key="scenario_source").set_value("This server's scenarios").run()
+    assert app.selectbox(key="scenario_file").value.name == "tiny.yaml"
+    assert "Solving: tiny (tiny.yaml)" in sidebar_captions(app)
+    assert app.number_input(key=key(app, "budget")).value == 30.0
+    solve(app)
+    assert metric(app, "Total cost") == "30"
+
+
+def test_the_upload_box_states_the_scenario_limit(app):
+    """Issue 28 #9: the box said "200MB per file" where scenarios are capped at 1 MB."""
+    from planner.core.files import MAX_SCENARIO_BYTES
+
+    use_uploads(app)
+    box = app.file_uploader(key="scenario_upload")
+    assert "1 MB" in box.label
+    assert box.proto.max_upload_size_mb == 1 and MAX_SCENARIO_BYTES <= 1024 * 1024
 
 
 def test_every_bundled_scenario_loads_into_the_sidebar(bundled):

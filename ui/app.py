@@ -49,11 +49,7 @@ def main() -> None:
         _errors(exc, st.sidebar)
         st.info("Fix or replace the uploaded scenario to continue.")
         return
-    if source is None:
-        st.info(
-            "No scenario to show: this server offers no scenario YAML files. "
-            "Upload one in the sidebar."
-        )
+    if source is None:  # choose_source said why
         return
     previous_source = st.session_state.get("source_id")
     if previous_source != source.source_id:
@@ -71,6 +67,7 @@ def main() -> None:
         _errors(exc)
         return
 
+    st.sidebar.caption(inputs.active_scenario_caption(file_scenario.name, source.label))
     solve_clicked = st.sidebar.button("Solve", type="primary", width="stretch", key="solve")
     if st.sidebar.button("Reset to the file's values", width="stretch", key="reset"):
         inputs.forget_inputs()

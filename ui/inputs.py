@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from planner.core.files import MAX_SCENARIO_BYTES
 from planner.core.scenario import (
     Constraints,
     Limits,
@@ -117,34 +118,66 @@ def _float_bounds(model: type, name: str) -> dict[str, float | None]:
     }
 
 
+#: The two scenario sources; one selector picks which is active, so an upload can never
+#: silently override the picker (nor the picker an upload).
+SOURCE_SERVER = "This server's scenarios"
+SOURCE_UPLOAD = "Upload a YAML file"
+#: the uploader's own limit, in Streamlit's megabytes: the scenario loader's cap rounded up
+#: (a file between 1,000,000 bytes and 1 MiB passes the box and is refused by the loader,
+#: with a message saying so)
+UPLOAD_LIMIT_MB = max(1, -(-MAX_SCENARIO_BYTES // (1024 * 1024)))
+
+
 def choose_source() -> Source | None:
-    """Bundled scenario picker and YAML upload; returns None (with a message) if neither."""
+    """One selector (this server's scenarios, or an upload), then that source's widget;
+    returns None, with a message in the page, while the chosen source has no scenario."""
     folder = ui_support.scenario_dir()
     files = ui_support.list_scenarios(folder)
     st.sidebar.header("Scenario")
-    choice: Path | None = None
-    if files:
-        choice = st.sidebar.selectbox(
-            "Bundled scenario",
-            files,
-            format_func=lambda p: p.stem,
-            key="scenario_file",
-            help="The scenario files this server offers",
-        )
-    else:
-        st.sidebar.info("No bundled scenario files: upload a scenario YAML below.")
-    upload = st.sidebar.file_uploader(
-        "…or upload a scenario YAML", type=["yaml", "yml"], key="scenario_upload"
+    options = [SOURCE_SERVER, SOURCE_UPLOAD] if files else [SOURCE_UPLOAD]
+    kind = st.sidebar.radio(
+        "Scenario source",
+        options,
+        key="scenario_source",
+        help="Which scenario the inputs and Solve use: one of the files this server offers, "
+        "or a scenario YAML of your own",
     )
-    if upload is not None:
+    if kind == SOURCE_UPLOAD:
+        upload = st.sidebar.file_uploader(
+            f"Scenario YAML (at most {MAX_SCENARIO_BYTES / 1e6:g} MB)",
+            type=["yaml", "yml"],
+            key="scenario_upload",
+            max_upload_size=UPLOAD_LIMIT_MB,
+            help=f"A scenario file of at most {MAX_SCENARIO_BYTES:,} bytes (see `sovplan schema`)",
+        )
+        if upload is None:
+            if files:
+                st.info("Upload a scenario YAML in the sidebar, or switch the source back to "
+                        "this server's scenarios.")  # fmt: skip
+            else:
+                st.info(
+                    "No scenario to show: this server offers no scenario YAML files. "
+                    "Upload one in the sidebar."
+                )
+            return None
         content = upload.getvalue()
         digest = hashlib.sha256(content).hexdigest()[:12]
         raw = ui_support.parse_yaml_text(content, upload.name)
         return Source(raw, upload.name, None, f"upload:{upload.name}:{digest}")
-    if choice is None:
-        return None
+    choice = st.sidebar.selectbox(
+        "Bundled scenario",
+        files,
+        format_func=lambda p: p.stem,
+        key="scenario_file",
+        help="The scenario files this server offers",
+    )
     # labelled by file name: messages quoting the label must not show server folders
     return Source(read_yaml(choice), choice.name, choice.parent, f"file:{choice}")
+
+
+def active_scenario_caption(name: str, label: str) -> str:
+    """What the sidebar shows beside Solve: the scenario the inputs and Solve belong to."""
+    return f"Solving: **{md_text(name)}** ({md_text(label)})"
 
 
 def _share_limit(name: str, label: str, fallback: float, current: float | None) -> float | None:
