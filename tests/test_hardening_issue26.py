@@ -284,3 +284,30 @@ def test_info_without_side_tables_still_works(tmp_path: Path) -> None:
     (folder / "report_facts.csv").unlink()
     result = CliRunner().invoke(app, ["info", "--data", str(folder), "--json"])
     assert result.exit_code == 0, result.output
+
+
+# --- build item 6: the documentation says what the code does ------------------------------
+
+
+def test_model_doc_and_schema_state_the_rules_an_outside_reader_needed() -> None:
+    """docs/model.md (generated) and the schema state each rule a re-implementation had to
+    read the code for; tests/test_docs.py keeps model.md equal to the generator's output."""
+    from planner.core.scenario import json_schema
+
+    doc = " ".join((ROOT / "docs" / "model.md").read_text().split())
+    for phrase in (
+        "δ_t = (1 + r)^-(t - t_1)",  # the discount factor
+        "One module's worth",  # f_min in minimum counts and hedge_blocs
+        "hedge_blocs",
+        "``cost_markup`` times what owning it would cost that year",  # rent pricing
+        "the price-performance trend lowers only its hardware part",
+        "Existing systems, in words: no capital",  # maintenance of existing systems
+        "a chip with no recorded foundry",  # fab scoring
+        "a foundry in a home jurisdiction scores 1",
+        "``ai_regions`` > 0",  # where a renting provider serves
+        "Aligning with existing systems",
+    ):
+        assert phrase in doc, phrase
+    limits = json_schema()["$defs"]["Limits"]["properties"]
+    assert "one module's worth" in limits["min_providers"]["description"]
+    assert "with capacity in the final period" not in limits["min_providers"]["description"]

@@ -21,6 +21,21 @@ from planner.core.scenario import Scenario
 PRICE_YEAR = 2025
 
 
+def discount_factors(sc: Scenario) -> dict[int, float]:
+    """δ_t per period: the factor every cost counted in period t is multiplied by.
+
+    δ_t = (1 + r)^-(t - t_1), with r = ``economics.discount_rate`` and t_1 the first period
+    (δ = 1 there). A period stands for y_t years (up to the next period; the last up to
+    ``horizon_end``), and every one of those years is discounted at its period's first year:
+    a cost per year c in period t counts δ_t·y_t·c (no discounting within a period). Capital
+    paid when bought (``cost_basis: cash``) counts δ_t·price. The one-off fixed costs (site,
+    provider onboarding, chip platform) and emissions are not discounted.
+    """
+    rate = sc.economics.discount_rate
+    first = sc.periods[0]
+    return {p: (1.0 + rate) ** -(p - first) for p in sc.periods}
+
+
 def capital_recovery_factor(rate: float, life_years: float) -> float:
     """Equivalent annual cost per unit of capital: r / (1 - (1+r)^-L), or 1/L at r = 0.
 
@@ -53,6 +68,20 @@ def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
 
     hardware_t = hardware x (1 - trend)^(t - y0) (``price_factor``); buildings do not follow
     the chip trend.
+
+    Rent, in words: a rented module pays, for every year it is in service, the provider's
+    ``cost_markup`` times what owning it would cost that year: CRF(r, hardware life)·hardware_t
+    + CRF(r, facility life)·building + maintenance share·(hardware_t + building). The price
+    is that of the year paid (a module rented in 2026 and still rented in 2030 pays 2030's
+    rent then), the price-performance trend lowers only its hardware part, and it is charged
+    on both cost bases (rent is a yearly payment, so ``cost_basis`` changes only owned
+    capital); the discount rate enters through the capital recovery factors.
+
+    Existing systems, in words: no capital; each year in service they pay maintenance
+    (``maintenance_share_per_year`` x the system's hardware and building at the table prices
+    of chips.csv/countries.csv, with no price trend: roughly what it would cost to buy today),
+    plus energy and carbon like any module; they count towards the target from ``since`` to
+    ``until``.
     """
     eco = sc.economics
     periods = list(sc.periods)

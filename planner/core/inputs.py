@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 
 from models.inputs import ModelInputs
-from planner.core.costs import capital_charge, capital_recovery_factor, cost_arrays
+from planner.core.costs import (
+    capital_charge,
+    capital_recovery_factor,
+    cost_arrays,
+    discount_factors,
+)
 from planner.core.data import Tables
 from planner.core.eligibility import apply_eligibility, chip_fab_jurisdictions, removed_note
 from planner.core.errors import InputError
@@ -49,7 +54,8 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
     Rules:
     - a provider serves a country where it has at least one region with AI accelerators
       (``ai_regions`` > 0), or any candidate country if it ``builds_anywhere`` (the public
-      option, build-to-suit clouds); in a region, only the chips it offers there
+      option, build-to-suit clouds), whether it rents or builds; the number of regions does
+      not limit how much it supplies there; in a region, only the chips it offers there
       (``provider_regions.chips``; TPUs and Trainium are offered in few countries);
     - a provider offers the chips it lists; ``*`` means every merchant chip (chips whose
       ``merchant`` flag is false, e.g. TPUs, come only from providers that list them);
@@ -131,6 +137,14 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
     price trend) are computed by ``cost_arrays``; the columns here are at table prices:
     ``hardware`` and ``building`` (MUSD per module), and ``capex``/``opex`` as documented in
     ``models.inputs.OPTION_COLUMNS``.
+
+    Layer scores: the territorial, provider and chip layers score 1 when the country, the
+    provider's headquarters or the chip's controlling jurisdiction is home, else the trust
+    score of that foreign jurisdiction (relationship profile and ``scores``; 0 when neither
+    gives one). Foundry layer (``weights.fab``): the score of the chip's weakest foundry
+    jurisdiction (a chip made at two fabs depends on both); a foundry in a home jurisdiction
+    scores 1; a chip with no recorded foundry (chips.csv ``fab`` empty) takes its designer's
+    score, i.e. its chip-layer score.
     """
     eco = sc.economics
     if "accelerators" in opt.columns:
@@ -341,6 +355,24 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     that depend on two foreign jurisdictions (or on one that is not a candidate ally) are
     removed before the build; the limits are set only when their ``constraints.*`` switch is
     on, and the hedging limits only when ``strategy`` is not ``none``.
+
+    Aligning with existing systems: an existing system is never removed, whatever it
+    depends on. One that depends on exactly one foreign jurisdiction (territory, provider,
+    designer; foundries are not counted when aligning) is counted by ``aligned_only`` like
+    any option, so while it is in service it fixes the ally under ``align`` (two such
+    systems leaning on different jurisdictions leave no feasible ally), and under
+    ``align:<J>`` one leaning on another jurisdiction simply stays outside the rule, as does
+    one depending on two or more foreign jurisdictions.
+
+    "One module's worth" (f_min in the model's minimum-count rows): for a group of options
+    (a provider's, a designer's, a host country's, or under ``hedge_blocs`` a rival bloc's
+    options leaning on it alone), the smallest compute of one module among the group's
+    options (``module_size`` accelerators x compute per accelerator; an existing system is
+    one module), capped at the final period's target D_T. ``limits.min_providers``,
+    ``limits.min_chip_designers`` and ``limits.min_countries`` count a supplier only when
+    its counted compute in the final period reaches that amount, and ``hedge_blocs`` needs
+    two rival blocs each carrying that much, so idle or token capacity never satisfies
+    them; the discount factor δ_t is ``planner.core.costs.discount_factors``.
     """
     ctx = resolve_home(sc, t)
     new = derive_options(sc, t, ctx).assign(existing=False, existing_name="")
@@ -389,9 +421,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         notes.append(note)
 
     years = sc.period_years()
-    t0 = sc.periods[0]
-    rate = sc.economics.discount_rate
-    discount = {p: (1.0 + rate) ** -(p - t0) for p in sc.periods}
+    discount = discount_factors(sc)
     target = {p: float(sc.target[p]) for p in sc.periods}
 
     costs = cost_arrays(sc, opt)

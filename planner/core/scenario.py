@@ -107,10 +107,19 @@ class Limits(_Strict):
         None, description="Territorial floor: smallest share of compute on home soil (0-1)"
     )
     min_providers: Annotated[int, Field(ge=0, le=100)] | None = Field(
-        None, description="At least this many providers with capacity in the final period"
+        None,
+        description=(
+            "At least this many providers each delivering one module's worth of the final "
+            "period's counted compute (the smallest module among its options, at most the "
+            "final target); idle capacity does not count"
+        ),
     )
     min_chip_designers: Annotated[int, Field(ge=0, le=100)] | None = Field(
-        None, description="At least this many chip designers with capacity in the final period"
+        None,
+        description=(
+            "At least this many chip designers each delivering one module's worth of the "
+            "final period's counted compute (as for min_providers)"
+        ),
     )
     resilience: Share | None = Field(
         None,
@@ -237,7 +246,11 @@ class Economics(_Strict):
         0.7, description="Average power draw as a share of installed IT power"
     )
     maintenance_share_per_year: Share = Field(
-        0.05, description="Operation and maintenance per year as a share of installed capex"
+        0.05,
+        description=(
+            "Operation and maintenance per year as a share of installed capex (hardware and "
+            "building); existing systems pay it on their table-price value, with no capital"
+        ),
     )
     hardware_life_years: Positive = Field(
         5.0,
@@ -256,8 +269,10 @@ class Economics(_Strict):
     discount_rate: Share = Field(
         0.035,
         description=(
-            "Real annual discount rate for costs after the first period and for the capital "
-            "recovery factor. Default 3.5%: the UK HM Treasury Green Book social time "
+            "Real annual discount rate r: a cost in period t counts (1 + r)^-(t - first "
+            "period), each year of a period at its first year's factor; also the rate of the "
+            "capital recovery factors (owned capital, rent). Default 3.5%: the UK HM Treasury "
+            "Green Book social time "
             "preference rate for public investment (years 0-30), a public-sector social "
             "discount rate"
         ),
@@ -505,8 +520,10 @@ class Scenario(_Strict):
         "hedge",
         description=(
             "hedge: enforce the diversification limits; hedge_blocs: hedge, and spread foreign "
-            "dependence over at least two rival jurisdictions (each below "
-            "limits.max_share_foreign_jurisdiction); none: ignore them (baseline); "
+            "dependence over at least two rival jurisdictions, each carrying one module's "
+            "worth of the final period's compute through options whose provider and chip lean "
+            "on it alone (each below limits.max_share_foreign_jurisdiction); none: ignore "
+            "them (baseline); "
             "align: all foreign dependence within one ally chosen by the model; "
             "align:<JURISDICTION>: within that ally"
         ),

@@ -252,17 +252,24 @@ def _section_objectives() -> list[str]:
 
 
 def _section_options() -> list[str]:
-    from planner.core import inputs
+    from planner.core import costs, inputs
 
     lines = ["## Options and their coefficients", ""]
-    for fn in (inputs.derive_options, inputs._coefficients, inputs.build_inputs):
+    for fn in (
+        inputs.derive_options,
+        inputs._coefficients,
+        inputs.build_inputs,
+        costs.discount_factors,
+        costs.cost_arrays,
+    ):
         source, start = inspect.getsourcelines(fn)
+        module = inspect.getmodule(fn)
         lines += [
             f"### `{fn.__name__}`",
             "",
             inspect.getdoc(fn) or "",
             "",
-            f"Source: {_link(_rel(inputs.__file__), start, start + len(source) - 1)}",
+            f"Source: {_link(_rel(module.__file__), start, start + len(source) - 1)}",
             "",
         ]
     return lines
