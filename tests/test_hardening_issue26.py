@@ -311,3 +311,19 @@ def test_model_doc_and_schema_state_the_rules_an_outside_reader_needed() -> None
     limits = json_schema()["$defs"]["Limits"]["properties"]
     assert "one module's worth" in limits["min_providers"]["description"]
     assert "with capacity in the final period" not in limits["min_providers"]["description"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--method", "morris", "--param", "budget_scale=0.5:1.5:3", "--samples", "1000000000"],
+        ["--param", "budget_scale=0.5:1.5:100000000"],
+        ["--method", "sobol", "--param", "budget_scale=0.5:1.5:3", "--samples", "0"],
+    ],
+)
+def test_a_sweep_design_too_large_to_build_is_bad_input(args: list[str]) -> None:
+    """Option values for sweep: a design of a billion runs exhausted memory before the
+    first run (an "unexpected" MemoryError, or minutes of swapping)."""
+    result = CliRunner().invoke(app, ["sweep", str(TINY_YAML), *args])
+    assert result.exit_code == 2, result.output
+    assert "unexpected" not in result.output

@@ -207,6 +207,13 @@ def _tidy(value: float) -> float:
     return float(f"{value:.12g}")
 
 
+#: Most values one parameter may take, and most runs a design may hold: far beyond any
+#: sweep that finishes (a run is a MIP solve), and small enough that building the design
+#: cannot exhaust memory (``lo:hi:1e9`` or ``--samples 1e9`` used to).
+MAX_PARAM_VALUES = 10_000
+MAX_RUNS = 100_000
+
+
 def parse_values(name: str, text: str) -> list[Any]:
     """``v1,v2,...`` (each read as YAML) or ``lo:hi:n`` (n evenly spaced numbers)."""
     text = text.strip()
@@ -217,6 +224,8 @@ def parse_values(name: str, text: str) -> list[Any]:
         lo, hi, n = (_parse_value(p) for p in parts)
         if not float(n).is_integer() or n < 1:
             raise InputError(f"--param {name}={text}: n in lo:hi:n must be a whole number >= 1")
+        if n > MAX_PARAM_VALUES:
+            raise InputError(f"--param {name}={text}: n in lo:hi:n is at most {MAX_PARAM_VALUES:,}")
         if n == 1:
             return [_tidy(float(lo))]
         return [_tidy(v) for v in np.linspace(float(lo), float(hi), int(n))]
@@ -1002,9 +1011,20 @@ def sweep(
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: must be at least 1")
     if method in ("morris", "sobol"):
-        from planner.studies.sensitivity import check_seed
+        from planner.studies.sensitivity import check_seed, run_count
 
         seed = check_seed(seed)
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            raise InputError(f"--samples {samples!r}: must be a whole number >= 1")
+        runs = run_count(method, samples, len(params))
+    else:
+        runs = math.prod(len(v) for v in params.values()) if method == "grid" else 0
+        runs = max(runs, sum(len(v) for v in params.values()))
+    if runs > MAX_RUNS:
+        raise InputError(
+            f"sweep: the {method} design has {runs:,} runs, more than {MAX_RUNS:,}; use fewer "
+            "values or samples"
+        )
     time_limit = check_time_limit(time_limit, "--time-limit")
     study_options = _check_study(study, study_options, objective)
     raw, sc, source = _raw_of(scenario, overrides)
