@@ -38,8 +38,28 @@ BY_NAME = {t.name: t for t in TABLES}
 
 cells = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", "nan", "inf", "-inf", "1e308", "-1", "0", "1", "true", "1e-308",
-                     "NaN", "  3 ", "\ufeff", '"', ",", "\n", "1,5", "0x10"]),  # fmt: skip
+    st.sampled_from(
+        [
+            "",
+            "nan",
+            "inf",
+            "-inf",
+            "1e308",
+            "-1",
+            "0",
+            "1",
+            "true",
+            "1e-308",
+            "NaN",
+            "  3 ",
+            "\ufeff",
+            '"',
+            ",",
+            "\n",
+            "1,5",
+            "0x10",
+        ]
+    ),  # fmt: skip
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
 )
@@ -240,6 +260,338 @@ def test_fuzz_sweep_grids_slow(data) -> None:
 @given(st.data())
 def test_fuzz_cli_arguments_slow(data) -> None:
     check_cli(data)
+
+
+# --- issue 26: path fields of any YAML type, alias bombs, plan files, side tables, and the
+# options of every verb --------------------------------------------------------------------
+
+#: ``SOVPLAN_FUZZ_CASES=N`` sets the examples of each issue-26 fuzzer in the slow run
+#: (default 1,500 for the cheap ones; the CLI one runs a tenth of it)
+SLOW_CASES = int(os.environ.get("SOVPLAN_FUZZ_CASES", "1500"))
+ROOT = TINY_YAML.parents[2]
+
+
+def _fuzz_files() -> dict[str, Path]:
+    """Files the issue-26 fuzzers point at, made once in TMP: a folder, a FIFO, links, a
+    solved tiny plan, a data folder with side tables."""
+    import json
+    import shutil
+
+    files = {"dir": TMP / "dir", "fifo": TMP / "fifo", "side": TMP / "side"}
+    if files["side"].exists():
+        return files
+    files["dir"].mkdir()
+    os.mkfifo(files["fifo"])
+    (TMP / "out.json").write_text("{}")
+    (TMP / "link.json").symlink_to(TMP / "out.json")
+    (TMP / "dangling.json").symlink_to(TMP / "nowhere" / "x.json")
+    from planner import solve
+    from planner.core.scenario import load_scenario
+
+    plan = solve(load_scenario(TINY_YAML)).to_dict()
+    (TMP / "plan.json").write_text(json.dumps(plan, default=str))
+    shutil.copytree(TINY_DATA, files["side"])
+    for name in ("market_share.csv", "report_facts.csv"):
+        shutil.copy(ROOT / "data" / name, files["side"] / name)
+    return files
+
+
+FILES = _fuzz_files()
+
+#: ``data:`` of every YAML type: bytes (written as !!binary), numbers, lists, mappings,
+#: dates, and text naming folders inside and outside what an upload may read
+path_values = st.one_of(
+    st.binary(max_size=40),
+    st.sampled_from([b"/etc", str(TINY_DATA).encode(), b"../tests/fixtures/tiny", b"\x00"]),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(),
+    st.lists(st.sampled_from(["/etc", str(TINY_DATA), "tiny"]), max_size=3),
+    st.dictionaries(st.sampled_from(["path", "data"]), st.sampled_from(["/etc", "tiny"])),
+    st.sampled_from(["/etc", "/", "~", "", ".", "..", str(TINY_DATA), "../tests/fixtures/tiny",
+                     "tiny", "a\x00b", str(ROOT / "data"), "data", str(FILES["fifo"])]),
+    st.text(max_size=12),
+)  # fmt: skip
+
+
+def check_path_fields(data) -> None:
+    """Every path a scenario names (``data``), of any YAML type: the upload is confined (a
+    refusal names no server path), the file loader accepts only text."""
+    from planner.core.data import BUNDLED_DATA
+    from planner.core.scenario import load_scenario
+    from ui.support import build_scenario
+
+    raw = yaml.safe_load(TINY_YAML.read_text())
+    raw["data"] = data.draw(path_values)
+    text = yaml.safe_dump(raw, allow_unicode=True)
+    try:
+        sc = build_scenario(parse_yaml_text(text.encode(), "upload.yaml"), "upload.yaml", None, {})
+    except InputError as exc:
+        message = str(exc)
+        assert str(ROOT) not in message and "/etc" not in message, message
+    else:
+        allowed = sc.data is None or Path(sc.data).resolve() == BUNDLED_DATA.resolve()
+        assert allowed, sc.data  # no SOVPLAN_DATA_DIRS here: only the bundled data
+    CASES["path_field_upload"] += 1
+    path = TMP / "paths.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        sc = load_scenario(path)
+        load_tables(sc.data)
+    except InputError:
+        pass
+    else:
+        assert sc.data is None or isinstance(sc.data, str)
+    CASES["path_field_file"] += 1
+
+
+def check_aliases(data) -> None:
+    """Nested aliases of any depth and fan-out, and aliases that refer to themselves: a
+    bounded error (or a scenario) at once, never a long expansion or a RecursionError."""
+    from planner.core.scenario import parse_scenario_text, scenario_from_mapping
+
+    depth = data.draw(st.integers(1, 12))
+    fan = data.draw(st.integers(1, 12))
+    lines = ["name: aliases", "home: [HOM]", "periods: [2030]", "target: {2030: 2}",
+             f"data: {TINY_DATA}", "description: &a0 x"]  # fmt: skip
+    for i in range(1, depth + 1):
+        lines.append(f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * fan) + "]")
+    where = data.draw(st.sampled_from(["scores", "home", "countries", "weights", "x0"]))
+    lines.append(f"{where}: *a{data.draw(st.integers(0, depth))}")
+    if data.draw(st.integers(0, 4)) == 0:
+        lines.append(data.draw(st.sampled_from(
+            ["self: &s [*s]", "self: &s {k: *s}", "self: &s [1, [2, *s]]", "m: &m {<<: *m}"])))  # fmt: skip
+    text = "\n".join(lines) + "\n"
+    try:
+        scenario_from_mapping(parse_scenario_text(text, "aliases.yaml"), "aliases.yaml")
+    except InputError as exc:
+        assert "aliases.yaml" in str(exc)
+    CASES["alias"] += 1
+
+
+plan_values = st.one_of(
+    st.none(), st.booleans(), st.text(max_size=8),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers()),
+    st.sampled_from(["HOM", "PUB", "CA", "USC", 2030, 1, 0, -1, 1e308]),
+)  # fmt: skip
+
+
+def check_plan_file(data) -> None:
+    """``stress --plan``: a solved plan with any field of any row replaced or dropped, or any
+    JSON at all: bad input (exit 2) or a result."""
+    import json
+
+    from planner.studies.stress import stress
+
+    plan = json.loads((TMP / "plan.json").read_text())
+    action = data.draw(st.sampled_from(["field", "drop", "top", "raw"]))
+    rows = plan["allocation"]
+    if action in ("field", "drop") and rows:
+        row = rows[data.draw(st.integers(0, len(rows) - 1))]
+        key = data.draw(st.sampled_from(sorted(row)))
+        if action == "drop":
+            del row[key]
+        else:
+            row[key] = data.draw(plan_values)
+    elif action == "top":
+        plan[data.draw(st.sampled_from(["allocation", "status", "cost"]))] = data.draw(plan_values)
+    text = json.dumps(plan, default=str)
+    if action == "raw":
+        text = data.draw(st.one_of(st.text(max_size=40), st.just("[" * 100_000)))
+    path = TMP / "fuzzplan.json"
+    path.write_text(text, encoding="utf-8")
+    with contextlib.suppress(InputError):
+        stress(TINY_YAML, plan=path)
+    CASES["stress_plan"] += 1
+
+
+def check_side_table(data) -> None:
+    """``info --data``: the side tables with any cell, header or byte changed."""
+    from planner.core.datadict import SIDE_TABLES
+    from planner.reports.info import data_summary
+
+    table = data.draw(st.sampled_from(SIDE_TABLES))
+    original = (ROOT / "data" / table.file).read_text()
+    header, *rows = list(csv.reader(io.StringIO(original)))
+    action = data.draw(st.sampled_from(["cell", "header", "drop-column", "raw"]))
+    if action == "cell":
+        rows[data.draw(st.integers(0, len(rows) - 1))][
+            data.draw(st.integers(0, len(header) - 1))
+        ] = data.draw(cells)
+    elif action == "header":
+        header[data.draw(st.integers(0, len(header) - 1))] = data.draw(st.text(max_size=8))
+    elif action == "drop-column":
+        j = data.draw(st.integers(0, len(header) - 1))
+        header, rows = header[:j] + header[j + 1 :], [r[:j] + r[j + 1 :] for r in rows]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    blob = out.getvalue().encode()
+    if action == "raw":
+        blob = data.draw(st.one_of(st.binary(max_size=120), st.just(b'a,"b\n1,"2\n')))
+    path = FILES["side"] / table.file
+    path.write_bytes(blob)
+    try:
+        data_summary(load_tables(FILES["side"]))
+    except InputError:
+        pass
+    finally:
+        path.write_text(original)
+    CASES["info_side_table"] += 1
+
+
+#: option values per verb; output paths stay in TMP (``--force`` may be drawn)
+OUT_PATHS = ["out.json", "out.csv", "out.parquet", "front.html", "m.mps", "m.lp", "dir", "/dev/null",
+             "fifo", "link.json", "dangling.json", "nodir/x.json", "", "plan.json.x", "report"]  # fmt: skip
+IN_PATHS = ["plan.json", "fuzzplan.json", "fifo", "dir", "missing.json", "link.json", str(TINY_DATA),
+            str(FILES["side"]), "/dev/null", str(TINY_YAML), "", "/"]  # fmt: skip
+NUMBERS = [
+    "1",
+    "0",
+    "-1",
+    "2",
+    "0.5",
+    "nan",
+    "inf",
+    "-inf",
+    "1e308",
+    "1e-300",
+    str(10**30),
+    "abc",
+    "",
+]
+OPTION_VALUES: dict[str, list[str]] = {
+    "--out": OUT_PATHS, "--plot": OUT_PATHS, "--report": OUT_PATHS, "path": OUT_PATHS,
+    "--plan": IN_PATHS, "--data": IN_PATHS, "--grid": IN_PATHS,
+    "scenario": [str(TINY_YAML)] * 6 + ["fifo", "dir", "missing.yaml", "/dev/null", "link.json"],
+    "--time-limit": ["5", "10", "0", "-1", "nan", "inf", "abc", "1e308", "0.001"],
+    "--mip-gap": ["0.01", "0", "-1", "2", "nan", "abc"],
+    "--set": ["budget=1", "budget=true", "weights.chip=1e308", "countries=[ZZZ]", "data=[1]",
+              "data=!!binary L2V0Yw==", "scores=&a [*a]", "x", "=1", "target.2030=nan"],
+    "--param": ["budget_scale=1", "budget_scale=0.5,1", "budget_scale=0:1:3", "x=1",
+                "budget_scale=", "target.2030=1,2", "budget_scale=0:1:100000000"],
+    "--method": ["grid", "oat", "morris", "sobol", "x"],
+    "--samples": ["2", "4", "0", "-1", "1000000000", "abc"],
+    "--seed": ["0", "1", "-1", str(2**40), "abc"],
+    "--workers": ["1", "0", "-1", "abc"],
+    "--points": ["2", "3", "0", "1", "-1", "abc"],
+    "--n": ["1", "2", "0", "-1", "abc"],
+    "--slack": ["0.05", "0", "1", "-1", "nan", "abc"],
+    "--x": ["cost", "sovereignty", "resilience", "x", ""], "--y": ["sovereignty", "cost", "x"],
+    "--z": ["resilience", "cost", "x"], "--metric": ["mix", "x"],
+    "--objective": ["sovereignty", "x"], "--cut": ["OTH", "PUB", "A Corp", "ZZZ", ""],
+    "--study": ["solve", "alternatives", "x"],
+}  # fmt: skip
+#: verbs fuzzed (``ui`` starts a server; ``--scheduler`` would dial out)
+VERBS = ["solve", "validate", "export", "schema", "docs", "info", "sweep", "pareto",
+         "alternatives", "stress"]  # fmt: skip
+
+
+def _verb_params(verb: str) -> list[tuple[str, bool, bool]]:
+    """(name, is_flag, is_argument) of a verb's parameters, read from the CLI itself."""
+    import typer
+
+    command = typer.main.get_command(app).commands[verb]
+    out = []
+    for param in command.params:
+        name = param.opts[0] if param.param_type_name == "option" else param.name
+        if name in ("--scheduler",):
+            continue
+        out.append(
+            (name, bool(getattr(param, "is_flag", False)), param.param_type_name == "argument")
+        )
+    return out
+
+
+def check_cli_verb(data) -> None:
+    """Every verb with its own options drawn, paths of every kind (folder, device, FIFO,
+    links, missing folders) and values out of range: exit 0/1/2, never "unexpected"."""
+    verb = data.draw(st.sampled_from(VERBS))
+    params = _verb_params(verb)
+    args = [verb]
+    for name, _, is_arg in params:
+        if is_arg:
+            args.append(data.draw(st.sampled_from(OPTION_VALUES.get(name, ["x"]))))
+    options = [p for p in params if not p[2]]
+    for name, is_flag, _ in (
+        data.draw(st.lists(st.sampled_from(options), max_size=4)) if options else []
+    ):
+        if is_flag:
+            args.append(name)
+        else:
+            args += [name, data.draw(st.sampled_from(OPTION_VALUES.get(name, NUMBERS)))]
+    if verb in ("solve", "pareto", "alternatives", "stress") and "--time-limit" not in args:
+        args += ["--time-limit", "20"]
+    if verb == "sweep" and "--workers" not in args:
+        args += ["--workers", "1"]
+    cwd = os.getcwd()
+    os.chdir(TMP)
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        os.chdir(cwd)
+    assert "Traceback" not in result.output, (args, result.output)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError((args, repr(result.exception)))
+    assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.output)
+    assert "error: unexpected" not in result.output.lower(), (args, result.output)
+    assert not Path("/dev/null.lock").exists(), args
+    CASES[f"cli_{verb}"] += 1
+
+
+FAST26 = settings(max_examples=25, deadline=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))  # fmt: skip
+SLOW26 = settings(max_examples=SLOW_CASES, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@FAST26
+@given(st.data())
+def test_fuzz_path_fields_of_any_yaml_type(data) -> None:
+    check_path_fields(data)
+
+
+@FAST26
+@given(st.data())
+def test_fuzz_alias_depth(data) -> None:
+    check_aliases(data)
+
+
+@FAST26
+@given(st.data())
+def test_fuzz_stress_plan_files(data) -> None:
+    check_plan_file(data)
+
+
+@FAST26
+@given(st.data())
+def test_fuzz_info_side_tables(data) -> None:
+    check_side_table(data)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_fuzz_every_verb_and_option(data) -> None:
+    check_cli_verb(data)
+
+
+@pytest.mark.slow
+@SLOW26
+@given(st.data())
+def test_fuzz_issue26_inputs_slow(data) -> None:
+    check_path_fields(data)
+    check_aliases(data)
+    check_plan_file(data)
+    check_side_table(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=max(1, SLOW_CASES // 10), deadline=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(st.data())
+def test_fuzz_every_verb_and_option_slow(data) -> None:
+    check_cli_verb(data)
 
 
 def teardown_module() -> None:

@@ -432,10 +432,12 @@ class Scenario(_Strict):
         """A path only from text (or a ``pathlib`` path given from Python): pydantic's lax
         mode would turn YAML ``!!binary`` bytes into a folder name, round any check that
         looks at the raw mapping's strings."""
+        if isinstance(value, PurePath):
+            value = str(value)
+        if isinstance(value, str) and "\0" in value:
+            raise ValueError("a folder name cannot contain a NUL character")
         if value is None or isinstance(value, str):
             return value
-        if isinstance(value, PurePath):
-            return str(value)
         raise ValueError(f"expected the name of a data folder as text, got {_yaml_type(value)}")
 
     home: list[str] = Field(
