@@ -742,6 +742,7 @@ def _check_expansion(root: yaml.Node, source: str) -> None:
     size: dict[int, int] = {}
     on_path: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    visited = 0
     while stack:
         node, finished = stack.pop()
         key = id(node)
@@ -758,6 +759,12 @@ def _check_expansion(root: yaml.Node, source: str) -> None:
             continue
         if key in size:
             continue
+        visited += 1
+        if visited > MAX_YAML_VALUES:  # distinct values alone exceed the bound: stop early
+            raise InputError(
+                f"{source}: line {node.start_mark.line + 1}: the YAML holds more than "
+                f"{MAX_YAML_VALUES:,} values; a scenario needs a few hundred"
+            )
         on_path.add(key)
         stack.append((node, True))
         for child in _children(node):
