@@ -81,6 +81,23 @@ def cap(limit: float | None) -> float | None:
     return left if limit is None else min(limit, left)
 
 
+def share(parts: int) -> float | None:
+    """An equal part of what is left of the deadline for each of ``parts`` pieces of work
+    still to run (None without a deadline).
+
+    Why: a study's ``--time-limit`` bounds the whole command, so each of its solves takes
+    its part of what is left rather than the whole; time a solve does not use passes on to
+    the later ones, since each share is taken when that solve starts."""
+    left = remaining()
+    return None if left is None else max(left, 0.0) / max(int(parts), 1)
+
+
+def lesser(*limits: float | None) -> float | None:
+    """The smallest of the limits given (None = no limit; None if all are None)."""
+    given = [float(v) for v in limits if v is not None]
+    return min(given) if given else None
+
+
 def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
