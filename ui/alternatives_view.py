@@ -41,9 +41,11 @@ def cached_alternatives(
 ) -> AlternativesResult:
     """The alternatives, once per (inputs, slack, n, metric, cost bound)."""
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
+        # the server's cap bounds the whole study (shared out across its plans)
         return alternatives(
-            scenario, slack=slack, n=n, metric=metric, max_cost_increase=max_cost_increase
-        )
+            ui_support.capped(scenario), slack=slack, n=n, metric=metric,
+            max_cost_increase=max_cost_increase, time_limit=ui_support.max_time_limit(),
+        )  # fmt: skip
 
 
 def render(scenario: Scenario, tables: Tables | None) -> None:
