@@ -353,3 +353,21 @@ def test_the_difference_reads_as_moves_and_swaps():
         "moves 40% from France to Sweden; AWS and Azure instead of GCP"
     )
     assert describe_difference(optimum, optimum, "mix", names) == "same mix"
+
+
+def test_the_cli_takes_max_cost_increase_and_refuses_a_bad_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+    from tests.conftest import TINY_YAML
+
+    out = tmp_path / "alts.csv"
+    args = ["alternatives", str(TINY_YAML), "--slack", "0.1", "--n", "3"]
+    ok = CliRunner().invoke(app, [*args, "--max-cost-increase", "0", "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert (table["cost_musd"] <= table.loc[0, "cost_musd"] + 1e-6).all()
+    bad = CliRunner().invoke(app, [*args, "--max-cost-increase", "-1"])
+    assert bad.exit_code == 2 and "max-cost-increase" in bad.output

@@ -558,7 +558,7 @@ def _start_pool(
             os.getpid(),
             clock.wall_end(),
             math.ceil(_grid_tasks(names, points) / workers),
-        ),  # fmt: skip
+        ),
     )
     ready = [pool.submit(_worker_digest) for _ in range(workers)]
     return pool, ready
