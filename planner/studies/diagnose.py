@@ -597,11 +597,8 @@ def diagnose_prepared(
         not_alone: list[str] = []
         unknown: list[str] = []
         failed: list[str] = []
-        for i, lim in enumerate(limits):
-            # each experiment its part of what is left (the joint model and the checks after
-            # them count as two more), so one slow experiment cannot leave the rest unexamined
-            part = max(lab.remaining(), 0.0) / (len(limits) - i + 2)
-            state, theta = _single(lab, lim, limits, time_limit=part)
+        for lim in limits:
+            state, theta = _single(lab, lim, limits)
             if state == "ok" and lim.unit == "target" and (theta or 0.0) <= 1e-9:
                 not_alone.append(lim.field)  # nothing at all can be delivered
             elif state == "ok" and theta is not None:
