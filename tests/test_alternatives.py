@@ -371,3 +371,29 @@ def test_the_cli_takes_max_cost_increase_and_refuses_a_bad_one(tmp_path):
     assert (table["cost_musd"] <= table.loc[0, "cost_musd"] + 1e-6).all()
     bad = CliRunner().invoke(app, [*args, "--max-cost-increase", "-1"])
     assert bad.exit_code == 2 and "max-cost-increase" in bad.output
+
+
+def test_an_alternative_whose_part_of_the_time_ran_out_gets_what_is_left(monkeypatch):
+    """Kenya with --time-limit 30 stopped after 14 s: alternative 1's part found no plan
+    and the study ended with half its time unused. Now that plan is tried again with all
+    that is left, and the study goes on."""
+    from planner.core import deadline
+    from planner.core.highs_backend import HighsModel, SolveOutcome
+
+    real = HighsModel.solve
+    limits: list[float] = []
+
+    def solve(self, time_limit=None, *args, **kwargs):
+        if "alt_objective" not in self.extra_rows:
+            return real(self, time_limit, *args, **kwargs)
+        limits.append(deadline.cap(time_limit))
+        if len(limits) == 1:  # alternative 1's first try: its part ran out, no plan
+            return SolveOutcome("time_limit_no_solution", None, None, None, 0.0, None, "Time")
+        return real(self, time_limit, *args, **kwargs)
+
+    monkeypatch.setattr(HighsModel, "solve", solve)
+    result = alternatives(
+        tiny(budget=BUDGET), slack=0.1, n=4, time_limit=100, time_limit_per_solve=100
+    )
+    assert len(result) >= 2 and result.plans[1].ok
+    assert limits[1] > 2 * limits[0] - 1e-6  # the retry had what was left, not another part

@@ -454,6 +454,20 @@ def _alternatives(
             )
             first = h.solve(time_limit=first_limit, mip_gap=gap, start=start)
             stats["solver_calls"] += 1
+            left = clock.remaining()
+            if (
+                first.status == "time_limit_no_solution"
+                and left is not None
+                and first_limit is not None
+                and left / (1 + tie_share) > 2 * first_limit
+                and per_solve > first_limit
+            ):
+                # its part of the study's time found no plan, and much more is left: this
+                # plan gets all of it (a plan found beats equal parts for plans not found)
+                first_limit = clock.lesser(per_solve, left / (1 + tie_share))
+                plan_limit = None if first_limit is None else first_limit * (1 + tie_share)
+                first = h.solve(time_limit=first_limit, mip_gap=gap, start=start)
+                stats["solver_calls"] += 1
             if first.x is None:
                 if first.status == "infeasible":
                     notes.append(
