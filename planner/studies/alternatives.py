@@ -296,6 +296,18 @@ class _Groups:
             h.set_row(f"alt_used_lo_{g}", share - need * self.used[g], lower=0.0)
         self.h = h
 
+    def free(self) -> None:
+        """Lift the rows tying shares to the "used" binaries (for the last LP pass)."""
+        for g in range(len(self.keys)):
+            self.h.relax_row(f"alt_used_hi_{g}")
+            self.h.relax_row(f"alt_used_lo_{g}")
+
+    def link(self) -> None:
+        """Put the rows tying shares to the "used" binaries back."""
+        for g in range(len(self.keys)):
+            self.h.set_row(f"alt_used_hi_{g}", None, upper=0.0)
+            self.h.set_row(f"alt_used_lo_{g}", None, lower=0.0)
+
     def shares(self, x: np.ndarray) -> np.ndarray:
         return np.array([self.h.evaluate(s, x) for s in self.share])
 
@@ -508,13 +520,19 @@ def _alternatives(
                 f"alternative {k}: {first.message}; cost tie-break: {second.message}",
                 tie_break_gap=tie_gap,
             )  # fmt: skip
-            # the last LP pass, as for the main plan: modules fixed, compute re-split so the
-            # reported objective is the best this plan's hardware reaches
-            merged = resplit(prep, merged, name, tie_break=True)
+            # the study goes on from the plan HiGHS found (its used groups are the ones the
+            # no-good cuts exclude); the plan reported is that hardware re-split by the last
+            # LP pass, as for the main plan, free of the study's own "used" rows, so its
+            # index is the best its modules reach
+            found.append(groups.shares(x))
+            start = x
+            groups.free()
+            try:
+                merged = resplit(prep, merged, name, tie_break=True)
+            finally:
+                groups.link()
             plan = _plan(prep, merged, f"alternatives:{objective}", first_limit)
             plans.append(plan)
-            found.append(groups.shares(merged.x))
-            start = merged.x
             stats["seconds_per_plan"].append(time.perf_counter() - t1)
     finally:
         h.relax_row("alt_objective")
