@@ -514,9 +514,9 @@ def _alternatives(
             tie_gap = None
             if second.x is not None:
                 x, tie_gap = second.x, second.gap
+            # no bound: the solve bounded the penalty, not the study's objective
             merged = SolveOutcome(
-                plan_status, h.evaluate(expr, x), first.bound if name == "sovereignty" else None,
-                first.gap, first.seconds + second.seconds, x,
+                plan_status, h.evaluate(expr, x), None, first.gap, first.seconds + second.seconds, x,
                 f"alternative {k}: {first.message}; cost tie-break: {second.message}",
                 tie_break_gap=tie_gap,
             )  # fmt: skip
