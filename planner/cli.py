@@ -40,12 +40,20 @@ SetOption = Annotated[
 ]
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file", show_default=False)]
 MipGapOption = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap")]
-#: --time-limit of the commands that run many solves (solve bounds the whole command)
-PerSolveTimeLimit = Annotated[
+#: --time-limit of the commands that run many solves: the whole command, as for solve
+CommandTimeLimit = Annotated[
     float | None,
     typer.Option(
         "--time-limit",
-        help="Seconds per solve (the command runs many; not a bound on its whole time)",
+        help="Seconds for the whole command, shared out across its solves",
+    ),
+]
+#: the bound on each of those solves, for those who want one as well
+PerSolveTimeLimit = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit-per-solve",
+        help="Seconds per solve as well (default: the scenario's solver.time_limit)",
     ),
 ]
 
@@ -62,6 +70,9 @@ def fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
+
+#: exit codes of a command stopped by Ctrl-C (130) or SIGTERM (143): ``main`` leaves at once
+SIGNAL_EXITS = (130, 143)
 
 #: exit code when stdout is closed early (``sovplan solve ... | head -1``): 128 + SIGPIPE,
 #: what a command killed by SIGPIPE reports, silently (the reader wanted no more)
@@ -379,8 +390,13 @@ def sweep(
         float | None,
         typer.Option(
             "--time-limit",
-            help="Seconds per run (each run's own deadline; not a bound on the whole sweep)",
+            help="Seconds for the whole sweep, shared out across its runs (runs it leaves "
+            "unstarted are recorded lost; --resume runs them)",
         ),
+    ] = None,
+    time_limit_per_solve: Annotated[
+        float | None,
+        typer.Option("--time-limit-per-solve", help="Seconds per run as well"),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --out / --report files if they exist")
@@ -406,7 +422,7 @@ def sweep(
         from planner.core.deadline import check_time_limit, exit_code_of
         from planner.core.io import check_output_folder
         from planner.reports.sweep_report import print_summary, write_report
-        from planner.studies.sweep import load_grid, parse_param
+        from planner.studies.sweep import TIME_UP, load_grid, parse_param
         from planner.studies.sweep import sweep as run
 
         if report is not None:
@@ -421,6 +437,7 @@ def sweep(
             runs_kept = " (no --out: nothing was saved)"
         if time_limit is not None:
             check_time_limit(time_limit)
+        check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
         try:
             runs = run(
                 scenario,
@@ -435,6 +452,7 @@ def sweep(
                 force=force,
                 overrides=set_ or [],
                 time_limit=time_limit,
+                time_limit_per_solve=time_limit_per_solve,
                 progress=True,
                 study=study,
                 study_options={k: v for k, v in (("slack", slack), ("n", n)) if v is not None},
@@ -444,6 +462,13 @@ def sweep(
             return exit_code_of(exc)
         written = write_report(runs, report, force=force) if report is not None else []
         print_summary(runs, out, written)
+        unstarted = int(runs["error"].astype(str).str.startswith(TIME_UP).sum())
+        if unstarted:
+            typer.echo(
+                f"the time limit ran out before {unstarted} run(s) started"
+                + (f"; resume with: {_resume_command()}" if out is not None else ""),
+                err=True,
+            )
         return 0 if runs["status"].isin(["optimal", "feasible"]).any() else 1
 
     raise typer.Exit(guarded(body))
@@ -472,7 +497,8 @@ def pareto(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the frontier plot (.html or .png)")
     ] = None,
-    time_limit: PerSolveTimeLimit = None,
+    time_limit: CommandTimeLimit = None,
+    time_limit_per_solve: PerSolveTimeLimit = None,
     mip_gap: MipGapOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
 ) -> None:
@@ -487,18 +513,20 @@ def pareto(
         from planner.reports.pareto_report import check_outputs, print_frontier, write_outputs
         from planner.studies.pareto import pareto as run
 
-        check_time_limit(time_limit)
+        check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
         check_outputs(out, plot, force)
+        # --time-limit is the deadline ``guarded`` set for the whole command; the study
+        # shares what is left of it across its solves
         result = run(
             _load(scenario, set_), x=x, y=y, z=z, points=points,
             workers=workers if workers is not None else (os.cpu_count() or 1),
-            time_limit=time_limit, mip_gap=mip_gap,
+            time_limit_per_solve=time_limit_per_solve, mip_gap=mip_gap,
         )  # fmt: skip
         print_frontier(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1
 
-    raise typer.Exit(guarded(body))
+    raise typer.Exit(guarded(body, time_limit))
 
 
 @app.command()
@@ -524,7 +552,15 @@ def alternatives(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the plans' mixes side by side (.html)")
     ] = None,
-    time_limit: PerSolveTimeLimit = None,
+    max_cost_increase: Annotated[
+        float,
+        typer.Option(
+            "--max-cost-increase",
+            help="Alternatives cost at most this share more than the optimum (0.25 = +25%)",
+        ),
+    ] = 0.25,
+    time_limit: CommandTimeLimit = None,
+    time_limit_per_solve: PerSolveTimeLimit = None,
     mip_gap: MipGapOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
 ) -> None:
@@ -539,18 +575,22 @@ def alternatives(
             write_outputs,
         )
         from planner.studies.alternatives import alternatives as run
+        from planner.studies.alternatives import check_options
 
-        check_time_limit(time_limit)
+        check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
+        check_options(slack, n, metric, objective, max_cost_increase)
         check_outputs(out, plot, force)
+        # --time-limit is the deadline ``guarded`` set; the study shares it across its plans
         result = run(
             _load(scenario, set_), slack=slack, n=n, metric=metric, objective=objective,
-            time_limit=time_limit, mip_gap=mip_gap,
+            max_cost_increase=max_cost_increase, time_limit_per_solve=time_limit_per_solve,
+            mip_gap=mip_gap,
         )  # fmt: skip
         print_alternatives(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1
 
-    raise typer.Exit(guarded(body))
+    raise typer.Exit(guarded(body, time_limit))
 
 
 @app.command()
@@ -568,7 +608,8 @@ def stress(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the result (.json, or .csv of the cuts)")
     ] = None,
-    time_limit: PerSolveTimeLimit = None,
+    time_limit: CommandTimeLimit = None,
+    time_limit_per_solve: PerSolveTimeLimit = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
     cut: Annotated[
         list[str] | None,
@@ -588,12 +629,14 @@ def stress(
         from planner.studies.stress import print_stress
         from planner.studies.stress import stress as run
 
-        check_time_limit(time_limit)
+        check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
         if out is not None:
             check_writable(out, force)
+        # --time-limit is the deadline ``guarded`` set; the study shares it across its solves
         result = run(
-            _load(scenario, set_), plan=plan, replan=replan, time_limit=time_limit, cut=cut
-        )
+            _load(scenario, set_), plan=plan, replan=replan, cut=cut,
+            time_limit_per_solve=time_limit_per_solve,
+        )  # fmt: skip
         payload = json.dumps(result.to_dict(), indent=2, default=str)
         if out is not None:
             text = result.cuts.to_csv(index=False) if out.suffix == ".csv" else payload
@@ -604,7 +647,7 @@ def stress(
             print_stress(result)
         return 0
 
-    raise typer.Exit(guarded(body))
+    raise typer.Exit(guarded(body, time_limit))
 
 
 def main() -> None:
@@ -618,9 +661,14 @@ def main() -> None:
     except SystemExit as exc:
         code = exc.code
     backend = sys.modules.get("planner.core.highs_backend")
-    if backend is not None and backend.ABANDONED:
-        # a HiGHS thread did not stop in time: leave without C++ static destructors, which
-        # would abort ("terminate called without an active exception") under it
+    if code in SIGNAL_EXITS or (backend is not None and backend.ABANDONED):
+        # Ctrl-C or SIGTERM: the work is stopped and "interrupted" printed within
+        # milliseconds, but tearing the interpreter down (freeing a large Pyomo model and
+        # the HiGHS objects) took 1.4-4.4 s more under load; the README promises an answer
+        # within a second. Every file is already written atomically (or not at all), so
+        # nothing is lost by leaving at once.
+        # A HiGHS thread that did not stop in time: leave without C++ static destructors,
+        # which would abort ("terminate called without an active exception") under it.
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

@@ -118,7 +118,7 @@ def test_tiny_n_caps_the_number_of_plans_and_n1_is_the_optimum():
         frozenset({"H Corp"}),
     )
     assert cost_from_allocation(result.plans[1]) == pytest.approx(24)
-    assert result.table.loc[1, "differs"].startswith("+Allyland 50 pp, −Homeland 50 pp")
+    assert result.table.loc[1, "differs"].startswith("moves 50% from Homeland to Allyland")
     only = alternatives(tiny(budget=BUDGET), slack=0.1, n=1)
     assert len(only) == 1 and only.table.loc[0, "distance"] == 0
 
@@ -170,7 +170,10 @@ def limits_met(plan, sc) -> None:
     assert a.groupby("period")["counted_eflops"].sum().to_dict() == pytest.approx(target)
     assert plan.kpis["total_cost_musd"] <= sc.budget + 1e-6
     lim = sc.limits
-    for dim, cap in (("provider", lim.max_share_provider), ("designer", lim.max_share_chip_designer)):
+    for dim, cap in (
+        ("provider", lim.max_share_provider),
+        ("designer", lim.max_share_chip_designer),
+    ):
         assert shares[shares["dimension"] == dim]["share"].max() <= cap + 1e-6
     assert used["provider"].nunique() >= lim.min_providers
     assert used["designer"].nunique() >= lim.min_chip_designers
@@ -227,3 +230,170 @@ def test_sweep_refuses_bad_study_settings(study, options, word):
 
     with pytest.raises(InputError, match=word):
         sweep(tiny(), {"budget_scale": [1.0]}, workers=1, study=study, study_options=options)
+
+
+# --- issue 26: alternatives that never crash, bounded in cost, re-split, told in words ------
+def _stopping_solve(monkeypatch, stop_at: int, status: str):
+    """HighsModel.solve as usual, except the ``stop_at``-th solve of the alternatives loop
+    (counted once the ``alt_objective`` row exists) and every later one report ``status``:
+    "feasible" keeps the plan (no bound), anything else drops it."""
+    from planner.core.highs_backend import HighsModel, SolveOutcome
+
+    real = HighsModel.solve
+    calls = {"n": 0}
+
+    def solve(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        if "alt_objective" not in self.extra_rows:
+            return out
+        calls["n"] += 1
+        if calls["n"] < stop_at:
+            return out
+        if status == "feasible":
+            return SolveOutcome("feasible", out.objective, None, 0.5, out.seconds, out.x, "stopped")
+        return SolveOutcome(status, None, None, None, out.seconds, None, "Time limit reached")
+
+    monkeypatch.setattr(HighsModel, "solve", solve)
+
+
+def test_an_alternative_stopped_with_a_plan_is_kept_not_a_crash(monkeypatch):
+    """`sovplan alternatives kenya --time-limit 30` died with "unexpected TypeError" when an
+    alternative's solve stopped at its limit with a plan (no bound to print)."""
+    _stopping_solve(monkeypatch, 1, "feasible")
+    result = alternatives(tiny(budget=BUDGET), slack=0.1, n=3)
+    assert len(result) == 3 and result.plans[0].status == "optimal"
+    assert [p.status for p in result.plans[1:]] == ["feasible", "feasible"]
+    assert all("time limit" in p.message for p in result.plans[1:])
+
+
+def test_a_later_time_out_keeps_the_optimum_and_every_finished_plan(monkeypatch):
+    _stopping_solve(monkeypatch, 3, "time_limit_no_solution")  # alternative 2's first solve
+    result = alternatives(tiny(budget=BUDGET), slack=0.1, n=4)
+    assert len(result) == 2 and result.ok and result.plans[1].ok
+    assert any("time limit" in n and "kept" in n for n in result.notes), result.notes
+    assert not any("distinct plan" in n for n in result.notes)
+
+
+def test_a_time_out_before_the_optimum_is_not_called_infeasible(monkeypatch):
+    from planner.core.highs_backend import HighsModel, SolveOutcome
+
+    def solve(self, *args, **kwargs):
+        return SolveOutcome("time_limit_no_solution", None, None, None, 0.0, None, "Time limit")
+
+    monkeypatch.setattr(HighsModel, "solve", solve)
+    result = alternatives(tiny(budget=BUDGET), slack=0.1, n=3)
+    assert not result.ok and result.plans[0].status == "time_limit_no_solution"
+    assert "time limit" in " ".join(result.notes)
+    assert "infeasible" not in " ".join(result.notes)
+
+
+def test_alternatives_cost_at_most_max_cost_increase_more_than_the_optimum():
+    """Maximising the chip layer, the optimum rents (8 MUSD); unbounded, the alternatives
+    build at 30 MUSD (+275%); with the default bound (25%) none costs more than 10."""
+    sc = tiny(budget=100)
+    loose = alternatives(sc, slack=0.5, n=4, objective="chip", max_cost_increase=None)
+    assert loose.table["cost_musd"].max() > 1.25 * loose.table.loc[0, "cost_musd"]
+    bounded = alternatives(sc, slack=0.5, n=4, objective="chip")
+    cost0 = bounded.table.loc[0, "cost_musd"]
+    assert len(bounded) > 1
+    assert (bounded.table["cost_musd"] <= 1.25 * cost0 + 1e-6).all()
+    for plan in bounded.plans:
+        assert cost_from_allocation(plan) <= 1.25 * cost0 + 1e-6
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "a"])
+def test_a_bad_max_cost_increase_is_an_input_error(bad):
+    with pytest.raises(InputError, match="max-cost-increase"):
+        alternatives(tiny(budget=BUDGET), max_cost_increase=bad)
+
+
+def test_each_alternative_gets_the_last_lp_pass(monkeypatch):
+    """Each alternative is re-split by the final LP (as the main plan is), so its reported
+    index is the best its modules reach: the pass never lowers the objective."""
+    import planner.studies.alternatives as alt_mod
+
+    seen = []
+    real = alt_mod.resplit
+
+    def spy(prep, outcome, objective, tie_break=True):
+        before = outcome.objective
+        out = real(prep, outcome, objective, tie_break)
+        seen.append((before, out.objective))
+        return out
+
+    monkeypatch.setattr(alt_mod, "resplit", spy)
+    result = alternatives(tiny(budget=BUDGET), slack=0.1, n=3)
+    assert len(seen) == len(result) - 1 >= 1
+    assert all(after >= before - 1e-9 for before, after in seen)
+    for plan in result.plans:
+        assert plan.sovereignty["index"] == pytest.approx(index_from_allocation(plan))
+
+
+def test_the_difference_reads_as_moves_and_swaps():
+    import pandas as pd
+
+    from planner.studies.alternatives import describe_difference
+
+    class P:
+        def __init__(self, rows):
+            self.allocation = pd.DataFrame(
+                rows, columns=["period", "country", "provider", "designer", "counted_eflops"]
+            )
+
+    optimum = P([(2030, "FRA", "GCP", "NVIDIA", 60), (2030, "SWE", "GCP", "NVIDIA", 40)])
+    plan = P(
+        [
+            (2030, "FRA", "AWS", "NVIDIA", 20),
+            (2030, "SWE", "AWS", "NVIDIA", 50),
+            (2030, "SWE", "AZURE", "NVIDIA", 30),
+        ]
+    )
+    names = {"FRA": "France", "SWE": "Sweden", "AWS": "AWS", "AZURE": "Azure", "GCP": "GCP"}
+    assert describe_difference(plan, optimum, "mix", names) == (
+        "moves 40% from France to Sweden; AWS and Azure instead of GCP"
+    )
+    assert describe_difference(optimum, optimum, "mix", names) == "same mix"
+
+
+def test_the_cli_takes_max_cost_increase_and_refuses_a_bad_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+    from tests.conftest import TINY_YAML
+
+    out = tmp_path / "alts.csv"
+    args = ["alternatives", str(TINY_YAML), "--slack", "0.1", "--n", "3"]
+    ok = CliRunner().invoke(app, [*args, "--max-cost-increase", "0", "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert (table["cost_musd"] <= table.loc[0, "cost_musd"] + 1e-6).all()
+    bad = CliRunner().invoke(app, [*args, "--max-cost-increase", "-1"])
+    assert bad.exit_code == 2 and "max-cost-increase" in bad.output
+
+
+def test_an_alternative_whose_part_of_the_time_ran_out_gets_what_is_left(monkeypatch):
+    """Kenya with --time-limit 30 stopped after 14 s: alternative 1's part found no plan
+    and the study ended with half its time unused. Now that plan is tried again with all
+    that is left, and the study goes on."""
+    from planner.core import deadline
+    from planner.core.highs_backend import HighsModel, SolveOutcome
+
+    real = HighsModel.solve
+    limits: list[float] = []
+
+    def solve(self, time_limit=None, *args, **kwargs):
+        if "alt_objective" not in self.extra_rows:
+            return real(self, time_limit, *args, **kwargs)
+        limits.append(deadline.cap(time_limit))
+        if len(limits) == 1:  # alternative 1's first try: its part ran out, no plan
+            return SolveOutcome("time_limit_no_solution", None, None, None, 0.0, None, "Time")
+        return real(self, time_limit, *args, **kwargs)
+
+    monkeypatch.setattr(HighsModel, "solve", solve)
+    result = alternatives(
+        tiny(budget=BUDGET), slack=0.1, n=4, time_limit=100, time_limit_per_solve=100
+    )
+    assert len(result) >= 2 and result.plans[1].ok
+    assert limits[1] > 2 * limits[0] - 1e-6  # the retry had what was left, not another part

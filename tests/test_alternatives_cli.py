@@ -19,7 +19,7 @@ def test_alternatives_prints_plans_and_writes_files(tmp_path):
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "3 plans within 10% of the best sovereignty" in run.stdout.replace("\n", " ")
-    assert "optimum" in run.stdout and "+USC 50" in run.stdout
+    assert "optimum" in run.stdout and "moves 50%" in run.stdout
     table = pd.read_csv(out)
     assert list(table["alternative"]) == [0, 1, 2]
     assert table.loc[0, "sovereignty"] == pytest.approx(5 / 6)
@@ -33,7 +33,7 @@ def test_alternatives_json_holds_every_plan(tmp_path):
     assert run.returncode == 0, run.stderr
     data = json.loads(out.read_text())
     assert len(data["plans"]) == 2 and data["plans"][1]["allocation"]
-    assert data["table"][1]["differs"].startswith("+Allyland 50 pp")
+    assert data["table"][1]["differs"].startswith("moves 50% from Homeland to Allyland")
 
 
 @pytest.mark.parametrize(

@@ -106,3 +106,46 @@ def test_share_limits_too_tight(limit):
     fix = by_limit(plan)[f"limits.{limit}"]
     assert fix["suggested"] == 0.5 and fix["verified"]
     assert solve(tiny(limits={limit: 0.5})).status == "optimal"
+
+
+# --- issue 26: diagnosis wording -----------------------------------------------------------
+def _met_in_2026(**fields):
+    """An existing home system delivers 1 EFLOP/s from 2020 on: the 2026 target (1) is met
+    by it alone; 2030 asks for 2, and a budget of 1 MUSD buys no second module."""
+    return tiny(
+        periods=[2026, 2030],
+        target={2026: 1, 2030: 2},
+        budget=1,
+        existing=[{"country": "HOM", "chip": "CH", "accelerators": 1000, "since": 2020}],
+        **fields,
+    )
+
+
+def test_a_target_the_existing_systems_meet_is_never_cut():
+    """`sovplan solve uk-2030-20x --set budget=1278` suggested cutting the 2026 target to
+    0.8431 although the existing systems already deliver it."""
+    plan = solve(_met_in_2026())
+    assert plan.status == "infeasible"
+    suggestions = [r for r in plan.diagnosis["relaxations"] if r["limit"] == "target"]
+    assert suggestions, plan.diagnosis["summary"]
+    for r in suggestions:
+        assert r["suggested"][2026] == 1  # as asked: the existing system meets it
+        assert r["suggested"][2030] < 2
+    assert "2026:" not in plan.diagnosis["summary"]
+
+
+def test_the_diagnosis_never_says_it_ran_out_of_time_beside_time_left(monkeypatch):
+    import planner.studies.diagnose as diag
+
+    real = diag._single
+
+    def single(lab, lim, limits, time_limit=None):
+        if lim.field == "target":
+            return "unknown", None  # one experiment stopped by its part of the time
+        return real(lab, lim, limits, time_limit)
+
+    monkeypatch.setattr(diag, "_single", single)
+    summary = solve(tiny(budget=3)).diagnosis["summary"]
+    assert "Not examined (time limit): target" in summary
+    assert "ran out of time" not in summary and "s left" not in summary
+    assert "give a larger --time-limit" in summary

@@ -160,7 +160,7 @@ def test_signal_stops_the_diagnosis_within_a_second(sig: int, code: int) -> None
     rc, took, err = _signal_after(args, sig, 16)
     assert rc == code, err
     assert "interrupted" in err
-    assert took < 2.0, took
+    assert took < 1.0, took  # the README: "within a second" (was 1.4-4.4 s: the teardown)
 
 
 @pytest.mark.slow
@@ -331,7 +331,7 @@ def _die(task, tables=None):  # a worker crash (module level: picklable)
 def test_sweep_run_out_of_time_before_a_plan_is_not_an_error() -> None:
     """A run whose deadline passes while its model is built has no plan for lack of time,
     like a run HiGHS stopped empty-handed: ``time_limit_no_solution``, not ``error``."""
-    runs = sweep(TINY, {"budget_scale": [1.0, 1.1]}, workers=1, time_limit=1e-6)
+    runs = sweep(TINY, {"budget_scale": [1.0, 1.1]}, workers=1, time_limit_per_solve=1e-6)
     assert list(runs["status"]) == ["time_limit_no_solution"] * 2, runs[["status", "error"]]
     assert runs["error"].str.contains("time limit ran out").all()
 

@@ -389,6 +389,8 @@ def test_upload_with_allowed_data_and_a_long_time_limit_solves(app, monkeypatch)
     upload(app, "tiny-upload.yaml", TINY_UPLOAD.format(time_limit=7200, data="tiny"))
     assert not errors(app)
     assert app.number_input(key=key(app, "solver.time_limit")).value == 7200.0
+    # the page says what this server allows, and that the upload's two hours are capped
+    assert "stops any solve after 120 s" in page_text(app) and "capped" in page_text(app)
     solve(app)
     assert metric(app, "Sovereignty index") == "0.833"
     assert metric(app, "Total cost") == "30"

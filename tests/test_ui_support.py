@@ -134,3 +134,99 @@ def test_mix_charts_show_counted_compute_so_a_capped_provider_sits_at_its_cap():
     assert capacity > eu.target[2030] + 1  # the map still shows what is built
     fig = figures.mix_bars(u.mix_by_period(plan, "provider"), "provider")
     assert fig.layout.yaxis.title.text == figures.COUNTED_LABEL
+
+
+# --- issue 26: the app is a good neighbour (time cap, abandoned solves stop) ---------------
+def test_the_server_caps_every_solve(tiny, monkeypatch):
+    _, sc, _ = tiny
+    monkeypatch.delenv(u.MAX_TIME_LIMIT_ENV, raising=False)
+    assert u.max_time_limit() == u.DEFAULT_MAX_TIME_LIMIT == 120.0
+    long = sc.model_copy(update={"solver": sc.solver.model_copy(update={"time_limit": 7200})})
+    assert u.capped(long).solver.time_limit == 120.0 and long.solver.time_limit == 7200
+    monkeypatch.setenv(u.MAX_TIME_LIMIT_ENV, "5")
+    assert u.capped(long).solver.time_limit == 5.0
+
+    seen = {}
+
+    def fake_solve(scenario, tables=None, time_limit=None):
+        seen.update(per_solve=scenario.solver.time_limit, whole=time_limit)
+        return "plan"
+
+    monkeypatch.setattr("planner.studies.diagnose.solve_and_diagnose", fake_solve)
+    assert u.solve_plan(long) == "plan"
+    assert seen == {"per_solve": 5.0, "whole": 5.0}
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-3", "nan", "inf"])
+def test_a_bad_server_cap_is_an_error_naming_the_variable(monkeypatch, bad):
+    monkeypatch.setenv(u.MAX_TIME_LIMIT_ENV, bad)
+    with pytest.raises(InputError, match=u.MAX_TIME_LIMIT_ENV):
+        u.max_time_limit()
+
+
+class SessionGone(BaseException):
+    """What Streamlit raises in a script whose session reruns or disconnects."""
+
+
+def _leaves_after(seconds: float):
+    def on_wait(elapsed: float) -> None:
+        if elapsed >= seconds:
+            raise SessionGone
+
+    return on_wait
+
+
+def _solve_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "sovplan-solve" and t.is_alive()]
+
+
+def test_a_session_that_goes_away_stops_its_work():
+    """The work sees the deadline pass (what HiGHS's poll and every phase check) as soon as
+    the waiting page raises; without it the work would run its full 60 s."""
+    import time
+
+    from planner.core import deadline
+
+    def work():
+        with deadline.scope(60):
+            while not deadline.expired():
+                time.sleep(0.01)
+        return "done"
+
+    t0 = time.monotonic()
+    with pytest.raises(SessionGone):
+        u.run_cancellable(work, _leaves_after(0.3), poll_seconds=0.05)
+    assert time.monotonic() - t0 < 3
+    assert not _solve_threads()
+    # the result and the work's own errors come back when nothing stops it
+    assert u.run_cancellable(lambda: 42) == 42
+    with pytest.raises(ZeroDivisionError):
+        u.run_cancellable(lambda: 1 / 0)
+
+
+@pytest.mark.slow
+def test_a_disconnected_sessions_solve_stops_within_seconds():
+    """A real solve (the UK scenario at a budget it cannot meet: solve, then a diagnosis of
+    a minute or more) abandoned after 4 s stops within a few seconds: HiGHS is cancelled."""
+    import time
+
+    from planner.core.scenario import load_scenario
+
+    root = Path(__file__).resolve().parent.parent
+    sc = load_scenario(root / "data" / "scenarios" / "uk-2030-20x.yaml", ["budget=1278"])
+    stopped = {}
+
+    def on_wait(elapsed: float) -> None:
+        if elapsed >= 4:
+            stopped["at"] = time.monotonic()
+            raise SessionGone
+
+    with pytest.raises(SessionGone):
+        u.solve_plan(sc, on_wait=on_wait)
+    deadline = time.monotonic() + 10
+    while _solve_threads() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _solve_threads()
+    assert time.monotonic() - stopped["at"] < 8  # generous: a loaded machine

@@ -12,7 +12,11 @@ import streamlit as st
 from planner.core.data import Tables
 from planner.core.scenario import Scenario
 from planner.reports.charts import alternatives_figure
-from planner.studies.alternatives import AlternativesResult, alternatives
+from planner.studies.alternatives import (
+    DEFAULT_MAX_COST_INCREASE,
+    AlternativesResult,
+    alternatives,
+)
 from ui import support as ui_support
 
 #: metric -> its label; the first (mix) is the default (``planner.studies.alternatives.METRICS``)
@@ -31,12 +35,17 @@ def cached_alternatives(
     slack: float,
     n: int,
     metric: str,
+    max_cost_increase: float,
     _scenario: Scenario,
     _tables: Tables | None,
 ) -> AlternativesResult:
-    """The alternatives, once per (inputs, slack, n, metric)."""
+    """The alternatives, once per (inputs, slack, n, metric, cost bound)."""
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
-        return alternatives(scenario, slack=slack, n=n, metric=metric)
+        # the server's cap bounds the whole study (shared out across its plans)
+        return alternatives(
+            ui_support.capped(scenario), slack=slack, n=n, metric=metric,
+            max_cost_increase=max_cost_increase, time_limit=ui_support.max_time_limit(),
+        )  # fmt: skip
 
 
 def render(scenario: Scenario, tables: Tables | None) -> None:
@@ -56,9 +65,20 @@ def render(scenario: Scenario, tables: Tables | None) -> None:
         format_func=METRIC_LABELS.get,
         key="alt_metric",
     )
+    cost_pct = st.slider(
+        "Cost at most (% above the optimum's)",
+        0,
+        100,
+        int(round(100 * DEFAULT_MAX_COST_INCREASE)),
+        5,
+        key="alt_cost",
+        help="Alternatives are near-optimal in cost too: none costs more than this above "
+        "the optimum.",
+    )
     slack = slack_pct / 100.0
     request = (
         ui_support.scenario_key(scenario), ui_support.tables_key(tables), slack, n, metric,
+        cost_pct / 100.0,
     )  # fmt: skip
     if st.button("Find alternatives", key="alt_go"):
         st.session_state["alt_request"] = request

@@ -75,6 +75,11 @@ def main() -> None:
 
     jurisdictions = sorted(base_tables.jurisdictions["code"].astype(str))
     overrides, slots = inputs.scenario_inputs(file_scenario, jurisdictions, base_tables)
+    try:
+        cap = ui_support.max_time_limit()
+    except Exception as exc:  # the operator's setting is wrong: say so, solve nothing
+        _errors(exc)
+        return
 
     scenario: Scenario | None = None
     try:
@@ -83,6 +88,15 @@ def main() -> None:
         loose = inputs.show_problems(ui_support.validation_problems(exc), slots)
         if loose:
             st.sidebar.error("\n\n".join(loose))
+    limit = scenario.solver.time_limit if scenario is not None else None
+    st.sidebar.caption(
+        f"This server stops any solve after {cap:g} s"
+        + (
+            f": your time limit of {limit:g} s is capped to that."
+            if limit is not None and limit > cap
+            else "."
+        )
+    )
     if scenario is not None:
         st.sidebar.download_button(
             "Download scenario YAML",

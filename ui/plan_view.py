@@ -1,11 +1,19 @@
 """The plan tab: KPIs, map, mix, binding limits with their marginal value, allocation table.
 
-Plans are cached per input (``st.cache_data`` keyed on the scenario's JSON and the tables'
-hashes), so re-rendering a page, or returning to inputs solved before, is instant.
+Plans are cached per input (keyed on the scenario's JSON and the tables' hashes, shared by
+the sessions of this server as ``st.cache_data`` would), so re-rendering a page, or returning
+to inputs solved before, is instant. A solve runs in a worker thread while this page shows
+its progress; a session that reruns or goes away stops its solve (``ui.support``'s
+``run_cancellable``). Why not ``st.cache_data`` for plans: the wait has to update the page
+(that is where Streamlit tells a script it is stopped), and a cached function may not draw
+into a container made outside it.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import streamlit as st
@@ -18,11 +26,47 @@ from ui import figures
 from ui import support as ui_support
 from ui.safe_text import error_text, md_text
 
+#: Plans solved on this server, newest last, per (scenario JSON, tables key); at most
+#: ``MAX_PLANS``. A lock guards it: every session's script thread reads and writes it.
+_PLANS: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+_PLANS_LOCK = threading.Lock()
+MAX_PLANS = 64
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def cached_plan(scenario_json: str, tables_key: str, _scenario: Scenario, _tables: Tables | None):
-    """Solve once per (scenario, tables) content; later calls return the stored plan."""
-    return ui_support.solve_plan(_scenario, _tables)
+
+def cached_plan(
+    scenario_json: str,
+    tables_key: str,
+    _scenario: Scenario,
+    _tables: Tables | None,
+    on_wait: Any = None,
+) -> Plan:
+    """Solve once per (scenario, tables) content; later calls return (a copy of) the stored
+    plan. ``on_wait(seconds)`` is called while a solve runs; a solve stopped by the
+    session's rerun or departure raises and stores nothing."""
+    key = (scenario_json, tables_key)
+    with _PLANS_LOCK:
+        plan = _PLANS.get(key)
+        if plan is not None:
+            _PLANS.move_to_end(key)
+            return copy.deepcopy(plan)
+    plan = ui_support.solve_plan(_scenario, _tables, on_wait=on_wait)
+    with _PLANS_LOCK:
+        _PLANS[key] = plan
+        while len(_PLANS) > MAX_PLANS:
+            _PLANS.popitem(last=False)
+    return copy.deepcopy(plan)
+
+
+def progress_line(what: str) -> Any:
+    """A line that counts the seconds a solve has run and names the server's cap; each
+    update is where Streamlit stops this script if the session reruns or goes away."""
+    line = st.empty()
+    cap = ui_support.max_time_limit()
+
+    def on_wait(seconds: float) -> None:
+        line.caption(f"{what}: {seconds:.0f} s (this server stops a solve at {cap:g} s)")
+
+    return line, on_wait
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -33,11 +77,16 @@ def cached_marginal(
 
 
 def solve_now(scenario: Scenario, tables: Tables | None) -> Plan:
-    """Solve (or fetch from the cache) with a spinner that shows the elapsed time."""
-    with st.spinner(f"Solving {md_text(scenario.name)}…", show_time=True):
-        return cached_plan(
-            ui_support.scenario_key(scenario), ui_support.tables_key(tables), scenario, tables
-        )
+    """Solve (or fetch from the cache) with a spinner and a line counting the seconds."""
+    line, on_wait = progress_line(f"Solving {md_text(scenario.name)}")
+    try:
+        with st.spinner(f"Solving {md_text(scenario.name)}…", show_time=True):
+            return cached_plan(
+                ui_support.scenario_key(scenario), ui_support.tables_key(tables), scenario,
+                tables, on_wait=on_wait,
+            )  # fmt: skip
+    finally:
+        line.empty()
 
 
 def plural(n: int, word: str) -> str:

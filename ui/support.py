@@ -275,12 +275,97 @@ def scenario_on_tables(scenario: Scenario, tables: Tables | None) -> Iterator[Sc
 
 # --- solving --------------------------------------------------------------------------------
 
+#: The environment variable that sets the server's cap on any solve's time (seconds).
+MAX_TIME_LIMIT_ENV = "SOVPLAN_MAX_TIME_LIMIT"
+#: The cap when the variable is unset: two minutes, enough for every bundled scenario, so an
+#: upload asking for hours (``solver.time_limit: 7200``) cannot hold a core that long.
+DEFAULT_MAX_TIME_LIMIT = 120.0
+#: Seconds a cancelled solve is waited for (HiGHS stops within its 50 ms poll; a Pyomo build
+#: under way cannot be interrupted and is left to finish in its thread).
+CANCEL_GRACE = 5.0
 
-def solve_plan(scenario: Scenario, tables: Tables | None = None) -> Plan:
-    """Solve a scenario, with edited tables when given (else the scenario's own data)."""
+
+def max_time_limit() -> float:
+    """The server's cap on the time of any solve the app runs (env ``SOVPLAN_MAX_TIME_LIMIT``,
+    default 120 s); a value that is not a finite number of seconds above 0 is an error
+    naming the variable."""
+    from planner.core.deadline import check_time_limit
+
+    text = os.environ.get(MAX_TIME_LIMIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_TIME_LIMIT
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{MAX_TIME_LIMIT_ENV}={text!r}: not a number of seconds") from None
+    return float(check_time_limit(value, MAX_TIME_LIMIT_ENV))
+
+
+def capped(scenario: Scenario) -> Scenario:
+    """The scenario with ``solver.time_limit`` no longer than the server's cap (the
+    scenario itself is left as the user set it, e.g. for its YAML download)."""
+    cap = max_time_limit()
+    if scenario.solver.time_limit <= cap:
+        return scenario
+    solver = scenario.solver.model_copy(update={"time_limit": cap})
+    return scenario.model_copy(update={"solver": solver})
+
+
+def run_cancellable(
+    work: Any, on_wait: Any = None, poll_seconds: float = 0.25, grace: float = CANCEL_GRACE
+) -> Any:
+    """``work()`` in a worker thread that can be stopped: the calling thread waits, calling
+    ``on_wait(elapsed_seconds)`` every ``poll_seconds``; if that call (or the wait) raises,
+    the work is cancelled (``planner.core.deadline.cancellable``: HiGHS stops at its next
+    poll and the phases after it find no time left), waited for up to ``grace`` seconds,
+    and the exception goes on.
+
+    Why: in the app ``on_wait`` updates a progress line; updating an element is where
+    Streamlit raises its stop or rerun exception in the script thread when the session
+    reruns or its browser goes away, so an abandoned solve stops instead of holding a core
+    until its time limit. The work's own exception, or its result, is handed back.
+    """
+    import threading
+    import time
+
+    from planner.core.deadline import cancellable
+
+    stop = threading.Event()
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            with cancellable(stop):
+                result["value"] = work()
+        except BaseException as exc:  # handed back to the waiting thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=run, name="sovplan-solve", daemon=True)
+    t0 = time.monotonic()
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(poll_seconds)
+            if thread.is_alive() and on_wait is not None:
+                on_wait(time.monotonic() - t0)
+    except BaseException:
+        stop.set()
+        thread.join(grace)
+        raise
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def solve_plan(scenario: Scenario, tables: Tables | None = None, on_wait: Any = None) -> Plan:
+    """Solve a scenario, with edited tables when given (else the scenario's own data),
+    within the server's time cap and stoppable (``run_cancellable``; ``on_wait`` is called
+    while it runs)."""
     from planner.studies.diagnose import solve_and_diagnose as solve
 
-    return solve(scenario, tables=tables)
+    limited = capped(scenario)
+    cap = max_time_limit()
+    return run_cancellable(lambda: solve(limited, tables=tables, time_limit=cap), on_wait)
 
 
 @dataclass(frozen=True)
@@ -519,8 +604,9 @@ def sweep_with_progress(
         def work() -> None:
             try:
                 result["runs"] = sweep(
-                    scenario, params, workers=workers, out=out, method=method, tables=tables
-                )
+                    capped(scenario), params, workers=workers, out=out, method=method,
+                    tables=tables, time_limit_per_solve=max_time_limit(),
+                )  # fmt: skip
             except BaseException as exc:  # handed back to the caller's thread
                 result["error"] = exc
 

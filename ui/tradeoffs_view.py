@@ -50,8 +50,11 @@ def cached_front(
     """The frontier, once per (inputs, axes, points); edited tables are passed as a folder."""
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
         # independent ε points in parallel, one process per core (the table does not depend
-        # on it: tests/test_pareto.py)
-        return pareto(scenario, x=x, y=y, points=points, workers=os.cpu_count() or 1)
+        # on it: tests/test_pareto.py); the server's cap bounds the whole frontier
+        return pareto(
+            ui_support.capped(scenario), x=x, y=y, points=points,
+            workers=os.cpu_count() or 1, time_limit=ui_support.max_time_limit(),
+        )  # fmt: skip
 
 
 def _objectives() -> list[str]:
@@ -219,10 +222,13 @@ def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables)
     try:
         for label, strategy in ((f"A: {a}", a), (f"B: {b}", b)):
             sc = _with_strategy(scenario, strategy)
+            line, on_wait = plan_view.progress_line(f"Solving with strategy {strategy}")
             with st.spinner(f"Solving with strategy {strategy}…", show_time=True):
                 plans[label] = plan_view.cached_plan(
-                    ui_support.scenario_key(sc), ui_support.tables_key(tables), sc, tables
-                )
+                    ui_support.scenario_key(sc), ui_support.tables_key(tables), sc, tables,
+                    on_wait=on_wait,
+                )  # fmt: skip
+            line.empty()
     except Exception as exc:
         st.error(error_text(exc))
         return

@@ -168,8 +168,11 @@ def status_message(plan: Any, time_limit: float) -> str:
             "inspection."
         )
     if status == "feasible" and plan.gap is not None:
+        bound = "" if plan.bound is None else f" (bound {plan.bound:.4g})"
         return (
             f"Stopped at the time limit with a plan; it is within {plan.gap:.2%} of the best "
-            f"possible (bound {plan.bound:.4g}). {plan.message}".strip()
+            f"possible{bound}. {plan.message}".strip()
         )
+    if status == "feasible":
+        return f"Stopped at the time limit with a plan (its gap is unknown). {plan.message}".strip()
     return plan.message

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.reports.charts import alternatives_figure
-from planner.studies.alternatives import AlternativesResult, describe_difference
+from planner.studies.alternatives import AlternativesResult
 
 TABLE_SUFFIXES = {".csv", ".parquet", ".json"}
 PLOT_SUFFIXES = {".html"}
@@ -80,7 +80,7 @@ def print_alternatives(result: AlternativesResult, console: Console | None = Non
             f"{result.scenario_name}: {len(result)} plans within {result.slack:.0%} of the best "
             f"{result.objective} ({within}), as different as possible by {result.metric}"
         ),
-        caption="Top shares of final-period compute; pp = percentage points against #0",
+        caption="Top shares of final-period compute",
     )
     table.add_column("#", justify="right")
     table.add_column("index", justify="right")
@@ -88,27 +88,25 @@ def print_alternatives(result: AlternativesResult, console: Console | None = Non
     table.add_column("countries")
     table.add_column("providers")
     table.add_column("chip designers")
-    table.add_column("how it differs from #0 (pp)")
+    table.add_column("status")
     for _, row in t.iterrows():
         i = int(row["alternative"])
         cost = float(row["cost_musd"])
         cost_txt = f"{cost:,.0f}" + ("" if i == 0 else f"\n({(cost / cost0 - 1):+.0%})")
-        plan = result.plans[i]
-        differs = (
-            "optimum"
-            if i == 0
-            else describe_difference(plan, result.plans[0], result.metric, compact=True)
-        )
-        if row["status"] != "optimal":
-            differs += f" [{row['status']}]"
         table.add_row(
             str(i),
             f"{row['sovereignty']:.3f}",
             cost_txt,
             *(str(row[c]).replace(", ", "\n") for c in ("countries", "providers", "designers")),
-            differs,
+            str(row["status"]),
         )
     con.print(table)
+    # the differences in words, one line per plan below the table: they are sentences
+    # (names, not codes) and a table column too narrow for them would cut them
+    if len(t) > 1:
+        con.print("How each plan differs from #0 (shares of final-period compute):")
+        for _, row in t.iloc[1:].iterrows():
+            con.print(f"  #{int(row['alternative'])}: {row['differs']}", highlight=False)
     s = result.stats
     per = s.get("seconds_per_plan") or [0.0]
     alt = per[1:]

@@ -29,7 +29,17 @@ in place, each re-solve starts from a plan already known to be feasible):
    within the slack, and the study stops early with a note.
 6. Cost tie-break: with the penalty held at its optimum (row Σ w·share ≤ p* + tol), total
    cost is minimised, as the main solve does, so an alternative never spends money that buys
-   neither sovereignty nor difference.
+   neither sovereignty nor difference. Every alternative also costs at most
+   ``max_cost_increase`` (default 25%) more than the optimum (row ``alt_cost``): near-optimal
+   in cost as well as in the objective.
+7. The last LP pass of the main solve (``planner.core.solve.resplit``): modules fixed, the
+   counted compute re-split by LP, so an alternative's reported index is the best its
+   hardware reaches (HiGHS stops at its gap with any feasible split).
+
+Time: ``time_limit`` bounds the whole study; each plan takes an equal part of what is left
+when it starts (``planner.core.deadline.share``), so a slow optimum cannot starve every
+alternative and an unused part passes on. A plan that the time limit stops ends the study
+with every plan found so far, the optimum included.
 
 "Different" therefore means: a different set of countries / providers / chip designers used
 in the final period (each contributing at least one module's worth of counted compute).
@@ -40,6 +50,7 @@ dimensions; 0 = same mix, 1 = nothing in common).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +62,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from models.objectives import SENSES
+from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
@@ -59,7 +71,7 @@ from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.core.screens import screen, status_message
-from planner.core.solve import model_size, optimise
+from planner.core.solve import model_size, optimise, resplit
 from planner.studies.pareto import OBJECTIVES
 
 #: metric -> the dimensions (allocation columns) it compares
@@ -77,6 +89,10 @@ PENALTY_TOLERANCE = 1e-6
 BOUND_TOLERANCE = 1e-7
 #: A share change smaller than this is left out of the "how it differs" text.
 DIFF_THRESHOLD = 0.05
+#: Alternatives may cost at most this share more than the optimum (``max_cost_increase``):
+#: a plan within 5% of the best index that costs twice as much is not a choice a ministry
+#: weighs (without it the UK's second alternative cost +99%).
+DEFAULT_MAX_COST_INCREASE = 0.25
 
 
 @dataclass
@@ -177,6 +193,56 @@ def _top(shares: pd.Series, n: int = 3) -> str:
     return ", ".join(parts)
 
 
+def _join(words: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _flows(delta: pd.Series) -> list[tuple[str, str, float]]:
+    """Share moved from each group that lost to each that gained (largest first, greedy):
+    how capacity moved between the two plans, as (from, to, share) triples."""
+    key = lambda k: (-round(abs(delta[k]), 9), k)  # noqa: E731 (largest first, then by name)
+    losers = [[k, -float(delta[k])] for k in sorted(delta.index[delta < 0], key=key)]
+    gainers = [[k, float(delta[k])] for k in sorted(delta.index[delta > 0], key=key)]
+    out = []
+    i = j = 0
+    while i < len(losers) and j < len(gainers):
+        amount = min(losers[i][1], gainers[j][1])
+        out.append((losers[i][0], gainers[j][0], amount))
+        losers[i][1] -= amount
+        gainers[j][1] -= amount
+        if losers[i][1] <= 1e-9:
+            i += 1
+        if gainers[j][1] <= 1e-9:
+            j += 1
+    return out
+
+
+def _dimension_words(a: pd.Series, b: pd.Series, names: dict[str, str]) -> str:
+    """One dimension's difference (``a`` the plan's shares, ``b`` the optimum's) in words.
+
+    Whole swaps read "AWS and Azure instead of GCP" (the groups that leave are replaced by
+    those that enter and nothing else moves); anything else reads as the moves between
+    groups, "moves 40% from France to Sweden and 20% to Finland" (shares of the final
+    period's compute, moves below ``DIFF_THRESHOLD`` left out)."""
+    both = a.index.union(b.index)
+    delta = a.reindex(both, fill_value=0.0) - b.reindex(both, fill_value=0.0)
+    name = lambda k: names.get(k, k)  # noqa: E731
+    entered = [k for k in a.index if k not in b.index]
+    left = [k for k in b.index if k not in a.index]
+    others = delta.drop(entered + left)
+    if entered and left and (others.abs() < DIFF_THRESHOLD - 1e-9).all():
+        return f"{_join([name(k) for k in entered])} instead of {_join([name(k) for k in left])}"
+    flows = [f for f in _flows(delta) if f[2] >= DIFF_THRESHOLD - 1e-9]
+    phrases: list[str] = []
+    for src in dict.fromkeys(f[0] for f in flows):
+        mine = [f for f in flows if f[0] == src]
+        first = f"moves {mine[0][2]:.0%} from {name(src)} to {name(mine[0][1])}"
+        rest = [f"{amount:.0%} to {name(dst)}" for _, dst, amount in mine[1:]]
+        phrases.append(_join([first, *rest]))
+    return ", ".join(phrases)
+
+
 def describe_difference(
     plan: Plan,
     optimum: Plan,
@@ -184,38 +250,17 @@ def describe_difference(
     names: dict[str, str] | None = None,
     compact: bool = False,
 ) -> str:
-    """How ``plan`` differs from ``optimum`` in words, e.g. "Sweden, Finland instead of
-    France; +OVH 40 pp, −GCP 40 pp": per dimension, the groups that enter instead of those
-    that leave, then the largest share shifts (percentage points of final-period compute,
-    at least 5). ``compact`` (the terminal table): codes, "FRA → SWE FIN", two shifts per
-    dimension, numbers without the unit."""
+    """How ``plan`` differs from ``optimum`` in words a minister reads, one phrase per
+    dimension of ``metric`` (countries, providers, chip designers), e.g. "moves 40% from
+    France to Sweden; Amazon Web Services and Microsoft Azure instead of Google Cloud".
+    Percentages are shares of the final period's compute. ``names``: code -> name
+    (countries, providers); ``compact`` keeps the codes (narrow tables)."""
     names = {} if compact else (names or {})
-    parts = []
-    for by in METRICS[metric]:
-        a, b = final_shares(plan, by), final_shares(optimum, by)
-        both = a.index.union(b.index)
-        delta = a.reindex(both, fill_value=0.0) - b.reindex(both, fill_value=0.0)
-        delta = delta[delta.abs() >= DIFF_THRESHOLD - 1e-9]
-        entered = [k for k in a.index if k not in b.index]
-        left = [k for k in b.index if k not in a.index]
-        words = []
-        if entered and left:
-            new, old = (names.get(k, k) for k in entered), (names.get(k, k) for k in left)
-            if compact:
-                words.append(f"{' '.join(old)} → {' '.join(new)}")
-            else:
-                words.append(f"{', '.join(new)} instead of {', '.join(old)}")
-            delta = delta.drop([k for k in entered + left if k in delta.index])
-        # largest shift first; equal shifts (to rounding noise) gainers first, then by name,
-        # so the words do not depend on the last digits HiGHS returns
-        order = sorted(delta.index, key=lambda k: (-round(abs(delta[k]), 9), delta[k] < 0, k))
-        unit = "" if compact else " pp"
-        words.extend(
-            f"{'+' if delta[k] > 0 else '−'}{names.get(k, k)} {abs(delta[k]) * 100:.0f}{unit}"
-            for k in order[: 2 if compact else 4]
-        )
-        if words:
-            parts.append(", ".join(words))
+    parts = [
+        words
+        for by in METRICS[metric]
+        if (words := _dimension_words(final_shares(plan, by), final_shares(optimum, by), names))
+    ]
     return "; ".join(parts) if parts else "same mix"
 
 
@@ -251,6 +296,18 @@ class _Groups:
             h.set_row(f"alt_used_lo_{g}", share - need * self.used[g], lower=0.0)
         self.h = h
 
+    def free(self) -> None:
+        """Lift the rows tying shares to the "used" binaries (for the last LP pass)."""
+        for g in range(len(self.keys)):
+            self.h.relax_row(f"alt_used_hi_{g}")
+            self.h.relax_row(f"alt_used_lo_{g}")
+
+    def link(self) -> None:
+        """Put the rows tying shares to the "used" binaries back."""
+        for g in range(len(self.keys)):
+            self.h.set_row(f"alt_used_hi_{g}", None, upper=0.0)
+            self.h.set_row(f"alt_used_lo_{g}", None, lower=0.0)
+
     def shares(self, x: np.ndarray) -> np.ndarray:
         return np.array([self.h.evaluate(s, x) for s in self.share])
 
@@ -265,7 +322,9 @@ class _Groups:
         return sum(float(weights[g]) * self.share[g] for g in nz) if len(nz) else 0.0
 
 
-def check_options(slack: float, n: int, metric: str, objective: str) -> str:
+def check_options(
+    slack: float, n: int, metric: str, objective: str, max_cost_increase: float | None = None
+) -> str:
     """Refuse bad settings with a message naming the option; return the model objective."""
     if not (0 <= slack < 1):
         raise InputError(f"--slack {slack}: must be at least 0 and below 1 (0.05 = within 5%)")
@@ -277,6 +336,16 @@ def check_options(slack: float, n: int, metric: str, objective: str) -> str:
         raise InputError(
             f"--objective '{objective}': unknown; choose from "
             + ", ".join(k for k in OBJECTIVES if k != "total_cost")
+        )
+    if max_cost_increase is not None and (
+        isinstance(max_cost_increase, bool)
+        or not isinstance(max_cost_increase, int | float)
+        or not math.isfinite(max_cost_increase)
+        or max_cost_increase < 0
+    ):
+        raise InputError(
+            f"--max-cost-increase {max_cost_increase}: must be a finite share at least 0 "
+            "(0.25 = at most 25% above the optimum's cost)"
         )
     return OBJECTIVES[objective]
 
@@ -290,6 +359,8 @@ def alternatives(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     tables: Tables | None = None,
+    max_cost_increase: float | None = DEFAULT_MAX_COST_INCREASE,
+    time_limit_per_solve: float | None = None,
 ) -> AlternativesResult:
     """The optimum and up to ``n − 1`` near-optimal alternatives, each as unlike the earlier
     plans as possible (see the module doc for the method).
@@ -297,39 +368,67 @@ def alternatives(
     slack: relative distance from the optimum allowed (0.05 = within 5% of the best index,
     or at most 5% above the least cost). n: plans wanted, the optimum included. metric:
     countries | providers | chips (chip designers) | mix. objective: as in ``pareto``
-    (sovereignty, cost, ...). time_limit, mip_gap: per solve (default: the scenario's).
-    Fewer than ``n`` plans come back when no further distinct plan exists within the slack
-    (a note says so).
+    (sovereignty, cost, ...). max_cost_increase: alternatives cost at most this share more
+    than the optimum (0.25 = +25%; None = no bound), so they are near-optimal in cost too.
+    time_limit: seconds for the whole study, shared out across its plans (each plan takes
+    an equal part of what is left); time_limit_per_solve: a bound on each solve as well
+    (default: the scenario's ``solver.time_limit``). mip_gap: per solve.
+    Fewer than ``n`` plans come back when no further distinct plan exists within the slack,
+    or when the time runs out; every plan finished by then is kept (a note says why the
+    study stopped).
     """
-    name = check_options(slack, n, metric, objective)
+    name = check_options(slack, n, metric, objective, max_cost_increase)
     time_limit = check_time_limit(time_limit, "time_limit")
+    per_solve = check_time_limit(time_limit_per_solve, "time_limit_per_solve")
+    with clock.scope(time_limit):
+        return _alternatives(
+            scenario, slack, n, metric, objective, name, per_solve, mip_gap, tables,
+            max_cost_increase,
+        )  # fmt: skip
+
+
+def _alternatives(
+    scenario: Scenario | str | Path,
+    slack: float,
+    n: int,
+    metric: str,
+    objective: str,
+    name: str,
+    per_solve: float | None,
+    mip_gap: float | None,
+    tables: Tables | None,
+    max_cost_increase: float | None,
+) -> AlternativesResult:
+    """``alternatives`` inside its deadline scope."""
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     prep = prepare(sc, tables=tables)
-    limit = float(time_limit if time_limit is not None else sc.solver.time_limit)
+    per_solve = float(per_solve if per_solve is not None else sc.solver.time_limit)
     gap = float(mip_gap if mip_gap is not None else sc.solver.mip_gap)
+    tie_share = sc.solver.tie_break_time_share
     h, m = prep.highs, prep.model
-    names = _country_names(prep)
+    names = _names(prep)
     stats: dict[str, Any] = {"solver_calls": 0, "seconds_per_plan": []}
     notes: list[str] = []
 
-    # 1. the optimum: the normal lexicographic solve
+    # 1. the optimum: the normal lexicographic solve, with its part of the time
     t1 = time.perf_counter()
+    limit0 = clock.lesser(per_solve, clock.share(n))
     proofs = screen(prep)
     if proofs:
         outcome = SolveOutcome("infeasible", None, None, None, 0.0, None, "; ".join(proofs))
     else:
-        outcome, stages = optimise(prep, name, time_limit=limit, mip_gap=gap)
+        outcome, stages = optimise(prep, name, time_limit=limit0, mip_gap=gap)
         stats["solver_calls"] += len(stages)
-    optimum = _plan(prep, outcome, f"alternatives:{objective}", limit)
+    optimum = _plan(prep, outcome, f"alternatives:{objective}", limit0)
     stats["seconds_per_plan"].append(time.perf_counter() - t1)
     if outcome.x is None:
-        notes.append("no feasible plan: the scenario has no optimum to stay near")
+        notes.append(_no_optimum(outcome))
         return _result(sc, objective, metric, slack, None, None, [optimum], names, stats, notes, t0)
     if outcome.status != "optimal":
         notes.append("the optimum was stopped by the time limit: the slack is measured from it")
 
-    # 2. the objective becomes a bound row
+    # 2. the objective becomes a bound row; the cost may rise at most max_cost_increase
     expr = getattr(m, name).expr
     best = h.evaluate(expr, outcome.x)
     width = slack * abs(best) + BOUND_TOLERANCE
@@ -339,80 +438,151 @@ def alternatives(
     else:
         bound = best + width
         h.set_row("alt_objective", expr, lower=-INF, upper=bound)
+    cost0 = h.evaluate(m.total_cost.expr, outcome.x)
+    if max_cost_increase is not None and name != "total_cost":
+        cap = cost0 + max_cost_increase * abs(cost0) + BOUND_TOLERANCE * max(1.0, abs(cost0))
+        h.set_row("alt_cost", m.total_cost.expr, lower=-INF, upper=cap)
 
-    # 3-6. alternatives: SPORES penalty, no-good cuts, cost tie-break
+    # 3-6. alternatives: SPORES penalty, no-good cuts, cost tie-break, last LP pass
     groups = _Groups(prep, metric)
     plans = [optimum]
     found = [groups.shares(outcome.x)]
     start = outcome.x
-    for k in range(1, n):
-        t1 = time.perf_counter()
-        groups.exclude(f"alt_novel_{k - 1}", found[-1])
-        weights = np.sum(found, axis=0)
-        penalty = groups.penalty(weights)
-        h.set_objective(penalty, pyo.minimize)
-        first = h.solve(time_limit=limit, mip_gap=gap, start=start)
-        stats["solver_calls"] += 1
-        if first.x is None:
-            if first.status == "infeasible":
-                notes.append(
-                    f"only {k} distinct plan(s) within {slack:.0%} of the optimum under "
-                    f"metric '{metric}': no further set of {_dims(metric)} is possible"
-                )
-            else:
-                notes.append(f"alternative {k}: {first.status} ({first.message}); stopped")
-            break
-        x, plan_status = first.x, first.status
-        p_star = h.evaluate(penalty, first.x)
-        tol = PENALTY_TOLERANCE * max(1.0, abs(p_star))
-        h.set_row(f"alt_penalty_{k}", penalty, lower=-INF, upper=p_star + tol)
-        h.set_objective(m.total_cost.expr, pyo.minimize)
-        second = h.solve(
-            time_limit=max(limit * sc.solver.tie_break_time_share, 0.05),
-            mip_gap=sc.solver.tie_break_gap,
-            start=first.x,
-        )
-        stats["solver_calls"] += 1
-        h.relax_row(f"alt_penalty_{k}")
-        tie_gap = None
-        if second.x is not None:
-            x, tie_gap = second.x, second.gap
-        value = h.evaluate(expr, x)
-        plan = _plan(
-            prep,
-            SolveOutcome(
-                plan_status, value, None, first.gap, first.seconds + second.seconds, x,
+    try:
+        for k in range(1, n):
+            t1 = time.perf_counter()
+            # this plan's part of what is left: its penalty solve, then the tie-break
+            plan_limit = clock.lesser(per_solve * (1 + tie_share), clock.share(n - k))
+            if plan_limit is not None and plan_limit <= 0.05:
+                notes.append(_stopped(k, "the time limit ran out before it started", len(plans)))
+                break
+            groups.exclude(f"alt_novel_{k - 1}", found[-1])
+            weights = np.sum(found, axis=0)
+            penalty = groups.penalty(weights)
+            h.set_objective(penalty, pyo.minimize)
+            t_first = time.perf_counter()
+            first_limit = clock.lesser(
+                per_solve, None if plan_limit is None else plan_limit / (1 + tie_share)
+            )
+            first = h.solve(time_limit=first_limit, mip_gap=gap, start=start)
+            stats["solver_calls"] += 1
+            left = clock.remaining()
+            if (
+                first.status == "time_limit_no_solution"
+                and left is not None
+                and first_limit is not None
+                and left / (1 + tie_share) > 2 * first_limit
+                and per_solve > first_limit
+            ):
+                # its part of the study's time found no plan, and much more is left: this
+                # plan gets all of it (a plan found beats equal parts for plans not found)
+                first_limit = clock.lesser(per_solve, left / (1 + tie_share))
+                plan_limit = None if first_limit is None else first_limit * (1 + tie_share)
+                first = h.solve(time_limit=first_limit, mip_gap=gap, start=start)
+                stats["solver_calls"] += 1
+            if first.x is None:
+                if first.status == "infeasible":
+                    notes.append(
+                        f"only {k} distinct plan(s) within {slack:.0%} of the optimum"
+                        + _cost_words(max_cost_increase, name)
+                        + f" under metric '{metric}': no further set of {_dims(metric)} is "
+                        "possible"
+                    )
+                elif first.status in ("time_limit_no_solution", "feasible"):
+                    notes.append(
+                        _stopped(k, "the time limit ran out before it found a plan", len(plans))
+                    )
+                else:
+                    notes.append(_stopped(k, f"{first.status} ({first.message})", len(plans)))
+                break
+            x, plan_status = first.x, first.status
+            p_star = h.evaluate(penalty, first.x)
+            tol = PENALTY_TOLERANCE * max(1.0, abs(p_star))
+            h.set_row(f"alt_penalty_{k}", penalty, lower=-INF, upper=p_star + tol)
+            h.set_objective(m.total_cost.expr, pyo.minimize)
+            used = time.perf_counter() - t_first
+            second_limit = clock.lesser(
+                per_solve * tie_share, None if plan_limit is None else plan_limit - used
+            )
+            second = h.solve(
+                time_limit=max(second_limit, 0.05) if second_limit is not None else None,
+                mip_gap=sc.solver.tie_break_gap,
+                start=first.x,
+            )
+            stats["solver_calls"] += 1
+            h.relax_row(f"alt_penalty_{k}")
+            tie_gap = None
+            if second.x is not None:
+                x, tie_gap = second.x, second.gap
+            # no bound: the solve bounded the penalty, not the study's objective
+            merged = SolveOutcome(
+                plan_status, h.evaluate(expr, x), None, first.gap, first.seconds + second.seconds, x,
                 f"alternative {k}: {first.message}; cost tie-break: {second.message}",
                 tie_break_gap=tie_gap,
-            ),
-            f"alternatives:{objective}",
-            limit,
-        )  # fmt: skip
-        plans.append(plan)
-        found.append(groups.shares(x))
-        start = x
-        stats["seconds_per_plan"].append(time.perf_counter() - t1)
-    h.relax_row("alt_objective")
+            )  # fmt: skip
+            # the study goes on from the plan HiGHS found (its used groups are the ones the
+            # no-good cuts exclude); the plan reported is that hardware re-split by the last
+            # LP pass, as for the main plan, free of the study's own "used" rows, so its
+            # index is the best its modules reach
+            found.append(groups.shares(x))
+            start = x
+            groups.free()
+            try:
+                merged = resplit(prep, merged, name, tie_break=True)
+            finally:
+                groups.link()
+            plan = _plan(prep, merged, f"alternatives:{objective}", first_limit)
+            plans.append(plan)
+            stats["seconds_per_plan"].append(time.perf_counter() - t1)
+    finally:
+        h.relax_row("alt_objective")
+        if "alt_cost" in h.extra_rows:
+            h.relax_row("alt_cost")
     return _result(sc, objective, metric, slack, best, bound, plans, names, stats, notes, t0)
+
+
+def _no_optimum(outcome: SolveOutcome) -> str:
+    """Why there is no optimum to stay near, by the solve's status (a time-out is not an
+    infeasible scenario)."""
+    if outcome.status in ("infeasible", "infeasible_or_unbounded"):
+        return "no feasible plan: the scenario has no optimum to stay near"
+    if outcome.status == "time_limit_no_solution":
+        return (
+            "no plan: the time limit ran out before the optimum was found (a time-out, not "
+            "a proof that no plan exists); give a larger --time-limit"
+        )
+    return f"no plan: the solver reports {outcome.status} ({outcome.message})"
+
+
+def _stopped(k: int, why: str, kept: int) -> str:
+    return f"alternative {k}: {why}; stopped, the {kept} plan(s) found are kept"
+
+
+def _cost_words(max_cost_increase: float | None, name: str) -> str:
+    if max_cost_increase is None or name == "total_cost":
+        return ""
+    return f" costing at most {max_cost_increase:.0%} more"
 
 
 def _dims(metric: str) -> str:
     return " / ".join(DIMENSION_LABELS[by] for by in METRICS[metric])
 
 
-def _plan(prep: Prepared, outcome: SolveOutcome, label: str, limit: float) -> Plan:
+def _plan(prep: Prepared, outcome: SolveOutcome, label: str, limit: float | None) -> Plan:
     plan = make_plan(prep, outcome, label)
-    plan.message = status_message(plan, limit)
+    plan.message = status_message(plan, limit if limit is not None else float("nan"))
     plan.timings = {"solve_s": outcome.seconds}
     plan.model_size = model_size(prep)
     return plan
 
 
-def _country_names(prep: Prepared) -> dict[str, str]:
-    c = prep.tables.countries
-    if "iso3" in c.columns and "name" in c.columns:
-        return dict(zip(c["iso3"].astype(str), c["name"].astype(str), strict=True))
-    return {}
+def _names(prep: Prepared) -> dict[str, str]:
+    """Code -> name of the countries and providers (what the difference words use)."""
+    out: dict[str, str] = {}
+    for table, key in ((prep.tables.countries, "iso3"), (prep.tables.providers, "code")):
+        if key in table.columns and "name" in table.columns:
+            out.update(zip(table[key].astype(str), table["name"].astype(str), strict=True))
+    return out
 
 
 def _result(

@@ -216,6 +216,9 @@ class _Lab:
         self.deadline = deadline
         self.mip_gap = mip_gap
         self.ncols0 = self.h.getNumCol()
+        #: periods whose target the existing systems meet on their own: a target cut there
+        #: changes nothing, so the target experiments leave those periods as asked
+        self.met = met_by_existing(prep)
         lp = self.h.getLp()
         self.lower0 = np.asarray(lp.row_lower_, dtype=float)
         self.upper0 = np.asarray(lp.row_upper_, dtype=float)
@@ -241,11 +244,16 @@ class _Lab:
         t = idx[-1] if isinstance(idx, tuple) else idx
         return t if t in self.prep.inputs.target else None
 
-    def entries(self, lim: _Limit, scale_target: float = 1.0) -> list[tuple[int, float, str]]:
-        """(row, c_r, sense) with the row reading ``body ⋚ θ·c_r``."""
+    def entries(
+        self, lim: _Limit, scale_target: float = 1.0, target_scaled: bool = False
+    ) -> list[tuple[int, float, str]]:
+        """(row, c_r, sense) with the row reading ``body ⋚ θ·c_r``; ``target_scaled``: the
+        rows a target cut scales, so none of a period the existing systems already meet."""
         out = []
         for fam in lim.families:
             for row, idx in self._rows(fam):
+                if target_scaled and self._period(idx) in self.met:
+                    continue
                 lo, up = self.lower0[row], self.upper0[row]
                 sense = "=" if lo == up else ("<=" if lo <= -INF else ">=")
                 bound = up if sense == "<=" else lo
@@ -316,16 +324,22 @@ class _Lab:
 # --- per-limit and joint experiments -------------------------------------------------------
 
 
-def _single(lab: _Lab, lim: _Limit, all_limits: list[_Limit]) -> tuple[str, float | None]:
-    """('ok', θ*) | ('alone_not_enough', None) | ('unknown', None)."""
+def _single(
+    lab: _Lab, lim: _Limit, all_limits: list[_Limit], time_limit: float | None = None
+) -> tuple[str, float | None]:
+    """('ok', θ*) | ('alone_not_enough', None) | ('unknown', None): out of time |
+    ('failed', None): the solver failed. ``time_limit``: this experiment's part."""
     if lim.field == "max_avg_electricity_price_usd_per_mwh":
         return _avg_price(lab, lim)
     if lim.field == "target":
-        # λ scales the target and every row whose bound is proportional to it
-        entries = lab.entries(lim)
+        # λ scales the target and every row whose bound is proportional to it, in the
+        # periods the existing systems do not already meet
+        entries = lab.entries(lim, target_scaled=True)
+        if not entries:
+            return "alone_not_enough", None
         for other in all_limits:
             if other.per_target and other.field != "target":
-                for row, c, sense in lab.entries(other):
+                for row, c, sense in lab.entries(other, target_scaled=True):
                     entries.append((row, c * float(other.current), sense))
         columns = [(entries, 0.0, 1.0, -1.0)]
     elif lim.loosen == "up":
@@ -334,14 +348,16 @@ def _single(lab: _Lab, lim: _Limit, all_limits: list[_Limit]) -> tuple[str, floa
         columns = [
             (lab.entries(lim), -INF if lim.unit == "count" else 0.0, float(lim.current), -1.0)
         ]
-    out = lab.with_columns(columns)
+    out = lab.with_columns(columns, time_limit=time_limit)
     if out is None:
         return "unknown", None
     if out.status in FEASIBLE and out.x is not None:
         return "ok", float(out.x[lab.ncols0])
     if out.status in ("infeasible", "infeasible_or_unbounded"):
         return "alone_not_enough", None
-    return "unknown", None
+    if out.status in ("time_limit_no_solution", "interrupted"):
+        return "unknown", None
+    return "failed", None
 
 
 def _avg_price(lab: _Lab, lim: _Limit) -> tuple[str, float | None]:
@@ -393,8 +409,26 @@ def _round(lim: _Limit, v: float) -> Any:
     return _round_sig(v, up)
 
 
-def _target_value(prep: Prepared, lam: float) -> dict[int, float]:
-    return {t: _round_sig(lam * d, up=False) for t, d in prep.inputs.target.items()}
+def met_by_existing(prep: Prepared) -> set[int]:
+    """Periods whose target the existing systems in service then deliver on their own
+    (their modules are fixed: a target cut there would change nothing)."""
+    inp = prep.inputs
+    if not inp.existing:
+        return set()
+    f = inp.options["compute"].to_numpy(float)
+    out = set()
+    for t, d in inp.target.items():
+        have = sum(f[a] * inp.fixed_modules.get((a, t), 0.0) for a in inp.existing)
+        if have >= d * (1 - 1e-9):
+            out.add(t)
+    return out
+
+
+def _target_value(prep: Prepared, lam: float, met: set[int] = frozenset()) -> dict[int, float]:
+    """The target cut by λ, except in the ``met`` periods (kept as asked)."""
+    return {
+        t: d if t in met else _round_sig(lam * d, up=False) for t, d in prep.inputs.target.items()
+    }
 
 
 def _describe(lim: _Limit, current: Any, suggested: Any) -> str:
@@ -434,6 +468,9 @@ def _joint(lab: _Lab, limits: list[_Limit]) -> dict[str, Any] | None:
             continue
         used.append(lim)
         if lim.field == "target":
+            entries = lab.entries(lim, target_scaled=True)
+            if not entries:
+                continue
             columns.append((entries, 0.0, 1.0, -TARGET_PENALTY))
         elif lim.loosen == "up":
             scale = 1.0 if lim.unit == "share" else max(abs(cur), 1e-6)
@@ -559,17 +596,20 @@ def diagnose_prepared(
         singles: list[tuple[_Limit, Any]] = []
         not_alone: list[str] = []
         unknown: list[str] = []
+        failed: list[str] = []
         for lim in limits:
             state, theta = _single(lab, lim, limits)
             if state == "ok" and lim.unit == "target" and (theta or 0.0) <= 1e-9:
                 not_alone.append(lim.field)  # nothing at all can be delivered
             elif state == "ok" and theta is not None:
                 if lim.unit == "target":
-                    singles.append((lim, _target_value(prep, theta)))
+                    singles.append((lim, _target_value(prep, theta, lab.met)))
                 else:
                     singles.append((lim, _round(lim, theta)))
             elif state == "alone_not_enough":
                 not_alone.append(lim.field)
+            elif state == "failed":
+                failed.append(lim.field)
             else:
                 unknown.append(lim.field)
         joint = _joint(lab, limits)
@@ -608,7 +648,7 @@ def diagnose_prepared(
             lim = by_field[fld]
             if lim.field == "target":
                 if theta < 1 - 1e-6:
-                    changes[fld] = _target_value(prep, theta)
+                    changes[fld] = _target_value(prep, theta, lab.met)
                 continue
             if lim.per_target and lam < 1 - 1e-6:
                 # shares were held against the full target; restate them against the cut one
@@ -622,7 +662,11 @@ def diagnose_prepared(
                 changes[fld] = value
         multi = len(changes) > 1 or not relaxations
         if changes and multi:
-            ok = _check(sc, changes, tables, min(budget_left(), limit / 2), build_s) if verify else False
+            ok = (
+                _check(sc, changes, tables, min(budget_left(), limit / 2), build_s)
+                if verify
+                else False
+            )
             for fld, value in changes.items():
                 lim = by_field[fld]
                 cur = current_of(lim)
@@ -633,8 +677,9 @@ def diagnose_prepared(
     skipped = verify and budget_left() < build_s and any(not r.verified for r in relaxations)
     out_of_time = bool(unknown) or lab.remaining() <= 0.05 or skipped
     summary = _summary(
-        sc, screens, relaxations, not_alone, unknown, ran_out=limit if out_of_time else None
-    )
+        sc, screens, relaxations, not_alone, unknown, ran_out=limit if out_of_time else None,
+        failed=failed,
+    )  # fmt: skip
     return Diagnosis(
         False,
         summary,
@@ -652,6 +697,7 @@ def _summary(
     not_alone: list[str],
     unknown: list[str],
     ran_out: float | None = None,
+    failed: list[str] = (),
 ) -> str:
     parts = [f"Scenario '{sc.name}' is infeasible: no plan meets every limit at once."]
     if screens:
@@ -685,10 +731,13 @@ def _summary(
         parts.append("Relaxing any of " + ", ".join(not_alone) + " alone does not help.")
     if unknown:
         parts.append("Not examined (time limit): " + ", ".join(unknown) + ".")
+    if failed:
+        parts.append("Not examined (the solver failed): " + ", ".join(failed) + ".")
     if ran_out is not None:
         parts.append(
-            f"The diagnosis ran out of time (it had {max(ran_out, 0.0):.3g} s left of the time "
-            "limit); give a larger --time-limit for a complete, verified answer."
+            f"The diagnosis had {max(ran_out, 0.0):.3g} s (what the time limit left after "
+            "solving), not enough for every experiment; give a larger --time-limit for a "
+            "complete, verified answer."
         )
     return " ".join(parts)
 

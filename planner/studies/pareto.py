@@ -59,6 +59,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.objectives import SENSES
+from planner.core import deadline as clock
 from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
 from planner.core.highs_backend import CAP_BOUND_OPTIONS, INF, TIE_BREAK_OPTIONS, SolveOutcome
@@ -146,6 +147,11 @@ class Engine:
         self.constrained = [0] if len(names) == 2 else [0, 2]
         self.calls = 0
         self.solve_seconds = 0.0
+        #: solves this engine expects to run (its share of a study-wide time limit is what is
+        #: left over the solves still to come; 0: each solve may take all that is left)
+        self.planned = 0
+        #: status of the last lexicographic stage that found no plan (time-out or proof)
+        self.failed_status: str | None = None
         self._lin = [h.linear(e) for e in self.exprs]
         # slack columns s_j >= 0 of the ε rows: a Pyomo Var that HighsModel appends as columns
         # the first time an expression uses it; all rows start free (non-binding)
@@ -170,9 +176,8 @@ class Engine:
 
     # solving ------------------------------------------------------------------------------
     def _solve(self, start: np.ndarray | None, options: dict | None = None) -> SolveOutcome:
-        out = self.h.solve(
-            time_limit=self.time_limit, mip_gap=self.mip_gap, start=start, options=options
-        )
+        limit = clock.lesser(self.time_limit, clock.share(self.planned - self.calls))
+        out = self.h.solve(time_limit=limit, mip_gap=self.mip_gap, start=start, options=options)
         self.calls += 1
         self.solve_seconds += out.seconds
         return out
@@ -200,6 +205,7 @@ class Engine:
             self._set_objective(("single", k), self.g[k])
             out = self._solve(start, self._stage_options(order[:pos]))
             if out.x is None:
+                self.failed_status = out.status
                 self.relax()
                 return None
             if out.status != "optimal":
@@ -461,15 +467,24 @@ def _column_digest(engine: Engine) -> str:
 
 
 def _init_point_worker(
-    scenario: Scenario, names: list[str], time_limit: float, mip_gap: float, parent: int
+    scenario: Scenario,
+    names: list[str],
+    time_limit: float,
+    mip_gap: float,
+    parent: int,
+    end: float | None = None,
+    planned: int = 0,
 ) -> None:
     """Pool initializer: prepare the scenario once in this process (it then solves any
-    number of grid points on the same persistent HiGHS model)."""
+    number of grid points on the same persistent HiGHS model). ``end``: the study's
+    deadline (wall clock), ``planned``: the grid points this worker expects to solve."""
     global _POINT_ENGINE, _POINT_DIGEST
     from planner.core.prepare import prepare
 
     become_worker(parent)
+    clock.adopt(end)
     _POINT_ENGINE = Engine(prepare(scenario), names, time_limit, mip_gap)
+    _POINT_ENGINE.planned = planned
     _POINT_DIGEST = _column_digest(_POINT_ENGINE)
 
 
@@ -519,14 +534,31 @@ def worker_scenario(sc: Scenario, workers: int) -> Scenario:
     return sc.model_copy(update={"solver": sc.solver.model_copy(update={"threads": threads})})
 
 
-def _start_pool(sc: Scenario, names: list[str], limit: float, gap: float, workers: int):
+def _grid_tasks(names: list[str], points: int | None) -> int:
+    """Grid points the ε sweep may solve: the interior of a 2-objective grid, or all of it."""
+    if not points:
+        return 0
+    return points - 2 if len(names) == 2 else points * points
+
+
+def _start_pool(
+    sc: Scenario, names: list[str], limit: float, gap: float, workers: int, points: int | None
+):
     """Spawn ``workers`` processes that prepare the model while the parent solves the payoff
     table (each gets one warm-up call, which makes the pool start them all now)."""
     pool = ProcessPoolExecutor(
         workers,
         mp_context=WorkerContext(),
         initializer=_init_point_worker,
-        initargs=(worker_scenario(sc, workers), names, limit, gap, os.getpid()),
+        initargs=(
+            worker_scenario(sc, workers),
+            names,
+            limit,
+            gap,
+            os.getpid(),
+            clock.wall_end(),
+            math.ceil(_grid_tasks(names, points) / workers),
+        ),
     )
     ready = [pool.submit(_worker_digest) for _ in range(workers)]
     return pool, ready
@@ -707,6 +739,7 @@ def pareto(
     workers: int = 1,
     time_limit: float | None = None,
     mip_gap: float | None = None,
+    time_limit_per_solve: float | None = None,
 ) -> ParetoResult:
     """The efficient frontier of ``y`` (main objective) against ``x`` (and ``z``).
 
@@ -714,8 +747,11 @@ def pareto(
     sovereignty, territorial, provider, chip, cost, energy_cost, emissions, resilience).
     points: ε grid values per constrained objective (z: points × points grid); None or 0:
     every efficient point (two objectives only). workers: processes sharing the grid (each
-    builds its own model; the result does not depend on it). time_limit, mip_gap: per solve
-    (default: the scenario's). Returns a ``ParetoResult``; its ``.table`` is the DataFrame.
+    builds its own model; the result does not depend on it). time_limit: seconds for the
+    whole study, shared out across its solves (each takes an equal part of what is left over
+    the solves still to come); time_limit_per_solve: a bound on each solve as well (default:
+    the scenario's ``solver.time_limit``). mip_gap: per solve. Returns a ``ParetoResult``;
+    its ``.table`` is the DataFrame.
     """
     names = _check_names(x, y, z)
     exact = not points
@@ -726,8 +762,23 @@ def pareto(
     if workers < 1:
         raise InputError(f"--workers: need at least 1, got {workers}")
     time_limit = check_time_limit(time_limit, "time_limit")
+    per_solve = check_time_limit(time_limit_per_solve, "time_limit_per_solve")
+    with clock.scope(time_limit):
+        return _pareto(scenario, names, points, workers, per_solve, mip_gap)
+
+
+def _pareto(
+    scenario: Scenario | str | Path,
+    names: list[str],
+    points: int | None,
+    workers: int,
+    per_solve: float | None,
+    mip_gap: float | None,
+) -> ParetoResult:
+    """``pareto`` after its checks, inside the study's deadline."""
+    exact = not points
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    limit = float(time_limit if time_limit is not None else sc.solver.time_limit)
+    limit = float(per_solve if per_solve is not None else sc.solver.time_limit)
     gap = float(mip_gap if mip_gap is not None else sc.solver.mip_gap)
     t0 = time.perf_counter()
     # grid points the workers could share: the interior of a 2-objective grid, or all of it
@@ -735,7 +786,7 @@ def pareto(
     n_workers = min(workers, tasks)
     pool, ready = (None, [])
     if n_workers > 1:
-        pool, ready = _start_pool(sc, names, limit, gap, n_workers)
+        pool, ready = _start_pool(sc, names, limit, gap, n_workers, points)
     try:
         return _frontier(sc, names, points, limit, gap, t0, pool, ready, n_workers)
     except BaseException:
@@ -767,6 +818,8 @@ def _frontier(
     prep = prepare(sc)
     engine = Engine(prep, names, limit, gap)
     d = len(names)
+    # the study's time limit is shared over the payoff stages and this process's grid points
+    engine.planned = d * d + (0 if pool is not None else _grid_tasks(names, points))
 
     # 1. payoff table: each objective first, the others after it in cyclic order
     orders = [[1, 0], [0, 1]] if d == 2 else [[1, 0, 2], [0, 2, 1], [2, 1, 0]]
@@ -775,7 +828,7 @@ def _frontier(
     for order in orders:
         f = engine.lexicographic(order, start)
         if f is None:
-            return _empty(sc, names, engine, t0, "no feasible plan: the scenario is infeasible")
+            return _empty(sc, names, engine, t0, _no_payoff(engine.failed_status))
         payoff.append(f)
         start = f.x
     G = np.array([engine.better(f.values) for f in payoff])
@@ -850,6 +903,19 @@ def _frontier(
     if any(f.status != "optimal" for f in kept):
         notes.append("some points come from solves stopped by the time limit (status 'feasible')")
     return ParetoResult(sc.name, names, table, plans, payoff_table, stats, notes)
+
+
+def _no_payoff(status: str | None) -> str:
+    """Why the payoff table has no plan: a proof of infeasibility, or a time-out (which
+    proves nothing about the scenario)."""
+    if status in ("infeasible", "infeasible_or_unbounded"):
+        return "no feasible plan: the scenario is infeasible"
+    if status in ("time_limit_no_solution", "feasible", None):
+        return (
+            "no plan: the time limit ran out before the payoff table was solved (a time-out, "
+            "not a proof that no plan exists); give a larger --time-limit"
+        )
+    return f"no plan: the solver reports {status}"
 
 
 def _resplit(engine: Engine, f: Found) -> Found:

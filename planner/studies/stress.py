@@ -36,6 +36,8 @@ from typing import Any
 
 import pandas as pd
 
+from planner.core import deadline as clock
+from planner.core.deadline import check_time_limit
 from planner.core.eligibility import chip_fab_jurisdictions
 from planner.core.errors import InputError
 from planner.core.scenario import Scenario, load_scenario
@@ -417,6 +419,15 @@ def resolve_cuts(tables: Any, names: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def _not_replanned(kind: str, supplier: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "supplier": supplier,
+        "status": "time_limit_no_solution",
+        "message": "the time limit ran out before this re-plan",
+    }
+
+
 def stress(
     scenario: Scenario | str | Path,
     plan: Any = None,
@@ -424,12 +435,31 @@ def stress(
     time_limit: float | None = None,
     tables: Any = None,
     cut: list[str] | None = None,
+    time_limit_per_solve: float | None = None,
 ) -> StressResult:
     """Share of each period's target kept if one supplier cuts the plan off (see module doc).
 
     ``cut``: only these suppliers (jurisdiction codes, provider codes or designers), reported
-    even if the plan does not use them (then 100% is kept).
+    even if the plan does not use them (then 100% is kept). ``time_limit``: seconds for the
+    whole study, shared out across its solves (the plan's, then each re-plan's, each an
+    equal part of what is left); a re-plan the time limit leaves no time for is reported
+    ``time_limit_no_solution``. ``time_limit_per_solve``: a bound on each solve as well.
     """
+    time_limit = check_time_limit(time_limit, "time_limit")
+    per_solve = check_time_limit(time_limit_per_solve, "time_limit_per_solve")
+    with clock.scope(time_limit):
+        return _stress(scenario, plan, replan, per_solve, tables, cut)
+
+
+def _stress(
+    scenario: Scenario | str | Path,
+    plan: Any,
+    replan: bool,
+    per_solve: float | None,
+    tables: Any,
+    cut: list[str] | None,
+) -> StressResult:
+    """``stress`` inside its deadline."""
     from planner.core.data import load_tables
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -440,7 +470,9 @@ def stress(
     if plan is None:
         from planner.studies.diagnose import solve_and_diagnose as solve
 
-        plan = solve(sc, time_limit=time_limit, tables=tables)
+        # the re-plans are not known before the plan: it takes at most half when there are any
+        parts = 2 if replan else 1
+        plan = solve(sc, time_limit=clock.lesser(per_solve, clock.share(parts)), tables=tables)
         if not plan.ok:
             raise InputError(
                 f"scenario '{sc.name}' has no plan to stress (status {plan.status}): "
@@ -461,10 +493,19 @@ def stress(
     cuts = cut_table(a, target, only)
     replans = None
     if replan:
-        rows = [
-            _replan(sc, tables, a, kind, supplier, mask, cost, time_limit)
-            for kind, supplier, mask in _shocks(a, only)
-        ]
+        shocks = _shocks(a, only)
+        rows = []
+        for i, (kind, supplier, mask) in enumerate(shocks):
+            limit = clock.lesser(per_solve, clock.share(len(shocks) - i))
+            if limit is not None and limit <= 0.05:
+                rows.append(_not_replanned(kind, supplier))
+                continue
+            try:
+                rows.append(_replan(sc, tables, a, kind, supplier, mask, cost, limit))
+            except clock.TimeLimitReached:  # the deadline passed while the model was built
+                rows.append(_not_replanned(kind, supplier))
+        if any(r["status"] == "time_limit_no_solution" for r in rows):
+            notes.append("the time limit ran out before every re-plan was solved")
         replans = pd.DataFrame(rows, columns=REPLAN_COLUMNS)
     return StressResult(sc.name, cost, cuts, replans, notes)
 

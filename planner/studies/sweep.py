@@ -111,6 +111,11 @@ RESULT_COLUMNS = [
 ]
 #: Statuses of runs that produced a plan.
 OK_STATUSES = ("optimal", "feasible")
+#: A run left less than this of the sweep's time limit is not started: it is recorded
+#: ``lost`` with :data:`TIME_UP`, and ``--resume`` runs it.
+MIN_RUN_SECONDS = 0.05
+#: Why such a run was not started.
+TIME_UP = "the sweep's time limit ran out before this run started"
 #: A run lost to the infrastructure (a worker that died, a cancelled future) after its
 #: retries: not a result of the point, so ``--resume`` runs it again.
 LOST = "lost"
@@ -427,6 +432,11 @@ class RunTask:
     #: "solve" (one plan per run) or "alternatives" (the optimum and near-optimal plans)
     study: str = "solve"
     study_options: dict[str, Any] = field(default_factory=dict)
+    #: the whole sweep's deadline (wall clock, ``time.time()``; None: none) and the runs
+    #: expected to start, one worker's queue, from this one on: the run takes that part of
+    #: what is left (``sweep``'s ``time_limit`` bounds the sweep, not each run)
+    end: float | None = None
+    parts: int = 1
 
 
 #: Per-run studies a sweep can run instead of a plain solve.
@@ -505,14 +515,26 @@ def alternatives_row(result: Any) -> dict[str, Any]:
     return row
 
 
-def _study_row(task: RunTask, sc: Scenario, tables: Any) -> dict[str, Any]:
-    """The result columns of one run of the task's study."""
+def run_time_limit(task: RunTask) -> float | None:
+    """The seconds this run may take: its per-run limit, and its part of what is left of
+    the sweep's time limit; 0 when nothing is left."""
+    limit = task.time_limit
+    if task.end is None:
+        return limit
+    part = max(task.end - time.time(), 0.0) / max(task.parts, 1)
+    return part if limit is None else min(limit, part)
+
+
+def _study_row(
+    task: RunTask, sc: Scenario, tables: Any, limit: float | None = None
+) -> dict[str, Any]:
+    """The result columns of one run of the task's study (``limit``: the run's seconds)."""
     if task.study == "alternatives":
         from planner.studies.alternatives import alternatives
 
         result = alternatives(
             sc,
-            time_limit=task.time_limit,
+            time_limit=limit,
             mip_gap=task.mip_gap,
             objective=task.objective,
             tables=tables,
@@ -525,8 +547,7 @@ def _study_row(task: RunTask, sc: Scenario, tables: Any) -> dict[str, Any]:
     from planner.studies.diagnose import solve_and_diagnose as solve
 
     plan = solve(
-        sc, time_limit=task.time_limit, mip_gap=task.mip_gap, objective=task.objective,
-        tables=tables,
+        sc, time_limit=limit, mip_gap=task.mip_gap, objective=task.objective, tables=tables,
     )  # fmt: skip
     return plan_row(plan)
 
@@ -535,11 +556,14 @@ def run_one(task: RunTask, tables: Any = None) -> dict[str, Any]:
     """Solve one point; never raises for a bad point (the row says what went wrong)."""
     t0, c0 = time.perf_counter(), time.process_time()
     row: dict[str, Any] = dict(task.point)
+    limit = run_time_limit(task)
+    if limit is not None and limit <= MIN_RUN_SECONDS and task.end is not None:
+        return _lost_row(task, TIME_UP)
     try:
         raw = apply_point(task.raw, task.point, task.infos)
         label = ", ".join(f"{k}={v}" for k, v in task.point.items())
         sc = scenario_from_mapping(raw, source=f"{task.source} [{label}]")
-        row.update(_study_row(task, sc, tables if tables is not None else _WORKER_TABLES))
+        row.update(_study_row(task, sc, tables if tables is not None else _WORKER_TABLES, limit))
     except InputError as exc:
         row.update(status="invalid", error=str(exc))
     except TimeLimitReached as exc:  # the run's deadline passed before HiGHS had a plan
@@ -966,8 +990,14 @@ def sweep(
     progress: bool = False,
     study: str = "solve",
     study_options: dict[str, Any] | None = None,
+    time_limit_per_solve: float | None = None,
 ) -> pd.DataFrame:
     """Solve the scenario at every point of a design; one row per distinct run.
+
+    ``time_limit`` bounds the whole sweep: each run takes its part of what is left when it
+    starts (what is left over the runs still queued on its worker); runs that would start
+    after it are recorded ``lost`` (``--resume`` runs them). ``time_limit_per_solve`` bounds
+    each run as well (default: the scenario's ``solver.time_limit`` per solve).
 
     ``params`` maps each parameter (a dotted scenario key or a name in :data:`ALIASES`) to
     its values; Morris and Sobol sample between the smallest and largest value. ``workers``
@@ -1026,6 +1056,8 @@ def sweep(
             "values or samples"
         )
     time_limit = check_time_limit(time_limit, "--time-limit")
+    per_run = check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
+    end = None if time_limit is None else time.time() + time_limit
     study_options = _check_study(study, study_options, objective)
     raw, sc, source = _raw_of(scenario, overrides)
     if "budget_scale" in params and sc.budget is None:
@@ -1050,8 +1082,8 @@ def sweep(
     }
     with exclusive_lock(out):
         return _sweep_locked(
-            out, design, spec, raw, infos, source, sc, resume, force, tables, time_limit,
-            mip_gap, objective, progress, workers, scheduler, study, study_options,
+            out, design, spec, raw, infos, source, sc, resume, force, tables, per_run,
+            mip_gap, objective, progress, workers, scheduler, study, study_options, end,
         )  # fmt: skip
 
 
@@ -1074,14 +1106,19 @@ def _sweep_locked(
     scheduler: Any,
     study: str = "solve",
     study_options: dict[str, Any] | None = None,
+    end: float | None = None,
 ) -> pd.DataFrame:
-    """The sweep once ``out`` is locked against other writers."""
+    """The sweep once ``out`` is locked against other writers (``time_limit``: per run;
+    ``end``: the whole sweep's deadline, wall clock)."""
     from planner.core.data import load_tables
 
     store = RunStore(out, design.names, spec, resume=resume, force=force)
     done = store.keys()
     todo = [p for p in design.points if run_key(p, design.names) not in done]
     tables = tables if tables is not None else load_tables(sc.data)
+    if workers is None:
+        workers = os.cpu_count() or 1
+    lanes = 1 if scheduler is not None else max(1, min(workers, len(todo)))
     tasks = [
         RunTask(
             p,
@@ -1093,8 +1130,10 @@ def _sweep_locked(
             objective=objective,
             study=study,
             study_options=study_options,
+            end=end,
+            parts=math.ceil((len(todo) - i) / lanes),
         )  # fmt: skip
-        for p in todo
+        for i, p in enumerate(todo)
     ]
     bar = _Progress(len(tasks), progress)
 
@@ -1102,8 +1141,6 @@ def _sweep_locked(
         store.add(row)
         bar.advance(row.get("status") in OK_STATUSES)
 
-    if workers is None:
-        workers = os.cpu_count() or 1
     try:
         execute(tasks, tables, on_result, workers=workers, scheduler=scheduler)
     finally:
