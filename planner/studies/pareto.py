@@ -151,6 +151,8 @@ class Engine:
         self.constrained = [0] if len(names) == 2 else [0, 2]
         self.calls = 0
         self.solve_seconds = 0.0
+        #: HiGHS seconds of the grid points' stages: [stage 1 (main), later stages]
+        self.point_seconds = [0.0, 0.0]
         self._lin = [h.linear(e) for e in self.exprs]
         # the ε rows g_k >= e_k and the rows that hold an objective at its optimum: all start
         # free (non-binding) and are moved by their bounds only
@@ -274,6 +276,7 @@ class Engine:
             self.h.set_row("pareto_main_cap", None, lower=-INF, upper=main_cap + slack)
         self._set_objective(("single", self.main), self.g[self.main])
         first = self._solve(start, CAP_BOUND_OPTIONS)
+        self.point_seconds[0] += first.seconds
         if first.x is None:
             return first
         x, status, seconds, later_gap = first.x, first.status, first.seconds, 0.0
@@ -284,6 +287,7 @@ class Engine:
             self._set_objective(("single", k), self.g[k])
             out = self._solve(x, {**TIE_BREAK_OPTIONS, **CAP_BOUND_OPTIONS})
             seconds += out.seconds
+            self.point_seconds[1] += out.seconds
             if out.x is None:  # no plan at all (time limit): keep the last stage's
                 status = "feasible"
                 later_gap = None
@@ -544,7 +548,7 @@ def _solve_point(
     if digest != _POINT_DIGEST:
         raise RuntimeError("internal: worker model columns differ from the parent's")
     t0 = time.perf_counter()
-    calls = engine.calls
+    calls, stages = engine.calls, list(engine.point_seconds)
     out = engine.point(e, start, main_cap=main_cap)
     values = engine.values(out.x) if out.x is not None else None
     return {
@@ -556,6 +560,7 @@ def _solve_point(
         "seconds": time.perf_counter() - t0,
         "solve_seconds": out.seconds,
         "calls": engine.calls - calls,
+        "stage_seconds": [a - b for a, b in zip(engine.point_seconds, stages, strict=True)],
     }
 
 
@@ -595,19 +600,21 @@ def _sweep_pool(
     in_flight: dict[Any, tuple[int, ...]] = {}
     seconds = 0.0
     calls = 0
+    stages = [0.0, 0.0]
     while True:
         while len(in_flight) < workers and (idx := sweep.next_point()) is not None:
             e, start = sweep.take(idx)
             cap = sweep.main_cap(idx)
             in_flight[pool.submit(_solve_point, e, start, digest, cap)] = idx
         if not in_flight:
-            return {"solver_calls": calls, "solve_seconds": seconds}
+            return {"solver_calls": calls, "solve_seconds": seconds, "stage_seconds": stages}
         done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for fut in done:
             idx = in_flight.pop(fut)
             r = fut.result()
             seconds += r["solve_seconds"]
             calls += r["calls"]
+            stages = [a + b for a, b in zip(stages, r["stage_seconds"], strict=True)]
             found = None
             if r["x"] is not None:
                 found = Found(
@@ -883,6 +890,9 @@ def _frontier(
             stats["worker_solver_calls"] = used["solver_calls"]
             stats["workers"] = n_workers
         stats.update(agg)
+    # HiGHS seconds of the grid points, by stage (summed over the workers)
+    stages = used["stage_seconds"] if stats["workers"] > 1 else engine.point_seconds
+    stats["point_stage_seconds"] = [float(v) for v in stages]
     stats["solver_calls"] = engine.calls + stats.get("worker_solver_calls", 0)
 
     t_merge = time.perf_counter()
