@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from planner import solve
 from planner.core.prepare import prepare
 from planner.core.scenario import load_scenario
 from planner.core.solve import optimise
@@ -68,3 +69,18 @@ def test_rows_are_the_same_with_one_and_two_workers(frontiers):
         gaps = a.gap + b.gap
         assert b.sovereignty == pytest.approx(a.sovereignty, rel=gaps + 1e-9), a.point
         assert b.cost == pytest.approx(a.cost, rel=gaps + 1e-9), a.point
+
+
+@pytest.mark.slow
+def test_best_index_end_point_is_solves_plan(frontiers):
+    """Issue 28 item 5 / 29: at the same index and cost the EU plan can take AWS or GCP as
+    its third provider; the frontier's end point and ``solve`` must pick the same one."""
+    path, one, _ = frontiers
+    plan = solve(path, time_limit=TIME_LIMIT)
+    last = one.table.iloc[-1]
+    assert last["sovereignty"] == pytest.approx(plan.sovereignty["index"], abs=1e-9)
+    assert last["cost"] == pytest.approx(plan.cost, rel=1e-9)
+    modules = plan.allocation.loc[plan.allocation["modules"] > 0, ["provider", "chip", "country"]]
+    end = one.plans[-1].allocation
+    end_modules = end.loc[end["modules"] > 0, ["provider", "chip", "country"]]
+    assert modules.reset_index(drop=True).equals(end_modules.reset_index(drop=True))
