@@ -6,8 +6,10 @@
     max sovereignty s.t. cost <= ε (no augmentation, so points may be only weakly efficient);
 (b) the same on ONE persistent HiGHS model, the previous grid value's plan as MIP start (the
     grid is walked from tight to loose, so that plan is feasible);
-(c) ``planner.studies.pareto``: lexicographic payoff table, slack-augmented objective, AUGMECON2
-    bypass and early exit, persistent model, best known feasible plan as MIP start, the
+(c) ``planner.studies.pareto``: lexicographic payoff table, a lexicographic solve at each grid
+    point (the index, then cost with the index held; until issue 29 a slack-augmented
+    objective), AUGMECON-R bypass and early exit, persistent model, best known feasible plan
+    as MIP start, the
     looser neighbours' dual bound as a cap on the main objective; one process (workers=1);
 (d) the same as (c) with one worker process per core, as ``sovplan pareto`` and the app run it
     (the other three use one process, HiGHS with its default threads).

@@ -502,7 +502,7 @@ def pareto(
     mip_gap: MipGapOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out/--plot")] = False,
 ) -> None:
-    """Exact efficient frontier (augmented ε-constraint) with the plan behind each point.
+    """Exact efficient frontier (lexicographic ε-constraint) with the plan behind each point.
 
     Objectives: sovereignty, territorial, provider, chip, cost, energy_cost, emissions,
     resilience.

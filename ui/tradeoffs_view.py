@@ -1,7 +1,7 @@
 """The trade-offs tab: the exact Pareto frontier of two objectives, and two plans side by side.
 
-The frontier comes from ``planner.studies.pareto`` (augmented epsilon-constraint on one persistent
-HiGHS model); a point of the frontier can be opened as a plan. The comparison solves the
+The frontier comes from ``planner.studies.pareto`` (epsilon-constraint, lexicographic at
+each point, on one persistent HiGHS model); a point of the frontier can be opened as a plan. The comparison solves the
 same inputs under two strategies (e.g. hedge against align) and shows them next to each
 other.
 """

@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 
 from models.build import build
 from models.inputs import ModelInputs
+from models.objectives import SENSES
 from planner.core.data import Tables, load_tables
 from planner.core.deadline import hard_phase
 from planner.core.highs_backend import HighsModel
@@ -81,5 +82,20 @@ def prepare(
     t2 = time.perf_counter()
     with hard_phase("passing the model to HiGHS (no plan yet)"):
         highs = HighsModel(model, threads=sc.solver.threads, random_seed=sc.solver.random_seed)
+        register_objectives(highs, model)
     timings["handoff_s"] = time.perf_counter() - t2
     return Prepared(sc, tables, inp, ctx, model, highs, timings)
+
+
+def register_objectives(highs: HighsModel, model: pyo.ConcreteModel) -> None:
+    """Give HiGHS a column for every variable a named objective uses, before any solve.
+
+    Why: an objective may name a column no row uses (on the UK scenario, ``use_chip`` of two
+    chips enters only ``total_cost``'s fixed costs); ``HighsModel.linear`` appends such a column
+    the first time the expression is read. Read only after a solve (the results read cost
+    even when ``solver.tie_break`` is ``none``), the solution vector was shorter than the
+    columns and evaluating cost on it failed. Reading every objective here fixes the column
+    set before the first solve, so every solution covers every column an objective names.
+    """
+    for name in SENSES:
+        highs.linear(getattr(model, name).expr)

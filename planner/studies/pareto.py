@@ -1,41 +1,46 @@
 """pareto(scenario, x, y) -> ParetoResult: the efficient frontier of the planning MIP.
 
-Method: the augmented ε-constraint method (AUGMECON2, Mavrotas & Florios 2013) with the grid
+Method: the ε-constraint method with a lexicographic solve at every grid point and the grid
 bookkeeping of AUGMECON-R (Nikas et al. 2020), on ONE persistent HiGHS model per process.
 
 1. Payoff table by lexicographic optimisation: each objective is optimised first, then the
    others in turn with the earlier ones held at their optima. Its rows are efficient points
    (the exact endpoints of a two-objective frontier) and give each constrained objective's
-   range [nadir, ideal].
+   range [nadir, ideal]. When the pair is sovereignty and cost, the best-sovereignty end
+   point is ``solve``'s own plan, found by ``solve``'s code on the same model (ties at the
+   same index and cost go the same way in both).
 2. ``y`` is the main objective; ``x`` (and ``z``) are constrained. In "larger is better" form
-   g = ±f, each constrained objective gets the row  g_k − s_k = e_k  with a slack column
-   s_k ≥ 0, and the model maximises  g_y + δ·Σ_k 10^-j_k · s_k / r_k  with δ = 10^-3 · r_y
-   (r = payoff range). Any optimum of this positive-weighted objective is efficient, never
-   merely weakly efficient: among plans with the best main objective it takes the one that
-   is best in the constrained objectives.
+   g = ±f, each constrained objective gets the row  g_k ≥ e_k. At each grid point stage 1
+   maximises g_y; stage 2 holds g_y at that value and maximises g_x (then g_z with g_x held
+   too): the point is the best in x among the plans best in y, so it is efficient, never
+   merely weakly efficient, and with x = cost it is the cheapest plan at its index. Every
+   stage is proven within ``mip_gap`` on its own objective (``Engine.point`` says why this
+   replaced AUGMECON2's augmented objective g_y + δ·Σ slack: a relative gap on that sum hid
+   cost savings thousands of times larger than the gap).
 3. The grid e_k runs from the nadir (loose) to the ideal (tight) in ``points`` steps.
-   Bypass: a solution with slack s_k is also the answer at the next ⌊s_k/step_k⌋ tighter grid
-   values, so those are not solved. Early exit: when a grid point is infeasible, every
-   grid point tighter in all constrained objectives is too. With two constrained objectives
-   (``z``) both rules act on the whole grid (AUGMECON-R's flag array).
+   Bypass: a point with slack s_k = g_k − e_k is also the answer at the next ⌊s_k/step_k⌋
+   tighter grid values (it is feasible there, and tightening can only lower the best g_y),
+   so those are not solved. Early exit: when a grid point is infeasible, every grid point
+   tighter in all constrained objectives is too. With two constrained objectives (``z``)
+   both rules act on the whole grid (AUGMECON-R's flag array).
 4. Re-solves move only the ε rows' bounds (``HighsModel.set_row``); each solve starts from
-   the best plan already known that is feasible at the new grid point (a MIP start).
+   the best plan already known that is feasible at the new grid point (a MIP start), and
+   stage 2 from stage 1's plan.
 5. Neighbour cap: tightening ε can only lower the best main objective, so the dual bound of
-   a solve at a looser grid point (looser in every constrained objective) caps g_y at a
+   stage 1 at a looser grid point (looser in every constrained objective) caps g_y at a
    tighter one: the row  g_y ≤ bound  (``pareto_main_cap``), taken from the adjacent looser
-   points (``GridSweep.main_cap``). It is valid because the
-   augmented objective is g_y plus non-negative slack terms, so its bound is a bound on g_y;
-   it cuts no plan the tighter point could take, and hands HiGHS a bound it would otherwise
-   have to prove (pareto_bench's 19 ε solves, serial, seeds 0-2: 52.6/45.3/68.3 s without,
-   40.9/41.5/54.9 s with).
+   points (``GridSweep.main_cap``). It cuts no plan the tighter point could take, and hands
+   HiGHS a bound it would otherwise have to prove (pareto_bench's 19 ε solves, serial,
+   seeds 0-2: 52.6/45.3/68.3 s without, 40.9/41.5/54.9 s with, on the augmented objective).
 
 ``points=None`` (CLI ``--points 0``, two objectives only) lists every efficient point: after
 each solution the next ε is placed just past it, so no efficient point can lie between two.
 
-Exactness is up to the solver's relative MIP gap (``mip_gap``, default the scenario's) and to
-δ: two efficient points whose main objectives differ by less than δ·Δs/r can merge into the
-one better in ``x``. Points from solves stopped by the time limit carry status "feasible";
-a final filter removes any point another point dominates.
+Exactness is up to the solver's relative MIP gap (``mip_gap``, default the scenario's) in
+each stage; the end point taken from ``solve`` has ``solve``'s cost tie-break gap
+(``solver.tie_break_gap``). A row's ``gap`` is the larger of its stages' gaps. Points from
+solves stopped by the time limit carry status "feasible"; a final filter removes any point
+another point dominates.
 
 Knee: with every objective scaled to [0, 1] over the frontier (1 = best), the point with the
 largest sum of scaled objectives. For two objectives this is the point farthest above the
@@ -98,8 +103,6 @@ UNITS: dict[str, str] = {
 #: PUBLIC at its 40% cap of counted compute but owns 46% of the capacity (JUPITER and the
 #: modules rounded up count in capacity, not all in the target).
 SHARE_OF = "counted_eflops"
-#: δ of the augmented objective, relative to the main objective's range.
-AUGMENTATION = 1e-3
 #: Relative tolerance when holding an objective at its optimum (lexicographic stages).
 LEX_TOLERANCE = 1e-7
 #: Two points are the same when every objective differs by less than this share of its range.
@@ -122,6 +125,8 @@ class Found:
     seconds: float = 0.0
     #: the solve's dual bound on what it maximised (g form; None: none known)
     bound: float | None = None
+    #: already re-read by ``solve``'s last LP pass (the end point that is ``solve``'s plan)
+    final: bool = False
 
 
 class Engine:
@@ -152,14 +157,13 @@ class Engine:
         self.planned = 0
         #: status of the last lexicographic stage that found no plan (time-out or proof)
         self.failed_status: str | None = None
+        #: HiGHS seconds of the grid points' stages: [stage 1 (main), later stages]
+        self.point_seconds = [0.0, 0.0]
         self._lin = [h.linear(e) for e in self.exprs]
-        # slack columns s_j >= 0 of the ε rows: a Pyomo Var that HighsModel appends as columns
-        # the first time an expression uses it; all rows start free (non-binding)
-        if not hasattr(m, "pareto_slack"):
-            m.pareto_slack = pyo.Var(range(len(self.constrained)), domain=pyo.NonNegativeReals)
-        self.slack = m.pareto_slack
+        # the ε rows g_k >= e_k and the rows that hold an objective at its optimum: all start
+        # free (non-binding) and are moved by their bounds only
         for j, k in enumerate(self.constrained):
-            h.set_row(f"pareto_eps_{j}", self.g[k] - self.slack[j])
+            h.set_row(f"pareto_eps_{j}", self.g[k])
         for k in range(len(names)):
             h.set_row(f"pareto_lex_{k}", self.g[k])
         h.set_row("pareto_main_cap", self.g[self.main])
@@ -210,13 +214,11 @@ class Engine:
                 return None
             if out.status != "optimal":
                 status = out.status
-            if pos == 0:
-                gap = out.gap
+            if gap is not None:  # the row's gap: the largest of its stages' gaps
+                gap = max(gap, out.gap) if out.gap is not None else None
             start = out.x
             if pos < len(order) - 1:
-                g = float(self.signs[k] * self.values(out.x)[k])
-                tol = LEX_TOLERANCE * max(1.0, abs(g))
-                self.h.set_row(f"pareto_lex_{k}", None, lower=g - tol, upper=INF)
+                self.hold(k, out.x)
         self.relax()
         order_name = ",".join(self.names[k] for k in order)
         return Found(
@@ -235,39 +237,85 @@ class Engine:
             options.update(CAP_BOUND_OPTIONS)
         return options
 
-    def configure(self, ranges: np.ndarray) -> None:
-        """Set the augmented objective from the payoff ranges r_k (in g form)."""
-        scale = [max(abs(r), 1e-9) for r in ranges]
-        delta = AUGMENTATION * scale[self.main]
-        expr = self.g[self.main]
-        for j, k in enumerate(self.constrained):
-            expr = expr + float(delta * 10.0**-j / scale[k]) * self.slack[j]
-        self._augmented = expr
+    def hold(self, k: int, x: np.ndarray) -> float:
+        """Hold objective ``k`` at least as good as at ``x`` (``LEX_TOLERANCE``, relative):
+        the row of a later lexicographic stage. Returns the held value (g form)."""
+        g = float(self.signs[k] * self.values(x)[k])
+        tol = LEX_TOLERANCE * max(1.0, abs(g))
+        self.h.set_row(f"pareto_lex_{k}", None, lower=g - tol, upper=INF)
+        return g
 
     def point(
         self,
         e: np.ndarray,
         start: np.ndarray | None,
-        augmented: bool = True,
         main_cap: float | None = None,
     ) -> SolveOutcome:
-        """Solve at grid value ``e`` (g form, one per constrained objective), with
-        ``CAP_BOUND_OPTIONS``: an ε row on cost is a budget, and the search setting for
-        budgets took the EU frontier's grid from 69 s to 25-28 s (serial, issue 15 round 4).
-        ``main_cap``: a dual bound from a looser point (module doc, 5), or None."""
+        """The efficient point at grid value ``e`` (g form, one per constrained objective):
+        a lexicographic solve with the ε rows g_k ≥ e_k in place.
+
+        Stage 1 maximises the main objective g_y. Stage 2 holds g_y at stage 1's value and
+        maximises the constrained objective (with ``z``: x, then z with x held too), so the
+        point is the best in x among the plans best in y: with x = cost, the cheapest plan at
+        its index. Why stages and not one augmented objective g_y + δ·slack: with any usable
+        δ a relative MIP gap on that sum hides whole cost levels (EU, δ = 10^-3 of the index
+        range: a MUSD of slack was worth 5e-8 index, so a 1e-4 gap hid up to ~1,600 MUSD,
+        and a row cost 9 MUSD above the cheapest plan at its index, issue 29). Each stage
+        here is proven within ``mip_gap`` on its own objective, as ``solve``'s tie-break is.
+
+        Every stage runs with ``CAP_BOUND_OPTIONS`` (an ε row on cost is a budget: the
+        search setting for budgets took the EU frontier's grid from 69 s to 25-28 s, serial,
+        issue 15 round 4); the later stages add ``TIE_BREAK_OPTIONS``, as in ``solve``.
+        Stage 1's plan starts stage 2. ``main_cap``: a dual bound from a looser point
+        (module doc, 5), or None.
+
+        Returns stage 1's status, gap and dual bound on g_y (what the neighbour cap reads)
+        and the last stage's plan; the status is "feasible" when any stage stopped at its
+        limit, and ``tie_break_gap`` is the largest later stage's gap.
+        """
         for j, _ in enumerate(self.constrained):
-            self.h.set_row(f"pareto_eps_{j}", None, lower=float(e[j]), upper=float(e[j]))
+            self.h.set_row(f"pareto_eps_{j}", None, lower=float(e[j]), upper=INF)
         if main_cap is None or not math.isfinite(main_cap):
             self.h.relax_row("pareto_main_cap")
         else:
             slack = MAIN_CAP_TOLERANCE * max(1.0, abs(main_cap))
             self.h.set_row("pareto_main_cap", None, lower=-INF, upper=main_cap + slack)
-        if augmented:
-            self._set_objective(("augmented",), self._augmented)
-        else:
-            k = self.main
+        self._set_objective(("single", self.main), self.g[self.main])
+        first = self._solve(start, CAP_BOUND_OPTIONS)
+        self.point_seconds[0] += first.seconds
+        if first.x is None:
+            return first
+        x, status, seconds, later_gap = first.x, first.status, first.seconds, 0.0
+        held = [self.main]
+        for k in self.constrained:
+            for h_k in held:
+                self.hold(h_k, x)
             self._set_objective(("single", k), self.g[k])
-        return self._solve(start, CAP_BOUND_OPTIONS)
+            out = self._solve(x, {**TIE_BREAK_OPTIONS, **CAP_BOUND_OPTIONS})
+            seconds += out.seconds
+            self.point_seconds[1] += out.seconds
+            if out.x is None:  # no plan at all (time limit): keep the last stage's
+                status = "feasible"
+                later_gap = None
+                break
+            if out.status != "optimal":
+                status = "feasible"
+            x = out.x
+            if later_gap is not None:
+                later_gap = max(later_gap, out.gap if out.gap is not None else math.inf)
+            held.append(k)
+        for k in held:
+            self.h.relax_row(f"pareto_lex_{k}")
+        return SolveOutcome(
+            status,
+            float(self.signs[self.main] * self.values(x)[self.main]),
+            first.bound,
+            first.gap,
+            seconds,
+            x,
+            first.message,
+            tie_break_gap=later_gap,
+        )
 
 
 # --- grid sweep (also run inside worker processes) -----------------------------------------
@@ -403,9 +451,18 @@ class GridSweep:
                 self.flags[other] = "infeasible"
 
 
+def point_gap(out: SolveOutcome) -> float | None:
+    """The gap a frontier point reports: the larger of its stages' relative gaps (stage 1 on
+    the main objective, the later ones on the constrained objectives, ``Engine.point``)."""
+    gaps = [out.gap, out.tie_break_gap]
+    return max((g for g in gaps if g is not None), default=None)
+
+
 def _found(engine: Engine, out: SolveOutcome, idx: tuple[int, ...], seconds: float) -> Found:
     source = "grid:" + ",".join(map(str, idx))
-    return Found(engine.values(out.x), out.x, out.status, out.gap, source, seconds, out.bound)
+    return Found(
+        engine.values(out.x), out.x, out.status, point_gap(out), source, seconds, out.bound
+    )
 
 
 def sweep_grid(
@@ -445,7 +502,7 @@ def sweep_exact(engine: Engine, lo: float, hi: float, seeds: list[Found]) -> lis
         if out.bound is not None and math.isfinite(out.bound):
             cap = out.bound if cap is None else min(cap, out.bound)
         f = Found(
-            engine.values(out.x), out.x, out.status, out.gap, f"exact:{e:.9g}",
+            engine.values(out.x), out.x, out.status, point_gap(out), f"exact:{e:.9g}",
             time.perf_counter() - t0,
         )  # fmt: skip
         found.append(f)
@@ -495,7 +552,6 @@ def _worker_digest() -> str:
 
 
 def _solve_point(
-    ranges: np.ndarray,
     e: np.ndarray,
     start: np.ndarray | None,
     digest: str,
@@ -506,20 +562,20 @@ def _solve_point(
     assert engine is not None
     if digest != _POINT_DIGEST:
         raise RuntimeError("internal: worker model columns differ from the parent's")
-    if getattr(engine, "_ranges", None) is None or not np.array_equal(engine._ranges, ranges):
-        engine.configure(ranges)
-        engine._ranges = np.array(ranges)
     t0 = time.perf_counter()
+    calls, stages = engine.calls, list(engine.point_seconds)
     out = engine.point(e, start, main_cap=main_cap)
     values = engine.values(out.x) if out.x is not None else None
     return {
         "values": values,
         "x": out.x,
         "status": out.status,
-        "gap": out.gap,
+        "gap": point_gap(out),
         "bound": out.bound,
         "seconds": time.perf_counter() - t0,
         "solve_seconds": out.seconds,
+        "calls": engine.calls - calls,
+        "stage_seconds": [a - b for a, b in zip(engine.point_seconds, stages, strict=True)],
     }
 
 
@@ -565,7 +621,7 @@ def _start_pool(
 
 
 def _sweep_pool(
-    pool: ProcessPoolExecutor, workers: int, sweep: GridSweep, ranges: np.ndarray, digest: str
+    pool: ProcessPoolExecutor, workers: int, sweep: GridSweep, digest: str
 ) -> dict[str, float]:
     """Hand grid points to the pool one at a time, loosest first, at most ``workers`` in
     flight; each answer updates the flags before the next point is chosen.
@@ -575,18 +631,22 @@ def _sweep_pool(
     """
     in_flight: dict[Any, tuple[int, ...]] = {}
     seconds = 0.0
+    calls = 0
+    stages = [0.0, 0.0]
     while True:
         while len(in_flight) < workers and (idx := sweep.next_point()) is not None:
             e, start = sweep.take(idx)
             cap = sweep.main_cap(idx)
-            in_flight[pool.submit(_solve_point, ranges, e, start, digest, cap)] = idx
+            in_flight[pool.submit(_solve_point, e, start, digest, cap)] = idx
         if not in_flight:
-            return {"solver_calls": sweep.stats["solved"], "solve_seconds": seconds}
+            return {"solver_calls": calls, "solve_seconds": seconds, "stage_seconds": stages}
         done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for fut in done:
             idx = in_flight.pop(fut)
             r = fut.result()
             seconds += r["solve_seconds"]
+            calls += r["calls"]
+            stages = [a + b for a, b in zip(stages, r["stage_seconds"], strict=True)]
             found = None
             if r["x"] is not None:
                 found = Found(
@@ -816,6 +876,8 @@ def _frontier(
     exact = not points
     y = names[1]
     prep = prepare(sc)
+    # before the engine adds its rows, so HiGHS holds exactly the model ``solve`` solves
+    end = _solve_end_point(prep, names, limit, gap)
     engine = Engine(prep, names, limit, gap)
     d = len(names)
     # the study's time limit is shared over the payoff stages and this process's grid points
@@ -826,7 +888,15 @@ def _frontier(
     payoff: list[Found] = []
     start = None
     for order in orders:
-        f = engine.lexicographic(order, start)
+        if end is not None and order == end[0]:
+            out = end[1]
+            order_name = ",".join(names[k] for k in order)
+            f = Found(
+                engine.values(out.x), out.x, out.status, point_gap(out),
+                f"payoff:{order_name}", out.seconds, final=True,
+            )  # fmt: skip
+        else:
+            f = engine.lexicographic(order, start)
         if f is None:
             return _empty(sc, names, engine, t0, _no_payoff(engine.failed_status))
         payoff.append(f)
@@ -834,7 +904,6 @@ def _frontier(
     G = np.array([engine.better(f.values) for f in payoff])
     lo, hi = G.min(axis=0), G.max(axis=0)
     ranges = hi - lo
-    engine.configure(ranges)
     payoff_table = pd.DataFrame(
         [f.values for f in payoff], columns=names, index=[f.source[7:] for f in payoff]
     )
@@ -869,11 +938,14 @@ def _frontier(
             digest = _column_digest(engine)
             if digests != {digest}:
                 raise RuntimeError("internal: worker model columns differ from the parent's")
-            used = _sweep_pool(pool, n_workers, sweep, ranges, digest)
+            used = _sweep_pool(pool, n_workers, sweep, digest)
             found, agg = sweep.found, sweep.stats
             stats["worker_solver_calls"] = used["solver_calls"]
             stats["workers"] = n_workers
         stats.update(agg)
+    # HiGHS seconds of the grid points, by stage (summed over the workers)
+    stages = used["stage_seconds"] if stats["workers"] > 1 else engine.point_seconds
+    stats["point_stage_seconds"] = [float(v) for v in stages]
     stats["solver_calls"] = engine.calls + stats.get("worker_solver_calls", 0)
 
     t_merge = time.perf_counter()
@@ -918,12 +990,38 @@ def _no_payoff(status: str | None) -> str:
     return f"no plan: the solver reports {status}"
 
 
+def _solve_end_point(
+    prep, names: list[str], limit: float, gap: float
+) -> tuple[list[int], SolveOutcome] | None:
+    """The frontier's best-sovereignty end point when the other objective is cost: ``solve``'s
+    own plan, by ``solve``'s own code on the same model (``optimise``: the index maximised,
+    then cost with the index held, its tolerance, tie-break gap and options). Why: among
+    plans at the same index and cost (EU: AWS or GCP as the third provider) the end point
+    must be the plan ``solve`` reports, and only the same search on the same model picks the
+    same one. The cost tie-break runs even when the scenario sets ``tie_break: none`` (a
+    frontier point must be efficient). Returns (payoff order, outcome), or None for other
+    objectives or when no plan was found (the engine's lexicographic solve then decides)."""
+    objs = [OBJECTIVES[n] for n in names]
+    if len(names) != 2 or set(objs) != {"sovereignty", "total_cost"}:
+        return None
+    from planner.core.solve import optimise
+
+    out, _ = optimise(prep, "sovereignty", time_limit=limit, mip_gap=gap, tie_break=True)
+    if out.x is None:
+        return None
+    k = objs.index("sovereignty")
+    return [k, 1 - k], out
+
+
 def _resplit(engine: Engine, f: Found) -> Found:
     """A point re-read from its rounded modules: integer columns fixed at their rounded values
     and counted compute re-split by LP (``HighsModel.fixed_integer_lp``), every objective held
     at least as good as HiGHS's raw columns gave, then the main objective, the constrained
     ones and the sovereignty index maximised in turn. Rows and plans are reported from this
-    point, so a Pareto row and ``solve`` agree on what the same modules reach."""
+    point, so a Pareto row and ``solve`` agree on what the same modules reach. The end point
+    taken from ``solve`` already had that pass and is kept as it is."""
+    if f.final:
+        return f
     m = engine.prep.model
     stages = [(engine.g[engine.main], pyo.maximize)]
     stages += [(engine.g[k], pyo.maximize) for k in engine.constrained]
