@@ -68,7 +68,8 @@ def _where(plan: Plan, final: pd.DataFrame, last: int) -> str:
         f"countr{'y' if len(parts) == 1 else 'ies'} ({', '.join(parts)}); "
         f"{_pct(home_share)} is on home soil."
     )
-    by_p = final.groupby("provider")["counted_eflops"].sum().sort_values(ascending=False)
+    who = "operator" if "operator" in final.columns else "provider"
+    by_p = final.groupby(who)["counted_eflops"].sum().sort_values(ascending=False)
     by_c = final.groupby("chip")["accelerators"].sum().sort_values(ascending=False)
     where += (
         f" Providers: {', '.join(f'{p} {_pct(v / total)}' for p, v in by_p.items() if v > 0)}."
@@ -106,6 +107,69 @@ def _beyond_target(final: pd.DataFrame, last: int) -> str:
         f"It holds {built:,.2f} EFLOP/s in {last} for a target of {counted:,.2f}: "
         f"{idle:,.2f} counts towards nothing (whole modules, and capacity the share limits "
         f"leave uncounted; it still counts for N-1): {'; '.join(parts)}."
+    )
+
+
+def _existing(plan: Plan) -> str:
+    """What the plan does with the systems already in service or committed.
+
+    Why say it: a system that is paid for but counts nothing is the first thing an analyst
+    questions. The plan retires an idle existing system (it stops counting and costing); one
+    kept while counting less than it holds is kept for a stated reason: it is committed, the
+    scenario forbids retiring it, the N-1 floor needs its capacity, or it is partly counted
+    because the share caps are full.
+    """
+    systems: dict[str, Any] = plan.context.get("existing_systems") or {}
+    if not systems:
+        return ""
+    alloc = plan.allocation
+    rows = alloc[alloc["existing"].fillna("") != ""]
+    retired, idle = [], []
+    for name, info in systems.items():
+        serving = list(info.get("periods", []))
+        if not serving:
+            continue
+        mine = rows[rows["existing"] == name]
+        held = sorted(int(t) for t in mine.loc[mine["modules"] > 0, "period"])
+        gone = [t for t in serving if t not in held]
+        if gone:
+            retired.append(f"{name} from {gone[0]}" if held else f"{name} (not used)")
+        uncounted = mine[(mine["modules"] > 0) & (mine["counted_eflops"] < 1e-6)]
+        if uncounted.empty:
+            continue
+        years = ", ".join(str(int(t)) for t in uncounted["period"])
+        if info.get("committed"):
+            why = "it is committed (a contract the plan cannot undo)"
+        elif not info.get("retirable"):
+            why = "the scenario does not let the plan retire it (retirable: false)"
+        elif plan.context.get("resilience_limit") is not None:
+            why = "the N-1 resilience floor needs its capacity (uncounted capacity counts for N-1)"
+        elif plan.context.get("tie_break") == "none":
+            why = "the cost tie-break is off, so nothing removes costs that buy no index"
+        else:
+            why = "retiring it earlier would break a later limit or the target"
+        idle.append(f"{name} is kept but counts nothing in {years}: {why}")
+    parts = []
+    if retired:
+        parts.append(
+            "Existing systems retired early (they stop counting and costing): "
+            + "; ".join(retired)
+            + "."
+        )
+    parts += [f"{x[0].upper()}{x[1:]}." for x in idle]
+    return " ".join(parts)
+
+
+def _price_range(plan: Plan) -> str:
+    """The cost's sensitivity to the chip prices: the fixed plan re-priced (no re-solve)."""
+    k = plan.kpis
+    low, high = k.get("total_cost_chip_price_low_musd"), k.get("total_cost_chip_price_high_musd")
+    share = k.get("chip_price_range_share")
+    if low is None or high is None or not share:
+        return ""
+    return (
+        f"With every chip {share:.0%} cheaper or dearer than its table price, the same plan "
+        f"would cost {low:,.0f} to {high:,.0f} MUSD (re-priced, not re-solved)."
     )
 
 
@@ -190,6 +254,7 @@ def read_plan(plan: Plan) -> str:
     final = alloc[alloc["period"] == last]
     sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan)]
     sentences = [x for x in sentences if x] + [_worst_cut(plan, last), _budget(plan)]
+    sentences += [x for x in (_price_range(plan), _existing(plan)) if x]
     w_res = plan.context.get("resilience_weight", 0.0) or 0.0
     if w_res > 0:
         sentences.append(
