@@ -23,9 +23,10 @@ def money(v: float) -> str:
 
 
 def _existing_compute(inp: Any, t: int) -> float:
-    """Compute of the systems already in service in period t (their modules are fixed at 1)."""
+    """Compute of the systems that may serve in period t (existing or committed, unless out of
+    service then; a retirable one counts: the plan may keep it)."""
     f = inp.options["compute"].to_numpy(float)
-    return float(sum(f[a] * n for (a, p), n in inp.fixed_modules.items() if p == t and n > 0))
+    return float(sum(f[a] for a in inp.existing if inp.fixed_modules.get((a, t), 1.0) > 0))
 
 
 def _cheapest_cover(inp: Any, t: int, cost: np.ndarray, f: np.ndarray) -> tuple[float, int]:
