@@ -414,12 +414,15 @@ def _sale_and_lead_times(
       construction): a module serving from period t was ordered in year t − L, and nothing
       can be ordered before the first planning period t0 ("now"), so new owned modules serve
       from the first period t ≥ t0 + L (n = 0 before); rent starts at once;
-    - a chip is bought new only up to its ``end_of_sale``: an owned module serving from t is
-      ordered in t − L, so (a, t) with t − L > end_of_sale is in ``no_purchase`` (no module
-      added; those bought before stay). Rented capacity is not bound by it: a provider keeps
-      renting its installed fleet after the vendor stops selling a chip (AWS had retired no
-      A100 server six years after launch, its CEO said in 2026, reported by Data Center
-      Dynamics).
+    - a chip is bought new only while on sale, up to its ``end_of_sale``: an owned module
+      serving from t is ordered in some year from t0 to t − L, so it can be added only if
+      that window meets the sale window (t0 ≤ end_of_sale); otherwise (a, t) is in
+      ``no_purchase`` (no module added; those bought before stay). An order placed before
+      the sale ends may be delivered later (a last-time buy), which keeps the rule monotone:
+      a later end of sale or a shorter lead time never removes a choice. Rented capacity is
+      not bound by it: a provider keeps renting its installed fleet after the vendor stops
+      selling a chip (AWS had retired no A100 server six years after launch, its CEO said in
+      2026, reported by Data Center Dynamics).
     """
     periods = list(sc.periods)
     t0 = periods[0]
@@ -436,7 +439,7 @@ def _sale_and_lead_times(
         for p in periods:
             if p < start:
                 fixed[(int(a), p)] = 0.0
-            elif owned[a] and math.isfinite(eos[a]) and p - lead > eos[a]:
+            elif owned[a] and math.isfinite(eos[a]) and t0 > eos[a]:
                 no_purchase.append((int(a), p))
     new = opt[~existing]
     unavailable = sorted(
@@ -456,13 +459,14 @@ def _sale_and_lead_times(
         {
             f"{c} ({int(e)})"
             for c, e in zip(bought["chip"], bought["end_of_sale"], strict=True)
-            if math.isfinite(e) and e < periods[-1] - lead
+            if math.isfinite(e) and e < t0
         }
     )
     if ended:
         notes.append(
-            f"end of sale: no owned purchase ordered ({lead} year(s) before service) after the "
-            "last sale year of " + ", ".join(ended) + "; renting them continues"
+            f"end of sale: no owned purchase of chips whose sale ended before {t0}: "
+            + ", ".join(ended)
+            + "; renting them continues"
         )
     return no_purchase
 

@@ -97,7 +97,7 @@ def _beyond_target(final: pd.DataFrame, last: int) -> str:
     def name(r) -> str:
         if isinstance(r.existing, str) and r.existing:
             return f"the existing {r.existing}"
-        return f"{r.provider} {r.chip} in {r.country}"
+        return f"{getattr(r, 'operator', r.provider)} {r.chip} in {r.country}"
 
     parts = [
         f"{name(r)} counts {r.counted_eflops:,.2f} of its {r.compute_eflops:,.2f}"
@@ -113,42 +113,61 @@ def _beyond_target(final: pd.DataFrame, last: int) -> str:
 def _existing(plan: Plan) -> str:
     """What the plan does with the systems already in service or committed.
 
-    Why say it: a system that is paid for but counts nothing is the first thing an analyst
-    questions. The plan retires an idle existing system (it stops counting and costing); one
-    kept while counting less than it holds is kept for a stated reason: it is committed, the
-    scenario forbids retiring it, the N-1 floor needs its capacity, or it is partly counted
-    because the share caps are full.
+    Why say it: a system that is paid for but counts less than it holds is the first thing an
+    analyst questions. The plan retires an idle existing system (it stops counting and
+    costing); one kept while counting less than it holds is kept for a stated reason: it is
+    committed, the scenario forbids retiring it, it counts in a later period (a retired
+    system cannot return), the N-1 floor needs its capacity, or the share caps leave it no
+    more room.
     """
     systems: dict[str, Any] = plan.context.get("existing_systems") or {}
     if not systems:
         return ""
     alloc = plan.allocation
     rows = alloc[alloc["existing"].fillna("") != ""]
-    retired, idle = [], []
+    binding = plan.limits[plan.limits["binding"]] if not plan.limits.empty else plan.limits
+    caps = [
+        LIMIT_WORDS.get(r.limit, r.limit) + f" ({r.value:g})"
+        for r in binding.itertuples()
+        if r.limit.startswith("max_share") or r.limit == "min_home_share"
+    ]
+    retired, kept = [], []
     for name, info in systems.items():
         serving = list(info.get("periods", []))
         if not serving:
             continue
-        mine = rows[rows["existing"] == name]
-        held = sorted(int(t) for t in mine.loc[mine["modules"] > 0, "period"])
+        mine = rows[(rows["existing"] == name) & (rows["modules"] > 0)]
+        held = sorted(int(t) for t in mine["period"])
         gone = [t for t in serving if t not in held]
         if gone:
             retired.append(f"{name} from {gone[0]}" if held else f"{name} (not used)")
-        uncounted = mine[(mine["modules"] > 0) & (mine["counted_eflops"] < 1e-6)]
-        if uncounted.empty:
+        short = mine[mine["counted_eflops"] < 0.99 * mine["compute_eflops"]]
+        if short.empty:
             continue
-        years = ", ".join(str(int(t)) for t in uncounted["period"])
+        years = [int(t) for t in short["period"]]
+        counts = "; ".join(
+            f"{r.counted_eflops:,.2f} of its {r.compute_eflops:,.2f} in {int(r.period)}"
+            for r in short.itertuples()
+        )
+        later = [
+            int(r.period)
+            for r in mine.itertuples()
+            if int(r.period) > max(years) and r.counted_eflops > 0
+        ]
+        room = f"{_list(caps)} leave it no more room" if caps else "whole modules exceed the target"
         if info.get("committed"):
             why = "it is committed (a contract the plan cannot undo)"
         elif not info.get("retirable"):
             why = "the scenario does not let the plan retire it (retirable: false)"
+        elif later:
+            why = f"it counts again in {later[0]} and a retired system cannot return, while {room}"
         elif plan.context.get("resilience_limit") is not None:
             why = "the N-1 resilience floor needs its capacity (uncounted capacity counts for N-1)"
         elif plan.context.get("tie_break") == "none":
             why = "the cost tie-break is off, so nothing removes costs that buy no index"
         else:
-            why = "retiring it earlier would break a later limit or the target"
-        idle.append(f"{name} is kept but counts nothing in {years}: {why}")
+            why = room
+        kept.append(f"{name} is kept while counting {counts}: {why}")
     parts = []
     if retired:
         parts.append(
@@ -156,7 +175,7 @@ def _existing(plan: Plan) -> str:
             + "; ".join(retired)
             + "."
         )
-    parts += [f"{x[0].upper()}{x[1:]}." for x in idle]
+    parts += [f"{x}." for x in kept]
     return " ".join(parts)
 
 
