@@ -112,6 +112,12 @@ class Plan:
         )
 
 
+def group_column(alloc: pd.DataFrame, by: str) -> str:
+    """The allocation column a share by ``by`` groups on: a provider is its operator (under a
+    bloc home each member state's public operator is its own provider), else ``by`` itself."""
+    return "operator" if by == "provider" and "operator" in alloc.columns else by
+
+
 def _solution_frame(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
     """n[a,t] and q[a,t] for every option and period, as a long frame."""
     m, h = prep.model, prep.highs

@@ -154,9 +154,14 @@ def _existing(plan: Plan) -> str:
             for r in mine.itertuples()
             if int(r.period) > max(years) and r.counted_eflops > 0
         ]
-        room = f"{_list(caps)} leave it no more room" if caps else "whole modules exceed the target"
+        verb = "leaves" if len(caps) == 1 else "leave"
+        room = (
+            f"{_list(caps)} {verb} it no more room" if caps else "whole modules exceed the target"
+        )
         if info.get("committed"):
-            why = "it is committed (a contract the plan cannot undo)"
+            why = "it is committed (a contract the plan cannot undo)" + (
+                f", and {room}" if caps else ""
+            )
         elif not info.get("retirable"):
             why = "the scenario does not let the plan retire it (retirable: false)"
         elif later:
