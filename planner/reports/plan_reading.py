@@ -144,15 +144,15 @@ def _existing(plan: Plan) -> str:
         short = mine[mine["counted_eflops"] < 0.99 * mine["compute_eflops"]]
         if short.empty:
             continue
-        years = [int(t) for t in short["period"]]
         counts = "; ".join(
             f"{r.counted_eflops:,.2f} of its {r.compute_eflops:,.2f} in {int(r.period)}"
             for r in short.itertuples()
         )
+        idle_years = [int(r.period) for r in short.itertuples() if r.counted_eflops < 1e-6]
         later = [
             int(r.period)
             for r in mine.itertuples()
-            if int(r.period) > max(years) and r.counted_eflops > 0
+            if idle_years and int(r.period) > min(idle_years) and r.counted_eflops > 1e-6
         ]
         verb = "leaves" if len(caps) == 1 else "leave"
         room = (
