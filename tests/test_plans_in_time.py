@@ -318,3 +318,15 @@ def test_adding_a_retirable_existing_system_never_raises_cost_at_the_same_index(
     assert with_it.sovereignty["index"] >= without.sovereignty["index"] - 1e-6
     if with_it.sovereignty["index"] <= without.sovereignty["index"] + 1e-6:
         assert with_it.cost <= without.cost + 1e-6
+
+
+def test_exclude_and_align_say_they_keep_existing_systems():
+    # The old system is a CA (A Corp, OTH) build: excluding its designer or aligning does not
+    # retire it (they govern new purchases); the plan's notes name it.
+    old = [{**OLD, "since": 2020}]
+    plan = solve(tiny(existing=old, exclude={"designers": ["A Corp"]}))
+    assert any("kept" in n and "old (chip CA)" in n for n in plan.notes), plan.notes
+    rent = solve(tiny(existing=old, countries=["ALY", "OTH"], strategy="align:ALY"))
+    assert any("aligning keeps existing systems" in n and "old" in n for n in rent.notes), (
+        rent.notes
+    )
