@@ -42,7 +42,8 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
     fixed = inp.fixed_modules
 
     def n_bounds(m, a, t):
-        # existing systems: n fixed at 1 in service, 0 outside; no chip before it is available
+        # fixed: existing systems outside service (0) or not retirable (1); chips not yet
+        # available and owned capacity inside its lead time (0). A retirable system: 0..1
         if (a, t) in fixed:
             return (fixed[a, t], fixed[a, t])
         return (0, float(ub[a]))
@@ -101,6 +102,10 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
     if inp.tier2_cap_modules is not None and not math.isinf(inp.tier2_cap_modules):
         cf.add_export_caps(m, inp)
     cf.add_buildout(m, inp)
+    if inp.retirable:
+        cf.add_retirement(m, inp)
+    if inp.no_purchase:
+        cf.add_end_of_sale(m, inp)
 
     set_objective(m, "sovereignty")
     return m

@@ -4,11 +4,15 @@ Notation (DESIGN.md §2): options a = (k, p, c); n[a,t] modules in service; f_a 
 module; X_t = Σ_a f_a·n[a,t] total capacity (a variable, so no share row repeats the big
 sum); dep[j,t] capacity depending on foreign jurisdiction j; D_t the target.
 
-Existing systems (E ⊂ A, ``inp.existing``) have n[a,t] fixed by their bounds (1 in service, 0
-outside) and count in capacity, targets, shares and dependence like any option; they are left
-out of what concerns new capacity only: grid headroom and site opening, contracts and platform
-adoption (already in place), supply caps, ramps and non-decreasing build-out. Sums over
-"a ∈ k, p, c" below are over new options A∖E where the row says so (``new_by_*``).
+Existing systems (E ⊂ A, ``inp.existing``: in service, or committed) are one module each:
+n[a,t] is 0 outside their years in service; inside them it is 1, or for a system the plan may
+retire (E_R ⊆ E, ``inp.retirable``) a decision in {0, 1} that never returns to 1 once 0
+(``add_retirement``). They count in capacity, targets, shares and dependence like any option;
+they are left out of what concerns new capacity only: grid headroom and site opening,
+contracts and platform adoption (already in place), supply caps, ramps and non-decreasing
+build-out. Sums over "a ∈ k, p, c" below are over new options A∖E where the row says so
+(``new_by_*``). The provider p of an option is its operator (``inp.provider_column``): under a
+bloc home each member state's public operator is its own provider.
 """
 
 from __future__ import annotations
@@ -180,15 +184,17 @@ def add_energy_limits(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Energy cost, average electricity price and emissions.
 
     energy_cost_cap:        energy_cost ≤ E
-    avg_electricity_price:  Σ_t δ_t·y_t·Σ_a energy_a·n ≤ p̄·Σ_t δ_t·y_t·Σ_a GWh_a·n / 1000
+    avg_electricity_price:  Σ_t δ_t·Σ_a u[a,t]·energy_a·n ≤ p̄·Σ_t δ_t·Σ_a u[a,t]·GWh_a·n / 1000
     emissions_cap:          emissions ≤ Z
     """
     if inp.energy_cost_cap is not None:
         m.energy_cost_cap = pyo.Constraint(expr=m.energy_cost <= inp.energy_cost_cap)
     if inp.max_avg_electricity_price is not None:
         gwh = inp.options["energy_gwh"].to_numpy()
+        u = inp.service_years
+        pos = {t: i for i, t in enumerate(inp.periods)}
         weighted_gwh = pyo.quicksum(
-            inp.discount[t] * inp.years[t] * float(gwh[a]) * m.n[a, t]
+            inp.discount[t] * float(u[a, pos[t]]) * float(gwh[a]) * m.n[a, t]
             for t in m.T
             for a in inp.options.index
         )
@@ -440,11 +446,48 @@ def add_export_caps(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     )
 
 
+def add_retirement(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Retiring existing systems early: a decision, once.
+
+    retire_once[a,t]: n[a,t] ≤ n[a,t−1]   for a ∈ E_R and consecutive periods t−1, t in which
+                      a may serve (n ∈ {0, 1} there; once retired it stays retired)
+
+    A retired system stops counting and stops costing (running cost, energy and emissions
+    follow n); nothing forces a system to serve, so one that counts nothing is retired by the
+    cost tie-break unless a limit needs its capacity (N-1 counts uncounted capacity too).
+    """
+    periods = list(m.T)
+    fixed = inp.fixed_modules
+    pairs = [
+        (int(a), i)
+        for a in inp.retirable
+        for i in range(1, len(periods))
+        if fixed.get((a, periods[i]), 1.0) > 0 and fixed.get((a, periods[i - 1]), 1.0) > 0
+    ]
+    m.retire_once = pyo.Constraint(
+        pairs, rule=lambda m, a, i: m.n[a, periods[i]] <= m.n[a, periods[i - 1]]
+    )
+
+
+def add_end_of_sale(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """end_of_sale[a,t]: added[a,t] ≤ 0   for (a, t) ∈ ``no_purchase``: a's chip can no
+    longer be ordered for service in t (past its end of sale; the planner sets which pairs)
+
+    Modules bought before stay in service (non_decreasing); only additions are barred.
+    """
+    positions = {t: i for i, t in enumerate(m.T)}
+    m.end_of_sale = pyo.Constraint(
+        [(int(a), t) for a, t in inp.no_purchase],
+        rule=lambda m, a, t: _added(m, a, positions[t]) <= 0,
+    )
+
+
 def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Build-out over periods.
 
     non_decreasing[a,t]: n[a,t] ≥ n[a,t−1], a ∉ E             (hardware bought stays;
-                         existing systems retire at their ``until`` year)
+                         existing systems retire at their ``until`` year or earlier,
+                         ``add_retirement``)
     added_def[a,t]:      build[a,t] ≥ n[a,t] − n[a,t−1]       (when capacity may shrink)
     ramp[k,t]:           Σ_{a∈k} P_a·added[a,t] ≤ R·y_t       (new MW per country and year)
     """

@@ -43,13 +43,15 @@ def capital_charge(
 #: Columns of ``ModelInputs.options`` (one row per option, index = option id 0..n-1).
 OPTION_COLUMNS: dict[str, str] = {
     "country": "location k (ISO3)",
-    "provider": "provider p",
+    "provider": "provider row of the data (providers.csv code)",
+    "operator": "provider p of the formulation: the institution delivering the option (the "
+    "provider, or under a bloc home each member state's own public operator)",
     "chip": "accelerator c",
     "designer": "designer of c",
     "compute": "EFLOP/s per module",
     "power_mw": "facility power per module (IT power x PUE), MW",
     "accelerators": "accelerators per module (module_size; an existing system is one module)",
-    "existing": "True for a system already in service (modules fixed, no capital cost)",
+    "existing": "True for a system already in service or committed (one module, no purchase)",
     "capex": "MUSD per owned module at table prices (informational; costs use the arrays)",
     "opex": "MUSD per module-year excluding energy at table prices (informational)",
     "energy_gwh": "GWh per module-year",
@@ -128,8 +130,19 @@ class ModelInputs:
     annual_capital: np.ndarray | None = None
     upkeep: np.ndarray | None = None
     opex_by_period: np.ndarray | None = None
-    #: (option, period) -> modules fixed in that period (existing systems; unavailable chips)
+    #: (option, period) -> modules fixed in that period: existing systems outside their years
+    #: in service (0) or that may not be retired (1); chips not yet available and owned
+    #: capacity inside its lead time (0)
     fixed_modules: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: existing systems the plan may retire early (E_R ⊆ E): n ∈ {0, 1} while in service,
+    #: never back once 0
+    retirable: list[int] = field(default_factory=list)
+    #: (option, period) pairs in which no module may be added: the chip is past its end of sale
+    no_purchase: list[tuple[int, int]] = field(default_factory=list)
+    #: years u[a,t] a module of option a in service in period t runs (rows = options, columns
+    #: = periods): y_t, or fewer for a system whose service ends (or starts) within the period.
+    #: Running cost, energy and emissions are paid for these years only. None = y_t.
+    service_years: np.ndarray | None = None
     cost_basis: str = "cash"
     horizon_end: int | None = None
 
@@ -145,6 +158,9 @@ class ModelInputs:
             self.opex_by_period = np.repeat(
                 self.options["opex"].to_numpy(float)[:, None], shape[1], axis=1
             )
+        if self.service_years is None:
+            yrs = np.array([self.years[t] for t in self.periods], dtype=float)
+            self.service_years = np.repeat(yrs[None, :], shape[0], axis=0)
 
     @cached_property
     def capital(self) -> np.ndarray:
@@ -152,6 +168,12 @@ class ModelInputs:
         disc = np.array([self.discount[t] for t in self.periods])
         yrs = np.array([self.years[t] for t in self.periods])
         return capital_charge(self.cash, self.annual_capital, self.upkeep, disc, yrs)
+
+    @property
+    def provider_column(self) -> str:
+        """The options' column holding the formulation's provider p: ``operator`` when the
+        inputs name operators (a bloc home's member states are distinct providers)."""
+        return "operator" if "operator" in self.options.columns else "provider"
 
     @cached_property
     def existing(self) -> list[int]:
@@ -178,7 +200,7 @@ class ModelInputs:
     @cached_property
     def new_by_provider(self) -> dict[str, list[int]]:
         """New options per provider: what a contract (onboarding) is needed for."""
-        return self._new_groups("provider")
+        return self._new_groups(self.provider_column)
 
     @cached_property
     def new_by_chip(self) -> dict[str, list[int]]:
@@ -188,7 +210,8 @@ class ModelInputs:
     @cached_property
     def new_by_provider_chip(self) -> dict[tuple[str, str], list[int]]:
         """New options per (provider, chip): the modules one contract buys of one platform."""
-        return {key: idx for key, idx in self._new_groups(["provider", "chip"]).items() if idx}
+        groups = self._new_groups([self.provider_column, "chip"])
+        return {key: idx for key, idx in groups.items() if idx}
 
     # --- index groups, computed once per build ----------------------------------------
     def _groups(self, column: str | list[str]) -> dict:
@@ -202,7 +225,7 @@ class ModelInputs:
 
     @cached_property
     def by_provider(self) -> dict[str, list[int]]:
-        return self._groups("provider")
+        return self._groups(self.provider_column)
 
     @cached_property
     def by_chip(self) -> dict[str, list[int]]:

@@ -44,14 +44,18 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         (q counts at most D_t of compute per period, so over-building earns nothing)
     sovereignty = sovereignty_index + ω_res·r_min   (the maximised objective; the index when ω_res = 0)
     layer L    = Σ_t Σ_a s^L_a·q[a,t] / Σ_t D_t                 for L in territorial, provider, chip
-    total_cost = Σ_t Σ_a W[a,t]·added[a,t] + Σ_t δ_t·y_t·Σ_a (opex[a,t] + energy_a + carbon_a)·n[a,t]
+    total_cost = Σ_t Σ_a W[a,t]·added[a,t] + Σ_t δ_t·Σ_a u[a,t]·(opex[a,t] + energy_a + carbon_a)·n[a,t]
                  + Σ_k F_k·open[k] + Σ_p O_p·use_provider[p] + Σ_c G_c·use_chip[c]
         W[a,t] = δ_t·cash[a,t] + Σ_{s≥t} δ_s·y_s·(annual_capital[a,t] + upkeep[a,t])
         (``models.inputs.capital_charge``: cash basis pays the price when bought; the
         annualised basis pays CRF x price in every year of service up to the horizon end;
-        existing systems have W = 0 and pay opex, energy and carbon only)
-    energy_cost = Σ_t δ_t·y_t·Σ_a energy_a·n[a,t]
-    emissions  = Σ_t y_t·Σ_a e_a·n[a,t]                          (kt CO2e)
+        existing systems have W = 0 and pay opex, energy and carbon only; a committed system
+        is priced as an owned module bought when it enters service, at its known cost)
+        u[a,t] = years a module in service in t runs (``service_years``): y_t, or fewer for
+        a system retiring (or starting) within the period, so a system pays running cost,
+        energy and emissions only for its years in service
+    energy_cost = Σ_t δ_t·Σ_a u[a,t]·energy_a·n[a,t]
+    emissions  = Σ_t Σ_a u[a,t]·e_a·n[a,t]                        (kt CO2e)
     resilience = r_min ≤ (X_t − dep[j,t]) / D_t  for all foreign j and t with D_t > 0
     """
     opt = inp.options
@@ -90,8 +94,9 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     )
     energy = np.repeat(opt["energy_cost"].to_numpy(float), n_t)
     emis = np.repeat(opt["emissions_kt"].to_numpy(float), n_t)
-    disc_years = per_t(np.array([inp.discount[t] * inp.years[t] for t in periods]), len(opt))
-    years = per_t(np.array([inp.years[t] for t in periods]), len(opt))
+    # u[a,t] (a-major, like n_vars): years in service of a module counted in period t
+    years = np.asarray(inp.service_years, dtype=float).reshape(-1)
+    disc_years = per_t(np.array([inp.discount[t] for t in periods]), len(opt)) * years
 
     # capital on modules added: W[a,t]·(n[a,t] − n[a,t−1]), or W[a,t]·build[a,t]
     if hasattr(m, "build"):

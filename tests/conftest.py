@@ -15,8 +15,9 @@ TINY_YAML = FIXTURES / "tiny.yaml"
 
 
 #: The tiny instance pins the accounting that keeps its optima hand-checkable: capital paid
-#: when bought, datasheet (peak) compute, no discounting, today's prices, and the horizon
-#: ending with the last period. Tests of the other bases set them explicitly.
+#: when bought, datasheet (peak) compute, no discounting, today's prices, no lead time for owned
+#: capacity, and the horizon ending with the last period. Tests of the other bases set them
+#: explicitly.
 TINY_ECONOMICS: dict[str, Any] = {
     "module_size": 1000,
     "utilisation": 1.0,
@@ -25,6 +26,7 @@ TINY_ECONOMICS: dict[str, Any] = {
     "compute_basis": "peak",
     "discount_rate": 0.0,
     "price_performance_trend": 0.0,
+    "build_lead_time_years": 0,
 }
 
 

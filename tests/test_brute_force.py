@@ -42,14 +42,27 @@ class Option:
     country: str
     provider: str
     chip: str
+    #: an existing system (one module, no capital, retirable: 0 or 1 module)
+    existing: bool = False
+    #: home is the bloc DUO (HOM and ALY): ALY is home, each state's PUB its own operator
+    bloc: bool = False
+    #: maintenance share per year (of the price), paid by owners, renters and existing alike
+    maint: float = 0.0
 
     def cost(self) -> float:
         price = BUILD[self.chip]
-        return price if self.provider == "PUB" else price / 5.0  # rent: one year
+        if self.existing:
+            return self.maint * price  # upkeep of one year, nothing else
+        if self.provider == "PUB":
+            return price * (1.0 + self.maint)  # bought, plus one year's upkeep
+        return price * (0.2 + self.maint)  # rent: the owner's annual cost, one year
+
+    def operator(self) -> str:
+        return f"PUB:{self.country}" if self.bloc and self.provider == "PUB" else self.provider
 
     def depends_on(self) -> set[str]:
         dep = set()
-        if self.country != "HOM":
+        if self.country not in ({"HOM", "ALY"} if self.bloc else {"HOM"}):
             dep.add(self.country)
         if self.provider == "USC":
             dep.add("OTH")
@@ -58,18 +71,28 @@ class Option:
         return dep
 
     def score(self, w: tuple[float, float, float]) -> float:
-        return (
-            w[0] * TERRITORY[self.country] + w[1] * PROVIDER[self.provider] + w[2] * CHIP[self.chip]
-        )
+        territory = 1.0 if self.bloc and self.country == "ALY" else TERRITORY[self.country]
+        return w[0] * territory + w[1] * PROVIDER[self.provider] + w[2] * CHIP[self.chip]
 
 
-def options(countries: list[str], chips: list[str]) -> list[Option]:
+def options(countries: list[str], chips: list[str], rules: dict | None = None) -> list[Option]:
+    """The tiny instance's options under ``rules``: ``lead`` (years to build owned capacity:
+    any lead bars owned builds in the single, first period), ``ended`` (chips past their end
+    of sale: no owned purchase; renting continues), ``existing`` (country of a retirable
+    PUB/CA system), ``bloc`` (home DUO) and ``maint``."""
+    rules = rules or {}
+    bloc, maint = bool(rules.get("bloc")), float(rules.get("maint", 0.0))
     out = []
     for k in countries:
         for p in ("PUB", "USC"):
             if p == "USC" and k == "HOM":
                 continue  # USC has regions in ALY and OTH only
-            out.extend(Option(k, p, c) for c in chips)
+            for c in chips:
+                if p == "PUB" and (rules.get("lead", 0) > 0 or c in rules.get("ended", ())):
+                    continue
+                out.append(Option(k, p, c, bloc=bloc, maint=maint))
+    if rules.get("existing"):
+        out.append(Option(rules["existing"], "PUB", "CA", existing=True, bloc=bloc, maint=maint))
     return out
 
 
@@ -87,7 +110,7 @@ def best_split(opts, n, target, limits, w) -> float | None:
     """max Σ s·q / D over 0 ≤ q ≤ n, Σ q = D and the share/floor/minimum-count rows."""
     size = len(opts)
     best = None
-    providers = sorted({o.provider for o, k in zip(opts, n, strict=True) if k > 0})
+    providers = sorted({o.operator() for o, k in zip(opts, n, strict=True) if k > 0})
     designers = sorted({DESIGNER[o.chip] for o, k in zip(opts, n, strict=True) if k > 0})
     need_p = limits.get("min_providers") or 0
     need_d = limits.get("min_chip_designers") or 0
@@ -98,8 +121,8 @@ def best_split(opts, n, target, limits, w) -> float | None:
             le = _row_adder(rows, rhs, 1.0)
             ge = _row_adder(rows, rhs, -1.0)
 
-            for p in ("PUB", "USC"):
-                mask = [o.provider == p for o in opts]
+            for p in sorted({o.operator() for o in opts}):
+                mask = [o.operator() == p for o in opts]
                 if limits.get("max_share_provider") is not None:
                     le(mask, limits["max_share_provider"] * target)
                 if p in deliver_p:
@@ -111,13 +134,14 @@ def best_split(opts, n, target, limits, w) -> float | None:
                 if d in deliver_d:
                     ge(mask, min(1.0, target))
             if limits.get("max_share_foreign_jurisdiction") is not None:
-                for j in ("ALY", "OTH"):
+                for j in ("OTH",) if opts and opts[0].bloc else ("ALY", "OTH"):
                     le(
                         [j in o.depends_on() for o in opts],
                         limits["max_share_foreign_jurisdiction"] * target,
                     )
             if limits.get("min_home_share") is not None:
-                ge([o.country == "HOM" for o in opts], limits["min_home_share"] * target)
+                home = {"HOM", "ALY"} if opts and opts[0].bloc else {"HOM"}
+                ge([o.country in home for o in opts], limits["min_home_share"] * target)
             res = linprog(
                 c=[-o.score(w) for o in opts],
                 A_ub=np.array(rows) if rows else None,
@@ -132,12 +156,14 @@ def best_split(opts, n, target, limits, w) -> float | None:
     return best
 
 
-def brute_force(countries, chips, target, budget, limits, w):
+def brute_force(countries, chips, target, budget, limits, w, rules=None):
     """(best index, cheapest cost at that index) over every module vector, or None."""
-    opts = options(countries, chips)
+    opts = options(countries, chips, rules)
     rho = limits.get("resilience")
+    foreign = ("OTH",) if (rules or {}).get("bloc") else ("ALY", "OTH")
     found: list[tuple[float, float]] = []
-    for n in itertools.product(range(int(target) + 1), repeat=len(opts)):
+    ranges = [range(2) if o.existing else range(int(target) + 1) for o in opts]
+    for n in itertools.product(*ranges):
         if sum(n) < target:
             continue
         cost = sum(o.cost() * k for o, k in zip(opts, n, strict=True))
@@ -145,7 +171,7 @@ def brute_force(countries, chips, target, budget, limits, w):
             continue
         if rho is not None and any(
             sum(k for o, k in zip(opts, n, strict=True) if j not in o.depends_on()) < rho * target
-            for j in ("ALY", "OTH")
+            for j in foreign
         ):
             continue
         index = best_split(opts, n, target, limits, w)
@@ -157,7 +183,48 @@ def brute_force(countries, chips, target, budget, limits, w):
     return best, min(c for i, c in found if i >= best - 1e-6)
 
 
-def compare(countries, chips, target, budget, limits, weights):
+def _rules_scenario(rules: dict, tmp_path) -> dict:
+    """Scenario fields (and a data copy for end of sale) that set ``rules`` in solve()."""
+    import shutil
+
+    from tests.conftest import TINY_DATA, TINY_ECONOMICS
+
+    fields: dict = {
+        "economics": {
+            **TINY_ECONOMICS,
+            "build_lead_time_years": int(rules.get("lead", 0)),
+            "maintenance_share_per_year": float(rules.get("maint", 0.0)),
+        }
+    }
+    if rules.get("ended"):
+        data = tmp_path / "tiny"
+        if data.exists():
+            shutil.rmtree(data)
+        shutil.copytree(TINY_DATA, data)
+        lines = (data / "chips.csv").read_text().splitlines()
+        for i, line in enumerate(lines[1:], start=1):
+            if line.split(",")[0] in rules["ended"]:
+                lines[i] = line.rsplit(",", 1)[0] + ",2029"  # last sale year 2029 < 2030
+        (data / "chips.csv").write_text("\n".join(lines) + "\n")
+        fields["data"] = str(data)
+    if rules.get("existing"):
+        fields["existing"] = [
+            {
+                "name": "old",
+                "country": rules["existing"],
+                "provider": "PUB",
+                "chip": "CA",
+                "accelerators": 1000,
+                "since": 2020,
+            }
+        ]
+    if rules.get("bloc"):
+        fields["home"] = ["DUO"]
+        fields["relationship_profile"] = "HOM"
+    return fields
+
+
+def compare(countries, chips, target, budget, limits, weights, rules=None, tmp_path=None):
     w = np.array([weights["territorial"], weights["provider"], weights["chip"]], dtype=float)
     w = tuple(w / w.sum())
     sc = tiny(
@@ -169,8 +236,9 @@ def compare(countries, chips, target, budget, limits, weights):
         weights=weights,
         horizon_end=2030,
         solver=EXACT,
+        **(_rules_scenario(rules, tmp_path) if rules else {}),
     )
-    expected = brute_force(countries, chips, target, budget, limits, w)
+    expected = brute_force(countries, chips, target, budget, limits, w, rules)
     plan = solve(sc, diagnose=False)
     if expected is None:
         assert plan.status == "infeasible"
@@ -235,6 +303,54 @@ def test_brute_force_agrees_with_solve_on_random_instances(
     if target == 2 and len(countries) == 3:
         countries = countries[1:]
     compare(countries, ["CA", "CH"], target, budget, limits, weights)
+
+
+rules_st = st.fixed_dictionaries(
+    {},
+    optional={
+        "lead": st.sampled_from([0, 2]),
+        "ended": st.sampled_from([("CA",), ("CH",), ("CA", "CH")]),
+        "existing": st.sampled_from(["HOM", "ALY"]),
+        "bloc": st.booleans(),
+        "maint": st.sampled_from([0.0, 0.1]),
+    },
+)
+
+
+@pytest.mark.parametrize(
+    "countries, target, limits, rules",
+    [
+        # end of sale of CH: the sovereign chip is rented in ALY, never bought
+        (["HOM", "ALY"], 2, {}, {"ended": ("CH",)}),
+        # a lead time: nothing owned in the first period, renting works
+        (["HOM", "ALY", "OTH"], 1, {"max_share_provider": 1.0}, {"lead": 2}),
+        # an idle existing system is retired (its upkeep saved) at the same index
+        (["HOM"], 2, {}, {"existing": "HOM", "maint": 0.1}),
+        # two member states' operators under a provider cap
+        (["HOM", "ALY"], 2, {"max_share_provider": 0.5}, {"bloc": True}),
+    ],
+)
+def test_brute_force_agrees_with_solve_under_the_rules_in_time(
+    countries, target, limits, rules, tmp_path
+):
+    compare(countries, ["CA", "CH"], target, None, limits, EQUAL, rules, tmp_path)
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    countries=st.sampled_from([["HOM", "ALY"], ["ALY", "OTH"], ["HOM", "OTH"]]),
+    target=st.integers(1, 2),
+    budget=st.one_of(st.none(), st.integers(5, 45)),
+    limits=limits_st,
+    weights=weights_st,
+    rules=rules_st,
+)
+def test_brute_force_agrees_with_solve_on_random_instances_in_time(
+    countries, target, budget, limits, weights, rules, tmp_path_factory
+):
+    tmp = tmp_path_factory.mktemp("rules")
+    compare(countries, ["CA", "CH"], target, budget, limits, weights, rules, tmp)
 
 
 # --- metamorphic properties ---------------------------------------------------------------

@@ -159,9 +159,9 @@ def test_solve_names_the_worst_cut_shows_every_period_and_the_budget_used():
     run = sovplan("solve", str(ROOT / "data" / "scenarios" / "france-2030.yaml"))
     assert run.returncode == 0, run.stderr
     text = " ".join(run.stdout.split())
-    assert "of a 6,000 MUSD budget" in text and "% used" in text
+    assert "of a 10,000 MUSD budget" in text and "% used" in text
     # every TSMC-made US chip depends on both TWN (fab) and USA (designer): both are named
-    assert "worst N-1: losing TWN or USA keeps 40% of the 2030 target" in text
+    assert "worst N-1: losing TWN or USA keeps 45% of the 2030 target" in text
     for period in (2026, 2028, 2030):
         assert f"Allocation in {period}" in text
 

@@ -139,21 +139,32 @@ def test_a_chip_is_not_bought_before_it_is_available(tmp_path):
     assert "CH" in set(alloc.loc[alloc["period"] == 2030, "chip"])  # the sovereign chip later
 
 
-def test_price_trend_makes_later_hardware_cheaper_by_hand():
-    # trend 20%/yr; prices are 2025's (PRICE_YEAR), chips available since 2024: a CA module
-    # bought in 2027 costs 10 x 0.8^2 = 6.4 MUSD, one bought in 2025 10 MUSD.
+def test_announced_chips_keep_their_price_and_only_a_placeholder_follows_the_trend(tmp_path):
+    # trend 20%/yr. CA is an announced chip: 10 MUSD a module whenever bought (no per-chip
+    # decay). CH marked next_generation_placeholder, available from 2024, prices of 2025
+    # (PRICE_YEAR): bought in 2027 it costs 20 x 0.8^2 = 12.8 MUSD, in 2025 20 MUSD.
+    data = tmp_path / "tiny"
+    shutil.copytree(TINY_DATA, data)
+    lines = (data / "chips.csv").read_text().splitlines()
+    lines[0] += ",next_generation_placeholder"
+    lines[1] += ",false"
+    lines[2] += ",true"
+    (data / "chips.csv").write_text("\n".join(lines) + "\n")
     sc = tiny(
+        data=str(data),
         periods=[2025, 2027],
         target={2025: 1, 2027: 2},
         horizon_end=2027,
         economics=eco(price_performance_trend=0.2),
     )
     inp, _ = build_inputs(sc, load_tables(sc.data))
-    a = option(inp, "PUB", "CA")
-    assert inp.cash[a].tolist() == pytest.approx([10.0, 6.4])
-    # rent re-prices with the trend too: USC rents CA at price/5 per year
-    r = option(inp, "USC", "CA", "ALY")
-    assert inp.opex_by_period[r].tolist() == pytest.approx([2.0, 1.28])
+    assert inp.cash[option(inp, "PUB", "CA")].tolist() == pytest.approx([10.0, 10.0])
+    assert inp.cash[option(inp, "PUB", "CH")].tolist() == pytest.approx([20.0, 12.8])
+    # rent re-prices with the trend for the placeholder only: USC rents at price/5 per year
+    assert inp.opex_by_period[option(inp, "USC", "CA", "ALY")].tolist() == pytest.approx([2.0, 2.0])
+    assert inp.opex_by_period[option(inp, "USC", "CH", "ALY")].tolist() == pytest.approx(
+        [4.0, 2.56]
+    )
 
 
 @pytest.mark.parametrize(

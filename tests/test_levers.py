@@ -274,9 +274,9 @@ def test_eu_max_share_country_half_sites_in_two_member_states():
 
 
 def test_reading_says_what_capacity_counts_towards_nothing():
-    """An analyst adding up the EU allocation finds 89.5 EFLOP/s for an 80 target: the
-    reading must say where the rest is and that it counts for nothing (JUPITER, whose
-    provider and designer caps are full in 2030), and say nothing when all of it counts."""
+    """An analyst adding up the EU allocation finds 86.4 EFLOP/s for an 80 target: the
+    reading must say where the rest is and that it counts for nothing, say why an existing
+    system counting nothing in a period is kept, and say nothing when all of it counts."""
     from pathlib import Path
 
     from planner import solve
@@ -287,7 +287,10 @@ def test_reading_says_what_capacity_counts_towards_nothing():
     idle = final["compute_eflops"].sum() - final["counted_eflops"].sum()
     text = read_plan(plan)
     assert f"{idle:,.2f} counts towards nothing" in text
-    assert "the existing JUPITER (Juelich) counts 0.00 of its 9.32" in text
+    # JUPITER counts in 2030; in 2028 the EuroHPC JU cap is full (committed Alice Recoque and
+    # LUMI-AI), and the reading says why it is kept rather than retired
+    assert "JUPITER (Juelich) is kept while counting 0.00 of its 9.32 in 2028" in text
+    assert "a retired system cannot return" in text
     exact = solve(tiny(target={2030: 3}))  # three 1-EFLOP/s modules: nothing idle
     assert "counts towards nothing" not in read_plan(exact)
     lumpy = read_plan(solve(tiny(target={2030: 2.5})))  # whole modules: 3 for 2.5

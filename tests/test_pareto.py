@@ -311,9 +311,9 @@ def test_workers_share_the_cores_unless_the_scenario_sets_threads(monkeypatch):
 
 def test_mix_shares_are_of_the_target_and_respect_the_share_caps():
     """An analyst reads the frontier's mix against the scenario's caps. On the EU scenario the
-    max-index plan holds PUBLIC at its 40% cap of counted compute while owning 46% of the
-    capacity (JUPITER, modules rounded up): the table and the mix chart must show the
-    former, as `sovplan solve`'s reading does."""
+    max-index plan holds each provider (operator) within its 40% cap of counted compute while
+    some own more capacity: the table and the mix chart must show the former, as `sovplan
+    solve`'s reading does."""
     eu = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "eu-2030-hedge.yaml"
     result = pareto(eu, points=2)  # the two payoff endpoints
     caps = {"provider": 0.4, "designer": 0.6}

@@ -113,8 +113,8 @@ def test_list_scenarios_honours_the_env(monkeypatch, tmp_path):
 
 
 def test_mix_charts_show_counted_compute_so_a_capped_provider_sits_at_its_cap():
-    """EU: PUBLIC owns 46% of 2030 capacity (JUPITER, modules rounded up) but counts 40% of
-    the target, its cap. The mix bars and their hover shares must agree with the cap and
+    """EU: EuroHPC JU holds more than its cap of 2028 capacity (JUPITER, LUMI-AI, Alice
+    Recoque) but counts 40% of the target, its cap. The mix bars and their hover shares must agree with the cap and
     stack to the target; capacity stays on the map."""
     from planner.core.scenario import load_scenario
 

@@ -1068,17 +1068,55 @@ FAB_ASSUMED = {
 }
 
 
+# Chip generations (issue #23): the last year a chip can be bought new. A vendor's
+# announcement where one is published; else the documented assumption: available_from + 3
+# (a data-centre generation has been sold about 3 years before its successor replaced it:
+# A100 2020 -> H100 2022-23 -> B200 2024-25). code -> (year, source)
+SALE_YEARS = 3
+END_OF_SALE = {
+    "MAX1550": (2024, "Intel told its partners in 2024 that the Data Center GPU Max (Ponte "
+                "Vecchio) would no longer be offered to new customers, focusing on Gaudi 2/3 "
+                "(ServeTheHome, reported by Hardwareluxx, 2024: 'Intel leitet das Ende von Ponte "
+                "Vecchio ein'); Intel XPU Manager 1.3.3 (2025) deprecates the series"),
+}
+# Unannounced next generations standing for whatever will be on sale then: only these follow
+# economics.price_performance_trend (an announced chip keeps its own sourced price).
+PLACEHOLDER = {
+    "TPUV8": "assumption: no TPU after v7 (Ironwood) was announced when the row was written; "
+             "the row stands for Google's next generation, so its price follows the "
+             "cross-generation price-performance trend",
+}
+
+
+def _sale_window(d: dict[str, object]) -> None:
+    """end_of_sale and next_generation_placeholder of a chip row, each with its source."""
+    code = str(d["code"])
+    if code in END_OF_SALE:
+        d["end_of_sale"], d["end_of_sale_source"] = END_OF_SALE[code]
+    else:
+        d["end_of_sale"] = int(d["available_from"]) + SALE_YEARS
+        d["end_of_sale_source"] = (
+            f"assumption: available_from + {SALE_YEARS} (no end-of-sale announcement found; a "
+            "data-centre generation has been sold about 3 years before its successor "
+            "replaced it: A100 2020, H100 2022-23, B200 2024-25; range +2 to +5 years)")
+    d["next_generation_placeholder"] = code in PLACEHOLDER
+    d["next_generation_placeholder_source"] = PLACEHOLDER.get(
+        code, "an announced or released chip: its own sourced price holds in every year")
+
+
 def build_chips(ref: Path) -> pd.DataFrame:
     hw = pd.read_csv(ref / EPOCH).set_index("Hardware name")
     rows = _epoch_chip_rows(hw) + _announced_chip_rows()
     for d in rows:
         eff, why = EFFICIENCY[str(d["code"])]
         d["achieved_efficiency"], d["achieved_efficiency_source"] = eff, why
+        _sale_window(d)
     df = pd.DataFrame(rows)
     cols = ["code", "name", "designer", "jurisdiction", "bf16_dense_tflops", "tdp_w",
             "server_overhead", "price_usd", "system_cost_factor", "platform_cost_musd",
             "supply_cap_units_per_year", "blocked_tiers", "release_year", "achieved_efficiency",
-            "available_from", "fab", "fab_jurisdiction"]
+            "available_from", "fab", "fab_jurisdiction", "end_of_sale",
+            "next_generation_placeholder"]
     return df[cols + [c for c in df.columns if c not in cols]]
 
 

@@ -1,9 +1,12 @@
-"""Money per module and period: capital recovery, the price-performance trend, cost parts.
+"""Money per module and period: capital recovery, chip prices, cost parts.
 
 ``cost_basis: annualised`` spreads an owned module's capital as an equivalent annual cost
 (capital recovery factor at the discount rate over the hardware and facility lives) for every
 year it serves; ``cash`` pays it when bought. Rent is a per-year price based on the owner's
-annual cost. Later purchases are cheaper per FLOP/s by the price-performance trend.
+annual cost. Each announced chip keeps its own sourced price in every period (list price where
+no street-price path is published); only a chip marked ``next_generation_placeholder`` gets
+cheaper over time, by the price-performance trend. A committed system costs its known capital,
+as an owned module bought when it enters service.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import pandas as pd
 from models.inputs import capital_charge as _charge
 from planner.core.scenario import Scenario
 
-#: Year of the prices in chips.csv (2024-25 list prices and estimates): the price-performance
-#: trend discounts hardware from the later of this year and a chip's ``available_from``.
+#: Year of the prices in chips.csv (2024-25 list prices and estimates): a placeholder chip's
+#: price is discounted by the trend from the later of this year and its ``available_from``.
 PRICE_YEAR = 2025
 
 
@@ -47,14 +50,23 @@ def capital_recovery_factor(rate: float, life_years: float) -> float:
     return rate / (1.0 - (1.0 + rate) ** -life_years)
 
 
-def price_factor(sc: Scenario, year: int, available_from: float) -> float:
-    """(1 - trend)^(year - y0), y0 = max(PRICE_YEAR, available_from): later purchases are
-    cheaper per FLOP/s by the measured price-performance trend (``economics``)."""
+def price_factor(sc: Scenario, year: int, available_from: float, placeholder: bool) -> float:
+    """Share of its table price a chip costs when bought in ``year``.
+
+    1 for every announced chip (its sourced price holds: a 2024 part is not 31% cheaper in
+    2030). For an unannounced next-generation placeholder, (1 - trend)^(year - y0), y0 =
+    max(PRICE_YEAR, available_from): it stands for whatever is on sale then, whose FLOP/s per
+    dollar improves by the measured cross-generation trend (``economics``).
+    """
+    if not placeholder:
+        return 1.0
     start = max(float(PRICE_YEAR), available_from if math.isfinite(available_from) else 0.0)
     return (1.0 - sc.economics.price_performance_trend) ** max(0.0, year - start)
 
 
-def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
+def cost_arrays(
+    sc: Scenario, opt: pd.DataFrame, chip_price_factor: float = 1.0
+) -> dict[str, np.ndarray]:
     """Per (option, period) cost parts, MUSD, at the prices of that period.
 
     - ``cash[a,t]``: capital paid when a module is bought in t (``cost_basis: cash``), else 0;
@@ -66,29 +78,42 @@ def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
       (markup x the owner's annual cost at period-t prices) or an existing system's upkeep;
       0 for owned new modules, whose upkeep follows their purchase.
 
-    hardware_t = hardware x (1 - trend)^(t - y0) (``price_factor``); buildings do not follow
-    the chip trend.
+    hardware_t = hardware x price_factor (1 for announced chips); buildings keep their price.
+    ``chip_price_factor`` scales every chip's price (the reading's re-pricing of a fixed plan;
+    a committed system's contract price is known and not scaled).
+
+    A committed system (``committed``) is priced as an owned module bought in the first period
+    it serves, at its known capital K: cash[a,t_s] = K (cash basis) or annual_capital[a,t_s] =
+    CRF(r, hardware life)·K (annualised), upkeep = maintenance share·K; it pays no opex.
 
     Rent, in words: a rented module pays, for every year it is in service, the provider's
     ``cost_markup`` times what owning it would cost that year: CRF(r, hardware life)·hardware_t
     + CRF(r, facility life)·building + maintenance share·(hardware_t + building). The price
     is that of the year paid (a module rented in 2026 and still rented in 2030 pays 2030's
-    rent then), the price-performance trend lowers only its hardware part, and it is charged
-    on both cost bases (rent is a yearly payment, so ``cost_basis`` changes only owned
+    rent then), the price factor (1 for announced chips) applies to its hardware part only,
+    and it is charged on both cost bases (rent is a yearly payment, so ``cost_basis`` changes only owned
     capital); the discount rate enters through the capital recovery factors.
 
     Existing systems, in words: no capital; each year in service they pay maintenance
     (``maintenance_share_per_year`` x the system's hardware and building at the table prices
-    of chips.csv/countries.csv, with no price trend: roughly what it would cost to buy today),
-    plus energy and carbon like any module; they count towards the target from ``since`` to
-    ``until``.
+    of chips.csv/countries.csv: roughly what it would cost to buy today), plus energy and
+    carbon like any module; they count towards the target, and cost, only in their years in
+    service (``since`` to ``until``, or an earlier retirement the plan chooses).
     """
     eco = sc.economics
     periods = list(sc.periods)
+    placeholder = (
+        opt["next_generation_placeholder"].to_numpy(bool)
+        if "next_generation_placeholder" in opt.columns
+        else np.zeros(len(opt), bool)
+    )
     g = np.array(
-        [[price_factor(sc, t, av) for t in periods] for av in opt["available_from"].to_numpy(float)]
+        [
+            [price_factor(sc, t, av, ph) for t in periods]
+            for av, ph in zip(opt["available_from"].to_numpy(float), placeholder, strict=True)
+        ]
     ).reshape(len(opt), len(periods))
-    hw = opt["hardware"].to_numpy(float)[:, None] * g
+    hw = opt["hardware"].to_numpy(float)[:, None] * g * chip_price_factor
     bld = np.repeat(opt["building"].to_numpy(float)[:, None], len(periods), axis=1)
     owned = opt["owned"].to_numpy(bool)[:, None]
     existing = opt["existing"].to_numpy(bool)[:, None]
@@ -98,14 +123,42 @@ def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
     annualised = eco.cost_basis == "annualised"
     owner_annual = crf_hw * hw + crf_fac * bld + maint * (hw + bld)
     zero = np.zeros_like(hw)
+    # existing systems' upkeep: a share of what the system would cost at these prices
+    existing_upkeep = maint * (opt["hardware"].to_numpy(float)[:, None] * chip_price_factor + bld)
+    committed = (
+        opt["committed"].fillna(False).to_numpy(bool)
+        if "committed" in opt.columns
+        else np.zeros(len(opt), bool)
+    )
+    start = np.zeros((len(opt), len(periods)), dtype=bool)
+    if committed.any():
+        since = opt["since"].to_numpy(float)
+        for a in np.flatnonzero(committed):
+            first = next((i for i, t in enumerate(periods) if t >= since[a]), None)
+            if first is not None:
+                start[a, first] = True
+    capital = (
+        opt["capital_musd"].fillna(0.0).to_numpy(float)[:, None]
+        if "capital_musd" in opt.columns
+        else np.zeros((len(opt), 1))
+    )
+    committed_2d = committed[:, None]
+    cash = np.where(owned, hw + bld, 0.0) + np.where(start, capital, 0.0)
+    annual = np.where(owned, crf_hw * hw + crf_fac * bld, 0.0) + np.where(
+        start, crf_hw * capital, 0.0
+    )
     return {
-        "cash": np.where(owned, hw + bld, 0.0) if not annualised else zero,
-        "annual_capital": np.where(owned, crf_hw * hw + crf_fac * bld, 0.0) if annualised else zero,
-        "upkeep": np.where(owned, maint * (hw + bld), 0.0),
+        "cash": cash if not annualised else zero,
+        "annual_capital": annual if annualised else zero,
+        "upkeep": np.where(owned, maint * (hw + bld), 0.0) + np.where(start, maint * capital, 0.0),
         "opex": np.where(
-            existing,
-            opt["opex"].to_numpy(float)[:, None],
-            np.where(owned, 0.0, opt["markup"].to_numpy(float)[:, None] * owner_annual),
+            committed_2d,
+            0.0,
+            np.where(
+                existing,
+                existing_upkeep,
+                np.where(owned, 0.0, opt["markup"].to_numpy(float)[:, None] * owner_annual),
+            ),
         ),
     }
 

@@ -329,6 +329,24 @@ CHIPS = Table(
             required=False,
             default=True,
         ),
+        Column(
+            "end_of_sale",
+            "int",
+            "Last year the chip can be bought new (vendor announcement where published); blank "
+            "= available_from (else release_year) + 3, an assumption (a data-centre generation "
+            "has been sold for about 3 years before its successor replaced it)",
+            required=False,
+            min=2015,
+            max=2060,
+        ),
+        Column(
+            "next_generation_placeholder",
+            "bool",
+            "An unannounced next generation standing for whatever will be on sale then; only "
+            "such chips follow economics.price_performance_trend",
+            required=False,
+            default=False,
+        ),
     ),
 )
 

@@ -128,3 +128,49 @@ def removed_note(removed: dict[str, list[str]]) -> str:
     """One line for the plan's notes: what eligibility rules removed."""
     parts = [f"{kind} {', '.join(codes)}" for kind, codes in removed.items() if codes]
     return "excluded by eligibility rules: " + "; ".join(parts) if parts else ""
+
+
+def kept_existing_note(sc: Scenario, t: Tables, ctx: HomeContext, old: pd.DataFrame) -> str:
+    """One line for the plan's notes: existing or committed systems that ``exclude`` or
+    ``require`` would remove, and which are kept.
+
+    Eligibility rules govern what the plan buys and contracts; a system already in service
+    (or contracted) is kept whatever it depends on, and the plan may still retire an existing
+    one early. Saying so is the point: the rules used to be silently ignored for them.
+    """
+    ex, req = sc.exclude, sc.require
+    if not ex.any() and not req.certifications:
+        return ""
+    prov = t.providers.set_index("code")
+    chp = t.chips.set_index("code")
+    juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
+    fab_j = chip_fab_jurisdictions(t.chips)
+    bad_j = set(ex.jurisdictions)
+    wanted = {c.lower() for c in req.certifications}
+    kept = []
+    for row in old.itertuples(index=False):
+        hq = prov.at[row.provider, "hq_iso3"]
+        provider_j = set(ctx.home_jurisdictions) if hq == "*" else {juris_of.get(hq, hq)}
+        held = {c.lower() for c in split_codes(prov.at[row.provider, "certifications"])}
+        reasons = []
+        if row.country in ex.countries or juris_of.get(row.country) in bad_j:
+            reasons.append(f"country {row.country}")
+        if row.provider in ex.providers or provider_j & bad_j:
+            reasons.append(f"provider {row.provider}")
+        if (
+            row.chip in ex.chips
+            or chp.at[row.chip, "designer"] in ex.designers
+            or chp.at[row.chip, "jurisdiction"] in bad_j
+            or set(fab_j.get(row.chip, [])) & bad_j
+        ):
+            reasons.append(f"chip {row.chip}")
+        if wanted and prov.at[row.provider, "kind"] != "public" and not (held & wanted):
+            reasons.append("certification")
+        if reasons:
+            kept.append(f"{row.existing_name} ({', '.join(reasons)})")
+    if not kept:
+        return ""
+    return (
+        "exclude/require govern new purchases and contracts; existing and committed systems "
+        "they would exclude are kept (an existing one may still be retired): " + "; ".join(kept)
+    )

@@ -24,7 +24,12 @@ from planner.core.costs import (
     discount_factors,
 )
 from planner.core.data import Tables
-from planner.core.eligibility import apply_eligibility, chip_fab_jurisdictions, removed_note
+from planner.core.eligibility import (
+    apply_eligibility,
+    chip_fab_jurisdictions,
+    kept_existing_note,
+    removed_note,
+)
 from planner.core.errors import InputError
 from planner.core.home import HomeContext, layer_jurisdictions, resolve_home, split_codes
 from planner.core.scenario import Scenario
@@ -126,6 +131,31 @@ def _chip_column(chp: pd.DataFrame, column: str, default: float) -> pd.Series:
     if column not in chp.columns:
         return pd.Series(default, index=chp.index, dtype=float)
     return chp[column].astype(float).fillna(default)
+
+
+#: Years a chip is assumed on sale after it became available when chips.csv gives no
+#: ``end_of_sale``: a data-centre generation has been sold for about 3 years before its
+#: successor replaced it (A100 2020 -> H100 2022-23 -> B200 2024-25), an assumption.
+DEFAULT_SALE_YEARS = 3
+
+
+def end_of_sale_years(chp: pd.DataFrame) -> pd.Series:
+    """Last year each chip can be bought new: ``end_of_sale``, else ``available_from`` (or
+    ``release_year``) + ``DEFAULT_SALE_YEARS`` (the documented assumption)."""
+    launch = _chip_column(chp, "available_from", float("nan"))
+    if "release_year" in chp.columns:
+        launch = launch.fillna(chp["release_year"].astype(float))
+    default = launch + DEFAULT_SALE_YEARS
+    if "end_of_sale" not in chp.columns:
+        return default
+    return chp["end_of_sale"].astype(float).fillna(default)
+
+
+def _chip_flag(chp: pd.DataFrame, column: str) -> pd.Series:
+    """An optional boolean chips.csv column (false where absent)."""
+    if column not in chp.columns:
+        return pd.Series(False, index=chp.index, dtype=bool)
+    return chp[column].fillna(False).astype(bool)
 
 
 def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) -> pd.DataFrame:
@@ -236,6 +266,10 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         owned=build & ~existing,
         markup=markup,
         available_from=c.map(_chip_column(chp, "available_from", float("nan"))).to_numpy(float),
+        end_of_sale=c.map(end_of_sale_years(chp)).to_numpy(float),
+        next_generation_placeholder=c.map(_chip_flag(chp, "next_generation_placeholder"))
+        .fillna(False)
+        .to_numpy(bool),
         capex=capex,
         opex=opex,
         energy_gwh=energy_gwh,
@@ -256,18 +290,34 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
 
 
 def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
-    """One option per ``existing`` system: its own (country, provider, chip), the whole system
-    as one module (``accelerators``), fixed in service from ``since`` to ``until``."""
-    cols = ["country", "provider", "chip", "accelerators", "existing_name", "since", "until"]
-    if not sc.existing:
+    """One option per ``existing`` or ``committed`` system: its own (country, provider, chip),
+    the whole system as one module (``accelerators``), able to serve from ``since`` to
+    ``until``; a committed system also carries its known capital (``capital_musd``)."""
+    cols = [
+        "country",
+        "provider",
+        "chip",
+        "accelerators",
+        "existing_name",
+        "since",
+        "until",
+        "named_operator",
+        "retirable",
+        "committed",
+        "capital_musd",
+    ]
+    systems = [("existing", i, e) for i, e in enumerate(sc.existing)] + [
+        ("committed", i, e) for i, e in enumerate(sc.committed)
+    ]
+    if not systems:
         return pd.DataFrame(columns=cols)
     iso = set(t.countries["iso3"])
     codes = set(t.providers["code"])
     chips = set(t.chips["code"])
     public = t.providers.loc[t.providers["kind"] == "public", "code"].tolist()
     rows = []
-    for i, e in enumerate(sc.existing):
-        where = f"field 'existing.{i}"
+    for key, i, e in systems:
+        where = f"field '{key}.{i}"
         if e.country not in iso:
             raise InputError(
                 f"{where}.country': unknown country '{e.country}' (not in countries.csv)"
@@ -287,8 +337,152 @@ def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
             raise InputError(f"{where}.chip': unknown chip '{e.chip}' (not in chips.csv)")
         until = e.until if e.until is not None else 10_000
         label = e.name or f"{e.chip} x {e.accelerators} in {e.country}"
-        rows.append((e.country, provider, e.chip, e.accelerators, label, e.since, until))
+        committed = key == "committed"
+        capital = float(getattr(e, "capital_musd", 0.0)) if committed else 0.0
+        rows.append(
+            (
+                e.country,
+                provider,
+                e.chip,
+                e.accelerators,
+                label,
+                e.since,
+                until,
+                e.operator.strip(),
+                bool(e.retirable) and not committed,
+                committed,
+                capital,
+            )
+        )
     return pd.DataFrame(rows, columns=cols)
+
+
+def operators(opt: pd.DataFrame, t: Tables, ctx: HomeContext) -> pd.Series:
+    """The formulation's provider p of every option: who delivers it.
+
+    Under a bloc home (more than one home country) each member state's public operator is
+    its own institution: a public option in home country k is delivered by ``<code>:<k>``
+    (e.g. ``PUBLIC:DEU``, the German state), and an existing system owned by a named
+    institution (its ``operator``, e.g. EuroHPC JU) by that institution; a public build
+    outside the home stays the bloc's joint operator (the provider's own code). Share caps and
+    minimum counts then treat them as the distinct institutions they are. Under a
+    single-country home every option's operator is its provider.
+    """
+    provider = opt["provider"].astype(str)
+    if len(ctx.home) <= 1:
+        return provider
+    public = set(t.providers.loc[t.providers["kind"] == "public", "code"])
+    home = set(ctx.home)
+    named = (
+        opt["named_operator"].fillna("").astype(str)
+        if "named_operator" in opt.columns
+        else pd.Series("", index=opt.index)
+    )
+    out = [
+        name if name else (f"{p}:{k}" if p in public and k in home else p)
+        for p, k, name in zip(provider, opt["country"], named, strict=True)
+    ]
+    return pd.Series(out, index=opt.index, dtype=object)
+
+
+def _service(
+    sc: Scenario, opt: pd.DataFrame, years: dict[int, float]
+) -> tuple[dict[tuple[int, int], float], list[int], np.ndarray]:
+    """Existing and committed systems in time: fixed modules, who may retire, years served.
+
+    A system serves (and counts) in period t when ``since`` ≤ t ≤ ``until``; it is fixed at 0
+    outside, at 1 inside unless the plan may retire it (``retirable``). It runs, and pays
+    running cost, energy and emissions, for u[a,t] = min(t + y_t, until + 1) − t of the
+    period's y_t years (JUPITER until 2030 pays for 2030 only, not for 2030-2034).
+    """
+    periods = list(sc.periods)
+    u = np.repeat(np.array([years[p] for p in periods], dtype=float)[None, :], len(opt), axis=0)
+    fixed: dict[tuple[int, int], float] = {}
+    retirable: list[int] = []
+    if "since" not in opt.columns:
+        return fixed, retirable, u
+    since = opt["since"].to_numpy(float)
+    until = opt["until"].to_numpy(float)
+    may_retire = opt["retirable"].fillna(False).to_numpy(bool)
+    for a in np.flatnonzero(opt["existing"].to_numpy(bool)):
+        serving = [since[a] <= p <= until[a] for p in periods]
+        for i, p in enumerate(periods):
+            if not serving[i]:
+                fixed[(int(a), p)] = 0.0
+            elif not may_retire[a]:
+                fixed[(int(a), p)] = 1.0
+            if serving[i]:
+                u[a, i] = float(min(p + years[p], until[a] + 1) - p)
+        if may_retire[a] and any(serving):
+            retirable.append(int(a))
+    return fixed, retirable, u
+
+
+def _sale_and_lead_times(
+    sc: Scenario, opt: pd.DataFrame, fixed: dict[tuple[int, int], float], notes: list[str]
+) -> list[tuple[int, int]]:
+    """When new capacity can serve and be added; fills ``fixed`` and returns ``no_purchase``.
+
+    - no chip before it is available: n = 0 in periods before ``available_from``;
+    - owned capacity has a lead time L (``economics.build_lead_time_years``, procurement and
+      construction): a module serving from period t was ordered in year t − L, and nothing
+      can be ordered before the first planning period t0 ("now"), so new owned modules serve
+      from the first period t ≥ t0 + L (n = 0 before); rent starts at once;
+    - a chip is bought new only while on sale, up to its ``end_of_sale``: an owned module
+      serving from t is ordered in some year from t0 to t − L, so it can be added only if
+      that window meets the sale window (t0 ≤ end_of_sale); otherwise (a, t) is in
+      ``no_purchase`` (no module added; those bought before stay). An order placed before
+      the sale ends may be delivered later (a last-time buy), which keeps the rule monotone:
+      a later end of sale or a shorter lead time never removes a choice. Rented capacity is
+      not bound by it: a provider keeps renting its installed fleet after the vendor stops
+      selling a chip (AWS had retired no A100 server six years after launch, its CEO said in
+      2026, reported by Data Center Dynamics).
+    """
+    periods = list(sc.periods)
+    t0 = periods[0]
+    lead = sc.economics.build_lead_time_years
+    avail = opt["available_from"].to_numpy(float)
+    eos = opt["end_of_sale"].to_numpy(float)
+    owned = opt["owned"].to_numpy(bool)
+    existing = opt["existing"].to_numpy(bool)
+    no_purchase: list[tuple[int, int]] = []
+    for a in np.flatnonzero(~existing):
+        start = avail[a] if math.isfinite(avail[a]) else -math.inf
+        if owned[a]:
+            start = max(start, t0 + lead)
+        for p in periods:
+            if p < start:
+                fixed[(int(a), p)] = 0.0
+            elif owned[a] and math.isfinite(eos[a]) and t0 > eos[a]:
+                no_purchase.append((int(a), p))
+    new = opt[~existing]
+    unavailable = sorted(
+        {str(c) for c, av in zip(new["chip"], new["available_from"], strict=True) if av > t0}
+    )
+    if unavailable:
+        notes.append("not available before their available_from year: " + ", ".join(unavailable))
+    if lead > 0 and owned.any():
+        first = next((p for p in periods if p >= t0 + lead), None)
+        notes.append(
+            f"lead time: owned capacity takes {lead} year(s) to procure and build from {t0}, "
+            + (f"so it serves from {first}" if first else "so none serves within the plan")
+            + "; rented capacity can start at once"
+        )
+    bought = opt[~existing & owned]
+    ended = sorted(
+        {
+            f"{c} ({int(e)})"
+            for c, e in zip(bought["chip"], bought["end_of_sale"], strict=True)
+            if math.isfinite(e) and e < t0
+        }
+    )
+    if ended:
+        notes.append(
+            f"end of sale: no owned purchase of chips whose sale ended before {t0}: "
+            + ", ".join(ended)
+            + "; renting them continues"
+        )
+    return no_purchase
 
 
 def _dependencies(opt: pd.DataFrame, foreign: list[str], fab: bool = True) -> pd.DataFrame:
@@ -378,12 +572,16 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     new = derive_options(sc, t, ctx).assign(existing=False, existing_name="")
     new = new.assign(accelerators=sc.economics.module_size)
     old = existing_options(sc, t)
+    notes: list[str] = []
     if not old.empty:
         old = old.assign(existing=True, us_export_capped=False)
+        note = kept_existing_note(sc, t, ctx, old)
+        if note:
+            notes.append(note)
         new = pd.concat([new, old], ignore_index=True)
     opt = _coefficients(sc, t, ctx, new)
+    opt = opt.assign(operator=operators(opt, t, ctx).to_numpy())
     limits = sc.limits
-    notes: list[str] = []
 
     hedging = sc.strategy != "none"
     align_allies: list[str] | None = None
@@ -409,11 +607,25 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             or len(per_option.get(a, [])) == 0
             or (len(per_option[a]) == 1 and per_option[a][0] in align_allies)
         ]
+        kept_old = [
+            str(opt.at[a, "existing_name"])
+            for a in opt.index
+            if bool(opt.at[a, "existing"])
+            and not (
+                len(per_option.get(a, [])) == 0
+                or (len(per_option[a]) == 1 and per_option[a][0] in align_allies)
+            )
+        ]
         opt = opt.loc[keep].reset_index(drop=True)
         notes.append(
             "aligning: options depending on two foreign jurisdictions were removed; "
             "max_share_foreign_jurisdiction and resilience do not apply"
         )
+        if kept_old:
+            notes.append(
+                "aligning keeps existing systems whatever they depend on (the plan may still "
+                "retire them): " + ", ".join(kept_old)
+            )
     elif not hedging:
         notes.append("strategy none: diversification limits and resilience are not enforced")
     note = removed_note(ctx.removed)
@@ -458,29 +670,8 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             f"module size ({sc.economics.module_size} accelerators)"
         )
 
-    # Fixed module counts: existing systems in (1) or out of (0) service; no chip before it
-    # is available (0).
-    fixed: dict[tuple[int, int], float] = {}
-    since = opt["since"].to_numpy(float) if "since" in opt.columns else None
-    until = opt["until"].to_numpy(float) if "until" in opt.columns else None
-    avail = opt["available_from"].to_numpy(float)
-    for a in np.flatnonzero(opt["existing"].to_numpy(bool)):
-        for p in sc.periods:
-            fixed[(int(a), p)] = 1.0 if since[a] <= p <= until[a] else 0.0
-    for a in np.flatnonzero(np.isfinite(avail) & (avail > sc.periods[0])):
-        if not opt.at[a, "existing"]:
-            for p in sc.periods:
-                if p < avail[a]:
-                    fixed[(int(a), p)] = 0.0
-    unavailable = sorted(
-        {
-            str(c)
-            for c, av in zip(opt["chip"], avail, strict=True)
-            if math.isfinite(av) and av > sc.periods[0]
-        }
-    )
-    if unavailable:
-        notes.append("not available before their available_from year: " + ", ".join(unavailable))
+    fixed, retirable, service_years = _service(sc, opt, years)
+    no_purchase = _sale_and_lead_times(sc, opt, fixed, notes)
 
     used = set(opt["country"])
     countries = pd.DataFrame(
@@ -490,12 +681,18 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         }
     )
     prov = t.providers.set_index("code")
+    # one row per operator (the formulation's provider): a member state's operator sets up
+    # its contracts like the provider it stands for; a named owner of existing systems only
+    # (e.g. EuroHPC JU) needs no new contract
+    by_operator = opt.drop_duplicates("operator").set_index("operator")["provider"]
     providers = pd.DataFrame(
         {
-            "onboarding_cost": prov.loc[
-                sorted(set(opt["provider"])), "onboarding_cost_musd"
-            ].astype(float)
-        }
+            "onboarding_cost": [
+                float(prov.at[code, "onboarding_cost_musd"]) if code in prov.index else 0.0
+                for code in by_operator.sort_index()
+            ]
+        },
+        index=sorted(by_operator.index),
     )
     chp = t.chips.set_index("code").loc[sorted(set(opt["chip"]))]
     chips = pd.DataFrame(
@@ -578,6 +775,9 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         upkeep=costs["upkeep"],
         opex_by_period=costs["opex"],
         fixed_modules=fixed,
+        retirable=retirable,
+        no_purchase=no_purchase,
+        service_years=service_years,
         cost_basis=sc.economics.cost_basis,
         horizon_end=sc.horizon,
     )

@@ -22,6 +22,7 @@ ALLOCATION_COLUMNS = [
     "period",
     "country",
     "provider",
+    "operator",
     "chip",
     "designer",
     "modules",
@@ -111,6 +112,12 @@ class Plan:
         )
 
 
+def group_column(alloc: pd.DataFrame, by: str) -> str:
+    """The allocation column a share by ``by`` groups on: a provider is its operator (under a
+    bloc home each member state's public operator is its own provider), else ``by`` itself."""
+    return "operator" if by == "provider" and "operator" in alloc.columns else by
+
+
 def _solution_frame(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
     """n[a,t] and q[a,t] for every option and period, as a long frame."""
     m, h = prep.model, prep.highs
@@ -145,16 +152,11 @@ def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
     n_t = len(inp.periods)
     n_opt = len(opt)
     n2 = sol["modules"].to_numpy(float).reshape(n_opt, n_t)
-    prev = np.concatenate([np.zeros((n_opt, 1)), n2[:, :-1]], axis=1)
-    added = np.maximum(n2 - prev, 0.0)
     disc = np.array([inp.discount[t] for t in inp.periods])[None, :]
-    years = np.array([inp.years[t] for t in inp.periods])[None, :]
-    in_service_capital = np.cumsum(added * inp.annual_capital, axis=1)
-    in_service_upkeep = np.cumsum(added * inp.upkeep, axis=1)
-    capex = disc * added * inp.cash + disc * years * in_service_capital
-    opex = disc * years * (in_service_upkeep + n2 * inp.opex_by_period)
+    served = np.asarray(inp.service_years, dtype=float)  # u[a,t]: years in service
+    capex, opex = capex_opex(inp, n2, inp.cash, inp.annual_capital, inp.upkeep, inp.opex_by_period)
     o = opt.loc[sol["option"]].reset_index(drop=True)
-    yrs = years.repeat(n_opt, axis=0).reshape(-1)
+    yrs = served.reshape(-1)
     dsc = disc.repeat(n_opt, axis=0).reshape(-1)
     n = n2.reshape(-1)
     existing = (
@@ -167,6 +169,7 @@ def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
             "period": sol["period"].astype(int),
             "country": o["country"],
             "provider": o["provider"],
+            "operator": o["operator"] if "operator" in o.columns else o["provider"],
             "chip": o["chip"],
             "designer": o["designer"],
             "modules": n.astype(int),
@@ -188,6 +191,65 @@ def allocation_table(prep: Prepared, x: np.ndarray) -> pd.DataFrame:
     return table[ALLOCATION_COLUMNS].reset_index(drop=True)
 
 
+def capex_opex(
+    inp: Any,
+    n2: np.ndarray,
+    cash: np.ndarray,
+    annual_capital: np.ndarray,
+    upkeep: np.ndarray,
+    opex_by_period: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Discounted capital and operating cost per (option, period) of module counts ``n2``
+    under the given cost parts (the model's accounting, ``models.objectives``)."""
+    n_opt = n2.shape[0]
+    prev = np.concatenate([np.zeros((n_opt, 1)), n2[:, :-1]], axis=1)
+    added = np.maximum(n2 - prev, 0.0)
+    disc = np.array([inp.discount[t] for t in inp.periods])[None, :]
+    years = np.array([inp.years[t] for t in inp.periods])[None, :]
+    served = np.asarray(inp.service_years, dtype=float)
+    in_service_capital = np.cumsum(added * annual_capital, axis=1)
+    in_service_upkeep = np.cumsum(added * upkeep, axis=1)
+    capex = disc * added * cash + disc * years * in_service_capital
+    opex = disc * (years * in_service_upkeep + served * n2 * opex_by_period)
+    return capex, opex
+
+
+def chip_price_range(prep: Prepared, alloc: pd.DataFrame) -> tuple[float, float, float]:
+    """(share X, cost at chip prices x (1 - X), cost at x (1 + X)) of the fixed plan.
+
+    Re-prices the plan's own module counts with every chip's price scaled (hardware, the
+    owner cost behind rent, existing systems' upkeep); no re-solve, so it states how much the
+    cost hinges on the price assumptions, not what plan other prices would choose. Energy,
+    sites, contracts, platforms and committed contracts keep their cost.
+    """
+    from planner.core.costs import cost_arrays
+
+    inp, sc = prep.inputs, prep.scenario
+    share = float(sc.economics.chip_price_range)
+    if alloc.empty:
+        return share, 0.0, 0.0
+    keyed = with_options(prep, alloc, [])
+    n2 = np.zeros((len(inp.options), len(inp.periods)))
+    col = {t: i for i, t in enumerate(inp.periods)}
+    for a, t, n in zip(keyed["option"], keyed["period"], keyed["modules"], strict=True):
+        n2[int(a), col[int(t)]] = float(n)
+    base = sum(
+        x.sum()
+        for x in capex_opex(inp, n2, inp.cash, inp.annual_capital, inp.upkeep, inp.opex_by_period)
+    )
+    out = []
+    for factor in (1.0 - share, 1.0 + share):
+        arr = cost_arrays(sc, inp.options, chip_price_factor=factor)
+        cost = sum(
+            x.sum()
+            for x in capex_opex(
+                inp, n2, arr["cash"], arr["annual_capital"], arr["upkeep"], arr["opex"]
+            )
+        )
+        out.append(float(cost - base))
+    return share, out[0], out[1]
+
+
 def _cost_per_year(prep: Prepared, final: pd.DataFrame) -> float:
     """Cost of one year of the final period's fleet, undiscounted (MUSD/yr): the figure a
     ministry compares with an annual budget line. Meaningful under the annualised basis; under
@@ -205,7 +267,7 @@ def _fixed_costs(prep: Prepared, alloc: pd.DataFrame) -> dict[str, float]:
     inp = prep.inputs
     new = alloc[(alloc["modules"] > 0) & (alloc["existing"].fillna("") == "")]
     used_k = sorted(set(new["country"]))
-    used_p = sorted(set(new["provider"]))
+    used_p = sorted(set(new["operator"]))
     used_c = sorted(set(new["chip"]))
     return {
         "site_fixed_musd": float(inp.countries.loc[used_k, "site_fixed_cost"].sum()),
@@ -248,7 +310,7 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     keyed["home"] = keyed["country"].isin(prep.context.home).map({True: "home", False: "abroad"})
     frames = []
     for dim, column in (
-        ("provider", "provider"),
+        ("provider", "operator"),
         ("designer", "designer"),
         ("country", "country"),
         ("home", "home"),
@@ -460,7 +522,12 @@ def delivering(prep: Prepared, final: pd.DataFrame, column: str) -> int:
     inp = prep.inputs
     if final.empty:
         return 0
-    need = inp.options.groupby(column)["compute"].min().clip(upper=inp.target[inp.periods[-1]])
+    opts = (
+        inp.options
+        if column in inp.options.columns
+        else inp.options.assign(**{column: inp.options["provider"]})
+    )
+    need = opts.groupby(column)["compute"].min().clip(upper=inp.target[inp.periods[-1]])
     counted = final.groupby(column)["counted_eflops"].sum()
     need = need.reindex(counted.index)
     return int((counted >= need * (1 - 1e-6) - 1e-9).sum())
@@ -524,7 +591,30 @@ def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
         "chip_fab_jurisdiction": first("j_fab", "chip") if not keyed.empty else {},
         "excluded": dict(getattr(ctx, "removed", {}) or {}),
         "required_certifications": list(sc.require.certifications),
+        "existing_systems": existing_systems(prep),
+        "resilience_limit": inp.resilience,
+        "tie_break": sc.solver.tie_break,
     }
+
+
+def existing_systems(prep: Prepared) -> dict[str, dict[str, Any]]:
+    """Existing and committed systems by name: the periods they may serve, whether the plan
+    may retire them and whether they are committed (for the reading's account of them)."""
+    inp = prep.inputs
+    opt = inp.options
+    if "existing_name" not in opt.columns:
+        return {}
+    retirable = set(inp.retirable)
+    out: dict[str, dict[str, Any]] = {}
+    for a in inp.existing:
+        serving = [t for t in inp.periods if inp.fixed_modules.get((a, t), 1.0) > 0]
+        out[str(opt.at[a, "existing_name"])] = {
+            "periods": serving,
+            "retirable": a in retirable,
+            "committed": bool(opt.at[a, "committed"]) if "committed" in opt.columns else False,
+            "operator": str(opt.at[a, "operator"]) if "operator" in opt.columns else "",
+        }
+    return out
 
 
 def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
@@ -578,6 +668,7 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
     shares = shares_table(prep, alloc)
     res = resilience_table(prep, shares)
     weighted_gwh = discounted_gwh(prep, alloc)
+    price_share, price_low, price_high = chip_price_range(prep, alloc)
     kpis: dict[str, Any] = {
         "sovereignty_index": sov["index"],
         "total_cost_musd": total,
@@ -601,16 +692,19 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         "countries_delivering": delivering(prep, final, "country"),
         "blocs_delivering": _blocs_delivering(prep, final),
         "excluded": removed_summary(prep),
-        "providers_used": int(final.loc[final["modules"] > 0, "provider"].nunique()),
+        "providers_used": int(final.loc[final["modules"] > 0, "operator"].nunique()),
         "chip_platforms_used": int(final.loc[final["modules"] > 0, "chip"].nunique()),
         "chip_designers_used": int(final.loc[final["modules"] > 0, "designer"].nunique()),
-        "providers_delivering": delivering(prep, final, "provider"),
+        "providers_delivering": delivering(prep, final, "operator"),
         "chip_designers_delivering": delivering(prep, final, "designer"),
         "home_share_min": float(shares[shares["dimension"] == "home"]["share"].min()),
         "worst_case_n_minus_1_share": float(res["kept_share_of_target"].min())
         if not res.empty
         else 1.0,
         "total_cost_model_musd": h.evaluate(m.total_cost.expr, x),
+        "chip_price_range_share": price_share,
+        "total_cost_chip_price_low_musd": total + price_low,
+        "total_cost_chip_price_high_musd": total + price_high,
         "cost_basis": sc.economics.cost_basis,
         "compute_basis": sc.economics.compute_basis,
         "discount_rate": sc.economics.discount_rate,

@@ -298,12 +298,37 @@ class Economics(_Strict):
     price_performance_trend: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.21,
         description=(
-            "Per-year decline of hardware price per FLOP/s: hardware bought (or the owner cost "
-            "behind rent) in year t costs (1 - trend)^(t - y0) of its table price, y0 = the "
-            "later of PRICE_YEAR (2025, the year of chips.csv prices) and the chip's "
-            "available_from. Default 0.21 = 1 - 2^(-1/2.95): Epoch AI measured FLOP/s per "
-            "dollar of top GPUs doubling every 2.95 years (Hobbhahn & Besiroglu, 'Trends in "
-            "GPU price-performance', Epoch AI, 2022; all GPUs 2.46 years). 0 = today's prices"
+            "Applies only to chips marked next_generation_placeholder in chips.csv (an "
+            "unannounced generation standing for whatever will be on sale then): such a chip "
+            "bought (or rented) in year t costs (1 - trend)^(t - available_from) of its table "
+            "price. Every announced chip keeps its own sourced price in every year (its list "
+            "price where no street-price path is published): the FLOP/s-per-dollar progress "
+            "across generations comes from the catalogue of chips itself, not from a per-chip "
+            "decay. Default 0.21 = 1 - 2^(-1/2.95): Epoch AI measured FLOP/s per dollar of top "
+            "GPUs doubling every 2.95 years across generations (Hobbhahn & Besiroglu, 'Trends "
+            "in GPU price-performance', Epoch AI, 2022)"
+        ),
+    )
+    chip_price_range: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.25,
+        description=(
+            "Plus/minus share by which the plan's reading re-prices every chip to state the "
+            "cost's sensitivity to the price assumptions (the fixed plan re-priced, no "
+            "re-solve). Default 0.25: published quotes span about this much around the table "
+            "prices (B200 30-40k USD, CNBC 2024-03-19; H200 30-40k, press reports 2024-25), "
+            "an assumption"
+        ),
+    )
+    build_lead_time_years: Annotated[int, Field(ge=0, le=20)] = Field(
+        2,
+        description=(
+            "Years from ordering owned (built) capacity to its service, procurement and "
+            "construction: new owned modules serve from the first period at or after the first "
+            "planning period (now) + this lead time; rented capacity can start at once. "
+            "Default 2: JUPITER's procurement contract was signed on 2023-10-03 and its booster "
+            "was in service in 2025 (EuroHPC JU press releases); Isambard-AI was announced on "
+            "2023-11-01 and in full service in July 2025 (UK DSIT; University of Bristol). An "
+            "assumption for other countries (no per-country grid-connection queue is sourced)"
         ),
     )
     carbon_price_usd_per_t: NonNegative = Field(
@@ -316,7 +341,8 @@ class Economics(_Strict):
 
 
 class ExistingSystem(_Strict):
-    """A system already in service: counted, run and paid for (running costs only), never bought."""
+    """A system already in service: counted and paid for (running costs only) in its years of
+    service, never bought; the plan may retire it early (it then stops counting and costing)."""
 
     name: str = Field("", description="Label shown in the plan (e.g. Isambard-AI)")
     country: str = Field(..., min_length=1, description="Where it stands (ISO3)")
@@ -334,11 +360,43 @@ class ExistingSystem(_Strict):
         None, description="Last year in service (absent = beyond the horizon)"
     )
     source: str = Field("", description="Where the figures come from (publisher and URL)")
+    operator: str = Field(
+        "",
+        description=(
+            "Under a bloc home: the institution owning it when not its host state's public "
+            "operator (e.g. EuroHPC JU), a provider of its own in the share caps and minimum "
+            "counts; blank = the host state's operator (or the provider named)"
+        ),
+    )
+    retirable: bool = Field(
+        True,
+        description=(
+            "The plan may retire it before 'until' (it then stops counting and stops costing); "
+            "false = it serves every year from 'since' to 'until'"
+        ),
+    )
 
     @model_validator(mode="after")
     def _order(self) -> ExistingSystem:
         if self.until is not None and self.until < self.since:
             raise ValueError(f"until {self.until} is before since {self.since}")
+        return self
+
+
+class CommittedSystem(ExistingSystem):
+    """A system contracted but not yet in service: it counts from its start year ('since') at
+    its known capital cost, priced as an owned module bought when it enters service (plus
+    maintenance, energy and emissions); contracted, so never retired by the plan."""
+
+    capital_musd: NonNegative = Field(
+        ..., description="Known capital cost of the contract (million USD, converted at source)"
+    )
+    retirable: bool = Field(False, description="Always false: a contract is not undone")
+
+    @model_validator(mode="after")
+    def _not_retirable(self) -> CommittedSystem:
+        if self.retirable:
+            raise ValueError("a committed system cannot be retired (retirable must be false)")
         return self
 
 
@@ -513,8 +571,19 @@ class Scenario(_Strict):
         default_factory=list,
         description=(
             "Systems already in service: they count towards the target in the years they "
-            "serve, pay running costs (energy, maintenance) but no capital, keep their own "
-            "layer scores and are never bought again"
+            "serve and pay running costs (energy, maintenance) for those years only, but no "
+            "capital; they keep their own layer scores and are never bought again. The plan "
+            "may retire one early (it then stops counting and costing) unless retirable is "
+            "false. exclude/require/align do not retire them: they govern new purchases and "
+            "contracts, and the plan's notes name the systems kept that they would exclude"
+        ),
+    )
+    committed: list[CommittedSystem] = Field(
+        default_factory=list,
+        description=(
+            "Systems contracted but not yet in service: they count towards the target from "
+            "their start year ('since') and cost their known capital ('capital_musd') plus "
+            "running costs; they are never bought by the plan nor retired"
         ),
     )
     limits: Limits = Field(default_factory=Limits)

@@ -23,9 +23,10 @@ def money(v: float) -> str:
 
 
 def _existing_compute(inp: Any, t: int) -> float:
-    """Compute of the systems already in service in period t (their modules are fixed at 1)."""
+    """Compute of the systems that may serve in period t (existing or committed, unless out of
+    service then; a retirable one counts: the plan may keep it)."""
     f = inp.options["compute"].to_numpy(float)
-    return float(sum(f[a] * n for (a, p), n in inp.fixed_modules.items() if p == t and n > 0))
+    return float(sum(f[a] for a in inp.existing if inp.fixed_modules.get((a, t), 1.0) > 0))
 
 
 def _cheapest_cover(inp: Any, t: int, cost: np.ndarray, f: np.ndarray) -> tuple[float, int]:
@@ -85,17 +86,22 @@ def screen(prep: Prepared) -> list[str]:
         + (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)[:, None]
     )
     capital_t = np.asarray(inp.capital, float)
+    # years each option's module runs in a period (an existing system retiring within it runs
+    # fewer), so the bounds below never exceed what the model charges
+    served = np.asarray(inp.service_years, float)
     energy = opt["energy_cost"].to_numpy(float)
     emis = opt["emissions_kt"].to_numpy(float)
     if inp.budget is not None:
         best_lb, best_t, best_a = 0.0, None, 0
         for t in inp.periods:
-            per = capital_t[:, pos[t]] + inp.discount[t] * inp.years[t] * running_t[:, pos[t]]
+            per = capital_t[:, pos[t]] + inp.discount[t] * served[:, pos[t]] * running_t[:, pos[t]]
             lb, a = _cheapest_cover(inp, t, per, f)
             if lb > best_lb:
                 best_lb, best_t, best_a = lb, t, a
         rent = sum(
-            _cheapest_cover(inp, t, inp.discount[t] * inp.years[t] * running_t[:, pos[t]], f)[0]
+            _cheapest_cover(inp, t, inp.discount[t] * served[:, pos[t]] * running_t[:, pos[t]], f)[
+                0
+            ]
             for t in inp.periods
         )
         if rent > best_lb:
@@ -125,7 +131,7 @@ def screen(prep: Prepared) -> list[str]:
             continue
         lb = sum(
             inp.target[t]
-            * float(np.min((inp.discount[t] if disc else 1.0) * inp.years[t] * per_unit / f))
+            * float(np.min((inp.discount[t] if disc else 1.0) * served[:, pos[t]] * per_unit / f))
             for t in inp.periods
         )
         if cap < lb * (1 - 1e-9) - 1e-9:

@@ -52,6 +52,11 @@ SCENARIO_KEYS: dict[str, str] = {
     "max_new_power_mw_per_year": (
         "`buildout.max_new_power_mw_per_year` (with `constraints.buildout`)"
     ),
+    "retirable": "`existing` systems the plan may retire (`retirable`, default true)",
+    "no_purchase": (
+        "chips.csv `end_of_sale` (blank: `available_from` + 3) before the first period, for "
+        "owned options; `economics.build_lead_time_years` sets when owned capacity may serve"
+    ),
 }
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,18 +263,22 @@ def _section_options() -> list[str]:
     for fn in (
         inputs.derive_options,
         inputs._coefficients,
-        inputs.build_inputs,
+        inputs.operators,
+        inputs.end_of_sale_years,
+        inputs._service,
+        inputs._sale_and_lead_times,
         costs.discount_factors,
+        costs.price_factor,
         costs.cost_arrays,
+        inputs.build_inputs,
     ):
         source, start = inspect.getsourcelines(fn)
-        module = inspect.getmodule(fn)
         lines += [
             f"### `{fn.__name__}`",
             "",
             inspect.getdoc(fn) or "",
             "",
-            f"Source: {_link(_rel(module.__file__), start, start + len(source) - 1)}",
+            f"Source: {_link(_rel(inspect.getsourcefile(fn) or ''), start, start + len(source) - 1)}",
             "",
         ]
     return lines

@@ -68,7 +68,8 @@ def _where(plan: Plan, final: pd.DataFrame, last: int) -> str:
         f"countr{'y' if len(parts) == 1 else 'ies'} ({', '.join(parts)}); "
         f"{_pct(home_share)} is on home soil."
     )
-    by_p = final.groupby("provider")["counted_eflops"].sum().sort_values(ascending=False)
+    who = "operator" if "operator" in final.columns else "provider"
+    by_p = final.groupby(who)["counted_eflops"].sum().sort_values(ascending=False)
     by_c = final.groupby("chip")["accelerators"].sum().sort_values(ascending=False)
     where += (
         f" Providers: {', '.join(f'{p} {_pct(v / total)}' for p, v in by_p.items() if v > 0)}."
@@ -96,7 +97,7 @@ def _beyond_target(final: pd.DataFrame, last: int) -> str:
     def name(r) -> str:
         if isinstance(r.existing, str) and r.existing:
             return f"the existing {r.existing}"
-        return f"{r.provider} {r.chip} in {r.country}"
+        return f"{getattr(r, 'operator', r.provider)} {r.chip} in {r.country}"
 
     parts = [
         f"{name(r)} counts {r.counted_eflops:,.2f} of its {r.compute_eflops:,.2f}"
@@ -106,6 +107,93 @@ def _beyond_target(final: pd.DataFrame, last: int) -> str:
         f"It holds {built:,.2f} EFLOP/s in {last} for a target of {counted:,.2f}: "
         f"{idle:,.2f} counts towards nothing (whole modules, and capacity the share limits "
         f"leave uncounted; it still counts for N-1): {'; '.join(parts)}."
+    )
+
+
+def _existing(plan: Plan) -> str:
+    """What the plan does with the systems already in service or committed.
+
+    Why say it: a system that is paid for but counts less than it holds is the first thing an
+    analyst questions. The plan retires an idle existing system (it stops counting and
+    costing); one kept while counting less than it holds is kept for a stated reason: it is
+    committed, the scenario forbids retiring it, it counts in a later period (a retired
+    system cannot return), the N-1 floor needs its capacity, or the share caps leave it no
+    more room.
+    """
+    systems: dict[str, Any] = plan.context.get("existing_systems") or {}
+    if not systems:
+        return ""
+    alloc = plan.allocation
+    rows = alloc[alloc["existing"].fillna("") != ""]
+    binding = plan.limits[plan.limits["binding"]] if not plan.limits.empty else plan.limits
+    caps = [
+        LIMIT_WORDS.get(r.limit, r.limit) + f" ({r.value:g})"
+        for r in binding.itertuples()
+        if r.limit.startswith("max_share") or r.limit == "min_home_share"
+    ]
+    retired, kept = [], []
+    for name, info in systems.items():
+        serving = list(info.get("periods", []))
+        if not serving:
+            continue
+        mine = rows[(rows["existing"] == name) & (rows["modules"] > 0)]
+        held = sorted(int(t) for t in mine["period"])
+        gone = [t for t in serving if t not in held]
+        if gone:
+            retired.append(f"{name} from {gone[0]}" if held else f"{name} (not used)")
+        short = mine[mine["counted_eflops"] < 0.99 * mine["compute_eflops"]]
+        if short.empty:
+            continue
+        counts = "; ".join(
+            f"{r.counted_eflops:,.2f} of its {r.compute_eflops:,.2f} in {int(r.period)}"
+            for r in short.itertuples()
+        )
+        idle_years = [int(r.period) for r in short.itertuples() if r.counted_eflops < 1e-6]
+        later = [
+            int(r.period)
+            for r in mine.itertuples()
+            if idle_years and int(r.period) > min(idle_years) and r.counted_eflops > 1e-6
+        ]
+        verb = "leaves" if len(caps) == 1 else "leave"
+        room = (
+            f"{_list(caps)} {verb} it no more room" if caps else "whole modules exceed the target"
+        )
+        if info.get("committed"):
+            why = "it is committed (a contract the plan cannot undo)" + (
+                f", and {room}" if caps else ""
+            )
+        elif not info.get("retirable"):
+            why = "the scenario does not let the plan retire it (retirable: false)"
+        elif later:
+            why = f"it counts again in {later[0]} and a retired system cannot return, while {room}"
+        elif plan.context.get("resilience_limit") is not None:
+            why = "the N-1 resilience floor needs its capacity (uncounted capacity counts for N-1)"
+        elif plan.context.get("tie_break") == "none":
+            why = "the cost tie-break is off, so nothing removes costs that buy no index"
+        else:
+            why = room
+        kept.append(f"{name} is kept while counting {counts}: {why}")
+    parts = []
+    if retired:
+        parts.append(
+            "Existing systems retired early (they stop counting and costing): "
+            + "; ".join(retired)
+            + "."
+        )
+    parts += [f"{x}." for x in kept]
+    return " ".join(parts)
+
+
+def _price_range(plan: Plan) -> str:
+    """The cost's sensitivity to the chip prices: the fixed plan re-priced (no re-solve)."""
+    k = plan.kpis
+    low, high = k.get("total_cost_chip_price_low_musd"), k.get("total_cost_chip_price_high_musd")
+    share = k.get("chip_price_range_share")
+    if low is None or high is None or not share:
+        return ""
+    return (
+        f"With every chip {share:.0%} cheaper or dearer than its table price, the same plan "
+        f"would cost {low:,.0f} to {high:,.0f} MUSD (re-priced, not re-solved)."
     )
 
 
@@ -190,6 +278,7 @@ def read_plan(plan: Plan) -> str:
     final = alloc[alloc["period"] == last]
     sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan)]
     sentences = [x for x in sentences if x] + [_worst_cut(plan, last), _budget(plan)]
+    sentences += [x for x in (_price_range(plan), _existing(plan)) if x]
     w_res = plan.context.get("resilience_weight", 0.0) or 0.0
     if w_res > 0:
         sentences.append(

@@ -47,7 +47,7 @@ def _allocation_table(plan: Plan, period: int) -> Table:
     for row in rows.itertuples(index=False):
         table.add_row(
             row.country,
-            row.provider,
+            getattr(row, "operator", row.provider),
             row.chip,
             str(row.modules),
             f"{row.accelerators:,}",

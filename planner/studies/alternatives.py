@@ -68,7 +68,7 @@ from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
 from planner.core.highs_backend import INF, SolveOutcome
 from planner.core.prepare import Prepared, prepare
-from planner.core.results import Plan, make_plan
+from planner.core.results import Plan, group_column, make_plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.core.screens import screen, status_message
 from planner.core.solve import model_size, optimise, resplit
@@ -162,7 +162,7 @@ def final_shares(plan: Plan, by: str) -> pd.Series:
     if alloc.empty:
         return pd.Series(dtype=float)
     final = alloc[alloc["period"] == alloc["period"].max()]
-    g = final.groupby(by)["counted_eflops"].sum()
+    g = final.groupby(group_column(final, by))["counted_eflops"].sum()
     total = g.sum()
     if total <= 0:
         return pd.Series(dtype=float)

@@ -365,9 +365,10 @@ def _avg_price(lab: _Lab, lim: _Limit) -> tuple[str, float | None]:
     m, inp = lab.prep.model, lab.prep.inputs
     rows = [r for r, _ in lab._rows("avg_electricity_price")]
     gwh = inp.options["energy_gwh"].to_numpy(float)
+    served = inp.service_years  # years in service, as the model's energy cost counts them
     weight = pyo.quicksum(
-        inp.discount[t] * inp.years[t] * float(gwh[a]) * m.n[a, t]
-        for t in inp.periods
+        inp.discount[t] * float(served[a, i]) * float(gwh[a]) * m.n[a, t]
+        for i, t in enumerate(inp.periods)
         for a in inp.options.index
     )
     hm = lab.hm

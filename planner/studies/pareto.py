@@ -68,7 +68,7 @@ from planner.core import deadline as clock
 from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
 from planner.core.highs_backend import CAP_BOUND_OPTIONS, INF, TIE_BREAK_OPTIONS, SolveOutcome
-from planner.core.results import Plan, make_plan
+from planner.core.results import Plan, group_column, make_plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.studies.workers import WorkerContext, become_worker, stop_pool
 
@@ -705,7 +705,7 @@ class ParetoResult:
             if alloc.empty:
                 continue
             final = alloc[alloc["period"] == alloc["period"].max()]
-            g = final.groupby(by)[SHARE_OF].sum()
+            g = final.groupby(group_column(final, by))[SHARE_OF].sum()
             total = g.sum()
             frames.append(
                 pd.DataFrame(
@@ -1048,7 +1048,7 @@ def _table(names: list[str], kept: list[Found], plans: list[Plan], engine: Engin
         row.update(
             status=f.status,
             gap=f.gap,
-            providers=_top(final, "provider"),
+            providers=_top(final, group_column(final, "provider")),
             chips=_top(final, "chip"),
             countries=_top(final, "country"),
             structure_change=prev is not None and struct != prev,
