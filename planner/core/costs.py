@@ -52,7 +52,9 @@ def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
       0 for owned new modules, whose upkeep follows their purchase.
 
     hardware_t = hardware x (1 - trend)^(t - y0) (``price_factor``); buildings do not follow
-    the chip trend.
+    the chip trend. An owned module's capital includes its spare accelerators
+    (``economics.spares_share`` x hardware_t, a stockpile against supply cuts); its upkeep
+    does not (spares on a shelf need no maintenance).
     """
     eco = sc.economics
     periods = list(sc.periods)
@@ -69,9 +71,12 @@ def cost_arrays(sc: Scenario, opt: pd.DataFrame) -> dict[str, np.ndarray]:
     annualised = eco.cost_basis == "annualised"
     owner_annual = crf_hw * hw + crf_fac * bld + maint * (hw + bld)
     zero = np.zeros_like(hw)
+    bought = hw * (1.0 + eco.spares_share)  # spares: paid with the module, no upkeep
     return {
-        "cash": np.where(owned, hw + bld, 0.0) if not annualised else zero,
-        "annual_capital": np.where(owned, crf_hw * hw + crf_fac * bld, 0.0) if annualised else zero,
+        "cash": np.where(owned, bought + bld, 0.0) if not annualised else zero,
+        "annual_capital": np.where(owned, crf_hw * bought + crf_fac * bld, 0.0)
+        if annualised
+        else zero,
         "upkeep": np.where(owned, maint * (hw + bld), 0.0),
         "opex": np.where(
             existing,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from models.inputs import ModelInputs
 from planner.core.costs import capital_charge, capital_recovery_factor, cost_arrays
+from planner.core.cuts import survival_array
 from planner.core.data import Tables
 from planner.core.eligibility import apply_eligibility, chip_fab_jurisdictions, removed_note
 from planner.core.errors import InputError
@@ -548,6 +549,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         upkeep=costs["upkeep"],
         opex_by_period=costs["opex"],
         fixed_modules=fixed,
+        cut_survival=survival_array(sc, opt),
         cost_basis=sc.economics.cost_basis,
         horizon_end=sc.horizon,
     )
