@@ -171,7 +171,7 @@ def plan_rows(sc: Any, tables: Any, alloc: pd.DataFrame, ctx: Any = None) -> pd.
     ctx = ctx if ctx is not None else resolve_home(sc, tables)
     a = alloc.reset_index(drop=True).copy()
     names = (
-        a["existing"].fillna("").astype(str)
+        a["existing"].astype(object).where(a["existing"].notna(), "").astype(str)
         if "existing" in a.columns
         else pd.Series("", index=a.index)
     )
