@@ -519,8 +519,8 @@ def _crisis(
     note = "no limit had to be relaxed" if not relaxed else "relaxed to what is still possible"
     if change is not None and change < 0:
         note += (
-            f"; it costs {-change:,.0f} MUSD less than the plan (lost services are no longer "
-            "paid for)"
+            f"; it costs {-change:,.0f} MUSD less than the plan (what the cut took is no "
+            "longer paid for, and only what is still possible is bought)"
         )
     return {
         **out,
