@@ -165,3 +165,23 @@ def test_a_later_cut_year_never_lowers_the_kept_share(adds, rate, spares, who, y
     assert (kept_late["kept_eflops"] >= kept_early["kept_eflops"] - 1e-9).all()
     # and a cut never keeps more than the plan has
     assert (kept_early["kept_eflops"] <= kept_early["compute_eflops"] + 1e-9).all()
+
+
+def test_crisis_plan_keeps_installed_chips_minus_failures_and_relaxes_what_it_must():
+    """PLAN cut by OTH from 2028: 2026 stands (one CA module, 10); in 2028 the CA module
+    installed in 2026 keeps 0.81 and no CA can be bought, so two CH builds (40) are needed:
+    0.81 + 2 ≥ 2. Index (2/3 for 2026's CA + 2 for 2028's CH) / 3 = 8/9; cost 50, 30 more
+    than the plan's 20. With a budget of 45 the crisis plan raises it to 50 (a loosening of
+    1/9) rather than deliver 1.81 of 2 EFLOP/s (penalised ten times per unit)."""
+    sc = tiny(**TWO_PERIODS, economics=economics(0.1), solver=EXACT)
+    res = stress(sc, plan=PLAN, cut=["OTH"], from_year=2028, replan=True)
+    crisis = res.replans.iloc[0]
+    assert crisis["status"] == "optimal" and crisis["relaxed"] == ""
+    assert crisis["sovereignty_index"] == pytest.approx(8 / 9)
+    assert crisis["total_cost_musd"] == pytest.approx(50.0)
+    assert crisis["extra_cost_musd"] == pytest.approx(30.0)
+    tight = tiny(**TWO_PERIODS, economics=economics(0.1), solver=EXACT, budget=45)
+    crisis = stress(tight, plan=PLAN, cut=["OTH"], from_year=2028, replan=True).replans.iloc[0]
+    assert crisis["status"] == "crisis_plan"
+    assert "raise budget from 45 MUSD to 50 MUSD" in crisis["relaxed"]
+    assert crisis["total_cost_musd"] == pytest.approx(50.0)
