@@ -401,12 +401,8 @@ def add_cut_survivors(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     groups = inp.by_chip_dependency
     chip_opts = sorted({a for idx in groups.values() for a in idx})
     shrink = not inp.non_decreasing
-    carried_keys = [
-        (a, t)
-        for a in chip_opts
-        for t in periods
-        if shrink and inp.installed_before_cut(a, t) == "previous"
-    ]
+    how = {(a, t): inp.installed_before_cut(a, t) for a in chip_opts for t in periods}
+    carried_keys = [key for key, kind in how.items() if shrink and kind == "previous"]
     if carried_keys:
         m.carried = pyo.Var(
             carried_keys,
@@ -421,10 +417,9 @@ def add_cut_survivors(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         )
 
     def installed(a, t):
-        how = inp.installed_before_cut(a, t)
-        if how == "existing":
+        if how[a, t] == "existing":
             return m.n[a, t]
-        if how == "previous":
+        if how[a, t] == "previous":
             return m.carried[a, t] if shrink else m.n[a, m.T.prev(t)]
         return None
 

@@ -86,6 +86,22 @@ def installed_before(rows: pd.DataFrame, rule: CutRule, t: int, cut_year: float)
     return pd.Series(np.where(old, old_kept, new_kept), index=now.index)
 
 
+def carried_compute(rows: pd.DataFrame, rule: CutRule, t: int, cut_year: float) -> pd.Series:
+    """Per row of period t: the compute its installed chips still deliver at the end of t if
+    its chip is cut from ``cut_year``: κ(L)·(compute per module)·(modules installed before)."""
+    now = rows[rows["period"] == t]
+    modules = now["modules"].to_numpy(float)
+    per_module = np.divide(
+        now["compute_eflops"].to_numpy(float),
+        modules,
+        out=np.zeros(len(now)),
+        where=modules > 0,
+    )
+    n_old = installed_before(rows, rule, t, cut_year).to_numpy(float)
+    kappa = rule.survival(rule.unsupported_years(t, cut_year), now["spares"].to_numpy(float))
+    return pd.Series(kappa * per_module * n_old, index=now.index)
+
+
 def kept_table(
     rows: pd.DataFrame,
     lost_now: pd.Series,
@@ -93,36 +109,35 @@ def kept_table(
     rule: CutRule,
     target: dict[int, float],
     cut_year: float | None = None,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
     """Compute lost and kept per period after one cut.
 
     ``lost_now``/``chip_cut``: boolean masks over ``rows`` (a row lost at once is never also
     kept by its chips). ``cut_year`` None = N-1: the cut at the start of each period.
     Returns period, compute_eflops, lost_eflops, kept_eflops, kept_share (of the target,
-    capped at 1: capacity beyond the target can absorb a loss).
+    capped at 1: capacity beyond the target can absorb a loss). ``cache``: a dict shared by
+    calls on the same rows (what installed chips carry does not depend on who is cut).
     """
-    chip_only = chip_cut & ~lost_now
+    cache = {} if cache is None else cache
+    chip_only = (chip_cut & ~lost_now).to_numpy(bool)
+    lost = lost_now.to_numpy(bool)
+    compute = rows["compute_eflops"].to_numpy(float)
+    period = rows["period"].to_numpy()
     out = []
     for t in rule.periods:
         y = float(t) if cut_year is None else float(cut_year)
-        sel = rows["period"] == t
-        have = float(rows.loc[sel, "compute_eflops"].sum())
+        sel = period == t
+        have = float(compute[sel].sum())
         if not rule.affected(t, y):
             kept = have
         else:
-            keep = sel & ~lost_now & ~chip_only
-            kept = float(rows.loc[keep, "compute_eflops"].sum())
-            chips = rows[sel & chip_only]
-            if not chips.empty:
-                n_old = installed_before(rows, rule, t, y).loc[chips.index].to_numpy()
-                per_module = np.divide(
-                    chips["compute_eflops"].to_numpy(float),
-                    chips["modules"].to_numpy(float),
-                    out=np.zeros(len(chips)),
-                    where=chips["modules"].to_numpy(float) > 0,
-                )
-                kappa = rule.survival(rule.unsupported_years(t, y), chips["spares"].to_numpy(float))
-                kept += float((kappa * per_module * n_old).sum())
+            kept = float(compute[sel & ~lost & ~chip_only].sum())
+            if (sel & chip_only).any():
+                if (t, y) not in cache:
+                    cache[t, y] = carried_compute(rows, rule, t, y)
+                carried = cache[t, y]
+                kept += float(carried[chip_only[sel]].sum())
         # a difference of equal sums can come out as -1e-15: nothing kept is 0, not -0
         kept = min(have, max(0.0, kept))
         d = float(target.get(t, 0.0))
@@ -144,7 +159,10 @@ def jurisdiction_masks(rows: pd.DataFrame, j: str) -> tuple[pd.Series, pd.Series
     """(lost at once, chip cut) for a cut of jurisdiction j: its territory and providers are
     lost at once; chips it designs or whose foundry it hosts (``j_fab``, ';'-joined) are cut."""
     lost = (rows["j_country"] == j) | (rows["j_provider"] == j)
-    fab = rows["j_fab"].map(lambda v: j in str(v).split(";")) if "j_fab" in rows else False
+    if "j_fab" in rows:
+        fab = (";" + rows["j_fab"].fillna("").astype(str) + ";").str.contains(f";{j};", regex=False)
+    else:
+        fab = False
     chip = (rows["j_chip"] == j) | fab
     return lost.fillna(False).astype(bool), pd.Series(chip, index=rows.index).astype(bool)
 
@@ -190,7 +208,6 @@ def plan_rows(sc: Any, tables: Any, alloc: pd.DataFrame, ctx: Any = None) -> pd.
     fabs = chip_fab_jurisdictions(tables.chips) if sc.constraints.fab_dependency else {}
     home = set(ctx.home_jurisdictions)
     a["j_fab"] = a["chip"].map(lambda c: ";".join(j for j in fabs.get(c, []) if j not in home))
-    a.attrs["foreign"] = list(ctx.foreign)
     return a
 
 
@@ -226,9 +243,10 @@ def resilience_table(
     rule = cut_rule(sc)
     target = {int(t): float(v) for t, v in sc.target.items()}
     out = []
+    cache: dict = {}
     for j in foreign:
         lost, chip = jurisdiction_masks(rows, j)
-        table = kept_table(rows, lost, chip, rule, target)
+        table = kept_table(rows, lost, chip, rule, target, cache=cache)
         out.append(
             pd.DataFrame(
                 {

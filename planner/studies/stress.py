@@ -257,9 +257,10 @@ def cut_table(
     rule = cut_rule(sc)
     target = {int(t): float(v) for t, v in sc.target.items()}
     frames = []
+    cache: dict = {}
     for kind, supplier in _shocks(rows, only):
         lost, chip = masks(rows, kind, supplier)
-        table = kept_table(rows, lost, chip, rule, target, cut_year)
+        table = kept_table(rows, lost, chip, rule, target, cut_year, cache)
         frames.append(
             table.assign(kind=kind, supplier=supplier, target_eflops=table["period"].map(target))
         )
