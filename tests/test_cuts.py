@@ -185,3 +185,18 @@ def test_crisis_plan_keeps_installed_chips_minus_failures_and_relaxes_what_it_mu
     assert crisis["status"] == "crisis_plan"
     assert "raise budget from 45 MUSD to 50 MUSD" in crisis["relaxed"]
     assert crisis["total_cost_musd"] == pytest.approx(50.0)
+
+
+def test_n_minus_1_carries_only_modules_still_in_service_when_capacity_may_shrink():
+    """Without non-decreasing build-out a module counts as installed before the cut only if
+    it serves both periods (``carried`` ≤ n[t−1], ≤ n[t]): the hand-checked optimum above
+    keeps its 2029 CA module in 2030, so it is the same plan."""
+    plan = solve(
+        tiny(**N1, budget=30, economics=economics(0.1), buildout={"non_decreasing": False})
+    )
+    assert plan.status == "optimal"
+    assert plan.sovereignty["index"] == pytest.approx(8 / 9)
+    assert plan.cost == pytest.approx(30.0)
+    a = plan.allocation
+    ca = a[(a["chip"] == "CA") & (a["modules"] > 0)]
+    assert sorted(ca["period"]) == [2029, 2030]
