@@ -160,8 +160,12 @@ def test_solve_names_the_worst_cut_shows_every_period_and_the_budget_used():
     assert run.returncode == 0, run.stderr
     text = " ".join(run.stdout.split())
     assert "of a 6,000 MUSD budget" in text and "% used" in text
-    # every TSMC-made US chip depends on both TWN (fab) and USA (designer): both are named
-    assert "worst N-1: losing TWN or USA keeps 40% of the 2030 target" in text
+    # every TSMC-made US chip depends on both TWN (fab) and USA (designer): both are named;
+    # the chips installed by 2028 keep running (minus failures) after a cut at 2030's start
+    assert (
+        "worst N-1 cut: losing TWN or USA (cut at the start of 2030) keeps 53% of the 2030 "
+        "target" in text
+    )
     for period in (2026, 2028, 2030):
         assert f"Allocation in {period}" in text
 
