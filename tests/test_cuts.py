@@ -200,3 +200,30 @@ def test_n_minus_1_carries_only_modules_still_in_service_when_capacity_may_shrin
     a = plan.allocation
     ca = a[(a["chip"] == "CA") & (a["modules"] > 0)]
     assert sorted(ca["period"]) == [2029, 2030]
+
+
+@pytest.mark.parametrize("spares", [0.0, 0.2])
+def test_the_models_kept_capacity_is_the_plans_n_minus_1_table(spares):
+    """One rule: the model's kept[j,t] (add_cut_survivors) equals what planner.core.cuts
+    computes from the plan's allocation, for every foreign jurisdiction and period."""
+    from planner.core.prepare import prepare
+    from planner.core.results import make_plan
+    from planner.core.solve import optimise
+
+    sc = tiny(
+        periods=[2026, 2028, 2030],
+        target={2026: 1, 2028: 2, 2030: 3},
+        horizon_end=2031,
+        budget=60,
+        limits={"resilience": 0.5},
+        economics=economics(0.1, spares),
+        solver=EXACT,
+    )
+    prep = prepare(sc)
+    outcome, _ = optimise(prep)
+    plan = make_plan(prep, outcome, "sovereignty")
+    assert plan.ok
+    table = plan.resilience.set_index(["period", "jurisdiction"])["kept_eflops"]
+    cols = prep.highs.col_of
+    for (j, t), var in prep.model.kept.items():
+        assert outcome.x[cols[id(var)]] == pytest.approx(table[(t, j)], abs=1e-6)
