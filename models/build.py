@@ -82,6 +82,7 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
     cf.add_capacity_accounting(m, inp)
     cf.add_site_link(m, inp)
     cf.add_supplier_links(m, inp)
+    cf.add_cut_survivors(m, inp)
     add_objectives(m, inp)
     if inp.budget is not None:
         cf.add_budget(m, inp)

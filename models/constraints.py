@@ -383,12 +383,88 @@ def add_territorial_floor(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     m.home_floor = pyo.Constraint(m.T, rule=rule)
 
 
+def add_cut_survivors(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """What a cut of foreign jurisdiction j at the start of period t leaves (N-1).
+
+    cut_kept[j,t]:  kept[j,t] = X_t − dep[j,t] + Σ_{a ∈ C_j} κ[a,t]·f_a·w[a,t]
+    carried[a,t]:   w[a,t] ≤ n[a,t],  w[a,t] ≤ n[a,t−1]   (only when capacity may shrink)
+
+    C_j are the options that depend on j through their chip only (designer or foundry in j,
+    territory and provider not in j). The cut happens at the start of t: capacity on j's
+    territory or run by a provider headquartered in j is lost at once (it is in dep[j,t]);
+    on a chip of j no new module can be bought, but the w[a,t] modules installed before the
+    cut keep running, minus failures: w[a,t] = n[a,t−1] for a new option (the modules of the
+    previous period; 0 in the first period), n[a,t] for an existing system that entered
+    service before t, and κ[a,t] = min(1, (1 − φ)^{y_t} + s_a) is the share of such a module
+    still running at the end of t (φ ``economics.accelerator_failure_rate_per_year``, s_a
+    ``economics.spares_share`` for owned modules, 0 otherwise). With non-decreasing
+    build-out n[a,t−1] ≤ n[a,t], so w is n[a,t−1] itself and no ``carried`` variable exists.
+    """
+    f = _f(inp)
+    periods = list(m.T)
+    pos = {t: i for i, t in enumerate(periods)}
+    kappa = inp.cut_survival
+    groups = inp.by_chip_dependency
+    chip_opts = sorted({a for idx in groups.values() for a in idx})
+    shrink = not inp.non_decreasing
+    how = {(a, t): inp.installed_before_cut(a, t) for a in chip_opts for t in periods}
+    carried_keys = [key for key, kind in how.items() if shrink and kind == "previous"]
+    if carried_keys:
+        m.carried = pyo.Var(
+            carried_keys,
+            domain=pyo.NonNegativeReals,
+            doc="modules of option a in service both in t−1 and in t (kept after a cut at t)",
+        )
+        m.carried_now = pyo.Constraint(
+            carried_keys, rule=lambda m, a, t: m.carried[a, t] <= m.n[a, t]
+        )
+        m.carried_before = pyo.Constraint(
+            carried_keys, rule=lambda m, a, t: m.carried[a, t] <= m.n[a, m.T.prev(t)]
+        )
+
+    def installed(a, t):
+        if how[a, t] == "existing":
+            return m.n[a, t]
+        if how[a, t] == "previous":
+            return m.carried[a, t] if shrink else m.n[a, m.T.prev(t)]
+        return None
+
+    def survivors(j, t):
+        terms = []
+        for a in groups.get(j, []):
+            w = installed(a, t)
+            k = 1.0 if kappa is None else float(kappa[a, pos[t]])
+            if w is not None and k * float(f[a]) > 0:
+                terms.append(k * float(f[a]) * w)
+        return pyo.quicksum(terms) if terms else 0.0
+
+    m.kept = pyo.Var(
+        m.J_foreign,
+        m.T,
+        domain=pyo.NonNegativeReals,
+        doc="capacity kept after a cut of foreign jurisdiction j at the start of t (EFLOP/s)",
+    )
+    m.cut_kept = pyo.Constraint(
+        m.J_foreign,
+        m.T,
+        rule=lambda m, j, t: m.kept[j, t] == m.X[t] - m.dep[j, t] + survivors(j, t),
+    )
+
+
 def add_resilience(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
-    """N-1: n_minus_1[j,t]: X_t − dep[j,t] ≥ ρ·D_t for every foreign jurisdiction j."""
+    """N-1: n_minus_1[j,t]: kept[j,t] ≥ ρ·D_t for every foreign jurisdiction j and period t.
+
+    kept[j,t] = X_t − dep[j,t] + Σ_{a ∈ C_j} κ[a,t]·f_a·w[a,t] (``add_cut_survivors``): the
+    cut happens at the start of t; capacity on j's territory or run by a provider
+    headquartered in j is lost at once, and of the capacity on a chip designed or fabbed in j
+    only the modules installed before t keep running, minus failures over the y_t years of
+    t (κ[a,t] = min(1, (1 − φ)^{y_t} + s_a)). The plan's N-1 table and ``sovplan stress``
+    apply the same rule (``planner.core.cuts``).
+    """
     m.n_minus_1 = pyo.Constraint(
         m.J_foreign,
         m.T,
-        rule=lambda m, j, t: m.X[t] - m.dep[j, t] >= inp.resilience * inp.target[t],
+        rule=lambda m, j, t: m.kept[j, t] >= inp.resilience * inp.target[t],
     )
 
 

@@ -145,6 +145,11 @@ class ModelInputs:
     service_years: np.ndarray | None = None
     cost_basis: str = "cash"
     horizon_end: int | None = None
+    #: κ[a,t] (rows = options, columns = periods): share of a module of option a installed
+    #: before a supply cut at the start of period t still running at the end of t, when its
+    #: chip's designer or foundry is cut (failures without vendor support, less the spares
+    #: bought with it); None = 1 everywhere (no failures)
+    cut_survival: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.options), len(self.periods))
@@ -242,6 +247,30 @@ class ModelInputs:
         for j, idx in self.dependencies.groupby("jurisdiction", sort=True)["option"]:
             groups[j] = list(idx)
         return groups
+
+    @cached_property
+    def by_chip_dependency(self) -> dict[str, list[int]]:
+        """Options that depend on each foreign jurisdiction through their chip only (its
+        designer or a foundry), not their territory or provider: a cut of that jurisdiction
+        stops new chips, while the installed ones keep running (``add_cut_survivors``)."""
+        groups: dict[str, list[int]] = {j: [] for j in self.foreign_jurisdictions}
+        opt = self.options
+        for a, j in zip(
+            self.dependencies["option"], self.dependencies["jurisdiction"], strict=True
+        ):
+            at_once = {opt.at[a, col] for col in ("j_country", "j_provider") if col in opt.columns}
+            if j not in at_once:
+                groups.setdefault(j, []).append(int(a))
+        return groups
+
+    def installed_before_cut(self, a: int, t: int) -> str:
+        """How option a's modules in service before a cut at the start of t are read:
+        'existing' (an existing system that entered service before t: its n[a,t]), 'previous'
+        (a new option: its modules of the previous period) or 'none' (nothing installed)."""
+        if bool(self.options.at[a, "existing"]) if "existing" in self.options.columns else False:
+            since = float(self.options.at[a, "since"]) if "since" in self.options.columns else -1
+            return "existing" if since < t else "none"
+        return "previous" if t != self.periods[0] else "none"
 
     @cached_property
     def single_dependency(self) -> dict[str, list[int]]:

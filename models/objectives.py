@@ -56,7 +56,8 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         energy and emissions only for its years in service
     energy_cost = Σ_t δ_t·Σ_a u[a,t]·energy_a·n[a,t]
     emissions  = Σ_t Σ_a u[a,t]·e_a·n[a,t]                        (kt CO2e)
-    resilience = r_min ≤ (X_t − dep[j,t]) / D_t  for all foreign j and t with D_t > 0
+    resilience = r_min ≤ kept[j,t] / D_t  for all foreign j and t with D_t > 0
+                 (kept[j,t]: what a cut of j at the start of t leaves, ``add_cut_survivors``)
     """
     opt = inp.options
     total_target = sum(inp.target.values())
@@ -135,7 +136,7 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     )
     m.resilience_def = pyo.Constraint(
         [(j, t) for j in m.J_foreign for t in m.T if inp.target[t] > 0],
-        rule=lambda m, j, t: m.r_min * inp.target[t] <= m.X[t] - m.dep[j, t],
+        rule=lambda m, j, t: m.r_min * inp.target[t] <= m.kept[j, t],
     )
     m.resilience = pyo.Expression(expr=m.r_min if len(m.resilience_def) else 1.0)
     # Valuing hedging: the worst-case N-1 kept share joins the objective with weight ω_res.

@@ -619,9 +619,19 @@ def stress(
             "a provider code or a chip designer",
         ),
     ] = None,
+    from_year: Annotated[
+        int | None,
+        typer.Option(
+            "--from",
+            help="The cut's first year (default: each period cut at its own start, N-1 as "
+            "solve reads it). Its territory and providers are lost at once; installed chips "
+            "keep running, minus failures",
+        ),
+    ] = None,
 ) -> None:
     """Supply shocks: share of the target a plan keeps if a jurisdiction, provider or chip
-    designer cuts it off (per period); --replan adds the cost of the best re-plan."""
+    designer cuts it off (from --from YEAR, or each period at its start); --replan adds a
+    crisis plan per cut, with the limits it had to relax."""
 
     def body() -> int:
         from planner.core.deadline import check_time_limit
@@ -634,9 +644,13 @@ def stress(
             check_writable(out, force)
         # --time-limit is the deadline ``guarded`` set; the study shares it across its solves
         result = run(
-            _load(scenario, set_), plan=plan, replan=replan, cut=cut,
+            _load(scenario, set_),
+            plan=plan,
+            replan=replan,
+            cut=cut,
+            from_year=from_year,
             time_limit_per_solve=time_limit_per_solve,
-        )  # fmt: skip
+        )
         payload = json.dumps(result.to_dict(), indent=2, default=str)
         if out is not None:
             text = result.cuts.to_csv(index=False) if out.suffix == ".csv" else payload

@@ -432,3 +432,125 @@ def test_loosening_any_limit_never_lowers_the_index_many(limits, key, budget, pe
 @given(limits=limits_st, budget=st.one_of(st.none(), st.integers(5, 50)))
 def test_strategy_none_is_never_below_hedge_many(limits, budget):
     _none_vs_hedge(limits, budget)
+
+
+# --- the cut rule over two periods (N-1 keeps installed chips, minus failures) -------------
+
+#: two one-year periods; capacity at home and in OTH (PUB builds, USC rents)
+TWO = {2029: 1, 2030: 2}
+
+
+def brute_force_cut(chips, budget, rho, rate, spares, w):
+    """(best index, cheapest cost at it) over every non-decreasing module path, or None.
+
+    The N-1 rule written from the README: a cut of j at the start of t loses the options on
+    j's territory or run by a provider headquartered in j; an option whose chip only depends
+    on j keeps its modules of t−1, each keeping min(1, (1 − rate) + s) after the period's one
+    year (s = spares for PUB builds, 0 for rented USC); ρ·D_t must be kept. With ρ ≤ 0.8 and
+    a rate ≤ 0.2 two modules per option and period are always enough (the target is ≤ 2 and
+    two installed modules keep ≥ 1.6), so the enumeration is exhaustive.
+    """
+    opts = options(["HOM", "OTH"], chips)
+    paths = [(a, b) for a in range(3) for b in range(a, 3)]
+    found: list[tuple[float, float]] = []
+    for choice in itertools.product(paths, repeat=len(opts)):
+        n = {2029: [p[0] for p in choice], 2030: [p[1] for p in choice]}
+        cost = 0.0
+        for o, (a, b) in zip(opts, choice, strict=True):
+            if o.provider == "PUB":
+                cost += BUILD[o.chip] * (1 + spares) * b  # bought once, with its spares
+            else:
+                cost += BUILD[o.chip] / 5.0 * (a + b)  # rent per year in service
+        if budget is not None and cost > budget + 1e-9:
+            continue
+        if any(sum(n[t]) < d for t, d in TWO.items()):
+            continue
+        ok = True
+        for t, d in TWO.items():
+            for j in ("ALY", "OTH"):
+                kept = 0.0
+                for i, o in enumerate(opts):
+                    at_once = o.country == j or (o.provider == "USC" and j == "OTH")
+                    by_chip = o.chip == "CA" and j == "OTH"
+                    if at_once:
+                        continue
+                    if by_chip:
+                        if t == 2030:
+                            s = spares if o.provider == "PUB" else 0.0
+                            kept += min(1.0, 1 - rate + s) * min(n[2029][i], n[2030][i])
+                    else:
+                        kept += n[t][i]
+                if kept < rho * d - 1e-9:
+                    ok = False
+        if not ok:
+            continue
+        # the best split: count the highest-scoring capacity first, up to the target
+        value = 0.0
+        for t, d in TWO.items():
+            left = float(d)
+            for score, k in sorted(
+                ((o.score(w), n[t][i]) for i, o in enumerate(opts)), reverse=True
+            ):
+                take = min(left, k)
+                value += score * take
+                left -= take
+        found.append((value / sum(TWO.values()), cost))
+    if not found:
+        return None
+    best = max(i for i, _ in found)
+    return best, min(c for i, c in found if i >= best - 1e-6)
+
+
+def compare_cut(budget, rho, rate, spares, weights):
+    w = np.array([weights["territorial"], weights["provider"], weights["chip"]], dtype=float)
+    w = tuple(w / w.sum())
+    economics = {
+        **tiny().economics.model_dump(),
+        "accelerator_failure_rate_per_year": rate,
+        "spares_share": spares,
+    }
+    sc = tiny(
+        countries=["HOM", "OTH"],
+        periods=[2029, 2030],
+        target=TWO,
+        horizon_end=2030,
+        budget=budget,
+        limits={"resilience": rho},
+        weights=weights,
+        economics=economics,
+        solver=EXACT,
+    )
+    expected = brute_force_cut(["CA", "CH"], budget, rho, rate, spares, w)
+    plan = solve(sc, diagnose=False)
+    if expected is None:
+        assert plan.status == "infeasible"
+        return
+    assert plan.status == "optimal"
+    assert plan.sovereignty["index"] == pytest.approx(expected[0], abs=1e-6)
+    assert plan.cost == pytest.approx(expected[1], abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "budget, rho, rate, spares",
+    [
+        (30, 0.8, 0.1, 0.0),  # a CA module bought in 2029 carries 2030's N-1 (30, not 40)
+        (30, 0.8, 0.2, 0.0),  # 1 + 0.8 still ≥ 1.6
+        (34, 0.8, 0.2, 0.1),  # spares cost 10%: 1.1 x 30 = 33
+        (None, 0.5, 0.0, 0.0),
+    ],
+)
+def test_brute_force_agrees_with_solve_on_the_cut_rule(budget, rho, rate, spares):
+    compare_cut(budget, rho, rate, spares, EQUAL)
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    budget=st.one_of(st.none(), st.integers(10, 45)),
+    rho=st.sampled_from([0.0, 0.5, 0.8]),
+    rate=st.sampled_from([0.0, 0.1, 0.2]),
+    spares=st.sampled_from([0.0, 0.1]),
+    weights=weights_st,
+)
+def test_brute_force_agrees_on_the_cut_rule_on_random_instances(budget, rho, rate, spares, weights):
+    compare_cut(budget, rho, rate, spares, weights)

@@ -68,6 +68,12 @@ def test_solve_shows_metrics_and_allocation(app):
     assert metric(app, "Sovereignty index") == "0.833"
     assert metric(app, "Total cost") == "30"
     assert metric(app, "Worst-case N-1 kept (%)") == "50.0 %"
+    # the plan's one worst case, in the words of the CLI header, the reading and stress
+    captions = [c.value for c in app.caption]
+    assert any(
+        "Worst N-1 cut: losing OTH (cut at the start of 2030) keeps 50% of the 2030 target." in c
+        for c in captions
+    ), captions
     alloc = next(d.value for d in app.dataframe if "compute_eflops" in d.value.columns)
     assert alloc["compute_eflops"].sum() == pytest.approx(2.0)
     assert set(alloc["chip"]) == {"CA", "CH"}

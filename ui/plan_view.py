@@ -144,8 +144,11 @@ def kpi_metrics(plan: Plan, previous: dict[str, float] | None = None) -> None:
         f"{n1:.1f} %",
         _fmt_delta(n1, None if prev_n1 is None else 100 * prev_n1, 1, " pt"),
         help="Share of the target (%) kept if the single most important foreign "
-        "jurisdiction cuts off its territory, providers and chips",
+        "jurisdiction cuts the plan off at the start of a period: its territory and "
+        "providers are lost at once; chips it designs or fabs keep running where installed "
+        "before, minus failures",
     )
+    st.caption(ui_support.worst_case_line(plan))
     st.caption(
         f"Final period: {k['compute_final_eflops']:,.1f} of {k['target_final_eflops']:,.1f} "
         f"EFLOP/s target · {k['accelerators_final']:,} accelerators · "

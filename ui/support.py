@@ -648,3 +648,12 @@ def validation_problems(exc: BaseException) -> list[tuple[str, str]]:
             out.append((loc, msg))
         return out
     return [("", m) for m in error_messages(exc)]
+
+
+def worst_case_line(plan: Plan) -> str:
+    """The plan's one worst case (``plan.worst_case``) in the words the CLI header, the plan
+    reading and ``sovplan stress`` use."""
+    from planner.core.cuts import worst_case_sentence
+
+    text = worst_case_sentence(plan.worst_case)
+    return text[0].upper() + text[1:] + "."

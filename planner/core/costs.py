@@ -79,11 +79,13 @@ def cost_arrays(
       0 for owned new modules, whose upkeep follows their purchase.
 
     hardware_t = hardware x price_factor (1 for announced chips); buildings keep their price.
-    ``chip_price_factor`` scales every chip's price (the reading's re-pricing of a fixed plan;
+    An owned module's capital includes its spare accelerators (``economics.spares_share`` x
+    hardware_t, a stockpile against supply cuts); its upkeep does not (spares on a shelf need
+    no maintenance). ``chip_price_factor`` scales every chip's price (the reading's re-pricing of a fixed plan;
     a committed system's contract price is known and not scaled).
 
     A committed system (``committed``) is priced as an owned module bought in the first period
-    it serves, at its known capital K: cash[a,t_s] = K (cash basis) or annual_capital[a,t_s] =
+    it serves, at its known capital K (spares are part of its contract, not added): cash[a,t_s] = K (cash basis) or annual_capital[a,t_s] =
     CRF(r, hardware life)·K (annualised), upkeep = maintenance share·K; it pays no opex.
 
     Rent, in words: a rented module pays, for every year it is in service, the provider's
@@ -143,8 +145,9 @@ def cost_arrays(
         else np.zeros((len(opt), 1))
     )
     committed_2d = committed[:, None]
-    cash = np.where(owned, hw + bld, 0.0) + np.where(start, capital, 0.0)
-    annual = np.where(owned, crf_hw * hw + crf_fac * bld, 0.0) + np.where(
+    bought = hw * (1.0 + eco.spares_share)  # spares: paid with the module, no upkeep
+    cash = np.where(owned, bought + bld, 0.0) + np.where(start, capital, 0.0)
+    annual = np.where(owned, crf_hw * bought + crf_fac * bld, 0.0) + np.where(
         start, crf_hw * capital, 0.0
     )
     return {

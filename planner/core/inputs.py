@@ -23,6 +23,7 @@ from planner.core.costs import (
     cost_arrays,
     discount_factors,
 )
+from planner.core.cuts import survival_array
 from planner.core.data import Tables
 from planner.core.eligibility import (
     apply_eligibility,
@@ -778,6 +779,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         retirable=retirable,
         no_purchase=no_purchase,
         service_years=service_years,
+        cut_survival=survival_array(sc, opt),
         cost_basis=sc.economics.cost_basis,
         horizon_end=sc.horizon,
     )

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from planner.core.cuts import worst_case
+
 if TYPE_CHECKING:  # pragma: no cover
     from planner.core.highs_backend import SolveOutcome
     from planner.core.prepare import Prepared
@@ -64,6 +66,8 @@ class Plan:
     #: what a reader of the plan needs besides its tables: home, strategy, the jurisdiction
     #: and trust score behind each country, provider and chip used (``plan_context``)
     context: dict[str, Any] = field(default_factory=dict)
+    #: the one worst N-1 cut (``planner.core.cuts.worst_case``): every face prints this
+    worst_case: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -101,6 +105,7 @@ class Plan:
                 "kpis": self.kpis,
                 "shares": self.shares.to_dict(orient="records"),
                 "resilience": self.resilience.to_dict(orient="records"),
+                "worst_case": self.worst_case,
                 "limits": self.limits.to_dict(orient="records"),
                 "message": self.message,
                 "notes": self.notes,
@@ -353,37 +358,15 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def resilience_table(prep: Prepared, shares: pd.DataFrame) -> pd.DataFrame:
-    """Share of each period's target kept if one foreign jurisdiction cuts off (N-1)."""
-    inp = prep.inputs
-    rows = []
-    for t in inp.periods:
-        target = inp.target[t]
-        total = float(
-            shares[(shares["period"] == t) & (shares["dimension"] == "provider")][
-                "compute_eflops"
-            ].sum()
-        )
-        for j in inp.foreign_jurisdictions:
-            sel = shares[
-                (shares["period"] == t)
-                & (shares["dimension"] == "foreign_jurisdiction")
-                & (shares["key"] == j)
-            ]
-            dep = float(sel["compute_eflops"].sum())
-            # a difference of equal sums can come out as -1e-15: nothing kept is 0, not -0
-            kept = max(0.0, total - dep)
-            rows.append(
-                {
-                    "period": t,
-                    "jurisdiction": j,
-                    "kept_eflops": kept,
-                    # keeping more than the target is keeping all of it
-                    "kept_share_of_target": min(1.0, kept / target) if target > 0 else 1.0,
-                }
-            )
-    return pd.DataFrame(
-        rows, columns=["period", "jurisdiction", "kept_eflops", "kept_share_of_target"]
+def resilience_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
+    """Share of each period's target kept if one foreign jurisdiction cuts the plan off at the
+    start of that period (N-1; the rule is ``planner.core.cuts``: its territory and providers
+    are lost at once, chips it designs or fabs keep running where installed before, minus
+    failures)."""
+    from planner.core.cuts import resilience_table as n_minus_1
+
+    return n_minus_1(
+        prep.scenario, prep.tables, alloc, list(prep.inputs.foreign_jurisdictions), prep.context
     )
 
 
@@ -424,22 +407,6 @@ def solve_tolerance(prep: Prepared, achieved_gap: float | None = None) -> float:
     if solver.tie_break == "lexicographic":
         gaps.append(solver.tie_break_gap)
     return float(max(g for g in gaps if g is not None and math.isfinite(g)))
-
-
-def worst_cut(res: pd.DataFrame, period: int | None = None) -> tuple[int, float, list[str]] | None:
-    """The worst single foreign cut-off in a resilience table: (period, share of the target
-    kept, every jurisdiction tied for it). ``period`` None = the worst over all periods (the
-    earliest such period); None if nothing depends on a foreign jurisdiction."""
-    if res.empty:
-        return None
-    sel = res if period is None else res[res["period"] == period]
-    if sel.empty:
-        return None
-    first = sel.sort_values(["kept_share_of_target", "period"]).iloc[0]
-    t, kept = int(first["period"]), float(first["kept_share_of_target"])
-    in_t = sel[sel["period"] == t]
-    who = sorted(in_t.loc[in_t["kept_share_of_target"] <= kept + 1e-9, "jurisdiction"].astype(str))
-    return t, kept, who
 
 
 def limits_table(
@@ -666,7 +633,8 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
     last = prep.inputs.periods[-1]
     final = alloc[alloc["period"] == last]
     shares = shares_table(prep, alloc)
-    res = resilience_table(prep, shares)
+    res = resilience_table(prep, alloc)
+    worst = worst_case(res)
     weighted_gwh = discounted_gwh(prep, alloc)
     price_share, price_low, price_high = chip_price_range(prep, alloc)
     kpis: dict[str, Any] = {
@@ -698,9 +666,7 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         "providers_delivering": delivering(prep, final, "operator"),
         "chip_designers_delivering": delivering(prep, final, "designer"),
         "home_share_min": float(shares[shares["dimension"] == "home"]["share"].min()),
-        "worst_case_n_minus_1_share": float(res["kept_share_of_target"].min())
-        if not res.empty
-        else 1.0,
+        "worst_case_n_minus_1_share": float(worst["kept_share"]),
         "total_cost_model_musd": h.evaluate(m.total_cost.expr, x),
         "chip_price_range_share": price_share,
         "total_cost_chip_price_low_musd": total + price_low,
@@ -732,4 +698,5 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
         message=outcome.message,
         notes=notes,
         context=plan_context(prep, alloc),
+        worst_case=worst,
     )

@@ -338,6 +338,28 @@ class Economics(_Strict):
         1.0, description="Multiplier on every country's electricity price"
     )
     chip_price_scale: Positive = Field(1.0, description="Multiplier on every accelerator's price")
+    accelerator_failure_rate_per_year: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.09,
+        description=(
+            "Share of installed accelerators that fail each year and, after a supply cut, "
+            "cannot be replaced by their vendor (no new chips, no support): installed capacity "
+            "on a cut chip keeps (1 - rate)^L of its modules after L years. Default 0.09: Meta, "
+            "'The Llama 3 Herd of Models' (arXiv 2407.21783, July 2024), Table 5: in a 54-day "
+            "snapshot on up to 16,384 H100 GPUs, 148 faulty-GPU and 72 HBM3-memory "
+            "interruptions = 220 / 16,384 x 365/54 = 9.1% a year; range 6% (faulty GPUs only) "
+            "to 11% (also SRAM and GPU system processor faults). Assumption: each such "
+            "interruption is a chip lost once vendor repair and replacement stop"
+        ),
+    )
+    spares_share: Share = Field(
+        0.0,
+        description=(
+            "Stockpiling lever: spare accelerators bought with every owned module, as a share "
+            "of its accelerators, at the hardware price (paid with the module). After a supply "
+            "cut they replace failed chips: an owned module keeps min(1, (1 - rate)^L + spares) "
+            "of its compute after L years. Rented capacity and existing systems have none"
+        ),
+    )
 
 
 class ExistingSystem(_Strict):

@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from planner.core.results import Plan, worst_cut
+from planner.core.cuts import worst_case_sentence
+from planner.core.results import Plan
 
 #: Limits that exist to hedge dependence: what they force is what a reader should see.
 HEDGING_LIMITS = (
@@ -212,18 +213,18 @@ def _why(plan: Plan) -> str:
     )
 
 
-def _worst_cut(plan: Plan, last: int) -> str:
-    found = worst_cut(plan.resilience, last)
-    if found is None:
-        return "No foreign jurisdiction can cut the plan off: it depends on none."
-    _, worst, who = found
-    fab = plan.context.get("fab_dependency", False)
-    text = (
-        f"The worst foreign cut-off is {_list(who)}: it would leave {_pct(worst)} of the "
-        f"{last} target"
-    )
-    if fab and "TWN" in who:
-        text += " (Taiwan's cut stops every chip made at TSMC)"
+def _worst_cut(plan: Plan) -> str:
+    """The plan's one worst case (``plan.worst_case``), as the header and ``stress`` say it."""
+    worst = plan.worst_case or {}
+    text = worst_case_sentence(worst)
+    text = text[0].upper() + text[1:]
+    if worst.get("period") is not None:
+        text += (
+            " (its territory and providers are lost at once; chips it designs or fabs keep "
+            "running where installed before, minus failures)"
+        )
+        if plan.context.get("fab_dependency", False) and "TWN" in worst.get("jurisdictions", []):
+            text += "; Taiwan's cut stops every new chip made at TSMC"
     return text + "."
 
 
@@ -277,7 +278,7 @@ def read_plan(plan: Plan) -> str:
     last = int(alloc["period"].max())
     final = alloc[alloc["period"] == last]
     sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan)]
-    sentences = [x for x in sentences if x] + [_worst_cut(plan, last), _budget(plan)]
+    sentences = [x for x in sentences if x] + [_worst_cut(plan), _budget(plan)]
     sentences += [x for x in (_price_range(plan), _existing(plan)) if x]
     w_res = plan.context.get("resilience_weight", 0.0) or 0.0
     if w_res > 0:

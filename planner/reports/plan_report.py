@@ -7,7 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from planner.core.results import Plan, worst_cut
+from planner.core.cuts import worst_case_sentence
+from planner.core.results import Plan
 from planner.reports.plan_reading import read_plan
 
 
@@ -28,12 +29,9 @@ def _of_budget(plan: Plan) -> str:
 
 
 def _worst_cut(plan: Plan) -> str:
-    """Which foreign jurisdiction's cut-off hurts most, when, and what it leaves."""
-    worst = worst_cut(plan.resilience)
-    if worst is None:
-        return "no foreign jurisdiction to cut off (N-1 keeps 100% of target)"
-    period, kept, who = worst
-    return f"worst N-1: losing {' or '.join(who)} keeps {kept:.0%} of the {period} target"
+    """Which foreign jurisdiction's cut-off hurts most, when, and what it leaves: the plan's
+    one worst case (``plan.worst_case``), in the words every face uses."""
+    return worst_case_sentence(plan.worst_case)
 
 
 def _allocation_table(plan: Plan, period: int) -> Table:

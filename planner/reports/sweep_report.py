@@ -311,7 +311,9 @@ def write_report(
     for stem, fig in figs.items():
         path = folder / f"{stem}.html"
         # plotly.min.js is written once beside the charts, so they work offline
-        atomic_write(path, lambda tmp, fig=fig: fig.write_html(tmp, include_plotlyjs="directory"), True)
+        atomic_write(
+            path, lambda tmp, fig=fig: fig.write_html(tmp, include_plotlyjs="directory"), True
+        )
         written.append(path)
     for stem, table in tables.items():
         path = folder / f"{stem}.csv"

@@ -1,0 +1,69 @@
+"""One worst case per plan: the solve header, the plan reading, ``stress``, the app and the
+JSON all print the object computed once in the core (``planner.core.cuts.worst_case``), and
+``stress``'s own N-1 table finds the same cut, on every bundled scenario."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from planner import load_scenario, solve
+from planner.core.cuts import worst_case_sentence
+from planner.reports.plan_reading import read_plan
+from planner.reports.plan_report import plan_summary
+from planner.studies.stress import print_stress, stress
+from ui.support import worst_case_line
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
+CASES = [(path, []) for path in SCENARIOS] + [
+    (ROOT / "data" / "scenarios" / "uk-2030-20x.yaml", ["strategy=align:USA"])
+]
+
+
+def _text(printer, *args) -> str:
+    buf = io.StringIO()
+    printer(*args, console=Console(file=buf, width=4000, color_system=None))
+    return " ".join(buf.getvalue().split())
+
+
+@pytest.mark.parametrize(
+    "path, overrides", CASES, ids=[p.stem + ("+" + ",".join(o) if o else "") for p, o in CASES]
+)
+def test_every_face_prints_the_one_worst_case(path, overrides):
+    sc = load_scenario(path, overrides)
+    plan = solve(sc)
+    assert plan.ok, plan.message
+    worst = plan.worst_case
+    sentence = worst_case_sentence(worst)
+    assert worst["period"] is not None and worst["jurisdictions"]
+
+    header = _text(plan_summary, plan)
+    reading = read_plan(plan)
+    from_json = json.loads(json.dumps(plan.to_dict()))
+    result = stress(sc, plan=from_json)
+    stressed = _text(print_stress, result)
+
+    assert sentence in header
+    assert sentence[0].upper() + sentence[1:] in reading
+    assert sentence in stressed
+    assert worst_case_line(plan) == sentence[0].upper() + sentence[1:] + "."
+    assert from_json["worst_case"] == json.loads(json.dumps(worst))
+    assert result.worst_case == from_json["worst_case"]
+    assert stress(sc, plan=plan).worst_case is plan.worst_case
+    assert plan.kpis["worst_case_n_minus_1_share"] == worst["kept_share"]
+
+    # stress computes the same cuts, not just prints the object: per period, its lowest
+    # jurisdiction cut keeps what the worst case says, and the same jurisdictions tie for it
+    cuts = result.cuts[result.cuts["kind"] == "jurisdiction"]
+    for per in worst["per_period"]:
+        sel = cuts[cuts["period"] == per["period"]]
+        low = float(sel["kept_share"].min()) if not sel.empty else 1.0
+        assert low == pytest.approx(per["kept_share"], abs=1e-9)
+        if per["kept_share"] < 1 - 1e-9:
+            tied = sorted(sel.loc[sel["kept_share"] <= low + 1e-9, "supplier"])
+            assert tied == per["jurisdictions"]
