@@ -104,7 +104,7 @@ def plain(
 def full(sc, points: int, limit: float, gap: float, workers: int = 1) -> dict:
     t0 = time.perf_counter()
     res = pareto(
-        sc, x="cost", y="sovereignty", points=points, time_limit=limit, mip_gap=gap,
+        sc, x="cost", y="sovereignty", points=points, time_limit_per_solve=limit, mip_gap=gap,
         workers=workers,
     )  # fmt: skip
     pts = list(zip(res.table["cost"], res.table["sovereignty"], strict=True))
