@@ -65,6 +65,7 @@ def confined_data_folder(value: str | None, source: str) -> str | None:
         )
     return str(existing[0])
 
+
 @dataclass
 class Tables:
     """The validated data tables, one DataFrame each (columns as in the data dictionary)."""
@@ -237,9 +238,8 @@ def _check_refs(t: Tables, folder: Path) -> None:
             raise InputError(
                 f"{folder / 'providers.csv'}: row {i + 2}, column 'delivery': '{row.delivery}' is not build or rent"
             )
+        # blank = no sourced offer of the chip table: the provider builds no option
         listed = [c.strip() for c in str(row.chips).split(";") if c.strip()]
-        if not listed:
-            raise InputError(f"{folder / 'providers.csv'}: row {i + 2}, column 'chips': empty")
         for code in listed:
             if code != "*" and code not in chips:
                 raise InputError(
