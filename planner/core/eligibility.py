@@ -72,7 +72,7 @@ def apply_eligibility(
         for (p, _k), certs in offers.items():
             held.setdefault(p, set()).update(certs)
     vocabulary = {c.lower(): c for c in KNOWN_CERTIFICATIONS}
-    for p, v in zip(prov.index, prov["certifications"], strict=True):
+    for v in prov["certifications"]:
         for c in split_codes(v):
             vocabulary.setdefault(c.lower(), c)
     for certs in held.values():
@@ -166,14 +166,16 @@ def export_regime_note(sc: Scenario, t: Tables, chips: list[str]) -> str:
 
 def offer_certifications(t: Tables) -> dict[tuple[str, str], set[str]] | None:
     """(provider, country) -> certifications covering that offer (lower case), or None when
-    the data records certifications only per provider (no service-level column)."""
+    the data records certifications only per provider (no service-level certification in
+    provider_regions.csv: the column is absent or blank everywhere)."""
     pr = t.provider_regions
     if "certifications" not in pr.columns:
         return None
-    return {
+    offers = {
         (str(p), str(k)): {c.lower() for c in split_codes(v)}
         for p, k, v in zip(pr["provider"], pr["iso3"], pr["certifications"].fillna(""), strict=True)
     }
+    return offers if any(offers.values()) else None
 
 
 def offer_filter(sc: Scenario, t: Tables):

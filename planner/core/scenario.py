@@ -197,7 +197,7 @@ class Require(_Strict):
         description=(
             "Keep only offers covered by at least one of these certifications, case-insensitive: "
             "service level (provider_regions.csv `certifications`: a company's qualification of "
-            "another service does not count) where the data has that column, else the "
+            "another service does not count) where the data records any, else the "
             "provider's (providers.csv `certifications`); the public build-and-operate option is "
             "the state's own and is kept"
         ),
