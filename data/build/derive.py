@@ -988,10 +988,12 @@ CERTS.update({
              "SecNumCloud 3.2: S3NS's PREMI3NS offer qualified by ANSSI on 2025-12-17 (S3NS news "
              "'premi3ns-secnumcloud-qualification'; ANSSI director's note of 2026-01-06)"),
     "OUTSCALE": ("SecNumCloud",
+                 "assumption (publisher named, date not verified in the issue-24 review): "
                  "SecNumCloud 3.2: 3DS Outscale IaaS on ANSSI's list of qualified cloud providers "
                  "(cyber.gouv.fr, 'Prestataires de services qualifies'; qualification date not "
                  "re-checked)"),
     "CLOUDTEMPLE": ("SecNumCloud",
+                    "assumption (publisher named, date not verified in the issue-24 review): "
                     "SecNumCloud: Cloud Temple IaaS on ANSSI's list of qualified cloud providers "
                     "(cyber.gouv.fr; qualification date not re-checked)"),
 })
@@ -1092,7 +1094,7 @@ def build_providers() -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 
 EPOCH = "epoch_ai/ml_hardware.csv"
-EPOCH_UP = "Epoch AI, 'Data on Machine Learning Hardware' (CC BY 4.0)"
+EPOCH_UP = "Epoch AI, 'Data on Machine Learning Hardware' (CC BY 4.0, 2025 snapshot)"
 # code -> Epoch hardware name, designer, jurisdiction
 CHIP_ROWS = [
     ("H100", "NVIDIA H100 SXM5 80GB", "NVIDIA", "USA"),
