@@ -90,7 +90,7 @@ def test_referential_integrity(t):
     assert set(t["provider_regions"]["iso3"]) <= iso
     assert set(t["provider_regions"]["provider"]) <= providers
     assert set(t["providers"]["hq_iso3"]) - {"*"} <= iso
-    for listed in t["providers"]["chips"]:
+    for listed in t["providers"]["chips"].fillna(""):
         codes = {c for c in listed.split(";") if c}
         assert codes <= chips | {"*"}, listed
     homes = set(t["relationships"]["home"])
@@ -119,7 +119,7 @@ def test_providers(t):
     assert p.loc["PUBLIC", "hq_iso3"] == "*" and p.loc["PUBLIC", "delivery"] == "build"
     assert (p.drop("PUBLIC")["delivery"] == "rent").all()
     assert str(p.loc["PUBLIC", "builds_anywhere"]).lower() == "true"
-    offers = {k: set(v.split(";")) for k, v in p["chips"].items()}
+    offers = {k: set(v.split(";")) for k, v in p["chips"].fillna("").items()}
     assert [k for k, v in offers.items() if {"TPUV6E", "TPUV7"} & v] == ["GCP"]
     assert [k for k, v in offers.items() if "TRN2" in v] == ["AWS"]
     assert {k for k, v in offers.items() if "ASCEND910C" in v} == {"HUAWEI", "PUBLIC"}
@@ -155,7 +155,8 @@ def test_report_census_reproduced(t):
         "HETZNER": "EU",
         "EXOSCALE": "EU",
     }
-    s = pr[pr["provider"].isin(nat)]
+    # the census counts regions in service; announced ones (available_from set) are not in it
+    s = pr[pr["provider"].isin(nat) & pr["available_from"].isna()]
     assert (s["ai_regions"] <= s["regions"]).all()
     by = s.assign(n=s["provider"].map(nat)).groupby("n")["ai_regions"].sum().to_dict()
     assert by == {"US": 87, "CN": 39, "EU": 6}
@@ -318,3 +319,121 @@ def test_world_map_rebuilds_from_the_repository_alone(tmp_path):
     committed = (DATA.parent / "ui" / "geo" / "countries-110m.geojson").read_text(encoding="utf-8")
     assert text == committed
     assert skipped == ["Kosovo", "N. Cyprus", "Somaliland"]
+
+
+# --- data lint (issue 24) -----------------------------------------------------------------
+
+UNITLESS_OK = {
+    "score",
+    "pue",
+    "server_overhead",
+    "system_cost_factor",
+    "cost_markup",
+    "achieved_efficiency",
+    "share_of_all",
+    "share_of_known_supplier",
+    "value",
+    "regions",
+    "ai_regions",
+    "ai_cloud_regions",
+    "us_diffusion_tier",
+    "seal_level",
+    "release_year",
+    "available_from",
+    "h100e",
+    "blocked_tiers",
+    "carbon_intensity_g_per_kwh",
+    "supply_cap_units_per_year",
+}  # ratios, counts, codes
+
+
+def test_numeric_columns_carry_their_unit():
+    """A numeric column either names its unit (_usd, _musd, _mw, _w, _tflops, _per_...) or is a
+    ratio, a count, a year or a code listed above."""
+    units = ("_usd", "_musd", "_mw", "_w", "_tflops", "_per_", "_kwh", "_year")
+    for path in DATA.glob("*.csv"):
+        df = pd.read_csv(path)
+        for col in df.select_dtypes("number").columns:
+            if col in UNITLESS_OK:
+                continue
+            assert any(u in col for u in units), f"{path.name}: column {col} has no unit"
+
+
+def test_every_offer_has_a_source(t):
+    """No GPU offer without a source: every provider's chip list and every region row's chip,
+    region, start-year, certification and SEAL cells are explained."""
+    p = t["providers"]
+    assert p["chips_source"].fillna("").str.strip().ne("").all()
+    assert p["technology_jurisdiction_source"].fillna("").str.strip().ne("").all()
+    pr = t["provider_regions"]
+    for col in ("regions", "ai_regions", "chips", "available_from", "certifications", "seal_level"):
+        cells = pr[f"{col}_source"].fillna("").str.strip()
+        assert cells.ne("").all(), col
+    # a certification is claimed only with a source naming its publisher
+    certified = pr["certifications"].fillna("") != ""
+    assert not pr.loc[certified, "certifications_source"].str.startswith("none").any()
+    assert (
+        pr["seal_level"].isna().all()
+        or pr.loc[pr["seal_level"].notna(), "seal_level_source"].str.contains("Commission").all()
+    )
+
+
+NEW_ROWS = {  # table -> key, codes added by issue 24, the provenance columns of their figures
+    "providers": (
+        "code",
+        ["SCALEWAY", "TSYSTEMS", "MISTRAL", "S3NS", "OUTSCALE", "CLOUDTEMPLE"],
+        [
+            "chips_source",
+            "certifications_source",
+            "technology_jurisdiction_source",
+            "cost_markup_source",
+            "onboarding_cost_musd_source",
+        ],
+    ),
+    "chips": (
+        "code",
+        ["MI355X", "B300", "GB300", "TRN3", "MI430X"],
+        [
+            "bf16_dense_tflops_source",
+            "tdp_w_source",
+            "price_usd_source",
+            "release_year_source",
+            "available_from_source",
+            "achieved_efficiency_source",
+            "packaging_source",
+            "hbm_suppliers_source",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("table", sorted(NEW_ROWS))
+def test_new_rows_are_sourced_with_a_date(t, table):
+    """Every row added by issue 24 cites a dated source (a year) or is a stated assumption
+    with a range, in every provenance column."""
+    key, codes, columns = NEW_ROWS[table]
+    df = t[table].set_index(key).loc[codes]
+    for col in columns:
+        for code, text in df[col].fillna("").items():
+            text = str(text)
+            dated = any(str(y) in text for y in range(2019, 2027))
+            assert dated or text.startswith(("assumption", "none", "'*'", "at cost")), (
+                table,
+                code,
+                col,
+                text,
+            )
+
+
+def test_unpublished_chip_specs_are_assumptions_with_a_range(t):
+    ch = t["chips"].set_index("code")
+    for code in ("RUBIN", "MI450", "MI430X"):
+        text = ch.loc[code, "bf16_dense_tflops_source"]
+        assert text.startswith("assumption") and "range" in text, code
+    assert ch.loc["GAUDI3", "bf16_dense_tflops"] == pytest.approx(1835.0)
+    assert set(ch.index[ch["restricted_under"].fillna("").str.contains("us_guidance_2025")]) == {
+        "ASCEND910B",
+        "ASCEND910C",
+        "ASCEND950",
+    }
+    assert (ch.loc[ch["fab"] == "TSMC", "packaging_jurisdiction"] == "TWN").all()

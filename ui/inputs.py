@@ -352,7 +352,10 @@ def _eligibility_inputs(sc: Scenario, jurisdictions: list[str], tables: Any) -> 
         certs,
         default=[c for c in sc.require.certifications if c in certs],
         key=widget_key("require.certifications"),
-        help="Keeps only providers holding one (providers.csv); the public option stays",
+        help=(
+            "Keeps only offers a certification covers (service level, provider_regions.csv; "
+            "providers.csv where the data has none); the public option stays"
+        ),
     )
     return out
 

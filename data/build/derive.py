@@ -101,6 +101,126 @@ NEBIUS_SRC = (
 NEBIUS_REGIONS = {"FIN": 1, "FRA": 1, "ISL": 1, "USA": 1}
 
 
+# Regions of providers outside the report's census, from their own pages or announcements
+# (issue 24): provider, iso3, regions, ai_regions, regions source, ai_regions source.
+SCALEWAY_SRC = ("Scaleway documentation, 'Product availability' (scaleway.com/en/docs, validated "
+                "2025-06-17): regions Paris (PAR1-3), Amsterdam (AMS1-3), Warsaw (WAW1-3)")
+SCALEWAY_GPU = ("same page: GPU H100-X-80G in PAR2 and WAW2, H100-SXM-X-80G in PAR2; none of the "
+                "chip table in Amsterdam")
+EXTRA_REGIONS = [
+    ("SCALEWAY", "FRA", 1, 1, SCALEWAY_SRC, SCALEWAY_GPU),
+    ("SCALEWAY", "NLD", 1, 0, SCALEWAY_SRC, SCALEWAY_GPU),
+    ("SCALEWAY", "POL", 1, 1, SCALEWAY_SRC, SCALEWAY_GPU),
+    ("TSYSTEMS", "DEU", 1, 1,
+     "Deutsche Telekom (press release 2025-11-04; opening 2026-02-04, as reported by RCR Wireless "
+     "and TelecomTV): Industrial AI Cloud, Munich Tucherpark",
+     "the same: ~10,000 NVIDIA Blackwell GPUs (DGX B200, RTX PRO servers), up to 0.5 EF"),
+    ("MISTRAL", "FRA", 1, 1,
+     "Mistral AI and NVIDIA (VivaTech, 2025-06-11): Mistral Compute, a first data centre in "
+     "Essonne (Bruyeres-le-Chatel, operated by Eclairion), expansion to other sites from 2026",
+     "the same: 18,000 NVIDIA Grace Blackwell superchips (2026)"),
+    ("S3NS", "FRA", 1, 0,
+     "S3NS (PREMI3NS announcement, 2025-12-17): operated from three data centres in France",
+     "no GPU offer of the chip table published for S3NS: 0"),
+    ("OUTSCALE", "FRA", 1, 0,
+     "3DS Outscale region list (outscale.com): SecNumCloud region in France (cloudgouv-eu-west-1) "
+     "and eu-west-2",
+     "no GPU offer of the chip table confirmed on Outscale's pages: 0"),
+    ("CLOUDTEMPLE", "FRA", 1, 0,
+     "Cloud Temple (cloud-temple.com): SecNumCloud-qualified IaaS in French data centres",
+     "no GPU offer of the chip table confirmed on Cloud Temple's pages: 0"),
+    # CoreWeave's European sites (announced 2024): it no longer counts as building anywhere
+    ("COREWEAVE", "GBR", 2, 2,
+     "CoreWeave press release (2024-05-10): GBP 1bn for two UK data centres (opened 2024)",
+     "GPU-only cloud: every region offers accelerators"),
+    ("COREWEAVE", "NOR", 1, 1,
+     "CoreWeave press release (2024-06-05): EUR 2.2bn for data centres in Norway, Sweden and "
+     "Spain, opening by end-2025", "GPU-only cloud: every region offers accelerators"),
+    ("COREWEAVE", "SWE", 1, 1, "CoreWeave press release (2024-06-05), as Norway",
+     "GPU-only cloud: every region offers accelerators"),
+    ("COREWEAVE", "ESP", 1, 1, "CoreWeave press release (2024-06-05), as Norway",
+     "GPU-only cloud: every region offers accelerators"),
+    # Microsoft/G42 in Kenya: announced, stalled (available_from: REGION_FROM)
+    ("AZURE", "KEN", 1, 1,
+     "Microsoft and G42 (Microsoft On the Issues, 2024-05-22): a geothermal-powered data centre at "
+     "Olkaria for a new East Africa Azure region, first phase of 100 MW 'within 24 months'; "
+     "reported stalled over payment guarantees (Bloomberg, 2026-05-10): announced, not built",
+     "announced as an Azure cloud region for AI (assumption: it offers Azure's merchant NVIDIA "
+     "GPUs listed in OFFER_CHIPS)"),
+]
+# Chips offered where a region's offer differs from the provider's list: (provider, iso3) ->
+# (chips, source).
+OFFER_CHIPS = {
+    ("AZURE", "KEN"): ("H100;H200;B200",
+                      "assumption: Azure's NVIDIA ND-series GPUs; no GPU type was announced for "
+                      "the Kenya region"),
+}
+# First year an announced region can serve: (provider, iso3) -> (year, source).
+REGION_FROM = {
+    ("AZURE", "KEN"): (2030, "assumption: announced (2024-05-22) for ~2026 ('within 24 months'); "
+                       "stalled in 2026 over Kenya's payment guarantees (Bloomberg, 2026-05-10; "
+                       "Kenya's ICT ministry: 'not failed or withdrawn'): 2030, range 2028 to "
+                       "never"),
+    ("MISTRAL", "FRA"): (2026, "Mistral AI/NVIDIA (2025-06-11): the Essonne site serves from 2026"),
+}
+# Certifications that cover a provider's GPU offer in a country (service level): a company's
+# qualification of another service does not count. (provider, iso3 or '*') -> (certs, source).
+OFFER_CERTS = {
+    ("S3NS", "FRA"): ("SecNumCloud", "ANSSI qualification of PREMI3NS, 2025-12-17 (S3NS news): "
+                      "covers its IaaS/PaaS/CaaS, Compute Engine included"),
+    ("OUTSCALE", "FRA"): ("SecNumCloud", "ANSSI list of qualified providers: 3DS Outscale IaaS "
+                          "(its SecNumCloud region)"),
+    ("CLOUDTEMPLE", "FRA"): ("SecNumCloud", "ANSSI list of qualified providers: Cloud Temple IaaS"),
+}
+_C5_SCOPE = ("assumption on scope: the provider's BSI C5 attestation (see providers.csv) lists its "
+             "virtual-machine compute service, of which the GPU instances are part; UK G-Cloud "
+             "lists the same service")
+OFFER_CERTS_PROVIDER = {  # certifications carried to every region of a provider
+    "AWS": ("BSI C5;UK G-Cloud", _C5_SCOPE),
+    "AZURE": ("BSI C5;UK G-Cloud", _C5_SCOPE),
+    "GCP": ("BSI C5;UK G-Cloud", _C5_SCOPE),
+    "ORACLE": ("BSI C5", _C5_SCOPE),
+}
+FEDRAMP_SCOPE = ("FedRAMP authorisations cover US regions only (FedRAMP Marketplace): added in "
+                 "USA")
+OFFER_CERTS_NONE = (
+    "none covering this GPU offer: e.g. OVHcloud's SecNumCloud covers its Hosted Private Cloud and "
+    "Bare Metal Pod, not its public-cloud GPU instances (ANSSI list); blank = no service-level "
+    "certification sourced"
+)
+SEAL_NONE = (
+    "not published: the European Commission's Cloud Sovereignty Framework (DG DIGIT, v1.2.1, "
+    "October 2025; SEAL-0 to SEAL-4) is scored per tender and no level has been published for "
+    "this offer; blank = none (require.seal_min keeps only published levels)"
+)
+
+
+def _offer_attributes(pr: pd.DataFrame) -> None:
+    """Service-level columns of provider_regions: start year, certifications, SEAL level."""
+    years, ysrc, certs, csrc = [], [], [], []
+    for prov, iso in zip(pr["provider"], pr["iso3"], strict=True):
+        y = REGION_FROM.get((prov, iso))
+        years.append(y[0] if y else None)
+        ysrc.append(y[1] if y else "blank: in service (the region lists above)")
+        held, why = [], []
+        if (prov, iso) in OFFER_CERTS:
+            held += OFFER_CERTS[(prov, iso)][0].split(";")
+            why.append(OFFER_CERTS[(prov, iso)][1])
+        if prov in OFFER_CERTS_PROVIDER:
+            held += OFFER_CERTS_PROVIDER[prov][0].split(";")
+            why.append(OFFER_CERTS_PROVIDER[prov][1])
+            if iso == "USA":
+                held.append("FedRAMP")
+                why.append(FEDRAMP_SCOPE)
+        certs.append(";".join(held))
+        csrc.append("; ".join(why) if why else OFFER_CERTS_NONE)
+    pr["available_from"] = pd.array(years, dtype="Int64")
+    pr["available_from_source"] = ysrc
+    pr["certifications"], pr["certifications_source"] = certs, csrc
+    pr["seal_level"] = pd.array([None] * len(pr), dtype="Int64")
+    pr["seal_level_source"] = SEAL_NONE
+
+
 # Grid headroom where a connection moratorium or queue is published: the generic rule (a
 # quarter of today's data-centre capacity) overstates what these markets can connect by 2030.
 GRID_OVERRIDE = {
@@ -128,6 +248,13 @@ GRID_OVERRIDE = {
             "(flops_export/dc_capacity_estimates.csv, German DC Association 2024) = "
             "0.25 x (1955 - 964) = 248 MW"),
 }
+
+
+# One exchange rate per currency and year, used everywhere (tables, scenario headers,
+# data/SOURCES.md): the 2024 annual averages.
+USD_PER_EUR_2024 = 1.082
+FX_SRC = "ECB euro reference rate, 2024 annual average"
+USD_PER_GBP_2024 = 1.278  # Bank of England, 2024 annual average (scenario headers)
 
 
 def src(file: str, upstream: str) -> str:
@@ -188,6 +315,13 @@ def region_counts(ref: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 # Electricity prices checked against the national utility where the reference value is
 # implausible for a new large industrial load.
 PRICE_OVERRIDE = {
+    "GBR": (200.0, "assumption informed by DESNZ (the UK's own industrial price statistics; "
+            "Eurostat no longer publishes UK prices, the reference file's 97 USD/MWh is an old "
+            "Eurostat figure): DESNZ's international industrial electricity price comparison "
+            "(2025-09-30, as summarised by the Energy Intensive Users Group) puts the UK 94% "
+            "above the IEA median in 2024-H2, and its EU comparison (table 5.4.1, 2024-H1) 150% "
+            "above the EU14 median for large and very large users; ~1.5x this table's EU median "
+            "(134 USD/MWh, tax-excluded) = 200 USD/MWh, range 160-270"),
     "ZAF": (95.0, "assumption checked against Eskom: average standard tariff 2024/25 about "
             "ZAR 1.74/kWh (NERSA MYPD5 decision, Jan 2023: +18.65% in 2023/24, +12.74% in "
             "2024/25; Eskom tariff book 2024/25, eskom.co.za/distribution/tariffs-and-charges) at "
@@ -388,10 +522,15 @@ def build(ref: Path, out: Path) -> None:
                 PRICE_OVERRIDE[k])
         elif k in prices.index:
             p = prices.loc[k]
-            d["electricity_price_usd_per_mwh"] = round(float(p.price_usd_kwh) * 1000, 1)
+            if str(p.source) == "Eurostat":  # one exchange rate per currency and year
+                usd = float(p.price_eur_kwh) * USD_PER_EUR_2024
+                how = f"EUR {float(p.price_eur_kwh):.4f}/kWh x {USD_PER_EUR_2024} USD/EUR ({FX_SRC})"
+            else:
+                usd, how = float(p.price_usd_kwh), "USD as given"
+            d["electricity_price_usd_per_mwh"] = round(usd * 1000, 1)
             d["electricity_price_usd_per_mwh_source"] = src(
                 "flops_export/country_electricity_prices.csv",
-                f"{p.source} ({p.consumption_band}); industrial, tax-excluded",
+                f"{p.source} ({p.consumption_band}); industrial, tax-excluded; {how}",
             )
         elif k in supp.index:
             d["electricity_price_usd_per_mwh"] = round(float(supp.loc[k].price_usd_kwh) * 1000, 1)
@@ -529,6 +668,10 @@ def build(ref: Path, out: Path) -> None:
         srcs.append(s)
     pr["ai_regions"] = pr["ai_regions"].astype(int)
     pr["ai_regions_source"] = srcs
+    # Providers outside the census (issue 24): regions and GPU offers from their own pages
+    extra = pd.DataFrame(EXTRA_REGIONS, columns=["provider", "iso3", "regions", "ai_regions",
+                                                 "regions_source", "ai_regions_source"])
+    pr = pd.concat([pr, extra], ignore_index=True)
     # Custom accelerators are offered only in some regions: blank = every chip the provider
     # lists (providers.csv); otherwise the list offered in that country.
     pr["chips"] = ""
@@ -540,10 +683,15 @@ def build(ref: Path, out: Path) -> None:
             offered = [c for c in listed if c not in keep or pr.at[i, "iso3"] in where]
             pr.at[i, "chips"] = ";".join(offered)
             pr.at[i, "chips_source"] = why
+    for (prov, iso), (chips_here, why) in OFFER_CHIPS.items():
+        sel = (pr["provider"] == prov) & (pr["iso3"] == iso)
+        pr.loc[sel, "chips"], pr.loc[sel, "chips_source"] = chips_here, why
+    _offer_attributes(pr)
     pr = pr[pr["iso3"].isin(iso_list)]
     pr = pr.sort_values(["provider", "iso3"])[
-        ["provider", "iso3", "regions", "ai_regions", "chips", "regions_source",
-         "ai_regions_source", "chips_source"]]
+        ["provider", "iso3", "regions", "ai_regions", "chips", "available_from",
+         "certifications", "seal_level", "regions_source", "ai_regions_source", "chips_source",
+         "available_from_source", "certifications_source", "seal_level_source"]]
 
     # ---- jurisdictions, blocs
     juris_codes = sorted(set(countries["jurisdiction"]) | {"USA", "CHN", "CHE", "EU"})
@@ -721,7 +869,7 @@ def build_relationships(juris_codes: list[str]) -> pd.DataFrame:
 # owner cost per H100-hour: computed in owner_cost_h100_per_hour() from the chip and country
 # tables with the scenario defaults (5-yr hardware life, 15-yr building, 5% O&M, 70% load).
 MERCHANT = ["H100", "H200", "B200", "RUBIN", "MI300X", "MI325X", "MI450", "GAUDI3",
-            "ASCEND910B", "ASCEND910C", "ASCEND950"]
+            "ASCEND910B", "ASCEND910C", "ASCEND950", "MI355X", "B300", "GB300", "MI430X"]
 
 PROVIDERS = [
     # code, name, hq, kind, surveyed, delivery, builds_anywhere, H100 $/GPU-h committed,
@@ -742,31 +890,66 @@ PROVIDERS = [
     ("TENCENT", "Tencent Cloud", "CHN", "hyperscaler", True, "rent", False, 4.0,
      "as Alibaba: NVIDIA overseas, Ascend 910B in mainland (assumption)"),
     ("OVH", "OVHcloud", "FRA", "regional_cloud", True, "rent", False, 3.0,
-     "NVIDIA H100/H200 public-cloud GPU instances; AMD as a merchant alternative (assumption)"),
+     "OVHcloud Public Cloud GPU instances with NVIDIA H100 and H200 (OVHcloud price list, 2025); "
+     "no AMD Instinct offer is listed by OVHcloud (the MI300X of earlier versions was an "
+     "unsourced assumption and is removed)"),
     ("HETZNER", "Hetzner", "DEU", "regional_cloud", True, "rent", False, 3.0,
-     "assumption: today only RTX-class GPU servers (not in the chip table); under a government "
-     "contract by 2030 it would deploy merchant NVIDIA/AMD accelerators"),
+     "none of the chip table: Hetzner's own pages list only RTX-class GPU servers (GEX44 RTX 4000 "
+     "Ada, GEX130 RTX 6000 Ada, 2024-25); the B200/Rubin/MI300X of earlier versions were "
+     "unsourced assumptions and are removed"),
     ("EXOSCALE", "Exoscale (A1 Digital)", "CHE", "regional_cloud", True, "rent", False, 3.0,
-     "assumption: today A40/A5000-class GPUs; by 2030 merchant NVIDIA/AMD under contract"),
-    ("COREWEAVE", "CoreWeave", "USA", "neocloud", False, "rent", True, 2.5,
-     "NVIDIA only (H100/H200/B200)"),
-    ("NEBIUS", "Nebius", "NLD", "neocloud", False, "rent", True, 2.5,
-     "NVIDIA only (H100/H200/B200)"),
+     "none of the chip table: Exoscale lists A40/A5000/3080-class GPU instances; the H100/B200/"
+     "Rubin/MI300X of earlier versions were unsourced assumptions and are removed"),
+    ("COREWEAVE", "CoreWeave", "USA", "neocloud", False, "rent", False, 2.5,
+     "NVIDIA only (H100/H200/B200; CoreWeave announced Rubin among the first deployments)"),
+    ("NEBIUS", "Nebius", "NLD", "neocloud", False, "rent", False, 2.5,
+     "NVIDIA only (H100/H200/B200; Nebius announced Rubin among the first deployments)"),
+    # European sovereign clouds with a GPU offer or a sovereignty qualification (issue 24);
+    # not in the report's census (surveyed = false). Their regions: EURO_REGIONS.
+    ("SCALEWAY", "Scaleway (Iliad)", "FRA", "regional_cloud", False, "rent", False, 3.0,
+     "Scaleway GPU Instances H100-X-80G and H100-SXM-X-80G (Scaleway documentation, 'Product "
+     "availability', validated 2025-06-17: PAR2 Paris and WAW2 Warsaw)"),
+    ("TSYSTEMS", "T-Systems (Deutsche Telekom) Industrial AI Cloud", "DEU", "regional_cloud",
+     False, "rent", False, 3.0,
+     "Deutsche Telekom press release (2025-11-04) and opening (2026-02-04): Industrial AI Cloud "
+     "in Munich with >1,000 NVIDIA DGX B200 systems and RTX PRO servers, up to 10,000 Blackwell "
+     "GPUs (DGX B200 = B200)"),
+    ("MISTRAL", "Mistral Compute (Mistral AI)", "FRA", "neocloud", False, "rent", False, 2.5,
+     "Mistral AI and NVIDIA at VivaTech (2025-06-11): Mistral Compute with 18,000 NVIDIA Grace "
+     "Blackwell superchips in Essonne (Bruyeres-le-Chatel) from 2026; GB300 per press reports of "
+     "the site (2026, assumption on the exact part: GB200 or GB300)"),
+    ("S3NS", "S3NS (Thales, on Google Cloud technology)", "FRA", "regional_cloud", False, "rent",
+     False, 3.0,
+     "none sourced: no GPU offer of the chip table is published for S3NS's PREMI3NS (SecNumCloud) "
+     "service; recorded for its certification and its US technology dependency"),
+    ("OUTSCALE", "3DS Outscale (Dassault Systemes)", "FRA", "regional_cloud", False, "rent",
+     False, 3.0,
+     "none sourced: no GPU offer of the chip table could be confirmed on Outscale's pages; "
+     "recorded for its SecNumCloud qualification"),
+    ("CLOUDTEMPLE", "Cloud Temple", "FRA", "regional_cloud", False, "rent", False, 3.0,
+     "none sourced: no GPU offer of the chip table could be confirmed on Cloud Temple's pages; "
+     "recorded for its SecNumCloud qualification"),
     ("PUBLIC", "National public build-and-operate", "*", "public", False, "build", True, None,
      "any merchant accelerator it may buy; TPUs and Trainium are not sold"),
 ]
 
 PROVIDER_CHIPS = {
-    "AWS": "H100;H200;B200;RUBIN;TRN2",
+    "AWS": "H100;H200;B200;RUBIN;TRN2;TRN3",
     "AZURE": "H100;H200;B200;RUBIN;MI300X;MI450",
     "GCP": "H100;H200;B200;RUBIN;TPUV6E;TPUV7;TPUV8",
     "ORACLE": "H100;H200;B200;RUBIN;MI300X;MI325X;MI450",
     "ALIBABA": "H100;H200;ASCEND910B",
     "HUAWEI": "ASCEND910B;ASCEND910C;ASCEND950",
     "TENCENT": "H100;H200;ASCEND910B",
-    "OVH": "H100;H200;MI300X",
-    "HETZNER": "H100;H200;B200;RUBIN;MI300X",
-    "EXOSCALE": "H100;H200;B200;RUBIN;MI300X",
+    "OVH": "H100;H200",
+    "HETZNER": "",
+    "EXOSCALE": "",
+    "SCALEWAY": "H100",
+    "TSYSTEMS": "B200",
+    "MISTRAL": "GB300",
+    "S3NS": "",
+    "OUTSCALE": "",
+    "CLOUDTEMPLE": "",
     "COREWEAVE": "H100;H200;B200;RUBIN",
     "NEBIUS": "H100;H200;B200;RUBIN",
     "PUBLIC": ";".join(MERCHANT),
@@ -800,6 +983,20 @@ CERTS = {
             "attestation (OVHcloud trust centre); note the qualification covers its private "
             "cloud, not every GPU offer"),
 }
+CERTS.update({
+    "S3NS": ("SecNumCloud",
+             "SecNumCloud 3.2: S3NS's PREMI3NS offer qualified by ANSSI on 2025-12-17 (S3NS news "
+             "'premi3ns-secnumcloud-qualification'; ANSSI director's note of 2026-01-06)"),
+    "OUTSCALE": ("SecNumCloud",
+                 "assumption (publisher named, date not verified in the issue-24 review): "
+                 "SecNumCloud 3.2: 3DS Outscale IaaS on ANSSI's list of qualified cloud providers "
+                 "(cyber.gouv.fr, 'Prestataires de services qualifies'; qualification date not "
+                 "re-checked)"),
+    "CLOUDTEMPLE": ("SecNumCloud",
+                    "assumption (publisher named, date not verified in the issue-24 review): "
+                    "SecNumCloud: Cloud Temple IaaS on ANSSI's list of qualified cloud providers "
+                    "(cyber.gouv.fr; qualification date not re-checked)"),
+})
 CERTS_NONE = ("none: no certification of this list (SecNumCloud, EUCS, BSI C5, FedRAMP, UK "
               "G-Cloud) could be cited by publisher for this provider; left empty rather than "
               "guessed")
@@ -812,9 +1009,10 @@ REGION_CHIPS = [
      "Google Cloud, 'TPU regions and zones' (cloud.google.com/tpu/docs/regions-zones, 2025): "
      "Trillium/Ironwood in US regions, europe-west4 (Netherlands) and asia-northeast1 (Tokyo); "
      "a successor assumed in the same regions"),
-    ("AWS", {"TRN2"}, {"USA"},
+    ("AWS", {"TRN2", "TRN3"}, {"USA"},
      "AWS, 'Amazon EC2 Trn2 instances' (aws.amazon.com/ec2/instance-types/trn2, 2025): "
-     "generally available in US regions only (US East Ohio first, Dec 2024)"),
+     "generally available in US regions only (US East Ohio first, Dec 2024); Trn3 UltraServers "
+     "generally available from AWS re:Invent (2025-12-02), assumed in the same US regions"),
 ]
 
 PRICE_NOTE = {
@@ -829,6 +1027,18 @@ PRICE_NOTE = {
     2.5: ("assumption: neocloud H100 on-demand 2.0-3.0 USD/GPU-h in 2025 (CoreWeave, Nebius, "
           "Lambda public price lists); committed ~2.5 USD incl. storage/network"),
 }
+
+
+# A provider whose technology comes from a company of another jurisdiction depends on it too
+# (its provider layer counts both in N-1 and the foreign cap): code -> (jurisdictions, source).
+TECHNOLOGY = {
+    "S3NS": ("USA", "S3NS is a French company controlled by Thales and runs Google Cloud's "
+             "technology: Google's software updates pass its quarantine zone before production "
+             "(S3NS, PREMI3NS SecNumCloud announcement, 2025-12-17; ANSSI note, 2026-01-06); "
+             "a US cut-off of updates or support reaches it"),
+}
+TECHNOLOGY_NONE = ("none recorded: the provider runs its own or open-source cloud stack (its "
+                   "accelerators' dependence is the chip layer)")
 
 
 def build_providers() -> pd.DataFrame:
@@ -852,10 +1062,8 @@ def build_providers() -> pd.DataFrame:
                                    "integration of a full cloud provider ~10 MUSD")
         anywhere_src = (
             "builds on any site with grid power (it is the state's own operator)" if kind == "public"
-            else "neoclouds site capacity where power is available and build in countries where "
-            "they had no region (e.g. CoreWeave UK/Norway/Spain/Sweden 2024, Nebius Finland/"
-            "Iceland/USA): treated as able to build anywhere" if kind == "neocloud"
-            else "serves only from its existing regions (provider_regions.csv)"
+            else "serves only from its existing or announced regions (provider_regions.csv): no "
+            "provider is assumed to build where it has no sourced presence"
         )
         hq_src = ("'*' = the home country: the public operator takes the home's jurisdiction"
                   if hq == "*" else "company headquarters (public company filings)")
@@ -865,6 +1073,7 @@ def build_providers() -> pd.DataFrame:
             "builds_anywhere": str(anywhere).lower(), "cost_markup": markup,
             "onboarding_cost_musd": onboard, "chips": PROVIDER_CHIPS[code],
             "certifications": CERTS.get(code, ("", ""))[0],
+            "technology_jurisdiction": TECHNOLOGY.get(code, ("", ""))[0],
             "hq_iso3_source": hq_src,
             "surveyed_source": ("curated_seed_facts/oii_compute_sovereignty_headline_figures.csv "
                                 "(providers_us/china/europe; Oracle not in the sample)"),
@@ -875,6 +1084,7 @@ def build_providers() -> pd.DataFrame:
                 CERTS[code][1] if code in CERTS
                 else CERTS_PUBLIC if kind == "public" else CERTS_NONE
             ),
+            "technology_jurisdiction_source": TECHNOLOGY.get(code, ("", TECHNOLOGY_NONE))[1],
         })
     return pd.DataFrame(rows)
 
@@ -884,7 +1094,7 @@ def build_providers() -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 
 EPOCH = "epoch_ai/ml_hardware.csv"
-EPOCH_UP = "Epoch AI, 'Data on Machine Learning Hardware' (CC BY 4.0)"
+EPOCH_UP = "Epoch AI, 'Data on Machine Learning Hardware' (CC BY 4.0, 2025 snapshot)"
 # code -> Epoch hardware name, designer, jurisdiction
 CHIP_ROWS = [
     ("H100", "NVIDIA H100 SXM5 80GB", "NVIDIA", "USA"),
@@ -898,6 +1108,11 @@ CHIP_ROWS = [
     ("GAUDI3", "Intel Habana Gaudi3", "Intel", "USA"),
     ("ASCEND910B", "Huawei Ascend 910B", "Huawei", "CHN"),
     ("ASCEND910C", "Huawei Ascend 910C", "Huawei", "CHN"),
+    # on sale since 2025 (issue 24): Epoch AI rows with the vendors' dense BF16 figures
+    ("MI355X", "AMD Instinct MI355X", "AMD", "USA"),
+    ("B300", "NVIDIA B300 (Blackwell Ultra)", "NVIDIA", "USA"),
+    ("GB300", "NVIDIA GB300 (Blackwell Ultra)", "NVIDIA", "USA"),
+    ("TRN3", "Amazon Trainium3", "Amazon", "USA"),
     # chips of systems already in service (scenario key `existing:`); not offered for purchase
     ("GH200", "NVIDIA GH200", "NVIDIA", "USA"),
     ("A100", "NVIDIA A100 SXM4 80 GB", "NVIDIA", "USA"),
@@ -912,13 +1127,25 @@ ANNOUNCED = {
     "RUBIN": ("NVIDIA Rubin (VR200)", "NVIDIA", "USA", 4000.0, 1800.0, 50000.0, 2026,
               "assumption from NVIDIA's announcement (GTC keynote, 2025-03-18, nvidianews.nvidia.com): "
               "Vera Rubin NVL144 in H2 2026 with 1.2 EF FP8 training per 72 packages, 1.67x "
-              "GB300 NVL72's; BF16 dense taken as 1.6x B300's 2,500 TFLOPS (Epoch) = 4,000; TDP "
-              "~1.8 kW (press reports); price 50k USD = B200 x 1.4 (the Hopper-to-Blackwell step)"),
-    "MI450": ("AMD Instinct MI450X (MI400 series)", "AMD", "USA", 5000.0, 1800.0, 35000.0, 2026,
-              "assumption from AMD's announcement (Advancing AI, 2025-06-12, amd.com): MI400 series "
-              "in 2026 with 20 PF FP8 and 432 GB HBM4; BF16 not announced: taken as 2x MI355X's "
-              "2,517 TFLOPS (Epoch) = 5,000, i.e. assuming the FP8 figure includes sparsity; "
-              "TDP and price (MI325X 20k x 1.75) are assumptions"),
+              "GB300 NVL72's; NVIDIA has not published Rubin's dense BF16: taken as 1.6x GB300's "
+              "2,500 TFLOPS (Epoch) = 4,000, range 3,000-5,000 TFLOPS (1.2x-2x GB300); TDP "
+              "~1.8 kW (press reports, range 1.8-2.3 kW); price 50k USD = B200 x 1.4 (the "
+              "Hopper-to-Blackwell step), range 45-70k USD"),
+    "MI450": ("AMD Instinct MI455X (MI450 series)", "AMD", "USA", 5000.0, 1800.0, 35000.0, 2026,
+              "assumption from AMD's announcements (Advancing AI, 2025-06-12, and CES, 2026-01, "
+              "amd.com): MI455X, the MI450-series part of the Helios rack, in H2 2026 with 40 PF "
+              "FP4, 20 PF FP8 and 432 GB HBM4; dense BF16 not published: taken as 2x MI355X's "
+              "2,517 TFLOPS (Epoch) = 5,000, i.e. reading the FP8 figure as sparse, range "
+              "5,000-10,000 TFLOPS (10,000 if it is dense); TDP (range 1.4-2.3 kW) and price "
+              "(MI325X 20k x 1.75, range 30-50k USD) are assumptions"),
+    "MI430X": ("AMD Instinct MI430X (MI400 series, HPC)", "AMD", "USA", 2500.0, 1800.0, 35000.0,
+               2026,
+               "assumption from AMD's announcement (2025-11, amd.com; CES 2026-01): MI430X, the "
+               "FP64-oriented MI400-series part with 432 GB HBM4 for sovereign AI and HPC systems "
+               "(Alice Recoque, Discovery) in 2026; AMD has not published its dense BF16: taken as "
+               "MI355X's 2,517 TFLOPS rounded to 2,500, range 2,000-5,000 TFLOPS (up to the "
+               "MI455X's); TDP (range 1.4-2.3 kW) and price (as MI455X, range 30-50k USD) are "
+               "assumptions"),
     "ASCEND950": ("Huawei Ascend 950DT", "Huawei", "CHN", 500.0, 600.0, 20000.0, 2026,
                   "assumption from Huawei's roadmap (Huawei Connect, 2025-09-18, huawei.com): "
                   "Ascend 950PR Q1 2026 and 950DT Q4 2026 with 1 PF FP8 / 2 PF FP4; BF16 "
@@ -949,6 +1176,13 @@ EFFICIENCY = {
                "MI325X fine-tuning results on par with H200 despite 1.3x its peak"),
     "MI450": (0.32, "assumption: AMD's ROCm gains since 2024 narrow the gap; between MI300X "
               "(0.28) and NVIDIA (0.40)"),
+    "MI355X": (0.30, "assumption: CDNA 4 with ROCm 7 (2025); between MI325X (0.28) and the "
+               "MI400 series (0.32); range 0.25-0.40"),
+    "MI430X": (0.32, "assumption: as MI455X (MI450 row), range 0.25-0.40"),
+    "B300": (0.40, "assumption: same Blackwell architecture as B200 (0.40, MLPerf Training v5.0 "
+             "on par with its peak), range 0.35-0.45"),
+    "GB300": (0.40, "assumption: as B300 (same GPU, Grace host), range 0.35-0.45"),
+    "TRN3": (0.35, "assumption: as Trainium2 (no published MFU; Neuron SDK), range 0.25-0.45"),
     "MI250X": (0.32, "Dash et al., 'Optimizing Distributed Training on Frontier for Large "
                "Language Models' (ORNL, 2023): 32-38% MFU on MI250X"),
     "TPUV6E": (0.50, "Chowdhery et al., 'PaLM' (Google, 2022): 46.2% MFU on TPU v4; Google's "
@@ -992,7 +1226,15 @@ PRICE = {
                "125,000 USD = 15,625 per accelerator"),
     "ASCEND910B": (None, ""),
     "ASCEND910C": (28000, "assumption: no Epoch price; two 910B-class dies per package, priced "
-                   "below 2x the 910B's 16.9k; press reports put it in the 25-30k USD range"),    "GH200": (35000, "assumption: no Epoch price; H100 GPU 24.4k (Epoch BOM note) + Grace CPU and "
+                   "below 2x the 910B's 16.9k; press reports put it in the 25-30k USD range"),
+    "MI355X": (25000, "assumption: no Epoch or AMD list price; MI325X 20k + CDNA 4 and 288 GB "
+               "HBM3E, below NVIDIA's B200 (35k); range 20-35k USD"),
+    "B300": (40000, "assumption: no Epoch or NVIDIA list price; B200 35k (CEO's 30-40k quote, "
+             "CNBC 2024-03-19) + 288 GB HBM3E; range 35-50k USD"),
+    "GB300": (45000, "assumption: no Epoch or NVIDIA list price; B300 40k + half a Grace CPU per "
+              "GPU (~5k, as GH200 over H100); range 40-60k USD"),
+    "TRN3": (12000, "assumption: not sold; internal cost-equivalent (Trainium2 10k x ~1.2); only "
+             "enters AWS's rent price; range 8-20k USD"),    "GH200": (35000, "assumption: no Epoch price; H100 GPU 24.4k (Epoch BOM note) + Grace CPU and "
               "LPDDR5X ~10k; used only for the upkeep of existing systems"),
     "A100": (15000, "Epoch ml_hardware release price of the A100 SXM4 40 GB (Epoch AI, 'Data on "
              "Machine Learning Hardware', CC BY 4.0); used only for upkeep of existing systems"),
@@ -1003,6 +1245,11 @@ PRICE = {
 TFLOPS_OVERRIDE = {
     "MAX1550": (832.0, "Intel Data Center GPU Max 1550 product brief (intel.com, 2023): 832 "
                 "TFLOPS BF16 on the XMX matrix engines; Epoch gives FP32 only"),
+    "GAUDI3": (1835.0, "Intel, 'Intel Gaudi 3 AI Accelerator' launch and white paper (Intel Vision, "
+               "2024-04-09): 1,835 TFLOPS BF16 (and FP8) matrix throughput for the OAM module "
+               "(HL-325L, 900 W), dense (Gaudi has no sparsity mode); checked against Intel's "
+               "figure as quoted by SimmTester (2024-05-03) and PCGuia (2024-04); Epoch's 1,678 "
+               "is the 600 W PCIe card (HL-338)"),
     "ASCEND910B": (320.0, "assumption: Epoch gives no BF16 value; its datasheet note cites 220-376 "
                    "TFLOPS FP16 from different sources; 320 TFLOPS (Huawei's figure for the "
                    "Ascend 910 family), dense"),
@@ -1065,6 +1312,8 @@ FAB_ASSUMED = {
                   "cut Huawei off from TSMC since 2020 (US Commerce, BIS rule of 2020-08-17), so "
                   "a 2026 Ascend is assumed domestic (SMIC)"),
     "TPUV8": ("TSMC", "assumption: as TPU v6e/v7 (Broadcom co-design, made at TSMC)"),
+    "MI430X": ("TSMC", "assumption: as MI455X: AMD announced the MI400 series on TSMC N2 (AMD and "
+               "TSMC press releases, 2025-04)"),
 }
 
 
@@ -1104,6 +1353,87 @@ def _sale_window(d: dict[str, object]) -> None:
         code, "an announced or released chip: its own sourced price holds in every year")
 
 
+# Supply chain beyond the foundry (issue 24): who packages the dies with their memory and who
+# makes the high-bandwidth memory. Recorded as data (the model's cuttable layers are still
+# territory, provider, chip designer and foundry). designer or code -> (value, jurisdictions,
+# source); a code entry overrides its designer's.
+COWOS_SRC = (
+    "assumption informed by TSMC (3DFabric/CoWoS pages, tsmc.com, 2024-25) and the vendors' "
+    "launch material: NVIDIA Hopper/Blackwell (CoWoS-S/-L), AMD Instinct MI300/MI350 (CoWoS with "
+    "SoIC), Google TPU, AWS Trainium and Intel Gaudi 3 are packaged on TSMC CoWoS, whose capacity "
+    "is in Taiwan (TSMC Arizona/Amkor packaging is announced for ~2027-28)"
+)
+PACKAGING = {
+    "NVIDIA": ("TSMC CoWoS", "TWN", COWOS_SRC),
+    "AMD": ("TSMC CoWoS", "TWN", COWOS_SRC),
+    "Google": ("TSMC CoWoS", "TWN", COWOS_SRC),
+    "Amazon": ("TSMC CoWoS", "TWN", COWOS_SRC),
+    "Intel": ("TSMC CoWoS", "TWN", COWOS_SRC),
+    "MAX1550": ("Intel Foveros/EMIB", "USA",
+                "assumption: Intel Data Center GPU Max is assembled with Intel's own Foveros and "
+                "EMIB packaging (Intel product brief, 2023); Intel-controlled (USA)"),
+    "Huawei": ("domestic (China)", "CHN",
+               "assumption: Huawei is cut off from TSMC since 2020 (US Commerce BIS rule of "
+               "2020-08-17); its Ascend packages are assembled in China"),
+}
+_HBM_KR_US = ("SK hynix;Micron", "KOR;USA",
+              "assumption informed by the memory makers' announcements: SK hynix HBM3/HBM3E for "
+              "NVIDIA (SK hynix newsroom, 2022-06 and 2024-03) and Micron HBM3E for NVIDIA H200 and "
+              "Blackwell (Micron press releases, 2024-02-26 and 2025); Samsung's share is not "
+              "confirmed per part")
+HBM = {
+    "NVIDIA": _HBM_KR_US,
+    "H100": ("SK hynix", "KOR", "assumption informed by SK hynix (newsroom, 2022-06): HBM3 mass "
+             "production for NVIDIA H100; other suppliers not confirmed"),
+    "A100": ("SK hynix;Samsung", "KOR", "assumption: HBM2E of the 2020-21 generation came from "
+             "SK hynix and Samsung (both Korean)"),
+    "AMD": ("Samsung;SK hynix", "KOR", "assumption informed by Samsung and AMD: Samsung HBM3/HBM3E "
+            "in Instinct MI300X/MI325X (2023-24 announcements); SK hynix as second source"),
+    "MI355X": ("Samsung;Micron", "KOR;USA", "assumption informed by AMD's Advancing AI (2025-06-12) "
+               "and Micron's press release of the same week: HBM3E 12-high from Samsung and Micron "
+               "in the MI350 series"),
+    "Google": ("SK hynix;Samsung", "KOR", "assumption: Korean HBM3/HBM3E in TPUs (press reports; "
+               "no supplier named by Google)"),
+    "Amazon": ("SK hynix;Samsung;Micron", "KOR;USA", "assumption: the three HBM makers supply "
+               "Trainium (press reports; AWS names none)"),
+    "Intel": ("SK hynix;Samsung", "KOR", "assumption: Korean HBM2E in Gaudi 3 and Max 1550 (no "
+              "supplier named by Intel)"),
+    "Huawei": ("Samsung;CXMT", "KOR;CHN", "assumption informed by TechInsights teardowns (2024-25): "
+               "Samsung HBM2E stockpiled before the US HBM controls of 2024-12-02 in Ascend 910B/C; "
+               "domestic CXMT HBM expected to replace it"),
+    "ASCEND950": ("Huawei (HiBL)", "CHN", "assumption informed by Huawei Connect (2025-09-18): "
+                  "Ascend 950 uses Huawei's own HBM (HiBL 1.0 / HiZQ 2.0)"),
+}
+# Chips a scenario's export_regime excludes: regime -> chips and the reason.
+RESTRICTED = {
+    "ASCEND910B": ("us_guidance_2025", "US Commerce BIS guidance of 2025-05-13 on General "
+                   "Prohibition 10 and PRC advanced-computing ICs: Ascend 910B, 910C and 910D are "
+                   "named as presumed subject to GP10; using them anywhere without BIS "
+                   "authorisation risks US penalties (BIS press release, 2025-05-13, wording revised "
+                   "~2025-05-20 to 'risks of using'; Crowell & Moring and Freshfields client "
+                   "alerts, 2025-05)"),
+    "ASCEND910C": ("us_guidance_2025", "as Ascend 910B: named in the BIS guidance of 2025-05-13"),
+    "ASCEND950": ("us_guidance_2025", "not named (the BIS guidance of 2025-05-13 names 910B/C/D) "
+                  "but covered by its general presumption for PRC-designed 3A090 ICs (Freshfields, "
+                  "2025-05): a 1 PF FP8 accelerator exceeds the 3A090 thresholds"),
+}
+RESTRICTED_NONE = "not named by any export_regime (US BIS guidance of 2025-05-13 covers PRC ICs)"
+
+
+def _supply_chain(d: dict[str, object]) -> None:
+    """Packaging, HBM and export-regime columns of a chip row (see PACKAGING, HBM, RESTRICTED)."""
+    code, designer = str(d["code"]), str(d["designer"])
+    pk = PACKAGING.get(code) or PACKAGING[designer]
+    d["packaging"], d["packaging_jurisdiction"], d["packaging_source"] = pk
+    d["packaging_jurisdiction_source"] = pk[2]
+    hb = HBM.get(code) or HBM[designer]
+    d["hbm_suppliers"], d["hbm_jurisdiction"], d["hbm_suppliers_source"] = hb
+    d["hbm_jurisdiction_source"] = ("memory makers' headquarters: SK hynix and Samsung -> KOR, "
+                                    "Micron -> USA, CXMT and Huawei -> CHN")
+    regime, why = RESTRICTED.get(code, ("", RESTRICTED_NONE))
+    d["restricted_under"], d["restricted_under_source"] = regime, why
+
+
 def build_chips(ref: Path) -> pd.DataFrame:
     hw = pd.read_csv(ref / EPOCH).set_index("Hardware name")
     rows = _epoch_chip_rows(hw) + _announced_chip_rows()
@@ -1111,12 +1441,14 @@ def build_chips(ref: Path) -> pd.DataFrame:
         eff, why = EFFICIENCY[str(d["code"])]
         d["achieved_efficiency"], d["achieved_efficiency_source"] = eff, why
         _sale_window(d)
+        _supply_chain(d)
     df = pd.DataFrame(rows)
     cols = ["code", "name", "designer", "jurisdiction", "bf16_dense_tflops", "tdp_w",
             "server_overhead", "price_usd", "system_cost_factor", "platform_cost_musd",
             "supply_cap_units_per_year", "blocked_tiers", "release_year", "achieved_efficiency",
             "available_from", "fab", "fab_jurisdiction", "end_of_sale",
-            "next_generation_placeholder"]
+            "next_generation_placeholder", "packaging", "packaging_jurisdiction",
+            "hbm_suppliers", "hbm_jurisdiction", "restricted_under"]
     return df[cols + [c for c in df.columns if c not in cols]]
 
 

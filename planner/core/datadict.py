@@ -198,13 +198,26 @@ PROVIDERS = Table(
         Column(
             "chips",
             "str",
-            "Chip codes the provider offers, ';'-separated, or * for any chip it may buy",
+            "Chip codes the provider offers, ';'-separated, or * for any chip it may buy; blank "
+            "= no sourced offer of the chip table (the provider builds no option)",
+            required=False,
+            default="",
         ),
         Column(
             "certifications",
             "str",
             "Security certifications held, ';'-separated (SecNumCloud, EUCS, BSI C5, FedRAMP, "
-            "UK G-Cloud); blank = none that could be cited. Read by `require.certifications`",
+            "UK G-Cloud); blank = none that could be cited. Read by `require.certifications` "
+            "when provider_regions.csv has no service-level `certifications` column",
+            required=False,
+            default="",
+        ),
+        Column(
+            "technology_jurisdiction",
+            "str",
+            "Jurisdictions whose companies supply the provider's cloud technology, ';'-separated "
+            "(e.g. USA for S3NS on Google Cloud); its provider layer depends on them too, in "
+            "N-1 and the foreign cap, and scores the weakest of them; blank = none",
             required=False,
             default="",
         ),
@@ -227,6 +240,31 @@ PROVIDER_REGIONS = Table(
             "Chips offered in this country, ';'-separated (blank = all the provider lists)",
             required=False,
             default="",
+        ),
+        Column(
+            "available_from",
+            "int",
+            "First year an announced region can serve (blank = in service)",
+            required=False,
+            min=2015,
+            max=2100,
+        ),
+        Column(
+            "certifications",
+            "str",
+            "Certifications covering the GPU offer in this country (service level), "
+            "';'-separated; read by `require.certifications`; blank = none sourced",
+            required=False,
+            default="",
+        ),
+        Column(
+            "seal_level",
+            "int",
+            "European Commission Cloud Sovereignty Framework level of the offer (SEAL-0..4) "
+            "where published; read by `require.seal_min`; blank = not published",
+            required=False,
+            min=0,
+            max=4,
         ),
     ),
 )
@@ -321,6 +359,43 @@ CHIPS = Table(
             required=False,
             min=2015,
             max=2040,
+        ),
+        Column(
+            "packaging",
+            "str",
+            "Who packages the dies with their memory (e.g. TSMC CoWoS); recorded, not a model "
+            "layer",
+            required=False,
+            default="",
+        ),
+        Column(
+            "packaging_jurisdiction",
+            "str",
+            "Jurisdiction of the packager",
+            required=False,
+            default="",
+        ),
+        Column(
+            "hbm_suppliers",
+            "str",
+            "Makers of the high-bandwidth memory, ';'-separated; recorded, not a model layer",
+            required=False,
+            default="",
+        ),
+        Column(
+            "hbm_jurisdiction",
+            "str",
+            "Jurisdictions of the HBM makers, ';'-separated",
+            required=False,
+            default="",
+        ),
+        Column(
+            "restricted_under",
+            "str",
+            "Scenario `export_regime` values under which using the chip is excluded "
+            "(e.g. us_guidance_2025), ';'-separated; blank = none",
+            required=False,
+            default="",
         ),
         Column(
             "merchant",

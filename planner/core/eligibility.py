@@ -66,7 +66,15 @@ def apply_eligibility(
         p: {c.lower() for c in split_codes(v)}
         for p, v in zip(prov.index, prov["certifications"], strict=True)
     }
+    offers = offer_certifications(t)
+    if offers is not None:  # service level: a provider holds what any of its offers holds
+        held = {p: set() for p in prov.index}
+        for (p, _k), certs in offers.items():
+            held.setdefault(p, set()).update(certs)
     vocabulary = {c.lower(): c for c in KNOWN_CERTIFICATIONS}
+    for v in prov["certifications"]:
+        for c in split_codes(v):
+            vocabulary.setdefault(c.lower(), c)
     for certs in held.values():
         for c in certs:
             vocabulary.setdefault(c, c)
@@ -114,6 +122,12 @@ def apply_eligibility(
         ),
         "chips",
     )
+    if sc.constraints.export_controls:
+        chips = keep(
+            chips,
+            lambda c: sc.export_regime in restricted_under(chp, c),
+            f"chips (export_regime {sc.export_regime})",
+        )
     ctx.removed = removed
     for kind, values in (("countries", countries), ("providers", providers), ("chips", chips)):
         if not values:
@@ -122,6 +136,76 @@ def apply_eligibility(
                 f"(removed: {', '.join(removed.get(kind, []))})"
             )
     return countries, providers, chips
+
+
+def restricted_under(chp: pd.DataFrame, code: str) -> list[str]:
+    """The export regimes under which a chip (chips.csv indexed by code) is excluded."""
+    if "restricted_under" not in chp.columns:
+        return []
+    return split_codes(chp.at[code, "restricted_under"])
+
+
+def export_regime_note(sc: Scenario, t: Tables, chips: list[str]) -> str:
+    """When the export regime matters: which candidate chips another regime would remove.
+
+    Under ``us_guidance_2025`` the removed chips are in the eligibility note; under any other
+    regime the note names the candidate chips that ``us_guidance_2025`` would exclude, so a
+    reader sees whether the choice of regime can change the plan (empty when it cannot).
+    """
+    chp = t.chips.set_index("code")
+    if sc.export_regime == "us_guidance_2025" or not sc.constraints.export_controls:
+        return ""
+    at_risk = [c for c in chips if "us_guidance_2025" in restricted_under(chp, c)]
+    if not at_risk:
+        return ""
+    return (
+        f"export_regime {sc.export_regime}: candidate chips {', '.join(at_risk)} would be "
+        "excluded under us_guidance_2025 (US BIS guidance of 2025-05-13 on Huawei Ascend)"
+    )
+
+
+def offer_certifications(t: Tables) -> dict[tuple[str, str], set[str]] | None:
+    """(provider, country) -> certifications covering that offer (lower case), or None when
+    the data records certifications only per provider (no service-level certification in
+    provider_regions.csv: the column is absent or blank everywhere)."""
+    pr = t.provider_regions
+    if "certifications" not in pr.columns:
+        return None
+    offers = {
+        (str(p), str(k)): {c.lower() for c in split_codes(v)}
+        for p, k, v in zip(pr["provider"], pr["iso3"], pr["certifications"].fillna(""), strict=True)
+    }
+    return offers if any(offers.values()) else None
+
+
+def offer_filter(sc: Scenario, t: Tables):
+    """A test ``allowed(provider, country) -> bool`` for the service-level requirements
+    (``require.certifications`` at offer level and ``require.seal_min``), or None when neither
+    applies. The public build-and-operate option always passes; an offer with no row in
+    provider_regions.csv (a provider building where it has no region) has no certification
+    or level and fails."""
+    req = sc.require
+    offers = offer_certifications(t)
+    wanted = {c.lower() for c in req.certifications}
+    use_certs = bool(wanted) and offers is not None
+    if not use_certs and req.seal_min is None:
+        return None
+    public = set(t.providers.loc[t.providers["kind"] == "public", "code"])
+    pr = t.provider_regions
+    seal: dict[tuple[str, str], float] = {}
+    if "seal_level" in pr.columns:
+        for p, k, v in zip(pr["provider"], pr["iso3"], pr["seal_level"], strict=True):
+            if pd.notna(v):
+                seal[(str(p), str(k))] = float(v)
+
+    def allowed(p: str, k: str) -> bool:
+        if p in public:
+            return True
+        if use_certs and not (offers.get((p, k), set()) & wanted):
+            return False
+        return not (req.seal_min is not None and seal.get((p, k), -1.0) < req.seal_min)
+
+    return allowed
 
 
 def removed_note(removed: dict[str, list[str]]) -> str:

@@ -29,6 +29,8 @@ from planner.core.eligibility import (
     apply_eligibility,
     chip_fab_jurisdictions,
     kept_existing_note,
+    export_regime_note,
+    offer_filter,
     removed_note,
 )
 from planner.core.errors import InputError
@@ -92,22 +94,37 @@ def derive_options(sc: Scenario, t: Tables, ctx: HomeContext) -> pd.DataFrame:
             if str(listed_here).strip():
                 region_chips[(prov_code, iso)] = set(split_codes(listed_here))
 
+    region_from: dict[tuple[str, str], float] = {}
+    if "available_from" in regions.columns:
+        for prov_code, iso, year in zip(
+            regions["provider"], regions["iso3"], regions["available_from"], strict=True
+        ):
+            if pd.notna(year):
+                region_from[(prov_code, iso)] = float(year)
+    allowed = offer_filter(sc, t)
+    dropped_offers: list[str] = []
+
     rows = []
     for p, pr in prov.iterrows():
         where = set(countries) if pr["builds_anywhere"] else present.get(p, set()) & set(countries)
         listed = split_codes(pr["chips"])
         offered = [c for c in chips if ("*" in listed and bool(merchant[c])) or c in listed]
         for k in sorted(where):
+            if allowed is not None and offered and not allowed(p, k):
+                dropped_offers.append(f"{p} in {k}")
+                continue
             here = region_chips.get((p, k)) if not pr["builds_anywhere"] else None
             for c in offered:
                 if here is None or c in here:
-                    rows.append((k, p, c))
+                    rows.append((k, p, c, region_from.get((p, k), float("nan"))))
+    if dropped_offers:
+        ctx.removed["offers (require)"] = dropped_offers
     if not rows:
         raise InputError(
             "no feasible (country, provider, chip) option: check the scenario's countries, "
-            "providers and chips restrictions against provider_regions.csv"
+            "providers and chips restrictions (and require.*) against provider_regions.csv"
         )
-    opt = pd.DataFrame(rows, columns=["country", "provider", "chip"])
+    opt = pd.DataFrame(rows, columns=["country", "provider", "chip", "region_available_from"])
 
     tier = opt["country"].map(cty["us_diffusion_tier"]).astype(int)
     blocked = opt["chip"].map(chp["blocked_tiers"].map(lambda s: set(split_codes(s))))
@@ -238,6 +255,17 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         return dep[col].map(lambda j: 1.0 if pd.isna(j) else ctx.scores.get(j, 0.0)).to_numpy(float)
 
     s_loc, s_prov, s_chip = score("j_country"), score("j_provider"), score("j_chip")
+    # A provider running another jurisdiction's technology (technology_jurisdiction) depends on
+    # it too: the provider layer scores the weakest of its jurisdictions, and each foreign one
+    # is a dependency in N-1 and the foreign cap (_dependencies).
+    j_tech = p.map(lambda code: ";".join(provider_technology(prov, code, ctx))).astype(object)
+    s_prov = np.array(
+        [
+            min([sp] + [ctx.scores.get(j, 0.0) for j in split_codes(jt)])
+            for sp, jt in zip(s_prov, j_tech, strict=True)
+        ],
+        dtype=float,
+    )
     home = set(ctx.home)
     # Foundry layer: the weakest foundry's score (a chip made at two fabs depends on both; a
     # home foundry scores 1); a chip without a recorded foundry takes its designer's score.
@@ -266,7 +294,14 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         building=building,
         owned=build & ~existing,
         markup=markup,
-        available_from=c.map(_chip_column(chp, "available_from", float("nan"))).to_numpy(float),
+        available_from=np.fmax(
+            c.map(_chip_column(chp, "available_from", float("nan"))).to_numpy(float),
+            (
+                opt["region_available_from"].to_numpy(float)
+                if "region_available_from" in opt.columns
+                else np.full(len(opt), np.nan)
+            ),
+        ),
         end_of_sale=c.map(end_of_sale_years(chp)).to_numpy(float),
         next_generation_placeholder=c.map(_chip_flag(chp, "next_generation_placeholder"))
         .fillna(False)
@@ -287,7 +322,20 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         j_provider=dep["j_provider"].to_numpy(),
         j_chip=dep["j_chip"].to_numpy(),
         j_fab=j_fab.to_numpy(),
+        j_provider_tech=j_tech.to_numpy(),
     )
+
+
+def provider_technology(prov: pd.DataFrame, code: str, ctx: HomeContext) -> list[str]:
+    """Foreign jurisdictions whose technology a provider runs (providers.csv
+    ``technology_jurisdiction``, home jurisdictions dropped)."""
+    if "technology_jurisdiction" not in prov.columns:
+        return []
+    return [
+        j
+        for j in split_codes(prov.at[code, "technology_jurisdiction"])
+        if j not in ctx.home_jurisdictions
+    ]
 
 
 def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
@@ -488,7 +536,8 @@ def _sale_and_lead_times(
 
 def _dependencies(opt: pd.DataFrame, foreign: list[str], fab: bool = True) -> pd.DataFrame:
     """(option, jurisdiction) for every foreign jurisdiction an option depends on, in any layer:
-    territory, provider headquarters, chip designer and (with ``fab``) each chip foundry."""
+    territory, provider headquarters and technology, chip designer and (with ``fab``) each chip
+    foundry."""
     frames = [
         pd.DataFrame({"option": opt.index, "jurisdiction": opt[col]})
         for col in ("j_country", "j_provider", "j_chip")
@@ -496,6 +545,9 @@ def _dependencies(opt: pd.DataFrame, foreign: list[str], fab: bool = True) -> pd
     if fab and "j_fab" in opt.columns:
         fab_long = opt["j_fab"].map(split_codes).explode().dropna()
         frames.append(pd.DataFrame({"option": fab_long.index, "jurisdiction": fab_long.values}))
+    if "j_provider_tech" in opt.columns:  # a provider on another jurisdiction's technology
+        tech_long = opt["j_provider_tech"].map(split_codes).explode().dropna()
+        frames.append(pd.DataFrame({"option": tech_long.index, "jurisdiction": tech_long.values}))
     long = pd.concat(frames)
     long = long[long["jurisdiction"].isin(foreign)].drop_duplicates()
     return long.sort_values(["option", "jurisdiction"]).reset_index(drop=True)
@@ -511,8 +563,9 @@ def _stack_blocs(opt: pd.DataFrame, foreign: list[str]) -> dict[str, list[int]]:
     """
     out: dict[str, list[int]] = {j: [] for j in foreign}
     fset = set(foreign)
-    for a, jp, jc in zip(opt.index, opt["j_provider"], opt["j_chip"], strict=True):
-        stack = {j for j in (jp, jc) if j in fset}
+    tech = opt["j_provider_tech"] if "j_provider_tech" in opt.columns else pd.Series("", opt.index)
+    for a, jp, jc, jt in zip(opt.index, opt["j_provider"], opt["j_chip"], tech, strict=True):
+        stack = {j for j in (jp, jc, *split_codes(jt)) if j in fset}
         if len(stack) == 1:
             out[stack.pop()].append(int(a))
     return out
@@ -671,8 +724,53 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             f"module size ({sc.economics.module_size} accelerators)"
         )
 
-    fixed, retirable, service_years = _service(sc, opt, years)
-    no_purchase = _sale_and_lead_times(sc, opt, fixed, notes)
+    # Fixed module counts: existing systems in (1) or out of (0) service; no chip before it
+    # is available (0).
+    fixed: dict[tuple[int, int], float] = {}
+    since = opt["since"].to_numpy(float) if "since" in opt.columns else None
+    until = opt["until"].to_numpy(float) if "until" in opt.columns else None
+    avail = opt["available_from"].to_numpy(float)
+    for a in np.flatnonzero(opt["existing"].to_numpy(bool)):
+        for p in sc.periods:
+            fixed[(int(a), p)] = 1.0 if since[a] <= p <= until[a] else 0.0
+    for a in np.flatnonzero(np.isfinite(avail) & (avail > sc.periods[0])):
+        if not opt.at[a, "existing"]:
+            for p in sc.periods:
+                if p < avail[a]:
+                    fixed[(int(a), p)] = 0.0
+    chip_from = opt["chip"].map(
+        _chip_column(t.chips.set_index("code"), "available_from", float("nan"))
+    )
+    unavailable = sorted(
+        {
+            str(c)
+            for c, av in zip(opt["chip"], chip_from, strict=True)
+            if math.isfinite(av) and av > sc.periods[0]
+        }
+    )
+    if unavailable:
+        notes.append("not available before their available_from year: " + ", ".join(unavailable))
+    if "region_available_from" in opt.columns:
+        later = sorted(
+            {
+                f"{p} in {k} from {int(y)}"
+                for p, k, y in zip(
+                    opt["provider"], opt["country"], opt["region_available_from"], strict=True
+                )
+                if math.isfinite(y) and y > sc.periods[0]
+            }
+        )
+        if later:
+            notes.append(
+                "announced regions serve only from their available_from year: " + ", ".join(later)
+            )
+    regime = export_regime_note(sc, t, sorted(set(opt["chip"])))
+    if regime:
+        notes.append(regime)
+        end_of_sale=c.map(end_of_sale_years(chp)).to_numpy(float),
+        next_generation_placeholder=c.map(_chip_flag(chp, "next_generation_placeholder"))
+        .fillna(False)
+        .to_numpy(bool),
 
     used = set(opt["country"])
     countries = pd.DataFrame(

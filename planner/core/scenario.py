@@ -211,9 +211,21 @@ class Require(_Strict):
     certifications: list[str] = Field(
         default_factory=list,
         description=(
-            "Keep only providers holding at least one of these certifications (providers.csv "
-            "`certifications`, case-insensitive); the public build-and-operate option is the "
-            "state's own and is kept"
+            "Keep only offers covered by at least one of these certifications, case-insensitive: "
+            "service level (provider_regions.csv `certifications`: a company's qualification of "
+            "another service does not count) where the data records any, else the "
+            "provider's (providers.csv `certifications`); the public build-and-operate option is "
+            "the state's own and is kept"
+        ),
+    )
+    seal_min: int | None = Field(
+        None,
+        ge=0,
+        le=4,
+        description=(
+            "Keep only offers whose published European Commission Cloud Sovereignty Framework "
+            "level (SEAL-0..SEAL-4, provider_regions.csv `seal_level`) is at least this; an offer "
+            "without a published level is removed; the public option is kept"
         ),
     )
 
@@ -621,11 +633,14 @@ class Scenario(_Strict):
             "align:<JURISDICTION>: within that ally"
         ),
     )
-    export_regime: Literal["current", "diffusion_rule", "none"] = Field(
+    export_regime: Literal["current", "diffusion_rule", "us_guidance_2025", "none"] = Field(
         "current",
         description=(
-            "Chip export control: current = chips blocked to tier-3 destinations only; "
-            "diffusion_rule = also the rescinded 2025 rule's tier-2 cap; none = no control"
+            "Chip export control (default current): current = chips blocked to tier-3 "
+            "destinations only; diffusion_rule = also the rescinded 2025 rule's tier-2 cap; "
+            "us_guidance_2025 = current, and chips whose chips.csv `restricted_under` names it "
+            "are excluded everywhere (the US BIS guidance of 2025-05-13: using Huawei Ascend "
+            "910B/C/D risks US penalties); none = no control"
         ),
     )
     tier2_cap_accelerators: NonNegative = Field(

@@ -1,9 +1,11 @@
 """``sovplan info``: headline facts of the bundled data next to the report's figures.
 
-``data_summary(tables)`` recomputes each fact from the data tables (plus the small sourced
-side tables ``market_share.csv`` and ``report_facts.csv`` of the same folder) and puts the
-report's figure alongside, with a ``note`` wherever the two differ or ours is a
-reconstruction. See data/SOURCES.md for how each was derived.
+``data_summary(tables)`` recomputes each fact from observations in the data tables (the
+providers' region lists in ``provider_regions.regions``, the sourced side tables
+``market_share.csv`` and ``report_facts.csv``) and puts the report's figure alongside, with a
+``note`` wherever the two differ. The per-region AI counts (``ai_regions``) of the surveyed
+providers are reconstructed to match the report's totals, so they are never the value: they
+are shown as ``reconstructed`` beside it. See data/SOURCES.md for how each was derived.
 """
 
 from __future__ import annotations
@@ -65,6 +67,27 @@ def _fact(ours: Any, report: Any, note: str = "") -> dict[str, Any]:
     return out
 
 
+def _split(reg: pd.DataFrame, column: str) -> dict[str, int]:
+    """Regions (``column``) by provider nationality, with the total."""
+    by_nat = reg.groupby("nat")[column].sum()
+    out = {k: int(by_nat.get(k, 0)) for k in ("US", "CN", "EU")}
+    out["total"] = int(reg[column].sum())
+    return out
+
+
+def _hosts(reg: pd.DataFrame, column: str) -> list[str]:
+    per_country = reg.groupby("iso3")[column].sum()
+    return sorted(per_country[per_country > 0].index)
+
+
+def _blocs(reg: pd.DataFrame, column: str) -> tuple[list[str], list[str]]:
+    """Countries hosting both US and Chinese providers' regions, and those hosting one side."""
+    per_nat = reg[reg[column] > 0].groupby("iso3")["nat"].apply(set)
+    hedging = sorted(k for k, s in per_nat.items() if {"US", "CN"} <= s)
+    aligned = sorted(k for k, s in per_nat.items() if len(s & {"US", "CN"}) == 1)
+    return hedging, aligned
+
+
 def data_summary(tables: Any) -> dict[str, Any]:
     """Headline facts of a data folder, each with the report's figure and a note if they differ.
 
@@ -81,27 +104,41 @@ def data_summary(tables: Any) -> dict[str, Any]:
         row.code: _NATIONALITY.get(juris_of.get(row.hq_iso3, ""), "other")
         for row in surveyed.itertuples()
     }
-    reg = regions[regions["provider"].isin(nat)].assign(nat=lambda d: d["provider"].map(nat))
-    by_nat = reg.groupby("nat")["ai_regions"].sum()
-    split = {k: int(by_nat.get(k, 0)) for k in ("US", "CN", "EU")}
-    split["total"] = int(reg["ai_regions"].sum())
+    # The census counts regions in service: announced ones (available_from set) are left out.
+    in_service = (
+        regions["available_from"].isna()
+        if "available_from" in regions.columns
+        else pd.Series(True, index=regions.index)
+    )
+    reg = regions[regions["provider"].isin(nat) & in_service].assign(
+        nat=lambda d: d["provider"].map(nat)
+    )
 
-    ai_by_country = reg.groupby("iso3")["ai_regions"].sum()
-    hosts = sorted(ai_by_country[ai_by_country > 0].index)
-    per_nat = reg[reg["ai_regions"] > 0].groupby("iso3")["nat"].apply(set)
-    hedging = sorted(k for k, s in per_nat.items() if {"US", "CN"} <= s)
-    aligned = sorted(k for k, s in per_nat.items() if len(s & {"US", "CN"}) == 1)
+    # Observed: the region lists (`regions`, from the providers' region pages), recomputed
+    # here. Reconstructed: `ai_regions`, which data/build/derive.py fits to the report's
+    # totals, so its agreement with the report is by construction and shown only beside.
+    observed_split = _split(reg, "regions")
+    fitted_split = _split(reg, "ai_regions")
+    obs_hosts = _hosts(reg, "regions")
+    fit_hosts = _hosts(reg, "ai_regions")
+    obs_hedging, obs_aligned = _blocs(reg, "regions")
+    fit_hedging, fit_aligned = _blocs(reg, "ai_regions")
+    census = countries[countries["ai_cloud_regions_source"].astype(str).str.startswith("OII")]
+    published = sorted(census.loc[census["ai_cloud_regions"] > 0, "iso3"])
 
     facts: dict[str, Any] = {}
-    n_hosts = len(hosts)
     facts["countries_with_gpu_regions"] = _fact(
-        n_hosts,
+        len(obs_hosts),
         REPORT["countries_with_gpu_regions"],
-        "Hong Kong counted separately from mainland China (the 33-vs-32 difference between "
-        "secondary sources); the 19 hosts outside the report's partial per-country census are "
-        "reconstructed (data/SOURCES.md)" + ("" if n_hosts == 33 else f"; differs: {n_hosts} here"),
+        "observed: countries where a surveyed provider has a region in service (region lists), "
+        "an upper bound on AI hosts, as the lists do not say which regions have accelerators; "
+        f"{len(published)} hosts are published in the report's partial census; the per-region "
+        f"reconstruction (fitted to the report's totals, data/SOURCES.md) gives {len(fit_hosts)}",
     )
-    facts["countries_with_gpu_regions"]["countries"] = hosts
+    facts["countries_with_gpu_regions"]["countries"] = obs_hosts
+    facts["countries_with_gpu_regions"]["published_hosts"] = published
+    facts["countries_with_gpu_regions"]["reconstructed"] = len(fit_hosts)
+    facts["countries_with_gpu_regions"]["reconstructed_countries"] = fit_hosts
     n_prov = len(surveyed)
     facts["providers_surveyed"] = _fact(
         n_prov,
@@ -109,23 +146,35 @@ def data_summary(tables: Any) -> dict[str, Any]:
         "" if n_prov == 9 else f"{n_prov} providers flagged surveyed in providers.csv",
     )
     facts["providers_surveyed"]["providers"] = sorted(surveyed["code"])
-    want = REPORT["ai_regions_by_provider_nationality"]
     facts["ai_regions_by_provider_nationality"] = _fact(
-        split,
-        want,
-        "per-(provider, country) split reconstructed by an integer programme that reproduces "
-        "the report's totals" + ("" if split == want else f"; differs from the report: {split}"),
+        observed_split,
+        REPORT["ai_regions_by_provider_nationality"],
+        "observed: all regions in service of the surveyed providers by headquarters (region "
+        "lists; an upper bound on AI regions); the report counts AI regions only. The "
+        f"reconstruction fitted to the report's totals gives {fitted_split}",
     )
-    n_regions = int(reg["regions"].sum())
+    facts["ai_regions_by_provider_nationality"]["reconstructed"] = fitted_split
     facts["regions_total"] = _fact(
-        n_regions,
+        observed_split["total"],
         REPORT["regions_total"],
         "region lists of Jan 2025 (TeleGeography) and Jan 2026 (MCP list) vs the report's "
         "Nov 2024 census; counting rules (China/government regions) differ",
     )
-    facts["countries_hedging"] = _fact(len(hedging), REPORT["countries_hedging"])
-    facts["countries_hedging"]["countries"] = hedging
-    facts["countries_aligned"] = _fact(len(aligned), REPORT["countries_aligned"])
+    facts["countries_hedging"] = _fact(
+        len(obs_hedging),
+        REPORT["countries_hedging"],
+        "observed: countries with regions of both US and Chinese providers (any region); the "
+        f"fitted AI regions give {len(fit_hedging)}",
+    )
+    facts["countries_hedging"]["countries"] = obs_hedging
+    facts["countries_hedging"]["reconstructed"] = len(fit_hedging)
+    facts["countries_aligned"] = _fact(
+        len(obs_aligned),
+        REPORT["countries_aligned"],
+        "observed: countries with regions of only one of the US and Chinese sides (any region); "
+        f"the fitted AI regions give {len(fit_aligned)}",
+    )
+    facts["countries_aligned"]["reconstructed"] = len(fit_aligned)
 
     share = _read_side(tables, "market_share.csv")
     if share is not None:
