@@ -28,8 +28,8 @@ from planner.core.data import Tables
 from planner.core.eligibility import (
     apply_eligibility,
     chip_fab_jurisdictions,
-    kept_existing_note,
     export_regime_note,
+    kept_existing_note,
     offer_filter,
     removed_note,
 )
@@ -724,32 +724,8 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             f"module size ({sc.economics.module_size} accelerators)"
         )
 
-    # Fixed module counts: existing systems in (1) or out of (0) service; no chip before it
-    # is available (0).
-    fixed: dict[tuple[int, int], float] = {}
-    since = opt["since"].to_numpy(float) if "since" in opt.columns else None
-    until = opt["until"].to_numpy(float) if "until" in opt.columns else None
-    avail = opt["available_from"].to_numpy(float)
-    for a in np.flatnonzero(opt["existing"].to_numpy(bool)):
-        for p in sc.periods:
-            fixed[(int(a), p)] = 1.0 if since[a] <= p <= until[a] else 0.0
-    for a in np.flatnonzero(np.isfinite(avail) & (avail > sc.periods[0])):
-        if not opt.at[a, "existing"]:
-            for p in sc.periods:
-                if p < avail[a]:
-                    fixed[(int(a), p)] = 0.0
-    chip_from = opt["chip"].map(
-        _chip_column(t.chips.set_index("code"), "available_from", float("nan"))
-    )
-    unavailable = sorted(
-        {
-            str(c)
-            for c, av in zip(opt["chip"], chip_from, strict=True)
-            if math.isfinite(av) and av > sc.periods[0]
-        }
-    )
-    if unavailable:
-        notes.append("not available before their available_from year: " + ", ".join(unavailable))
+    fixed, retirable, service_years = _service(sc, opt, years)
+    no_purchase = _sale_and_lead_times(sc, opt, fixed, notes)
     if "region_available_from" in opt.columns:
         later = sorted(
             {
@@ -767,10 +743,6 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     regime = export_regime_note(sc, t, sorted(set(opt["chip"])))
     if regime:
         notes.append(regime)
-        end_of_sale=c.map(end_of_sale_years(chp)).to_numpy(float),
-        next_generation_placeholder=c.map(_chip_flag(chp, "next_generation_placeholder"))
-        .fillna(False)
-        .to_numpy(bool),
 
     used = set(opt["country"])
     countries = pd.DataFrame(
