@@ -173,3 +173,28 @@ def test_require_with_no_matching_offer_names_the_rule(tmp_path):
     )
     with pytest.raises(InputError, match="require"):
         build_inputs(sc, load_tables(sc.data))
+
+
+def test_bundled_data_keeps_only_sourced_offers():
+    """On the bundled data: no SecNumCloud-qualified service has a sourced GPU offer (S3NS,
+    Outscale and Cloud Temple list none, OVHcloud's qualification covers its private cloud),
+    so requiring SecNumCloud leaves the public option; BSI C5 keeps only the clouds whose
+    attestation covers their compute service; no SEAL level is published, so any seal_min
+    keeps only the public option."""
+    from planner.core.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    eu = root / "data" / "scenarios" / "eu-2030-hedge.yaml"
+    tables = load_tables(root / "data")
+
+    def providers(*overrides: str) -> set[str]:
+        sc = load_scenario(eu, ["providers=null", "chips=null", "strategy=none", *overrides])
+        inp, _ = build_inputs(sc, tables)
+        return set(inp.options.loc[~inp.options["existing"], "provider"])
+
+    assert {"OVH", "NEBIUS", "TSYSTEMS"} <= providers()
+    assert providers("require.certifications=[SecNumCloud]") == {"PUBLIC"}
+    c5 = providers("require.certifications=[BSI C5]")
+    assert "PUBLIC" in c5 and c5 <= {"PUBLIC", "AWS", "AZURE", "GCP", "ORACLE"}
+    assert "OVH" not in c5  # its C5 attestation is not shown to cover its GPU instances
+    assert providers("require.seal_min=0") == {"PUBLIC"}
