@@ -13,6 +13,11 @@ chip CA (A Corp, OTH) or CH (H Corp, home). Building costs 10 (CA) / 20 (CH) MUS
 a fifth of that for the one year of the period; energy, sites and onboarding are free.
 Scores: territory HOM 1, ALY 0.5, OTH 0; provider PUB 1, USC 0; chip CH 1, CA 0.
 Dependence: ALY on its territory; OTH on its territory, on USC and on CA.
+
+The rules in time (issue #23) are re-implemented here too (``options(..., rules)``): a lead
+time bars owned builds in the first period, a chip whose sale ended before it is not bought
+(renting continues), an existing PUB/CA system is 0 or 1 module at its upkeep (retirable),
+and under the bloc home DUO each state's PUB is its own provider and ALY is home.
 """
 
 from __future__ import annotations

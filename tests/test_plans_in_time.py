@@ -68,21 +68,25 @@ def test_a_chip_past_its_end_of_sale_is_never_bought(tmp_path):
     assert rent.cost == pytest.approx(8.0)
 
 
-def test_modules_bought_before_the_end_of_sale_stay_but_none_is_added_after(tmp_path):
-    # CH on sale to 2027; periods 2026 and 2030 (target 1 then 2): the plan buys both CH
-    # modules in 2026 (index 1) and adds none in 2030.
-    plan = solve(
-        tiny(
-            data=data_with_end_of_sale(tmp_path, CH=2027),
-            periods=[2026, 2030],
-            target={2026: 1, 2030: 2},
-            solver=EXACT,
-        )
-    )
-    assert plan.sovereignty["index"] == pytest.approx(1.0)
-    first = modules(plan, 2026, provider="PUB", chip="CH")
-    assert first == 2
-    assert modules(plan, 2030, provider="PUB", chip="CH") == first
+def test_an_order_placed_while_on_sale_may_be_delivered_later_but_none_after_it(tmp_path):
+    # Periods 2026 (now) and 2030, target 1 then 2, lead 2 years. CH on sale to 2027: it can
+    # be ordered now for 2028-2030 delivery (a last-time buy), so index 1 with PUB CH only.
+    # CH's sale ended in 2025, before now: no PUB CH in any period; 2026 is rented (nothing
+    # owned serves before 2028), 2030 adds PUB CA.
+    common = {
+        "periods": [2026, 2030],
+        "target": {2026: 1, 2030: 2},
+        "economics": economics(build_lead_time_years=2),
+        "solver": EXACT,
+    }
+    on_sale = solve(tiny(data=data_with_end_of_sale(tmp_path, CH=2027), **common))
+    assert modules(on_sale, 2026, provider="PUB") == 0  # lead time
+    assert modules(on_sale, 2030, provider="PUB", chip="CH") == 2
+    ended = solve(tiny(data=data_with_end_of_sale(tmp_path, CH=2025), **common))
+    a = ended.allocation
+    assert a[(a["provider"] == "PUB") & (a["chip"] == "CH")].empty
+    assert set(a.loc[a["period"] == 2026, "provider"]) == {"USC"}
+    assert modules(ended, 2030, provider="PUB", chip="CA") >= 1
 
 
 def test_a_lead_time_makes_a_first_period_owned_build_impossible_while_renting_works():
