@@ -335,7 +335,7 @@ budget: 30
 horizon_end: 2030
 economics: {{module_size: 1000, utilisation: 1.0, maintenance_share_per_year: 0.0,
             cost_basis: cash, compute_basis: peak, discount_rate: 0.0,
-            price_performance_trend: 0.0}}
+            price_performance_trend: 0.0, build_lead_time_years: 0}}
 solver: {{time_limit: {time_limit}}}
 data: {data}
 """
