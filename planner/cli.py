@@ -191,6 +191,8 @@ def validate(scenario: ScenarioArg, set_: SetOption = None) -> None:
             f"{count(len(inp.options), 'option')}, {count(len(inp.periods), 'period')}, "
             f"{count(len(inp.foreign_jurisdictions), 'foreign jurisdiction')}"
         )
+        if ctx.assumption:
+            typer.echo(f"warning: {ctx.assumption}", err=True)
 
     guarded(body)
 

@@ -13,6 +13,7 @@ import streamlit as st
 from planner.core.data import Tables
 from planner.core.results import Plan
 from planner.core.scenario import Scenario
+from planner.reports.numbers import limits_for_display, money_change
 from planner.reports.plan_reading import read_plan
 from ui import figures
 from ui import support as ui_support
@@ -118,7 +119,7 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
     if plan.limits.empty:
         st.write("No limits are enforced in this scenario.")
         return
-    table = plan.limits.copy()
+    table = limits_for_display(plan.limits)
     table["binding"] = table["binding"].map({True: "binds", False: ""})
     st.dataframe(
         table,
@@ -129,7 +130,7 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
             "kind": "kind",
             "value": st.column_config.NumberColumn("limit value", format="%.4g"),
             "actual": st.column_config.NumberColumn("plan value", format="%.4g"),
-            "slack": st.column_config.NumberColumn("slack", format="%.4g"),
+            "slack": st.column_config.NumberColumn("slack", format="%.4f"),
         },
     )
     st.caption(
@@ -177,7 +178,7 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
             st.success(
                 f"{mv['step_label'].capitalize()} buys **{mv['delta_index']:+.4f}** index "
                 f"({mv['base_index']:.4f} → {mv['relaxed_index']:.4f}), "
-                f"and the plan costs {extra_cost:+,.0f} MUSD more."
+                f"and the plan {money_change(extra_cost)}."
             )
 
 
@@ -252,7 +253,10 @@ def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
 
 def not_ok(plan: Plan) -> None:
     """A plan without a solution: the status and whatever the planner says about it."""
-    st.error(f"No plan: the solver reports **{plan.status}**. {md_text(plan.message)}")
+    if plan.status == "infeasible":
+        st.error(f"No plan meets every limit at once. {md_text(plan.message)}")
+    else:
+        st.error(f"No plan (status **{plan.status}**). {md_text(plan.message)}")
     if plan.diagnosis:
         st.text(str(plan.diagnosis.get("summary", plan.diagnosis)))
     st.write(
@@ -276,6 +280,9 @@ def render_plan(
         f"{md_text(plan.scenario_name)} · status {status}"
         + (f" · solved in {seconds:.1f} s" if seconds is not None else "")
     )
+    assumed = plan.context.get("profile_assumption", "")
+    if assumed:
+        st.warning(f"Assumed relationship profile: {md_text(assumed)}")
     if not plan.ok:
         not_ok(plan)
         return

@@ -351,7 +351,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         new = pd.concat([new, old], ignore_index=True)
     opt = _coefficients(sc, t, ctx, new)
     limits = sc.limits
-    notes: list[str] = []
+    notes: list[str] = [ctx.assumption] if ctx.assumption else []
 
     hedging = sc.strategy != "none"
     align_allies: list[str] | None = None

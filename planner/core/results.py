@@ -512,6 +512,8 @@ def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
     return {
         "home": list(ctx.home),
         "home_jurisdictions": sorted(ctx.home_jurisdictions),
+        "relationship_profile": ctx.profile,
+        "profile_assumption": getattr(ctx, "assumption", ""),
         "foreign_jurisdictions": list(inp.foreign_jurisdictions),
         "scores": {j: float(v) for j, v in ctx.scores.items()},
         "strategy": sc.strategy,

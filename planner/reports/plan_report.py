@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.core.results import Plan, worst_cut
@@ -63,12 +64,15 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
     allocation and the limits that bind."""
     con = console or Console()
     con.print(f"[bold]{plan.scenario_name}[/bold]: status [bold]{plan.status}[/bold]")
+    assumed = plan.context.get("profile_assumption", "")
+    if assumed:
+        con.print(f"[yellow]warning[/yellow]: {escape(assumed)}")
     if plan.gap is not None and plan.status == "feasible":
         con.print(f"MIP gap {plan.gap:.2%} (stopped early)")
     if not plan.ok:
-        con.print(plan.message)
+        con.print(plan.message, markup=False)
         if plan.diagnosis:
-            con.print(str(plan.diagnosis.get("summary", plan.diagnosis)))
+            con.print(str(plan.diagnosis.get("summary", plan.diagnosis)), markup=False)
         return
     s = plan.sovereignty
     con.print(
@@ -94,7 +98,8 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
     if not binding.empty:
         con.print("Binding limits: " + ", ".join(binding["limit"]))
     for note in plan.notes:
-        con.print(f"note: {note}")
+        if note != assumed:
+            con.print(f"note: {note}", markup=False)
     con.print()
     con.print("[bold]Reading[/bold]: " + read_plan(plan), highlight=False)
 

@@ -1,0 +1,91 @@
+"""Issue 28's traps for a newcomer: wrong answers nobody could see.
+
+Trap 1: a home with no row in relationships.csv scored every foreign partner 0 silently.
+Trap 4: the budget screen's "needs at least" moved with the budget asked (4,866 MUSD for a
+budget of 1, 3,480 for 3,000) and read as the budget needed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.core.data import load_tables
+from planner.core.home import resolve_home
+from planner.core.prepare import prepare
+from planner.core.profiles import BLOC_MEMBER_SCORE, NEUTRAL_SCORE, profiles_table
+from planner.core.scenario import scenario_from_mapping
+from planner.core.screens import screen
+from tests.conftest import tiny
+
+RUNNER = CliRunner()
+
+
+def _home(home: list[str], **extra) -> object:
+    raw = {"name": "t", "home": home, "periods": [2030], "target": {2030: 1}, **extra}
+    return scenario_from_mapping(raw, source="<test>")
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return load_tables(None)
+
+
+def test_home_without_row_gets_a_stated_profile(tables):
+    """DEU inherits EU27's row (EU itself a partner, not home); JPN gets the neutral default;
+    both say so; a curated home assumes nothing."""
+    deu = resolve_home(_home(["DEU"]), tables)
+    assert deu.profile == "EU27"
+    assert deu.scores["USA"] == 0.5  # EU27's row
+    assert deu.scores["EU"] == BLOC_MEMBER_SCORE  # other member states are not home
+    assert "EU27" in deu.assumption and "DEU" in deu.assumption
+    jpn = resolve_home(_home(["JPN"]), tables)
+    assert jpn.scores["USA"] == NEUTRAL_SCORE and jpn.scores["CHN"] == NEUTRAL_SCORE
+    assert jpn.scores["JPN"] == 1.0
+    assert "neutral" in jpn.assumption
+    # explicit scores still win over the assumed profile
+    assert resolve_home(_home(["JPN"], scores={"USA": 0.7}), tables).scores["USA"] == 0.7
+    assert resolve_home(_home(["FRA"]), tables).assumption == ""
+    assert resolve_home(_home(["EU27"]), tables).assumption == ""
+
+
+def test_validate_warns_and_profiles_are_listed(tmp_path, tables):
+    path = tmp_path / "jpn.yaml"
+    path.write_text("name: j\nhome: [JPN]\nperiods: [2030]\ntarget: {2030: 1}\n")
+    out = RUNNER.invoke(app, ["validate", str(path)])
+    assert out.exit_code == 0
+    assert "warning: home JPN has no row" in out.output
+    table = profiles_table(tables)
+    assert set(table.loc[table["kind"] == "curated", "home"]) >= {"EU27", "FRA", "GBR"}
+    assert table.set_index("home").loc["DEU", "profile"] == "EU27"
+    assert table.set_index("home").loc["JPN", "kind"] == "neutral"
+
+
+def test_unknown_profile_names_the_nearest(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(
+        "name: j\nhome: [FRA]\nrelationship_profile: FRAA\nperiods: [2030]\ntarget: {2030: 1}\n"
+    )
+    out = RUNNER.invoke(app, ["validate", str(path)])
+    assert out.exit_code == 2
+    assert "nearest: FRA" in out.output
+
+
+def _lower_bound(budget: float) -> float:
+    sc = tiny(budget=budget, target={2030: 3})
+    found = [s for s in screen(prepare(sc)) if s.startswith("budget")]
+    assert found, f"the budget screen should fire for a budget of {budget}"
+    assert "lower bound" in found[0]
+    return float(re.search(r"at least ([\d,.]+) MUSD", found[0]).group(1).replace(",", ""))
+
+
+def test_budget_screen_states_one_lower_bound():
+    """Two budgets too small for the same target state the same lower bound, below what the
+    cheapest plan really costs."""
+    # a budget of 1 caps every option at one module, one of 5 at two: the old bound read
+    # 8 and 6 MUSD; renting three CA modules at 2 MUSD each is the cheapest plan (6 MUSD)
+    low, high = _lower_bound(1), _lower_bound(5)
+    assert low == high == 6
