@@ -284,14 +284,31 @@ def info(
         Path | None, typer.Option("--data", help="Data folder (default: bundled)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+    codes: Annotated[
+        bool,
+        typer.Option(
+            "--codes",
+            help="List the valid country, bloc, provider, chip, designer, jurisdiction and "
+            "relationship-profile codes instead",
+        ),
+    ] = False,
 ) -> None:
-    """Summarise the data tables and reproduce the report's headline facts."""
+    """Summarise the data tables and reproduce the report's headline facts (--codes: list
+    every code a scenario may use)."""
 
     def body() -> None:
         from planner.core.data import load_tables
-        from planner.reports.info import data_summary
-        from planner.reports.plan_report import info_summary
+        from planner.reports.info import codes_listing, data_summary
+        from planner.reports.plan_report import codes_summary, info_summary
 
+        if codes:
+            listing = codes_listing(load_tables(data))
+            if as_json:
+                payload = {k: v.to_dict(orient="records") for k, v in listing.items()}
+                typer.echo(json.dumps(payload, indent=2, default=str))
+            else:
+                codes_summary(listing)
+            return
         summary = data_summary(load_tables(data))
         if as_json:
             typer.echo(json.dumps(summary, indent=2, default=str))

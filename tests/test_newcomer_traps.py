@@ -89,3 +89,37 @@ def test_budget_screen_states_one_lower_bound():
     # 8 and 6 MUSD; renting three CA modules at 2 MUSD each is the cheapest plan (6 MUSD)
     low, high = _lower_bound(1), _lower_bound(5)
     assert low == high == 6
+
+
+def test_info_codes_lists_every_kind():
+    out = RUNNER.invoke(app, ["info", "--codes", "--json"])
+    assert out.exit_code == 0, out.output
+    import json
+
+    listing = json.loads(out.output)
+    assert set(listing) == {
+        "countries",
+        "blocs",
+        "providers",
+        "chips",
+        "designers",
+        "jurisdictions",
+        "profiles",
+    }
+    assert "B200" in {r["code"] for r in listing["chips"]}
+    assert "EU27" in {r["code"] for r in listing["blocs"]}
+
+
+@pytest.mark.parametrize(
+    ("override", "hint"),
+    [
+        ("chips=[V100]", "nearest: H100"),
+        ("home=[JPNN]", "nearest: JPN"),
+        ("exclude.providers=[AWZ]", "nearest: AWS"),
+        ("scores.UAS=0.5", "nearest: USA"),
+    ],
+)
+def test_unknown_codes_name_the_nearest(override, hint):
+    out = RUNNER.invoke(app, ["validate", "data/scenarios/france-2030.yaml", "--set", override])
+    assert out.exit_code == 2
+    assert hint in " ".join(out.output.split()), out.output

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.core.data import Tables
-from planner.core.errors import InputError
-from planner.core.profiles import ProfileChoice, choose_profile, curated_homes, nearest
+from planner.core.errors import InputError, nearest
+from planner.core.profiles import ProfileChoice, choose_profile, curated_homes
 from planner.core.scenario import Scenario
 
 

@@ -20,7 +20,7 @@ from models.inputs import ModelInputs
 from planner.core.costs import capital_charge, capital_recovery_factor, cost_arrays
 from planner.core.data import Tables
 from planner.core.eligibility import apply_eligibility, chip_fab_jurisdictions, removed_note
-from planner.core.errors import InputError
+from planner.core.errors import InputError, nearest
 from planner.core.home import HomeContext, layer_jurisdictions, resolve_home, split_codes
 from planner.core.scenario import Scenario
 
@@ -39,7 +39,11 @@ def _restrict(
         return values
     unknown = [c for c in requested if c not in set(values)]
     if unknown:
-        raise InputError(f"field '{field}': unknown code(s) {unknown} (not in {file})")
+        hint = "".join(f"; {c}{nearest(c, values)}" for c in unknown if nearest(c, values))
+        raise InputError(
+            f"field '{field}': unknown code(s) {unknown} (not in {file}{hint}; "
+            "`sovplan info --codes` lists them)"
+        )
     return list(requested)
 
 
@@ -257,6 +261,7 @@ def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
         if e.country not in iso:
             raise InputError(
                 f"{where}.country': unknown country '{e.country}' (not in countries.csv)"
+                + nearest(e.country, iso)
             )
         provider = e.provider
         if provider.lower() == "public":
@@ -268,9 +273,13 @@ def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
         if provider not in codes:
             raise InputError(
                 f"{where}.provider': unknown provider '{e.provider}' (not in providers.csv)"
+                + nearest(e.provider, codes)
             )
         if e.chip not in chips:
-            raise InputError(f"{where}.chip': unknown chip '{e.chip}' (not in chips.csv)")
+            raise InputError(
+                f"{where}.chip': unknown chip '{e.chip}' (not in chips.csv)"
+                + nearest(e.chip, chips)
+            )
         until = e.until if e.until is not None else 10_000
         label = e.name or f"{e.chip} x {e.accelerators} in {e.country}"
         rows.append((e.country, provider, e.chip, e.accelerators, label, e.since, until))
@@ -358,7 +367,10 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     if sc.strategy.startswith("align"):
         ally = sc.aligned_with
         if ally is not None and ally not in ctx.scores:
-            raise InputError(f"field 'strategy': unknown jurisdiction '{ally}' in '{sc.strategy}'")
+            raise InputError(
+                f"field 'strategy': unknown jurisdiction '{ally}' in '{sc.strategy}'"
+                + nearest(ally, ctx.scores)
+            )
         if ally is not None and ally not in ctx.foreign:
             raise InputError(
                 f"field 'strategy': '{ally}' is not a foreign jurisdiction for this home; "

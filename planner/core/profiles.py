@@ -18,12 +18,12 @@ Explicit ``scores:`` in the scenario override any of these, jurisdiction by juri
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import pandas as pd
 
 from planner.core.data import Tables
+from planner.core.errors import nearest  # noqa: F401  (re-exported for callers)
 
 #: Assumption, range 0-0.5: the score of every foreign jurisdiction for a home without a
 #: curated or inherited profile. 0.3 is what the curated rows give a partner with no
@@ -49,14 +49,6 @@ class ProfileChoice:
     scores: dict[str, float]
     #: the sentence a user sees when something was assumed ("" when curated)
     assumption: str = ""
-
-
-def nearest(code: str, known: list[str] | set[str], n: int = 3) -> str:
-    """' (nearest: A, B)' naming the closest valid codes to a mistyped one, or ''."""
-    pool = sorted(str(k) for k in known)
-    upper = {k.upper(): k for k in pool}
-    hits = difflib.get_close_matches(code.upper(), list(upper), n=n, cutoff=0.4)
-    return f" (nearest: {', '.join(upper[h] for h in hits)})" if hits else ""
 
 
 def curated_homes(t: Tables) -> list[str]:

@@ -120,3 +120,15 @@ def info_summary(summary: dict[str, Any], console: Console | None = None) -> Non
         else:
             table.add_row(key, _fmt(value), "", "")
     con.print(table)
+
+
+def codes_summary(listing: dict[str, Any], console: Console | None = None) -> None:
+    """Print every valid code by kind, one table each (``sovplan info --codes``)."""
+    con = console or Console()
+    for kind, frame in listing.items():
+        table = Table(title=f"{kind} ({len(frame)})")
+        for col in frame.columns:
+            table.add_column(str(col), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*(escape(str(v)) for v in row))
+        con.print(table)
