@@ -208,7 +208,6 @@ def export(
 
     def body() -> None:
         from planner.core.errors import InputError
-        from planner.core.highs_backend import PRESOLVE_SUBSTITUTION_RULES
         from planner.core.io import atomic_write
         from planner.core.solve import export as run
 
@@ -224,12 +223,6 @@ def export(
         typer.echo(
             f"wrote {path}: {size['rows']} rows, {size['columns']} columns "
             f"({size['integer_columns']} integer), {size['nonzeros']} nonzeros"
-        )
-        # the file cannot carry solver options; this one changes the search (not the optimum)
-        typer.echo(
-            "when a budget, energy-cost or emissions cap binds (and at Pareto points), sovplan "
-            f"adds the HiGHS option presolve_rule_off={PRESOLVE_SUBSTITUTION_RULES} (keeps the "
-            "aggregate module counts n_pc to branch on)"
         )
 
     guarded(body)

@@ -123,3 +123,35 @@ def test_unknown_codes_name_the_nearest(override, hint):
     out = RUNNER.invoke(app, ["validate", "data/scenarios/france-2030.yaml", "--set", override])
     assert out.exit_code == 2
     assert hint in " ".join(out.output.split()), out.output
+
+
+def test_plan_reads_short_in_a_repl_and_rounds_its_index():
+    from planner import solve
+
+    plan = solve(tiny(budget=30))
+    text = repr(plan)
+    assert text.startswith("<Plan 'tiny': optimal") and "0.833" in text
+    assert len(text) < 400  # a summary, not screens of tables
+    assert "<table>" in plan._repr_html_()
+    assert plan.sovereignty["index"] == round(plan.sovereignty["index"], 9)
+    failed = solve(tiny(budget=1))
+    assert "infeasible" in repr(failed)
+
+
+def test_words_and_numbers():
+    import pandas as pd
+
+    from planner import solve
+    from planner.reports.numbers import limits_for_display, money_change, readable
+    from planner.reports.plan_reading import read_plan
+
+    assert money_change(-5.2) == "costs 5 MUSD less"
+    assert money_change(0.1) == "costs the same"
+    assert readable(10055.3654) == "10,055" and readable(0.8200000000000001) == "0.820"
+    lim = pd.DataFrame(
+        [{"limit": "budget", "kind": "max", "value": 30.0, "actual": 30.0,
+          "slack": -1.11e-16, "binding": True}]
+    )  # fmt: skip
+    assert limits_for_display(lim)["slack"].iloc[0] == 0.0
+    plan = solve(tiny(budget=30))
+    assert "--set" not in read_plan(plan, face="app")

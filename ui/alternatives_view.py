@@ -12,6 +12,7 @@ import streamlit as st
 from planner.core.data import Tables
 from planner.core.scenario import Scenario
 from planner.reports.charts import alternatives_figure
+from planner.reports.numbers import table_for_display
 from planner.studies.alternatives import AlternativesResult, alternatives
 from ui import support as ui_support
 
@@ -86,6 +87,6 @@ def render(scenario: Scenario, tables: Tables | None) -> None:
             "differs": "how it differs from #0",
         }
     )
-    st.dataframe(shown, width="stretch", hide_index=True, key="alt_table")
+    st.dataframe(table_for_display(shown), width="stretch", hide_index=True, key="alt_table")
     for note in result.notes:
         st.caption(note)

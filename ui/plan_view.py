@@ -176,7 +176,7 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
         else:
             extra_cost = (mv["relaxed_cost_musd"] or 0.0) - (mv["base_cost_musd"] or 0.0)
             st.success(
-                f"{mv['step_label'].capitalize()} buys **{mv['delta_index']:+.4f}** index "
+                f"{mv['step_label'][:1].upper() + mv['step_label'][1:]} buys **{mv['delta_index']:+.4f}** index "
                 f"({mv['base_index']:.4f} → {mv['relaxed_index']:.4f}), "
                 f"and the plan {money_change(extra_cost)}."
             )
@@ -295,4 +295,4 @@ def render_plan(
             for note in plan.notes:
                 st.text(f"- {note}")
     st.subheader("The plan in words")
-    st.markdown(md_text(read_plan(plan)))
+    st.markdown(md_text(read_plan(plan, face="app")))

@@ -16,6 +16,7 @@ import streamlit as st
 
 from planner.core.data import Tables
 from planner.core.scenario import Scenario
+from planner.reports.numbers import table_for_display
 from ui import support as ui_support
 from ui.safe_text import error_text
 
@@ -52,7 +53,9 @@ def _draw(runs: pd.DataFrame, key: str) -> None:
         st.plotly_chart(fig, width="stretch", key=f"{key}-{name}")
     params = list(spec.get("params", {}))
     shown = [c for c in [*params, *ui_support.SWEEP_COLUMNS] if c in runs.columns]
-    st.dataframe(runs[shown], hide_index=True, width="stretch", key=f"{key}-table")
+    st.dataframe(
+        table_for_display(runs[shown]), hide_index=True, width="stretch", key=f"{key}-table"
+    )
     st.download_button(
         "Download runs (CSV)",
         runs.to_csv(index=False).encode("utf-8"),

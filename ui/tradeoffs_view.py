@@ -18,6 +18,7 @@ from planner.core.data import Tables
 from planner.core.results import Plan
 from planner.core.scenario import Scenario, scenario_from_mapping
 from planner.reports import charts
+from planner.reports.numbers import objective_value, table_for_display
 from planner.studies.pareto import OBJECTIVES, pareto
 from ui import alternatives_view, figures, plan_view
 from ui import support as ui_support
@@ -115,8 +116,8 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         format_func=lambda i: (
             f"point {i}"
             + (" (knee)" if i in set(knee) else "")
-            + f": {OBJECTIVE_LABELS.get(x, x)} {table.loc[i, x_col]:,.4g}, "
-            f"{OBJECTIVE_LABELS.get(y, y)} {table.loc[i, y_col]:,.4g}"
+            + f": {OBJECTIVE_LABELS.get(x, x)} {objective_value(x, table.loc[i, x_col])}, "
+            f"{OBJECTIVE_LABELS.get(y, y)} {objective_value(y, table.loc[i, y_col])}"
         ),
         key="pareto_point",
     )
@@ -126,7 +127,7 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         key="pareto_chart",
     )
     st.plotly_chart(_mix_figure(front), width="stretch", key="pareto_mix")
-    st.dataframe(table, width="stretch", key="pareto_table")
+    st.dataframe(table_for_display(table), width="stretch", key="pareto_table")
     plans = getattr(front, "plans", None)
     if plans is not None and pick is not None and pick < len(plans) and plans[pick] is not None:
         plan = plans[pick]
@@ -226,7 +227,7 @@ def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables)
     except Exception as exc:
         st.error(error_text(exc))
         return
-    st.dataframe(_comparison_table(plans), width="stretch", key="cmp_table")
+    st.dataframe(table_for_display(_comparison_table(plans)), width="stretch", key="cmp_table")
     layers = [
         {"plan": label, "layer": layer, "value": p.sovereignty[layer]}
         for label, p in plans.items()

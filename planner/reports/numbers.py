@@ -48,3 +48,39 @@ def money_change(delta: float, tol: float = 0.5) -> str:
 def musd(value: float) -> str:
     """Money rounded to the MUSD with thousands separators: '10,055 MUSD'."""
     return f"{value:,.0f} MUSD"
+
+
+def readable(value: float) -> str:
+    """A number in a table of mixed quantities: indices and shares (below 10) with three
+    decimals, money and energy to the unit with separators: never '1.006e+04' beside '8926'."""
+    if value is None or not math.isfinite(value):
+        return ""
+    if abs(value) < 10:
+        return f"{denoise(value, 5e-4):.3f}"
+    return f"{value:,.0f}"
+
+
+#: How each Pareto/alternatives objective is shown (unit included).
+OBJECTIVE_FORMATS = {
+    "cost": "{:,.0f} MUSD",
+    "energy_cost": "{:,.0f} MUSD",
+    "emissions": "{:,.0f} kt CO2e",
+    "resilience": "{:.0%}",
+}
+
+
+def objective_value(name: str, value: float) -> str:
+    """An objective's value as a reader wants it ('10,055 MUSD', '0.820', '44%')."""
+    return OBJECTIVE_FORMATS.get(name, "{:.3f}").format(value)
+
+
+def table_for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a results table with each float column rounded as ``readable`` would show
+    it (three decimals for columns of indices and shares, whole units for money and energy),
+    so an app table shows 10055, not 10055.3654, and never float noise."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            big = out[col].abs().max(skipna=True)
+            out[col] = out[col].round(3 if not (big >= 10) else 0)
+    return out

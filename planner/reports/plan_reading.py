@@ -109,7 +109,21 @@ def _beyond_target(final: pd.DataFrame, last: int) -> str:
     )
 
 
-def _why(plan: Plan) -> str:
+#: How a reader relaxes a limit or excludes a supplier, in the words of each face: the CLI's
+#: ``--set``, the app's own controls (its Limits section re-solves a relaxed limit).
+ADVICE = {
+    "cli": {
+        "relax": "relax one with --set and re-solve to price it",
+        "exclude": "add exclude.designers=[{designer}]",
+    },
+    "app": {
+        "relax": "'Re-solve relaxed' under Limits prices one",
+        "exclude": "exclude {designer} under 'Exclude designers' in the sidebar",
+    },
+}
+
+
+def _why(plan: Plan, face: str = "cli") -> str:
     binding = plan.limits[plan.limits["binding"]] if not plan.limits.empty else plan.limits
     if binding.empty:
         return (
@@ -120,7 +134,7 @@ def _why(plan: Plan) -> str:
     return (
         f"What shapes it: {_list(words)} bind{'s' if len(words) == 1 else ''}; without "
         f"{'it' if len(words) == 1 else 'them'} the index could rise or the cost fall "
-        "(relax one with --set and re-solve to price it; a MIP has no marginal values)."
+        f"({ADVICE[face]['relax']}; a MIP has no marginal values)."
     )
 
 
@@ -149,7 +163,7 @@ def _budget(plan: Plan) -> str:
     return f"It costs {cost:,.0f} MUSD (no budget set)."
 
 
-def _forced(plan: Plan, final: pd.DataFrame) -> list[str]:
+def _forced(plan: Plan, final: pd.DataFrame, face: str = "cli") -> list[str]:
     """Rival-bloc accelerators the plan buys while a hedging limit is enforced."""
     if plan.limits.empty:
         return []
@@ -170,14 +184,16 @@ def _forced(plan: Plan, final: pd.DataFrame) -> list[str]:
         rule = LIMIT_WORDS.get(why.limit, why.limit)
         out.append(
             f"Surprise: {rule} ({why.value:g}) forces {n:,} {designer} accelerators "
-            f"(designed under {juris}, trust {scores.get(juris, 0.0):g}); add "
-            f"exclude.designers=[{designer}] to see what avoiding them costs."
+            f"(designed under {juris}, trust {scores.get(juris, 0.0):g}); "
+            + ADVICE[face]["exclude"].format(designer=designer)
+            + " to see what avoiding them costs."
         )
     return out
 
 
-def read_plan(plan: Plan) -> str:
-    """A short paragraph (plus a few follow-up sentences) reading the plan in plain language."""
+def read_plan(plan: Plan, face: str = "cli") -> str:
+    """A short paragraph (plus a few follow-up sentences) reading the plan in plain language;
+    ``face`` ("cli" or "app") words the advice for the controls that reader has."""
     if not plan.ok:
         summary = (
             (plan.diagnosis or {}).get("summary") if isinstance(plan.diagnosis, dict) else None
@@ -188,7 +204,7 @@ def read_plan(plan: Plan) -> str:
         return "The plan builds nothing."
     last = int(alloc["period"].max())
     final = alloc[alloc["period"] == last]
-    sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan)]
+    sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan, face)]
     sentences = [x for x in sentences if x] + [_worst_cut(plan, last), _budget(plan)]
     w_res = plan.context.get("resilience_weight", 0.0) or 0.0
     if w_res > 0:
@@ -206,5 +222,5 @@ def read_plan(plan: Plan) -> str:
     if excluded:
         parts = [f"{kind} {', '.join(codes)}" for kind, codes in excluded.items() if codes]
         sentences.append("Ruled out by eligibility rules: " + "; ".join(parts) + ".")
-    sentences += _forced(plan, final)
+    sentences += _forced(plan, final, face)
     return " ".join(sentences)
