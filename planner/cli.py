@@ -127,6 +127,23 @@ def _resume_command() -> str:
     return " ".join(["sovplan", *map(shlex.quote, args), "--resume"])
 
 
+@contextlib.contextmanager
+def _solve_bar(label: str, total: int):
+    """A rich bar on stderr counting a study's solves against its estimate (only on a
+    terminal: piped output and tests stay clean)."""
+    from planner.core.progress import rich_bar, track
+
+    if not sys.stderr.isatty():
+        yield
+        return
+    callback, close = rich_bar(label)
+    try:
+        with track(total, callback):
+            yield
+    finally:
+        close()
+
+
 def _load(scenario: Path, overrides: list[str] | None):
     from planner.core.scenario import load_scenario
 
@@ -494,14 +511,16 @@ def pareto(
         from planner.core.deadline import check_time_limit
         from planner.reports.pareto_report import check_outputs, print_frontier, write_outputs
         from planner.studies.pareto import pareto as run
+        from planner.studies.progress_api import pareto_solves
 
         check_time_limit(time_limit)
         check_outputs(out, plot, force)
-        result = run(
-            _load(scenario, set_), x=x, y=y, z=z, points=points,
-            workers=workers if workers is not None else (os.cpu_count() or 1),
-            time_limit=time_limit, mip_gap=mip_gap,
-        )  # fmt: skip
+        with _solve_bar("pareto", pareto_solves(points, z)):
+            result = run(
+                _load(scenario, set_), x=x, y=y, z=z, points=points,
+                workers=workers if workers is not None else (os.cpu_count() or 1),
+                time_limit=time_limit, mip_gap=mip_gap,
+            )  # fmt: skip
         print_frontier(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1
@@ -547,13 +566,15 @@ def alternatives(
             write_outputs,
         )
         from planner.studies.alternatives import alternatives as run
+        from planner.studies.progress_api import alternatives_solves
 
         check_time_limit(time_limit)
         check_outputs(out, plot, force)
-        result = run(
-            _load(scenario, set_), slack=slack, n=n, metric=metric, objective=objective,
-            time_limit=time_limit, mip_gap=mip_gap,
-        )  # fmt: skip
+        with _solve_bar("alternatives", alternatives_solves(n)):
+            result = run(
+                _load(scenario, set_), slack=slack, n=n, metric=metric, objective=objective,
+                time_limit=time_limit, mip_gap=mip_gap,
+            )  # fmt: skip
         print_alternatives(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1

@@ -155,3 +155,18 @@ def test_words_and_numbers():
     assert limits_for_display(lim)["slack"].iloc[0] == 0.0
     plan = solve(tiny(budget=30))
     assert "--set" not in read_plan(plan, face="app")
+
+
+def test_studies_report_progress_in_solves():
+    """The Python API takes a tqdm-style ``progress(done, total)`` callback; it ends at its
+    total, counting worker processes' solves too."""
+    from planner import alternatives, pareto
+
+    seen: list[tuple[int, int]] = []
+    alternatives(tiny(budget=30), slack=0.1, n=3, progress=lambda d, t: seen.append((d, t)))
+    assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] and len(seen) > 3
+    seen.clear()
+    pareto(tiny(budget=30), points=3, workers=2, progress=lambda d, t: seen.append((d, t)))
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[-1] == seen[-1][1]
+    assert any(0 < d < seen[-1][1] for d in done)  # it moved before the end

@@ -7,13 +7,16 @@ their mixes as small multiples; this module only collects the two settings and s
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from planner.core.data import Tables
 from planner.core.scenario import Scenario
 from planner.reports.charts import alternatives_figure
 from planner.reports.numbers import table_for_display
-from planner.studies.alternatives import AlternativesResult, alternatives
+from planner.studies.alternatives import AlternativesResult
+from planner.studies.progress_api import alternatives
 from ui import support as ui_support
 
 #: metric -> its label; the first (mix) is the default (``planner.studies.alternatives.METRICS``)
@@ -34,10 +37,11 @@ def cached_alternatives(
     metric: str,
     _scenario: Scenario,
     _tables: Tables | None,
+    _progress: Any = None,
 ) -> AlternativesResult:
     """The alternatives, once per (inputs, slack, n, metric)."""
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
-        return alternatives(scenario, slack=slack, n=n, metric=metric)
+        return alternatives(scenario, slack=slack, n=n, metric=metric, progress=_progress)
 
 
 def render(scenario: Scenario, tables: Tables | None) -> None:
@@ -67,8 +71,9 @@ def render(scenario: Scenario, tables: Tables | None) -> None:
         st.caption(f"About {2 * n - 1} solves of the scenario.")
         return
     try:
-        with st.spinner(f"Finding up to {n} plans…", show_time=True):
-            result = cached_alternatives(*request, scenario, tables)
+        bar, progress = ui_support.progress_element(f"Finding up to {n} plans")
+        result = cached_alternatives(*request, scenario, tables, progress)
+        bar.empty()
     except Exception as exc:
         st.error("\n\n".join(ui_support.error_messages(exc)))
         return

@@ -569,3 +569,31 @@ def validation_problems(exc: BaseException) -> list[tuple[str, str]]:
             out.append((loc, msg))
         return out
     return [("", m) for m in error_messages(exc)]
+
+
+def progress_element(label: str, unit: str = "solves") -> tuple[Any, Any]:
+    """An ``st.progress`` bar and the ``progress(done, total)`` callback that drives it from
+    a study (``planner.core.progress``): safe to call from the study's polling thread (the
+    page's script context is attached to it), and it says 'estimate' because a study may
+    need fewer solves than announced."""
+    import threading
+    import time
+
+    import streamlit as st
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    bar = st.progress(0.0, text=f"{label}: starting")
+    t0 = time.perf_counter()
+
+    def callback(done: int, total: int) -> None:
+        if get_script_run_ctx(suppress_warning=True) is None and ctx is not None:
+            add_script_run_ctx(threading.current_thread(), ctx)
+        spent = time.perf_counter() - t0
+        eta = f", about {spent / done * (total - done):.0f} s left" if 0 < done < total else ""
+        bar.progress(
+            min(done / max(total, 1), 1.0),
+            text=f"{label}: {done} of about {total} {unit} ({spent:.0f} s{eta})",
+        )
+
+    return bar, callback

@@ -19,7 +19,8 @@ from planner.core.results import Plan
 from planner.core.scenario import Scenario, scenario_from_mapping
 from planner.reports import charts
 from planner.reports.numbers import objective_value, table_for_display
-from planner.studies.pareto import OBJECTIVES, pareto
+from planner.studies.pareto import OBJECTIVES
+from planner.studies.progress_api import pareto
 from ui import alternatives_view, figures, plan_view
 from ui import support as ui_support
 from ui.safe_text import error_text
@@ -47,12 +48,15 @@ def cached_front(
     points: int,
     _scenario: Scenario,
     _tables: Tables | None,
+    _progress: Any = None,
 ):
     """The frontier, once per (inputs, axes, points); edited tables are passed as a folder."""
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
         # independent ε points in parallel, one process per core (the table does not depend
         # on it: tests/test_pareto.py)
-        return pareto(scenario, x=x, y=y, points=points, workers=os.cpu_count() or 1)
+        return pareto(
+            scenario, x=x, y=y, points=points, workers=os.cpu_count() or 1, progress=_progress
+        )
 
 
 def _objectives() -> list[str]:
@@ -96,8 +100,9 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         )
         return
     try:
-        with st.spinner(f"Computing {points} points of the frontier…", show_time=True):
-            front = cached_front(*request, scenario, tables)
+        bar, progress = ui_support.progress_element(f"Computing {points} points of the frontier")
+        front = cached_front(*request, scenario, tables, progress)
+        bar.empty()
     except Exception as exc:
         st.error(error_text(exc))
         return
