@@ -328,9 +328,27 @@ def info(
     guarded(body)
 
 
+def ui_port(port: int | None) -> int:
+    """--port, else Streamlit's own STREAMLIT_SERVER_PORT (which the explicit --server.port
+    passed to Streamlit would otherwise override), else 8501."""
+    if port is not None:
+        return port
+    env = os.environ.get("STREAMLIT_SERVER_PORT", "").strip()
+    if not env:
+        return 8501
+    if not env.isdigit() or not 0 < int(env) < 65536:
+        fail(f"STREAMLIT_SERVER_PORT: '{env}' is not a port number (1-65535)")
+    return int(env)
+
+
 @app.command()
 def ui(
-    port: Annotated[int, typer.Option("--port", help="Port to serve on")] = 8501,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port", help="Port to serve on (default: $STREAMLIT_SERVER_PORT, else 8501)"
+        ),
+    ] = None,
     host: Annotated[
         str,
         typer.Option(
@@ -345,6 +363,7 @@ def ui(
 ) -> None:
     """Start the Streamlit app (on 127.0.0.1 unless --host says otherwise)."""
     app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    port = ui_port(port)
     cmd = [
         sys.executable,
         "-m",

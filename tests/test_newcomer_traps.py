@@ -8,6 +8,7 @@ budget of 1, 3,480 for 3,000) and read as the budget needed.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -170,3 +171,59 @@ def test_studies_report_progress_in_solves():
     done = [d for d, _ in seen]
     assert done == sorted(done) and done[-1] == seen[-1][1]
     assert any(0 < d < seen[-1][1] for d in done)  # it moved before the end
+
+
+def test_ui_port_honours_streamlit_server_port(monkeypatch):
+    from planner.cli import ui_port
+
+    monkeypatch.setenv("STREAMLIT_SERVER_PORT", "8123")
+    assert ui_port(None) == 8123
+    assert ui_port(9000) == 9000  # --port wins
+    monkeypatch.delenv("STREAMLIT_SERVER_PORT")
+    assert ui_port(None) == 8501
+
+
+def test_readme_examples_write_into_out_and_do_not_collide():
+    """Every output file a README command names lives under out/ (git-ignored), and no two
+    examples write the same file."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```(?:bash|python)\n(.*?)```", text, flags=re.S)
+    outs = []
+    for block in blocks:
+        outs += re.findall(r"--(?:out|plot|report) (\S+)", block)
+        outs += re.findall(r'out="([^"]+)"', block)
+    outs = [o.split("|")[0].rstrip("]") for o in outs if not o.startswith(("FILE", "DIR", "["))]
+    assert outs, "the README names output files"
+    assert all(o.startswith("out/") for o in outs), outs
+    writes = [o for o in outs if "..." not in o]
+    assert len(writes) == len(set(writes)), writes
+
+
+def test_sensitivity_views_draw_constant_results_flat():
+    import pandas as pd
+
+    from planner.reports.sweep_report import heatmap_figure, tornado_figure
+
+    runs = pd.DataFrame(
+        {
+            "a": [1, 1, 2, 2],
+            "b": [1, 2, 1, 2],
+            "status": ["optimal"] * 4,
+            "sovereignty_index": [0.82, 0.8200000000000001, 0.82, 0.82],
+            "total_cost_musd": [10055.0, 10060.0, 10055.0, 10051.0],  # within the 0.1% gap
+        }
+    )
+    runs.attrs["sweep"] = {"method": "grid", "params": {"a": [1, 2], "b": [1, 2]}}
+    fig = heatmap_figure(runs, "a", "b")
+    assert fig.data[0].showscale is False  # one flat colour, no three-colour bar
+    assert "0.820" in fig.layout.annotations[0].text
+    cost = heatmap_figure(runs, "a", "b", "total_cost_musd")
+    assert cost.data[0].showscale is False  # the tie-break's noise is not an effect
+    oat = runs.iloc[[0, 1, 2]].copy()
+    oat.attrs["sweep"] = {
+        "method": "oat",
+        "params": {"a": [1, 2], "b": [1, 2]},
+        "base": {"a": 1, "b": 1},
+    }
+    empty = tornado_figure(oat, "sovereignty_index")
+    assert "no parameter moves" in empty.layout.annotations[0].text

@@ -70,9 +70,9 @@ def sweep_section(scenario: Scenario, tables: Tables | None) -> None:
     chosen = st.multiselect(
         "Parameters",
         list(PARAMETERS),
-        default=["budget_scale", "electricity_price_scale"]
-        if scenario.budget is not None
-        else ["electricity_price_scale", "chip_price_scale"],
+        # defaults that move the answer on any scenario: the chip layer's weight moves the
+        # index, the target the cost (a budget or price that binds nowhere moves nothing)
+        default=["weights.chip", "target_scale"],
         format_func=lambda n: f"{PARAMETERS[n][0]} [{n}]",
         key="sweep_params",
     )
