@@ -271,21 +271,53 @@ def docs(
         Path | None, typer.Option("--out", help="Write to this file (e.g. docs/model.md)")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists")] = False,
+    examples: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--examples",
+            help="Instead: re-solve the worked examples tagged in this Markdown file "
+            "(repeatable, e.g. README.md) and report every quoted number or supplier that "
+            "differs (exit 1)",
+        ),
+    ] = None,
+    update: Annotated[
+        bool, typer.Option("--update", help="With --examples: rewrite the tagged values")
+    ] = False,
 ) -> None:
     """Print the model's mathematics (sets, variables, constraint families, objectives,
-    option rules) as Markdown generated from the code."""
+    option rules) as Markdown generated from the code; --examples checks (or --update
+    rewrites) the worked examples quoted in the README and docs."""
 
-    def body() -> None:
+    def body() -> int:
         from planner.core.io import write_output
+        from planner.reports.doc_examples import check_file, update_file
         from planner.reports.model_doc import model_markdown
 
+        if examples:
+            root = Path(__file__).resolve().parent.parent
+            drift = 0
+            for path in examples:
+                if update:
+                    text, changed = update_file(path, root)
+                    if changed:
+                        write_output(path, text, force=True)
+                    for m in changed:
+                        typer.echo(f"updated {m}")
+                else:
+                    for m in check_file(path, root):
+                        typer.echo(str(m))
+                        drift += 1
+            if not drift:
+                typer.echo("every tagged example matches the code" if not update else "done")
+            return 1 if drift else 0
         text = model_markdown()
         if out is None:
             typer.echo(text, nl=False)
         else:
             write_output(out, text, force)
+        return 0
 
-    guarded(body)
+    raise typer.Exit(guarded(body))
 
 
 @app.command()
@@ -597,6 +629,64 @@ def alternatives(
         print_alternatives(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command()
+def brief(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write (e.g. brief.html)")],
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="plan.json from `sovplan solve --out` (default: solve now)"),
+    ] = None,
+    n_alternatives: Annotated[
+        int,
+        typer.Option(
+            "--alternatives", help="Near-optimal alternatives to include (0: none; 2n-1 solves)"
+        ),
+    ] = 3,
+    set_: SetOption = None,
+    time_limit: PerSolveTimeLimit = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+) -> None:
+    """A one-page plan brief (self-contained HTML, opens offline, prints to PDF): the
+    question, the plan on a map, the mix by layer, cost against the budget, what binds, the
+    worst supply cut and what survives it, and near-optimal alternatives."""
+
+    def body() -> int:
+        from planner.core.data import load_tables
+        from planner.core.deadline import check_time_limit
+        from planner.core.errors import InputError
+        from planner.core.files import read_input_text
+        from planner.core.io import check_writable, write_output
+        from planner.reports.brief import brief_html, plan_from_json
+        from planner.studies.diagnose import solve_and_diagnose
+
+        check_time_limit(time_limit)
+        check_writable(out, force)
+        if n_alternatives < 0:
+            raise InputError(f"--alternatives: need 0 or more, got {n_alternatives}")
+        sc = _load(scenario, set_)
+        tables = load_tables(sc.data)
+        if plan is not None:
+            solved = plan_from_json(read_input_text(plan, "plan JSON file", 256 * 1024 * 1024))
+        else:
+            with _solve_bar("solve", 3):
+                solved = solve_and_diagnose(sc, time_limit=time_limit, tables=tables)
+        alts = None
+        if n_alternatives > 0 and solved.ok:
+            from planner.studies.alternatives import alternatives as run_alternatives
+            from planner.studies.progress_api import alternatives_solves
+
+            with _solve_bar("alternatives", alternatives_solves(n_alternatives + 1)):
+                alts = run_alternatives(
+                    sc, slack=0.05, n=n_alternatives + 1, time_limit=time_limit, tables=tables
+                )
+        write_output(out, brief_html(solved, sc, tables, alts), force=True)
+        typer.echo(f"wrote {out} (one self-contained page: open it offline or print it to PDF)")
+        return 0 if solved.ok else 1
 
     raise typer.Exit(guarded(body))
 

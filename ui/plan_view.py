@@ -13,6 +13,7 @@ import streamlit as st
 from planner.core.data import Tables
 from planner.core.results import Plan
 from planner.core.scenario import Scenario
+from planner.reports.brief import brief_html
 from planner.reports.numbers import limits_for_display, money_change
 from planner.reports.plan_reading import read_plan
 from ui import figures
@@ -287,6 +288,18 @@ def render_plan(
         not_ok(plan)
         return
     kpi_metrics(plan, previous)
+    st.download_button(
+        "Download brief",
+        # built only when clicked: the page carries plotly.js inline (offline, printable)
+        data=lambda: brief_html(plan, scenario, tables),
+        file_name=f"{ui_support.slug(plan.scenario_name)}-brief.html",
+        mime="text/html",
+        on_click="ignore",
+        key="brief_download",
+        help="One self-contained page for an adviser: the question, the plan on a map, the "
+        "mix, cost against the budget, what binds and the worst supply cut. Opens offline; "
+        "print it to PDF from the browser. (Alternatives: `sovplan brief`.)",
+    )
     plan_figures(plan, tables)
     limits_section(plan, scenario, edited)
     allocation_section(plan, plan.scenario_name)

@@ -205,8 +205,9 @@ def status_message(plan: Any, time_limit: float) -> str:
             "inspection."
         )
     if status == "feasible" and plan.gap is not None:
+        bound = f" (bound {plan.bound:.4g})" if plan.bound is not None else ""
         return (
             f"Stopped at the time limit with a plan; it is within {plan.gap:.2%} of the best "
-            f"possible (bound {plan.bound:.4g}). {plan.message}".strip()
+            f"possible{bound}. {plan.message}".strip()
         )
     return plan.message

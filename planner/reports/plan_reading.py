@@ -120,6 +120,10 @@ ADVICE = {
         "relax": "'Re-solve relaxed' under Limits prices one",
         "exclude": "exclude {designer} under 'Exclude designers' in the sidebar",
     },
+    "brief": {
+        "relax": "relaxing one and re-solving prices it",
+        "exclude": "re-solve without {designer}",
+    },
 }
 
 
@@ -193,7 +197,7 @@ def _forced(plan: Plan, final: pd.DataFrame, face: str = "cli") -> list[str]:
 
 def read_plan(plan: Plan, face: str = "cli") -> str:
     """A short paragraph (plus a few follow-up sentences) reading the plan in plain language;
-    ``face`` ("cli" or "app") words the advice for the controls that reader has."""
+    ``face`` ("cli", "app" or "brief") words the advice for the controls that reader has."""
     if not plan.ok:
         summary = (
             (plan.diagnosis or {}).get("summary") if isinstance(plan.diagnosis, dict) else None
