@@ -18,6 +18,7 @@ from planner.reports.numbers import table_for_display
 from planner.studies.alternatives import AlternativesResult
 from planner.studies.progress_api import alternatives
 from ui import support as ui_support
+from ui.safe_text import md_text
 
 #: metric -> its label; the first (mix) is the default (``planner.studies.alternatives.METRICS``)
 METRIC_LABELS = {
@@ -92,6 +93,16 @@ def render(scenario: Scenario, tables: Tables | None) -> None:
             "differs": "how it differs from #0",
         }
     )
-    st.dataframe(table_for_display(shown), width="stretch", hide_index=True, key="alt_table")
+    st.dataframe(
+        table_for_display(shown),
+        width="stretch",
+        hide_index=True,
+        key="alt_table",
+        column_config={"how it differs from #0": st.column_config.TextColumn(width="large")},
+    )
+    # the differences in full (a table cell cuts long text)
+    for row in result.table.itertuples():
+        if row.alternative != 0 and isinstance(row.differs, str) and row.differs:
+            st.markdown(f"**#{row.alternative}**: {md_text(row.differs)}")
     for note in result.notes:
         st.caption(note)
