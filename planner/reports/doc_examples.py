@@ -38,10 +38,13 @@ def _final(plan: Any) -> Any:
 def _mix(plan: Any, column: str, joiner: str = " + ") -> str:
     """The final period's counted compute by ``column``: 'PUBLIC 70% + COREWEAVE 30%'."""
     final = _final(plan)
-    by = final.groupby(column)["counted_eflops"].sum().sort_values(ascending=False, kind="stable")
+    by = final.groupby(column)["counted_eflops"].sum()
     total = float(by.sum()) or 1.0
-    by = by[by / total >= 0.005]
-    return joiner.join(f"{k} {v / total:.0%}" for k, v in by.items())
+    shares = sorted(
+        ((str(k), round(float(v) / total, 2)) for k, v in by.items() if v / total >= 0.005),
+        key=lambda kv: (-kv[1], kv[0]),  # largest first, equal shares by name: stable text
+    )
+    return joiner.join(f"{k} {v:.0%}" for k, v in shares)
 
 
 def _kept(plan: Any) -> str:
