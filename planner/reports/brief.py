@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from planner.core.results import Plan, worst_cut
-from planner.reports.charts import OKABE_ITO
+from planner.reports.charts import OKABE_ITO, distinct_colours
 from planner.reports.maps import MAP_CONFIG, world_map
 from planner.reports.plan_reading import LIMIT_WORDS, read_plan
 
@@ -75,11 +75,17 @@ def _mix_figure(plan: Plan) -> go.Figure:
 
     dims = [("country", "territory"), ("provider", "provider"), ("designer", "chip designer")]
     fig = make_subplots(rows=1, cols=3, subplot_titles=[d[1] for d in dims], shared_yaxes=True)
-    keys: dict[str, str] = {}
+    shares = plan.shares[plan.shares["counted_eflops"] > 1e-9]
+    groups = [
+        f"{dim}:{key}"
+        for dim, _ in dims
+        for key in shares.loc[shares["dimension"] == dim, "key"].drop_duplicates()
+    ]
+    colours = dict(zip(groups, distinct_colours(len(groups)), strict=True))  # none repeats
     for col, (dim, _) in enumerate(dims, start=1):
-        sel = plan.shares[plan.shares["dimension"] == dim]
+        sel = shares[shares["dimension"] == dim]
         for key, g in sel.groupby("key", sort=False):
-            colour = keys.setdefault(f"{dim}:{key}", OKABE_ITO[len(keys) % len(OKABE_ITO)])
+            colour = colours[f"{dim}:{key}"]
             fig.add_trace(
                 go.Bar(
                     x=g["period"].astype(str),
