@@ -148,3 +148,17 @@ def test_brief_renders_offline_and_prints_to_pdf(tmp_path):
     )  # fmt: skip
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
     assert pdf.stat().st_size > 20_000
+
+
+def test_brief_from_a_saved_plan_matches_the_plan(tmp_path):
+    plan_json = tmp_path / "plan.json"
+    assert RUNNER.invoke(app, ["solve", str(TINY_YAML), "--out", str(plan_json)]).exit_code == 0
+    out = tmp_path / "brief.html"
+    res = RUNNER.invoke(
+        app,
+        ["brief", str(TINY_YAML), "--plan", str(plan_json), "--alternatives", "0",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    assert "0.833" in text and "30 MUSD" in text  # the saved plan's index and cost
