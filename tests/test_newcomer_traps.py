@@ -20,7 +20,7 @@ from planner.core.prepare import prepare
 from planner.core.profiles import BLOC_MEMBER_SCORE, NEUTRAL_SCORE, profiles_table
 from planner.core.scenario import scenario_from_mapping
 from planner.core.screens import screen
-from tests.conftest import tiny
+from tests.conftest import TINY_YAML, tiny
 
 RUNNER = CliRunner()
 
@@ -227,3 +227,15 @@ def test_sensitivity_views_draw_constant_results_flat():
     }
     empty = tornado_figure(oat, "sovereignty_index")
     assert "no parameter moves" in empty.layout.annotations[0].text
+
+
+def test_solve_warns_about_an_assumed_profile():
+    """The tiny data have a row for HOM only: home ALY gets the neutral default, and solve
+    says so before anything else (and the plan's context carries it for the app)."""
+    from planner import solve
+
+    out = RUNNER.invoke(app, ["solve", str(TINY_YAML), "--set", "home=[ALY]"])
+    text = " ".join(out.output.split())
+    assert "warning: home ALY has no row in relationships.csv" in text
+    plan = solve(tiny(budget=30, home=["ALY"]))
+    assert "neutral default" in plan.context["profile_assumption"]
