@@ -239,3 +239,19 @@ def test_solve_warns_about_an_assumed_profile():
     assert "warning: home ALY has no row in relationships.csv" in text
     plan = solve(tiny(budget=30, home=["ALY"]))
     assert "neutral default" in plan.context["profile_assumption"]
+
+
+def test_app_offers_the_brief_after_solve(monkeypatch):
+    """After Solve, the Plan tab offers 'Download brief' (its page is built on click)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_ui_app import solve as app_solve
+
+    monkeypatch.setenv("SOVPLAN_SCENARIO_DIR", str(Path(TINY_YAML).parent))
+    at = AppTest.from_file(
+        str(Path(__file__).resolve().parents[1] / "ui" / "app.py"), default_timeout=120
+    )
+    at.run()
+    app_solve(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download brief" in labels, labels
