@@ -138,6 +138,23 @@ def _resume_command() -> str:
     return " ".join(["sovplan", *map(shlex.quote, args), "--resume"])
 
 
+@contextlib.contextmanager
+def _solve_bar(label: str, total: int):
+    """A rich bar on stderr counting a study's solves against its estimate (only on a
+    terminal: piped output and tests stay clean)."""
+    from planner.core.progress import rich_bar, track
+
+    if not sys.stderr.isatty():
+        yield
+        return
+    callback, close = rich_bar(label)
+    try:
+        with track(total, callback):
+            yield
+    finally:
+        close()
+
+
 def _load(scenario: Path, overrides: list[str] | None):
     from planner.core.scenario import load_scenario
 
@@ -202,6 +219,8 @@ def validate(scenario: ScenarioArg, set_: SetOption = None) -> None:
             f"{count(len(inp.options), 'option')}, {count(len(inp.periods), 'period')}, "
             f"{count(len(inp.foreign_jurisdictions), 'foreign jurisdiction')}"
         )
+        if ctx.assumption:
+            typer.echo(f"warning: {ctx.assumption}", err=True)
 
     guarded(body)
 
@@ -217,7 +236,6 @@ def export(
 
     def body() -> None:
         from planner.core.errors import InputError
-        from planner.core.highs_backend import PRESOLVE_SUBSTITUTION_RULES
         from planner.core.io import atomic_write, check_writable
         from planner.core.solve import export as run
 
@@ -234,12 +252,6 @@ def export(
         typer.echo(
             f"wrote {path}: {size['rows']} rows, {size['columns']} columns "
             f"({size['integer_columns']} integer), {size['nonzeros']} nonzeros"
-        )
-        # the file cannot carry solver options; this one changes the search (not the optimum)
-        typer.echo(
-            "when a budget, energy-cost or emissions cap binds (and at Pareto points), sovplan "
-            f"adds the HiGHS option presolve_rule_off={PRESOLVE_SUBSTITUTION_RULES} (keeps the "
-            "aggregate module counts n_pc to branch on)"
         )
 
     guarded(body)
@@ -271,21 +283,53 @@ def docs(
         Path | None, typer.Option("--out", help="Write to this file (e.g. docs/model.md)")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists")] = False,
+    examples: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--examples",
+            help="Instead: re-solve the worked examples tagged in this Markdown file "
+            "(repeatable, e.g. README.md) and report every quoted number or supplier that "
+            "differs (exit 1)",
+        ),
+    ] = None,
+    update: Annotated[
+        bool, typer.Option("--update", help="With --examples: rewrite the tagged values")
+    ] = False,
 ) -> None:
     """Print the model's mathematics (sets, variables, constraint families, objectives,
-    option rules) as Markdown generated from the code."""
+    option rules) as Markdown generated from the code; --examples checks (or --update
+    rewrites) the worked examples quoted in the README and docs."""
 
-    def body() -> None:
+    def body() -> int:
         from planner.core.io import write_output
+        from planner.reports.doc_examples import check_file, update_file
         from planner.reports.model_doc import model_markdown
 
+        if examples:
+            root = Path(__file__).resolve().parent.parent
+            drift = 0
+            for path in examples:
+                if update:
+                    text, changed = update_file(path, root)
+                    if changed:
+                        write_output(path, text, force=True)
+                    for m in changed:
+                        typer.echo(f"updated {m}")
+                else:
+                    for m in check_file(path, root):
+                        typer.echo(str(m))
+                        drift += 1
+            if not drift:
+                typer.echo("every tagged example matches the code" if not update else "done")
+            return 1 if drift else 0
         text = model_markdown()
         if out is None:
             typer.echo(text, nl=False)
         else:
             write_output(out, text, force)
+        return 0
 
-    guarded(body)
+    raise typer.Exit(guarded(body))
 
 
 @app.command()
@@ -294,14 +338,31 @@ def info(
         Path | None, typer.Option("--data", help="Data folder (default: bundled)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+    codes: Annotated[
+        bool,
+        typer.Option(
+            "--codes",
+            help="List the valid country, bloc, provider, chip, designer, jurisdiction and "
+            "relationship-profile codes instead",
+        ),
+    ] = False,
 ) -> None:
-    """Summarise the data tables and reproduce the report's headline facts."""
+    """Summarise the data tables and reproduce the report's headline facts (--codes: list
+    every code a scenario may use)."""
 
     def body() -> None:
         from planner.core.data import load_tables
-        from planner.reports.info import data_summary
-        from planner.reports.plan_report import info_summary
+        from planner.reports.info import codes_listing, data_summary
+        from planner.reports.plan_report import codes_summary, info_summary
 
+        if codes:
+            listing = codes_listing(load_tables(data))
+            if as_json:
+                payload = {k: v.to_dict(orient="records") for k, v in listing.items()}
+                typer.echo(json.dumps(payload, indent=2, default=str))
+            else:
+                codes_summary(listing)
+            return
         summary = data_summary(load_tables(data))
         if as_json:
             typer.echo(json.dumps(summary, indent=2, default=str))
@@ -311,9 +372,27 @@ def info(
     guarded(body)
 
 
+def ui_port(port: int | None) -> int:
+    """--port, else Streamlit's own STREAMLIT_SERVER_PORT (which the explicit --server.port
+    passed to Streamlit would otherwise override), else 8501."""
+    if port is not None:
+        return port
+    env = os.environ.get("STREAMLIT_SERVER_PORT", "").strip()
+    if not env:
+        return 8501
+    if not env.isdigit() or not 0 < int(env) < 65536:
+        fail(f"STREAMLIT_SERVER_PORT: '{env}' is not a port number (1-65535)")
+    return int(env)
+
+
 @app.command()
 def ui(
-    port: Annotated[int, typer.Option("--port", help="Port to serve on")] = 8501,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port", help="Port to serve on (default: $STREAMLIT_SERVER_PORT, else 8501)"
+        ),
+    ] = None,
     host: Annotated[
         str,
         typer.Option(
@@ -328,6 +407,7 @@ def ui(
 ) -> None:
     """Start the Streamlit app (on 127.0.0.1 unless --host says otherwise)."""
     app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    port = ui_port(port)
     cmd = [
         sys.executable,
         "-m",
@@ -512,16 +592,18 @@ def pareto(
         from planner.core.deadline import check_time_limit
         from planner.reports.pareto_report import check_outputs, print_frontier, write_outputs
         from planner.studies.pareto import pareto as run
+        from planner.studies.progress_api import pareto_solves
 
         check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
         check_outputs(out, plot, force)
         # --time-limit is the deadline ``guarded`` set for the whole command; the study
         # shares what is left of it across its solves
-        result = run(
-            _load(scenario, set_), x=x, y=y, z=z, points=points,
-            workers=workers if workers is not None else (os.cpu_count() or 1),
-            time_limit_per_solve=time_limit_per_solve, mip_gap=mip_gap,
-        )  # fmt: skip
+        with _solve_bar("pareto", pareto_solves(points, z)):
+            result = run(
+                _load(scenario, set_), x=x, y=y, z=z, points=points,
+                workers=workers if workers is not None else (os.cpu_count() or 1),
+                time_limit_per_solve=time_limit_per_solve, mip_gap=mip_gap,
+            )  # fmt: skip
         print_frontier(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1
@@ -576,21 +658,81 @@ def alternatives(
         )
         from planner.studies.alternatives import alternatives as run
         from planner.studies.alternatives import check_options
+        from planner.studies.progress_api import alternatives_solves
 
         check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
         check_options(slack, n, metric, objective, max_cost_increase)
         check_outputs(out, plot, force)
         # --time-limit is the deadline ``guarded`` set; the study shares it across its plans
-        result = run(
-            _load(scenario, set_), slack=slack, n=n, metric=metric, objective=objective,
-            max_cost_increase=max_cost_increase, time_limit_per_solve=time_limit_per_solve,
-            mip_gap=mip_gap,
-        )  # fmt: skip
+        with _solve_bar("alternatives", alternatives_solves(n)):
+            result = run(
+                _load(scenario, set_), slack=slack, n=n, metric=metric, objective=objective,
+                max_cost_increase=max_cost_increase, time_limit_per_solve=time_limit_per_solve,
+                mip_gap=mip_gap,
+            )  # fmt: skip
         print_alternatives(result)
         write_outputs(result, out, plot, force)
         return 0 if result.ok else 1
 
     raise typer.Exit(guarded(body, time_limit))
+
+
+@app.command()
+def brief(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write (e.g. brief.html)")],
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="plan.json from `sovplan solve --out` (default: solve now)"),
+    ] = None,
+    n_alternatives: Annotated[
+        int,
+        typer.Option(
+            "--alternatives", help="Near-optimal alternatives to include (0: none; 2n-1 solves)"
+        ),
+    ] = 3,
+    set_: SetOption = None,
+    time_limit: PerSolveTimeLimit = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+) -> None:
+    """A one-page plan brief (self-contained HTML, opens offline, prints to PDF): the
+    question, the plan on a map, the mix by layer, cost against the budget, what binds, the
+    worst supply cut and what survives it, and near-optimal alternatives."""
+
+    def body() -> int:
+        from planner.core.data import load_tables
+        from planner.core.deadline import check_time_limit
+        from planner.core.errors import InputError
+        from planner.core.files import read_input_text
+        from planner.core.io import check_writable, write_output
+        from planner.reports.brief import brief_html, plan_from_json
+        from planner.studies.diagnose import solve_and_diagnose
+
+        check_time_limit(time_limit)
+        check_writable(out, force)
+        if n_alternatives < 0:
+            raise InputError(f"--alternatives: need 0 or more, got {n_alternatives}")
+        sc = _load(scenario, set_)
+        tables = load_tables(sc.data)
+        if plan is not None:
+            solved = plan_from_json(read_input_text(plan, "plan JSON file", 256 * 1024 * 1024))
+        else:
+            with _solve_bar("solve", 3):
+                solved = solve_and_diagnose(sc, time_limit=time_limit, tables=tables)
+        alts = None
+        if n_alternatives > 0 and solved.ok:
+            from planner.studies.alternatives import alternatives as run_alternatives
+            from planner.studies.progress_api import alternatives_solves
+
+            with _solve_bar("alternatives", alternatives_solves(n_alternatives + 1)):
+                alts = run_alternatives(
+                    sc, slack=0.05, n=n_alternatives + 1, time_limit=time_limit, tables=tables
+                )
+        write_output(out, brief_html(solved, sc, tables, alts), force=True)
+        typer.echo(f"wrote {out} (one self-contained page: open it offline or print it to PDF)")
+        return 0 if solved.ok else 1
+
+    raise typer.Exit(guarded(body))
 
 
 @app.command()

@@ -7,17 +7,18 @@ their mixes as small multiples; this module only collects the two settings and s
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from planner.core.data import Tables
 from planner.core.scenario import Scenario
 from planner.reports.charts import alternatives_figure
-from planner.studies.alternatives import (
-    DEFAULT_MAX_COST_INCREASE,
-    AlternativesResult,
-    alternatives,
-)
+from planner.reports.numbers import table_for_display
+from planner.studies.alternatives import DEFAULT_MAX_COST_INCREASE, AlternativesResult
+from planner.studies.progress_api import alternatives
 from ui import support as ui_support
+from ui.safe_text import md_text
 
 #: metric -> its label; the first (mix) is the default (``planner.studies.alternatives.METRICS``)
 METRIC_LABELS = {
@@ -38,6 +39,7 @@ def cached_alternatives(
     max_cost_increase: float,
     _scenario: Scenario,
     _tables: Tables | None,
+    _progress: Any = None,
 ) -> AlternativesResult:
     """The alternatives, once per (inputs, slack, n, metric, cost bound)."""
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
@@ -45,6 +47,7 @@ def cached_alternatives(
         return alternatives(
             ui_support.capped(scenario), slack=slack, n=n, metric=metric,
             max_cost_increase=max_cost_increase, time_limit=ui_support.max_time_limit(),
+            progress=_progress,
         )  # fmt: skip
 
 
@@ -86,8 +89,9 @@ def render(scenario: Scenario, tables: Tables | None) -> None:
         st.caption(f"About {2 * n - 1} solves of the scenario.")
         return
     try:
-        with st.spinner(f"Finding up to {n} plans…", show_time=True):
-            result = cached_alternatives(*request, scenario, tables)
+        bar, progress = ui_support.progress_element(f"Finding up to {n} plans")
+        result = cached_alternatives(*request, scenario, tables, progress)
+        bar.empty()
     except Exception as exc:
         st.error("\n\n".join(ui_support.error_messages(exc)))
         return
@@ -106,6 +110,16 @@ def render(scenario: Scenario, tables: Tables | None) -> None:
             "differs": "how it differs from #0",
         }
     )
-    st.dataframe(shown, width="stretch", hide_index=True, key="alt_table")
+    st.dataframe(
+        table_for_display(shown),
+        width="stretch",
+        hide_index=True,
+        key="alt_table",
+        column_config={"how it differs from #0": st.column_config.TextColumn(width="large")},
+    )
+    # the differences in full (a table cell cuts long text)
+    for row in result.table.itertuples():
+        if row.alternative != 0 and isinstance(row.differs, str) and row.differs:
+            st.markdown(f"**#{row.alternative}**: {md_text(row.differs)}")
     for note in result.notes:
         st.caption(note)

@@ -29,6 +29,18 @@ SCENARIO_STATE = (
 )
 
 
+#: Keeps the sidebar's Solve button in view (the container's key gives it the class
+#: ``st-key-solve_bar``): sticky at the top of the scrolling sidebar, on an opaque background.
+#: Streamlit wraps the container in a box of its own height, so that wrapper is made sticky
+#: too (a sticky element cannot leave its parent's box).
+SOLVE_BAR_CSS = """<style>
+section[data-testid="stSidebar"] .st-key-solve_bar,
+section[data-testid="stSidebar"] div:has(> .st-key-solve_bar) {
+  position: sticky; top: 0; z-index: 100; background-color: rgb(240, 242, 246);
+}
+</style>"""
+
+
 def _errors(exc: BaseException, where=st) -> None:
     """Readable messages of an error, shown as text (they may quote the user's input)."""
     where.error(error_text(exc))
@@ -67,8 +79,11 @@ def main() -> None:
         _errors(exc)
         return
 
-    st.sidebar.caption(inputs.active_scenario_caption(file_scenario.name, source.label))
-    solve_clicked = st.sidebar.button("Solve", type="primary", width="stretch", key="solve")
+    # Solve stays in view however long the sidebar grows (sticky at the sidebar's top)
+    st.markdown(SOLVE_BAR_CSS, unsafe_allow_html=True)
+    solve_bar = st.sidebar.container(key="solve_bar")
+    solve_clicked = solve_bar.button("Solve", type="primary", width="stretch", key="solve")
+    solve_bar.caption(inputs.active_scenario_caption(file_scenario.name, source.label))
     if st.sidebar.button("Reset to the file's values", width="stretch", key="reset"):
         inputs.forget_inputs()
         st.rerun()

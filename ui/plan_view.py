@@ -21,6 +21,8 @@ import streamlit as st
 from planner.core.data import Tables
 from planner.core.results import Plan
 from planner.core.scenario import Scenario
+from planner.reports.brief import brief_html
+from planner.reports.numbers import limits_for_display, money_change
 from planner.reports.plan_reading import read_plan
 from ui import figures
 from ui import support as ui_support
@@ -170,7 +172,7 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
     if plan.limits.empty:
         st.write("No limits are enforced in this scenario.")
         return
-    table = plan.limits.copy()
+    table = limits_for_display(plan.limits)
     table["binding"] = table["binding"].map({True: "binds", False: ""})
     st.dataframe(
         table,
@@ -181,7 +183,7 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
             "kind": "kind",
             "value": st.column_config.NumberColumn("limit value", format="%.4g"),
             "actual": st.column_config.NumberColumn("plan value", format="%.4g"),
-            "slack": st.column_config.NumberColumn("slack", format="%.4g"),
+            "slack": st.column_config.NumberColumn("slack", format="%.4f"),
         },
     )
     st.caption(
@@ -227,9 +229,9 @@ def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> Non
         else:
             extra_cost = (mv["relaxed_cost_musd"] or 0.0) - (mv["base_cost_musd"] or 0.0)
             st.success(
-                f"{mv['step_label'].capitalize()} buys **{mv['delta_index']:+.4f}** index "
+                f"{mv['step_label'][:1].upper() + mv['step_label'][1:]} buys **{mv['delta_index']:+.4f}** index "
                 f"({mv['base_index']:.4f} → {mv['relaxed_index']:.4f}), "
-                f"and the plan costs {extra_cost:+,.0f} MUSD more."
+                f"and the plan {money_change(extra_cost)}."
             )
 
 
@@ -304,7 +306,10 @@ def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
 
 def not_ok(plan: Plan) -> None:
     """A plan without a solution: the status and whatever the planner says about it."""
-    st.error(f"No plan: the solver reports **{plan.status}**. {md_text(plan.message)}")
+    if plan.status == "infeasible":
+        st.error(f"No plan meets every limit at once. {md_text(plan.message)}")
+    else:
+        st.error(f"No plan (status **{plan.status}**). {md_text(plan.message)}")
     if plan.diagnosis:
         st.text(str(plan.diagnosis.get("summary", plan.diagnosis)))
     st.write(
@@ -328,10 +333,25 @@ def render_plan(
         f"{md_text(plan.scenario_name)} · status {status}"
         + (f" · solved in {seconds:.1f} s" if seconds is not None else "")
     )
+    assumed = plan.context.get("profile_assumption", "")
+    if assumed:
+        st.warning(f"Assumed relationship profile: {md_text(assumed)}")
     if not plan.ok:
         not_ok(plan)
         return
     kpi_metrics(plan, previous)
+    st.download_button(
+        "Download brief",
+        # built only when clicked: the page carries plotly.js inline (offline, printable)
+        data=lambda: brief_html(plan, scenario, tables),
+        file_name=f"{ui_support.slug(plan.scenario_name)}-brief.html",
+        mime="text/html",
+        on_click="ignore",
+        key="brief_download",
+        help="One self-contained page for an adviser: the question, the plan on a map, the "
+        "mix, cost against the budget, what binds and the worst supply cut. Opens offline; "
+        "print it to PDF from the browser. (Alternatives: `sovplan brief`.)",
+    )
     plan_figures(plan, tables)
     limits_section(plan, scenario, edited)
     allocation_section(plan, plan.scenario_name)
@@ -340,4 +360,4 @@ def render_plan(
             for note in plan.notes:
                 st.text(f"- {note}")
     st.subheader("The plan in words")
-    st.markdown(md_text(read_plan(plan)))
+    st.markdown(md_text(read_plan(plan, face="app")))

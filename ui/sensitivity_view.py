@@ -16,6 +16,7 @@ import streamlit as st
 
 from planner.core.data import Tables
 from planner.core.scenario import Scenario
+from planner.reports.numbers import table_for_display
 from ui import support as ui_support
 from ui.safe_text import error_text
 
@@ -52,7 +53,9 @@ def _draw(runs: pd.DataFrame, key: str) -> None:
         st.plotly_chart(fig, width="stretch", key=f"{key}-{name}")
     params = list(spec.get("params", {}))
     shown = [c for c in [*params, *ui_support.SWEEP_COLUMNS] if c in runs.columns]
-    st.dataframe(runs[shown], hide_index=True, width="stretch", key=f"{key}-table")
+    st.dataframe(
+        table_for_display(runs[shown]), hide_index=True, width="stretch", key=f"{key}-table"
+    )
     st.download_button(
         "Download runs (CSV)",
         runs.to_csv(index=False).encode("utf-8"),
@@ -67,9 +70,9 @@ def sweep_section(scenario: Scenario, tables: Tables | None) -> None:
     chosen = st.multiselect(
         "Parameters",
         list(PARAMETERS),
-        default=["budget_scale", "electricity_price_scale"]
-        if scenario.budget is not None
-        else ["electricity_price_scale", "chip_price_scale"],
+        # defaults that move the answer on any scenario: the chip layer's weight moves the
+        # index, the target the cost (a budget or price that binds nowhere moves nothing)
+        default=["weights.chip", "target_scale"],
         format_func=lambda n: f"{PARAMETERS[n][0]} [{n}]",
         key="sweep_params",
     )

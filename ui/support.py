@@ -379,7 +379,7 @@ class Relaxation:
 
 #: One step of relaxation per limit (the ``limit`` names of Plan.limits).
 RELAXATIONS: dict[str, Relaxation] = {
-    "budget": Relaxation("budget", 1000.0, "one more billion USD (+1,000 MUSD)"),
+    "budget": Relaxation("budget", 1000.0, "1,000 MUSD more budget"),
     "energy_cost_cap": Relaxation("energy_cost_cap", 100.0, "+100 MUSD of energy cost"),
     "emissions_cap_kt": Relaxation("emissions_cap_kt", 100.0, "+100 kt CO2e of emissions"),
     "max_share_provider": Relaxation("limits.max_share_provider", 0.05, "+5 points of share"),
@@ -523,7 +523,8 @@ def mix_by_jurisdiction(plan: Plan, tables: Tables) -> pd.DataFrame:
 
     Each layer partitions the counted compute, so each layer's bars stack to the period's
     target (as the index and the foreign-share limit read it; see ``mix_by_period``).
-    Providers headquartered in ``*`` (the public build option) belong to the home.
+    Home layers (home soil, providers headquartered at home or the public build, chips of a
+    home jurisdiction) are labelled ``HOME_LABEL``, the same rule as the model's.
     """
     alloc = plan.allocation
     cols = ["period", "layer", "key", "counted_eflops", "share"]
@@ -533,11 +534,20 @@ def mix_by_jurisdiction(plan: Plan, tables: Tables) -> pd.DataFrame:
     hq = tables.providers.set_index("code")["hq_iso3"]
     j_chip = tables.chips.set_index("code")["jurisdiction"]
     frame = alloc[["period", "country", "provider", "chip", "counted_eflops"]].copy()
-    frame["territorial"] = frame["country"].map(j_country)
-    frame["provider"] = (
-        frame["provider"].map(hq).map(lambda h: HOME_LABEL if h == "*" else j_country.get(h, h))
+    # the model's rule for home (planner.core.home.layer_jurisdictions): a home country's soil,
+    # a provider headquartered at home (or the public build) and a chip controlled by a home
+    # jurisdiction are all "home", so an EU27 home is not split into "EU" and "home"
+    home = set(plan.context.get("home", []))
+    home_j = set(plan.context.get("home_jurisdictions", []))
+    frame["territorial"] = frame["country"].map(
+        lambda k: HOME_LABEL if k in home else j_country.get(k, k)
     )
-    frame["chip"] = frame["chip"].map(j_chip)
+    frame["provider"] = (
+        frame["provider"]
+        .map(hq)
+        .map(lambda h: HOME_LABEL if h == "*" or h in home else j_country.get(h, h))
+    )
+    frame["chip"] = frame["chip"].map(j_chip).map(lambda j: HOME_LABEL if j in home_j else j)
     long = frame.melt(
         id_vars=["period", "counted_eflops"],
         value_vars=["territorial", "provider", "chip"],
@@ -657,3 +667,31 @@ def worst_case_line(plan: Plan) -> str:
 
     text = worst_case_sentence(plan.worst_case)
     return text[0].upper() + text[1:] + "."
+
+
+def progress_element(label: str, unit: str = "solves") -> tuple[Any, Any]:
+    """An ``st.progress`` bar and the ``progress(done, total)`` callback that drives it from
+    a study (``planner.core.progress``): safe to call from the study's polling thread (the
+    page's script context is attached to it), and it says 'estimate' because a study may
+    need fewer solves than announced."""
+    import threading
+    import time
+
+    import streamlit as st
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    bar = st.progress(0.0, text=f"{label}: starting")
+    t0 = time.perf_counter()
+
+    def callback(done: int, total: int) -> None:
+        if get_script_run_ctx(suppress_warning=True) is None and ctx is not None:
+            add_script_run_ctx(threading.current_thread(), ctx)
+        spent = time.perf_counter() - t0
+        eta = f", about {spent / done * (total - done):.0f} s left" if 0 < done < total else ""
+        bar.progress(
+            min(done / max(total, 1), 1.0),
+            text=f"{label}: {done} of about {total} {unit} ({spent:.0f} s{eta})",
+        )
+
+    return bar, callback

@@ -18,7 +18,9 @@ from planner.core.data import Tables
 from planner.core.results import Plan
 from planner.core.scenario import Scenario, scenario_from_mapping
 from planner.reports import charts
-from planner.studies.pareto import OBJECTIVES, pareto
+from planner.reports.numbers import objective_value, table_for_display
+from planner.studies.pareto import OBJECTIVES
+from planner.studies.progress_api import pareto
 from ui import alternatives_view, figures, plan_view
 from ui import support as ui_support
 from ui.safe_text import error_text
@@ -46,6 +48,7 @@ def cached_front(
     points: int,
     _scenario: Scenario,
     _tables: Tables | None,
+    _progress: Any = None,
 ):
     """The frontier, once per (inputs, axes, points); edited tables are passed as a folder."""
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
@@ -54,6 +57,7 @@ def cached_front(
         return pareto(
             ui_support.capped(scenario), x=x, y=y, points=points,
             workers=os.cpu_count() or 1, time_limit=ui_support.max_time_limit(),
+            progress=_progress,
         )  # fmt: skip
 
 
@@ -98,8 +102,9 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         )
         return
     try:
-        with st.spinner(f"Computing {points} points of the frontier…", show_time=True):
-            front = cached_front(*request, scenario, tables)
+        bar, progress = ui_support.progress_element(f"Computing {points} points of the frontier")
+        front = cached_front(*request, scenario, tables, progress)
+        bar.empty()
     except Exception as exc:
         st.error(error_text(exc))
         return
@@ -118,8 +123,8 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         format_func=lambda i: (
             f"point {i}"
             + (" (knee)" if i in set(knee) else "")
-            + f": {OBJECTIVE_LABELS.get(x, x)} {table.loc[i, x_col]:,.4g}, "
-            f"{OBJECTIVE_LABELS.get(y, y)} {table.loc[i, y_col]:,.4g}"
+            + f": {OBJECTIVE_LABELS.get(x, x)} {objective_value(x, table.loc[i, x_col])}, "
+            f"{OBJECTIVE_LABELS.get(y, y)} {objective_value(y, table.loc[i, y_col])}"
         ),
         key="pareto_point",
     )
@@ -129,7 +134,7 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         key="pareto_chart",
     )
     st.plotly_chart(_mix_figure(front), width="stretch", key="pareto_mix")
-    st.dataframe(table, width="stretch", key="pareto_table")
+    st.dataframe(table_for_display(table), width="stretch", key="pareto_table")
     plans = getattr(front, "plans", None)
     if plans is not None and pick is not None and pick < len(plans) and plans[pick] is not None:
         plan = plans[pick]
@@ -232,7 +237,7 @@ def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables)
     except Exception as exc:
         st.error(error_text(exc))
         return
-    st.dataframe(_comparison_table(plans), width="stretch", key="cmp_table")
+    st.dataframe(table_for_display(_comparison_table(plans)), width="stretch", key="cmp_table")
     layers = [
         {"plan": label, "layer": layer, "value": p.sovereignty[layer]}
         for label, p in plans.items()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.core.datadict import TABLES, Table, is_provenance_column
-from planner.core.errors import InputError
+from planner.core.errors import InputError, nearest
 from planner.core.files import MAX_TABLE_BYTES, read_input_text
 
 BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data"
@@ -241,6 +241,7 @@ def _check_refs(t: Tables, folder: Path) -> None:
             if value not in valid and value not in allow:
                 raise InputError(
                     f"{folder / file}: row {i + 2}, column '{column}': unknown {what} '{value}'"
+                    + nearest(str(value), valid)
                 )
 
     check(t.countries, "countries.csv", "jurisdiction", juris, "jurisdiction")
@@ -268,6 +269,7 @@ def _check_refs(t: Tables, folder: Path) -> None:
             if code != "*" and code not in chips:
                 raise InputError(
                     f"{folder / 'providers.csv'}: row {i + 2}, column 'chips': unknown chip '{code}'"
+                    + nearest(code, chips)
                 )
     for i, row in enumerate(t.chips.itertuples(index=False)):
         fabs = [f.strip() for f in str(row.fab).split(";") if f.strip()]
@@ -281,7 +283,7 @@ def _check_refs(t: Tables, folder: Path) -> None:
             if j not in juris:
                 raise InputError(
                     f"{folder / 'chips.csv'}: row {i + 2}, column 'fab_jurisdiction': unknown "
-                    f"jurisdiction '{j}'"
+                    f"jurisdiction '{j}'{nearest(j, juris)}"
                 )
     for i, value in enumerate(t.chips["blocked_tiers"]):
         for tier in [s.strip() for s in str(value).split(";") if s.strip()]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.core.data import Tables
-from planner.core.errors import InputError
+from planner.core.errors import InputError, nearest
 from planner.core.home import HomeContext, split_codes
 from planner.core.scenario import Scenario
 
@@ -22,8 +22,9 @@ def _check_known(codes: list[str], valid: set[str], field_name: str, file: str) 
     unknown = [c for c in codes if c not in valid]
     if unknown:
         raise InputError(
-            f"field '{field_name}': unknown code(s) {unknown} (not in {file}); "
-            f"valid: {', '.join(sorted(valid))}"
+            f"field '{field_name}': unknown code(s) {unknown} (not in {file}"
+            + "".join(f"; {c}{nearest(c, valid)}" for c in unknown if nearest(c, valid))
+            + f"); valid: {', '.join(sorted(valid))}"
         )
 
 

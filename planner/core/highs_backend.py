@@ -31,7 +31,7 @@ from pyomo.core.expr.numeric_expr import (
 from pyomo.core.expr.relational_expr import EqualityExpression, RangedExpression
 from pyomo.repn import generate_standard_repn
 
-from planner.core import deadline
+from planner.core import deadline, progress
 from planner.core.errors import InputError, SolveError
 
 INF = highspy.kHighsInf
@@ -678,6 +678,7 @@ class HighsModel:
             for k, v in saved.items():
                 h.setOptionValue(k, v)
         seconds = time.perf_counter() - t0
+        progress.solve_finished()  # one more solve for a study's progress bar, if any
         if not finished:
             return SolveOutcome(
                 "time_limit_no_solution", None, None, None, seconds, None,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.core.data import Tables
-from planner.core.errors import InputError
+from planner.core.errors import InputError, nearest
+from planner.core.profiles import ProfileChoice, choose_profile, curated_homes
 from planner.core.scenario import Scenario
 
 
@@ -30,6 +31,8 @@ class HomeContext:
     foreign: list[str]
     #: what the scenario's ``exclude``/``require`` removed: kind -> codes (for the plan's notes)
     removed: dict[str, list[str]] = field(default_factory=dict)
+    #: what was assumed about the relationship profile ('' when a curated row was used)
+    assumption: str = ""
 
 
 def split_codes(value: object) -> list[str]:
@@ -51,21 +54,30 @@ def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
         else:
             known = ", ".join(sorted(blocs)) or "none"
             raise InputError(
-                f"field 'home': unknown country or bloc '{code}' (not in countries.csv; blocs: {known})"
+                f"field 'home': unknown country or bloc '{code}' (not in countries.csv; "
+                f"blocs: {known}){nearest(code, iso | set(blocs))}"
             )
-    profile = sc.relationship_profile or (sc.home[0] if len(sc.home) == 1 else "")
-    rel = t.relationships[t.relationships["home"] == profile]
-    if sc.relationship_profile and rel.empty:
-        raise InputError(
-            f"field 'relationship_profile': '{profile}' has no rows in relationships.csv "
-            f"(profiles: {', '.join(sorted(t.relationships['home'].unique()))})"
-        )
+    if sc.relationship_profile:
+        if sc.relationship_profile not in set(curated_homes(t)):
+            raise InputError(
+                f"field 'relationship_profile': '{sc.relationship_profile}' has no rows in "
+                f"relationships.csv{nearest(sc.relationship_profile, curated_homes(t))} "
+                f"(profiles: {', '.join(curated_homes(t))})"
+            )
+        choice = ProfileChoice("curated", sc.relationship_profile, {})
+        rel = t.relationships[t.relationships["home"] == sc.relationship_profile]
+        chosen = dict(zip(rel["jurisdiction"], rel["score"].astype(float), strict=True))
+    else:
+        choice = choose_profile(list(sc.home), home, t)
+        chosen = choice.scores
+    profile = choice.row
     scores = {str(j): 0.0 for j in t.jurisdictions["code"]}
-    scores.update(dict(zip(rel["jurisdiction"], rel["score"].astype(float), strict=True)))
+    scores.update(chosen)
     for j, s in sc.scores.items():
         if j not in scores:
             raise InputError(
                 f"field 'scores.{j}': unknown jurisdiction '{j}' (not in jurisdictions.csv)"
+                + nearest(j, scores)
             )
         scores[j] = float(s)
     juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
@@ -81,7 +93,10 @@ def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
     for j in home_j:
         scores[j] = 1.0
     foreign = sorted(j for j in scores if j not in home_j)
-    return HomeContext(home, profile, scores, home_j, foreign)
+    assumption = choice.assumption
+    if assumption and sc.scores:
+        assumption += f" (your scores: override {', '.join(sorted(sc.scores))})"
+    return HomeContext(home, profile, scores, home_j, foreign, assumption=assumption)
 
 
 def layer_jurisdictions(

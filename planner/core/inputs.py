@@ -33,7 +33,7 @@ from planner.core.eligibility import (
     offer_filter,
     removed_note,
 )
-from planner.core.errors import InputError
+from planner.core.errors import InputError, nearest
 from planner.core.home import HomeContext, layer_jurisdictions, resolve_home, split_codes
 from planner.core.scenario import Scenario
 
@@ -52,7 +52,11 @@ def _restrict(
         return values
     unknown = [c for c in requested if c not in set(values)]
     if unknown:
-        raise InputError(f"field '{field}': unknown code(s) {unknown} (not in {file})")
+        hint = "".join(f"; {c}{nearest(c, values)}" for c in unknown if nearest(c, values))
+        raise InputError(
+            f"field '{field}': unknown code(s) {unknown} (not in {file}{hint}; "
+            "`sovplan info --codes` lists them)"
+        )
     return list(requested)
 
 
@@ -370,6 +374,7 @@ def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
         if e.country not in iso:
             raise InputError(
                 f"{where}.country': unknown country '{e.country}' (not in countries.csv)"
+                + nearest(e.country, iso)
             )
         provider = e.provider
         if provider.lower() == "public":
@@ -381,9 +386,13 @@ def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
         if provider not in codes:
             raise InputError(
                 f"{where}.provider': unknown provider '{e.provider}' (not in providers.csv)"
+                + nearest(e.provider, codes)
             )
         if e.chip not in chips:
-            raise InputError(f"{where}.chip': unknown chip '{e.chip}' (not in chips.csv)")
+            raise InputError(
+                f"{where}.chip': unknown chip '{e.chip}' (not in chips.csv)"
+                + nearest(e.chip, chips)
+            )
         until = e.until if e.until is not None else 10_000
         label = e.name or f"{e.chip} x {e.accelerators} in {e.country}"
         committed = key == "committed"
@@ -626,7 +635,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     new = derive_options(sc, t, ctx).assign(existing=False, existing_name="")
     new = new.assign(accelerators=sc.economics.module_size)
     old = existing_options(sc, t)
-    notes: list[str] = []
+    notes: list[str] = [ctx.assumption] if ctx.assumption else []
     if not old.empty:
         old = old.assign(existing=True, us_export_capped=False)
         note = kept_existing_note(sc, t, ctx, old)
@@ -642,7 +651,10 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
     if sc.strategy.startswith("align"):
         ally = sc.aligned_with
         if ally is not None and ally not in ctx.scores:
-            raise InputError(f"field 'strategy': unknown jurisdiction '{ally}' in '{sc.strategy}'")
+            raise InputError(
+                f"field 'strategy': unknown jurisdiction '{ally}' in '{sc.strategy}'"
+                + nearest(ally, ctx.scores)
+            )
         if ally is not None and ally not in ctx.foreign:
             raise InputError(
                 f"field 'strategy': '{ally}' is not a foreign jurisdiction for this home; "

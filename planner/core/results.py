@@ -77,6 +77,61 @@ class Plan:
     def cost(self) -> float | None:
         return self.kpis.get("total_cost_musd")
 
+    def _headline(self) -> list[tuple[str, str]]:
+        """The few facts a REPL or notebook shows: status, index, cost, where and who."""
+        rows = [("status", self.status)]
+        if not self.ok:
+            rows.append(("message", self.message))
+            return rows
+        s = self.sovereignty
+        rows.append(
+            (
+                "sovereignty",
+                f"{s.get('index', 0.0):.3f} (territorial {s.get('territorial', 0.0):.3f}, "
+                f"provider {s.get('provider', 0.0):.3f}, chip {s.get('chip', 0.0):.3f})",
+            )
+        )
+        budget = self.context.get("budget_musd")
+        cost = f"{self.cost or 0.0:,.0f} MUSD"
+        rows.append(("cost", cost + (f" of a {budget:,.0f} MUSD budget" if budget else "")))
+        if not self.allocation.empty:
+            last = int(self.allocation["period"].max())
+            final = self.allocation[self.allocation["period"] == last]
+            total = float(final["counted_eflops"].sum()) or 1.0
+            for col in ("country", "provider", "chip"):
+                top = final.groupby(col)["counted_eflops"].sum().sort_values(ascending=False)
+                top = top[top > 1e-9]
+                rows.append(
+                    (
+                        f"{col} {last}",
+                        ", ".join(f"{k} {v / total:.0%}" for k, v in top.head(4).items())
+                        + (f" +{len(top) - 4}" if len(top) > 4 else ""),
+                    )
+                )
+        if not self.limits.empty:
+            binding = self.limits.loc[self.limits["binding"].astype(bool), "limit"].tolist()
+            rows.append(("binding", ", ".join(binding) or "none"))
+        return rows
+
+    def __repr__(self) -> str:
+        """A short summary (the tables stay one attribute away: ``plan.allocation``, ...)."""
+        body = "; ".join(f"{k} {v}" for k, v in self._headline()[1:])
+        return f"<Plan {self.scenario_name!r}: {self.status}{'; ' + body if body else ''}>"
+
+    def _repr_html_(self) -> str:
+        """The summary as a small HTML table (Jupyter's rich display)."""
+        from html import escape
+
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>"
+            f"{escape(str(v))}</td></tr>"
+            for k, v in self._headline()
+        )
+        return (
+            f"<div><b>Plan: {escape(self.scenario_name)}</b><table>{cells}</table>"
+            "<small>tables: allocation, shares, resilience, limits; numbers: kpis</small></div>"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: status, objective, sovereignty, cost, allocation, kpis, ..."""
 
@@ -546,6 +601,8 @@ def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
     return {
         "home": list(ctx.home),
         "home_jurisdictions": sorted(ctx.home_jurisdictions),
+        "relationship_profile": ctx.profile,
+        "profile_assumption": getattr(ctx, "assumption", ""),
         "foreign_jurisdictions": list(inp.foreign_jurisdictions),
         "scores": {j: float(v) for j, v in ctx.scores.items()},
         "strategy": sc.strategy,
@@ -584,6 +641,16 @@ def existing_systems(prep: Prepared) -> dict[str, dict[str, Any]]:
     return out
 
 
+#: Decimals kept of an index in [0, 1]: far below HiGHS's tolerances (1e-7 feasibility, the
+#: MIP gap), far above float noise, so 0.8200000000000001 is stored as the 0.82 it is.
+INDEX_DECIMALS = 9
+
+
+def _meaningful(value: float) -> float:
+    """An index value rounded to ``INDEX_DECIMALS`` (float noise removed, nothing else)."""
+    return round(float(value), INDEX_DECIMALS)
+
+
 def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
     """Turn a solver outcome into a Plan (an empty one when there is no solution)."""
     sc = prep.scenario
@@ -615,14 +682,14 @@ def make_plan(prep: Prepared, outcome: SolveOutcome, objective: str) -> Plan:
     h, m = prep.highs, prep.model
     alloc = allocation_table(prep, x)
     sov = {
-        "index": h.evaluate(m.sovereignty_index.expr, x),
-        "territorial": h.evaluate(m.territorial.expr, x),
-        "provider": h.evaluate(m.provider.expr, x),
-        "chip": h.evaluate(m.chip.expr, x),
+        "index": _meaningful(h.evaluate(m.sovereignty_index.expr, x)),
+        "territorial": _meaningful(h.evaluate(m.territorial.expr, x)),
+        "provider": _meaningful(h.evaluate(m.provider.expr, x)),
+        "chip": _meaningful(h.evaluate(m.chip.expr, x)),
     }
     if hasattr(m, "fab") and prep.inputs.weights[3] > 0:
         # the fourth layer is reported only when it is scored (DESIGN.md §4 lists three)
-        sov["fab"] = h.evaluate(m.fab.expr, x)
+        sov["fab"] = _meaningful(h.evaluate(m.fab.expr, x))
     fixed = _fixed_costs(prep, alloc)
     capex = float(alloc["capex_musd"].sum())
     opex = float(alloc["opex_musd"].sum())

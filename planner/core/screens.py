@@ -7,6 +7,7 @@ They live in the core because solving uses them; the diagnosis study reuses them
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,6 +56,60 @@ def _cheapest_cover(inp: Any, t: int, cost: np.ndarray, f: np.ndarray) -> tuple[
     return total, top if share[top] >= 0.5 * float(inp.target[t]) else -1
 
 
+def money_floor(v: float) -> str:
+    """A lower bound in MUSD, rounded down (so the stated number is still a lower bound)."""
+    if abs(v) >= 1000 or v <= 0:
+        return money(math.floor(v))
+    unit = 10 ** (math.floor(math.log10(v)) - 3)
+    return money(math.floor(v / unit + 1e-9) * unit)
+
+
+def _budget_bound(inp: Any) -> tuple[float, int | None, int]:
+    """A lower bound on any plan's total cost: the largest of each period's cheapest cover
+    (its capital and that period's running cost) and the sum over periods of the running
+    cost alone; with the period and option behind it (None: the running-cost sum).
+    ``capital[:, i]`` is the charge of a module added in period i, non-increasing in i, so
+    it bounds any earlier purchase from below."""
+    opt = inp.options
+    f = opt["compute"].to_numpy(float)
+    pos = {t: i for i, t in enumerate(inp.periods)}
+    running_t = (
+        np.asarray(inp.opex_by_period, float)
+        + (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)[:, None]
+    )
+    capital_t = np.asarray(inp.capital, float)
+    # years each option's module runs in a period (an existing system retiring within it runs
+    # fewer), so the bound never exceeds what the model charges
+    served = np.asarray(inp.service_years, float)
+    best_lb, best_t, best_a = 0.0, None, 0
+    for t in inp.periods:
+        per = capital_t[:, pos[t]] + inp.discount[t] * served[:, pos[t]] * running_t[:, pos[t]]
+        lb, a = _cheapest_cover(inp, t, per, f)
+        if lb > best_lb:
+            best_lb, best_t, best_a = lb, t, a
+    rent = sum(
+        _cheapest_cover(inp, t, inp.discount[t] * served[:, pos[t]] * running_t[:, pos[t]], f)[0]
+        for t in inp.periods
+    )
+    if rent > best_lb:
+        best_lb, best_t = rent, None
+    return best_lb, best_t, best_a
+
+
+def _budget_free_inputs(prep: Prepared) -> Any:
+    """The scenario's model inputs without the budget (module bounds from grid power and the
+    target only), or None if they cannot be built."""
+    from planner.core.errors import PlannerError
+    from planner.core.inputs import build_inputs
+
+    sc = prep.scenario.model_copy(deep=True)
+    sc.constraints.budget = False
+    try:
+        return build_inputs(sc, prep.tables)[0]
+    except PlannerError:
+        return None
+
+
 def screen(prep: Prepared) -> list[str]:
     """Infeasibility that needs no solve: each finding is a proof, stated directly."""
     inp, sc = prep.inputs, prep.scenario
@@ -78,51 +133,35 @@ def screen(prep: Prepared) -> list[str]:
                     f"could host ({len(grid)} countries, {float(grid.sum()):,.0f} MW available)"
                 )
                 break
-    # cost parts per (option, period position); capital[:, i] is the charge of a module added
-    # in period i, which is non-increasing in i, so it bounds any earlier purchase from below
-    pos = {t: i for i, t in enumerate(inp.periods)}
-    running_t = (
-        np.asarray(inp.opex_by_period, float)
-        + (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)[:, None]
-    )
-    capital_t = np.asarray(inp.capital, float)
-    # years each option's module runs in a period (an existing system retiring within it runs
-    # fewer), so the bounds below never exceed what the model charges
-    served = np.asarray(inp.service_years, float)
     energy = opt["energy_cost"].to_numpy(float)
     emis = opt["emissions_kt"].to_numpy(float)
-    if inp.budget is not None:
-        best_lb, best_t, best_a = 0.0, None, 0
-        for t in inp.periods:
-            per = capital_t[:, pos[t]] + inp.discount[t] * served[:, pos[t]] * running_t[:, pos[t]]
-            lb, a = _cheapest_cover(inp, t, per, f)
-            if lb > best_lb:
-                best_lb, best_t, best_a = lb, t, a
-        rent = sum(
-            _cheapest_cover(inp, t, inp.discount[t] * served[:, pos[t]] * running_t[:, pos[t]], f)[
-                0
-            ]
-            for t in inp.periods
-        )
-        if rent > best_lb:
-            best_lb, best_t = rent, None
+    if inp.budget is not None and inp.budget < _budget_bound(inp)[0] * (1 - 1e-9) - 1e-9:
+        # The module bounds of ``inp`` depend on the budget itself, so their bound would move
+        # with the budget asked; the bound stated is the budget-free one, the same for every
+        # budget (and checked again, so a screen only fires when its own number says so).
+        free = _budget_free_inputs(prep) or inp
+        best_lb, best_t, best_a = _budget_bound(free)
         if inp.budget < best_lb * (1 - 1e-9) - 1e-9:
             if best_t is not None:
                 what = (
-                    f"the {best_t} target of {inp.target[best_t]:,.4g} EFLOP/s even at the "
+                    f"the {best_t} target of {free.target[best_t]:,.4g} EFLOP/s even at the "
                     "cheapest options"
                 )
                 if best_a >= 0:
-                    o = opt.loc[best_a]
+                    o = free.options.loc[best_a]
                     what += f" (mostly {o['provider']} with {o['chip']} in {o['country']})"
             else:
                 what = (
                     "the running costs of the targets in every period even at the cheapest options"
                 )
             found.append(
-                f"budget {money(inp.budget)} cannot pay for {what}: that needs at least "
-                f"{money(best_lb)}"
+                f"budget {money(inp.budget)} cannot pay for {what}: any plan costs at least "
+                f"{money_floor(best_lb)} (a lower bound that ignores every other limit)"
             )
+    # years each option's module runs in a period (an existing system retiring within it runs
+    # fewer), so the bounds below never exceed what the model charges
+    pos = {t: i for i, t in enumerate(inp.periods)}
+    served = np.asarray(inp.service_years, float)
     for cap, name, per_unit, disc in (
         (inp.energy_cost_cap, "energy_cost_cap", energy, True),
         (inp.emissions_cap, "emissions_cap_kt", emis, False),
@@ -174,7 +213,7 @@ def status_message(plan: Any, time_limit: float) -> str:
             "inspection."
         )
     if status == "feasible" and plan.gap is not None:
-        bound = "" if plan.bound is None else f" (bound {plan.bound:.4g})"
+        bound = f" (bound {plan.bound:.4g})" if plan.bound is not None else ""
         return (
             f"Stopped at the time limit with a plan; it is within {plan.gap:.2%} of the best "
             f"possible{bound}. {plan.message}".strip()

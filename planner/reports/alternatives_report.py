@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.reports.charts import alternatives_figure
+from planner.reports.numbers import objective_value, readable
 from planner.studies.alternatives import AlternativesResult
 
 TABLE_SUFFIXES = {".csv", ".parquet", ".json"}
@@ -51,7 +52,7 @@ def write_outputs(
 def alternatives_html(result: AlternativesResult) -> str:
     """A standalone HTML page (plotly.js inlined, works offline): the figure and the table."""
     fig = alternatives_figure(result).to_html(full_html=False, include_plotlyjs=True)
-    table = result.table.to_html(index=False, float_format=lambda v: f"{v:,.4g}")
+    table = result.table.to_html(index=False, float_format=readable)
     title = f"Near-optimal alternatives: {result.scenario_name}"
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
@@ -73,7 +74,8 @@ def print_alternatives(result: AlternativesResult, console: Console | None = Non
         within = f"index ≥ {result.bound:.3f}"
     else:
         within = (
-            f"{result.objective} {'≥' if result.bound < result.best else '≤'} {result.bound:,.4g}"
+            f"{result.objective} {'≥' if result.bound < result.best else '≤'} "
+            f"{objective_value(result.objective, result.bound)}"
         )
     table = Table(
         title=(

@@ -233,6 +233,21 @@ MANY_COLOURS = OKABE_ITO + ["#88CCEE", "#CC6677", "#DDCC77", "#117733", "#332288
                        "#44AA99", "#999933", "#882255", "#661100", "#6699CC", "#888888"]  # fmt: skip
 
 
+def distinct_colours(n: int) -> list[str]:
+    """``n`` colours, no two alike: ``MANY_COLOURS`` first, then plotly's Dark24 and Light24
+    (a mix of many countries, providers and designers must not reuse a colour), and only
+    past all of them evenly spaced hues."""
+    import plotly.express as px
+
+    pool: list[str] = []
+    for c in MANY_COLOURS + px.colors.qualitative.Dark24 + px.colors.qualitative.Light24:
+        if c.upper() not in {p.upper() for p in pool}:
+            pool.append(c)
+    if n > len(pool):
+        pool += [f"hsl({int(360 * k / (n - len(pool)))}, 65%, 45%)" for k in range(n - len(pool))]
+    return pool[:n]
+
+
 def plan_label(result: AlternativesResult, i: int) -> str:
     """'#0 optimum' / '#2' with index and cost, the title of one small multiple."""
     row = result.table.loc[i]
@@ -255,12 +270,17 @@ def alternatives_figure(result: AlternativesResult) -> go.Figure:
         subplot_titles=[plan_label(result, i) for i in range(len(result))] or ["no plan"],
         horizontal_spacing=0.02,
     )
-    colours: dict[tuple[str, str], str] = {}
+    groups: list[tuple[str, str]] = []
+    for by in DIMENSION_LABELS:
+        mix = result.mix(by)
+        groups += [
+            (by, key) for key in mix.groupby(by)["share"].sum().sort_values(ascending=False).index
+        ]
+    # one colour per group across countries, providers and designers: none repeats
+    colours = dict(zip(groups, distinct_colours(len(groups)), strict=True))
     shown: set[tuple[str, str]] = set()
     for by, label in DIMENSION_LABELS.items():
         mix = result.mix(by)
-        for key in mix.groupby(by)["share"].sum().sort_values(ascending=False).index:
-            colours[(by, key)] = MANY_COLOURS[len(colours) % len(MANY_COLOURS)]
         for (i, key), share in mix.set_index(["alternative", by])["share"].items():
             fig.add_trace(
                 go.Bar(

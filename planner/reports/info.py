@@ -227,3 +227,23 @@ def data_summary(tables: Any) -> dict[str, Any]:
     }
     facts["countries_in_table"] = {"value": int(len(countries))}
     return facts
+
+
+def codes_listing(tables: Any) -> dict[str, pd.DataFrame]:
+    """Every code a scenario may name, by kind (what ``sovplan info --codes`` prints): home
+    countries and blocs, providers, chips, chip designers, jurisdictions and the relationship
+    profile each home gets (``planner.core.profiles``)."""
+    from planner.core.profiles import profiles_table
+
+    blocs = tables.blocs.groupby("bloc")["iso3"].apply(lambda s: ";".join(sorted(s)))
+    return {
+        "countries": tables.countries[["iso3", "name", "jurisdiction"]].rename(
+            columns={"iso3": "code"}
+        ),
+        "blocs": pd.DataFrame({"code": blocs.index, "members": blocs.to_numpy()}),
+        "providers": tables.providers[["code", "name", "hq_iso3", "kind"]],
+        "chips": tables.chips[["code", "name", "designer", "jurisdiction"]],
+        "designers": pd.DataFrame({"code": sorted(tables.chips["designer"].astype(str).unique())}),
+        "jurisdictions": tables.jurisdictions[["code", "name"]],
+        "profiles": profiles_table(tables),
+    }

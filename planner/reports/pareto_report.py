@@ -80,8 +80,9 @@ def print_frontier(result: ParetoResult, console: Console | None = None) -> None
     s = result.stats
     con.print(
         f"{s['points']} efficient points; {s['solver_calls']} solver calls "
-        f"({s['payoff_solver_calls']} for the payoff table); grid {s['grid_points']}, "
-        f"solved {s['solved']}, bypassed {s['bypassed']}, skipped as infeasible "
+        f"({s['payoff_solver_calls']} for the payoff table); "
+        + (f"grid {s['grid_points']}, " if s["grid_points"] is not None else "every point, ")
+        + f"solved {s['solved']}, bypassed {s['bypassed']}, skipped as infeasible "
         f"{s['infeasible_skipped']}; {s['seconds']:.1f} s with {s['workers']} worker(s)"
     )
     for note in result.notes:

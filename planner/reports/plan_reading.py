@@ -198,7 +198,25 @@ def _price_range(plan: Plan) -> str:
     )
 
 
-def _why(plan: Plan) -> str:
+#: How a reader relaxes a limit or excludes a supplier, in the words of each face: the CLI's
+#: ``--set``, the app's own controls (its Limits section re-solves a relaxed limit).
+ADVICE = {
+    "cli": {
+        "relax": "relax one with --set and re-solve to price it",
+        "exclude": "add exclude.designers=[{designer}]",
+    },
+    "app": {
+        "relax": "'Re-solve relaxed' under Limits prices one",
+        "exclude": "exclude {designer} under 'Exclude designers' in the sidebar",
+    },
+    "brief": {
+        "relax": "relaxing one and re-solving prices it",
+        "exclude": "re-solve without {designer}",
+    },
+}
+
+
+def _why(plan: Plan, face: str = "cli") -> str:
     binding = plan.limits[plan.limits["binding"]] if not plan.limits.empty else plan.limits
     if binding.empty:
         return (
@@ -209,7 +227,7 @@ def _why(plan: Plan) -> str:
     return (
         f"What shapes it: {_list(words)} bind{'s' if len(words) == 1 else ''}; without "
         f"{'it' if len(words) == 1 else 'them'} the index could rise or the cost fall "
-        "(relax one with --set and re-solve to price it; a MIP has no marginal values)."
+        f"({ADVICE[face]['relax']}; a MIP has no marginal values)."
     )
 
 
@@ -238,7 +256,7 @@ def _budget(plan: Plan) -> str:
     return f"It costs {cost:,.0f} MUSD (no budget set)."
 
 
-def _forced(plan: Plan, final: pd.DataFrame) -> list[str]:
+def _forced(plan: Plan, final: pd.DataFrame, face: str = "cli") -> list[str]:
     """Rival-bloc accelerators the plan buys while a hedging limit is enforced."""
     if plan.limits.empty:
         return []
@@ -259,14 +277,16 @@ def _forced(plan: Plan, final: pd.DataFrame) -> list[str]:
         rule = LIMIT_WORDS.get(why.limit, why.limit)
         out.append(
             f"Surprise: {rule} ({why.value:g}) forces {n:,} {designer} accelerators "
-            f"(designed under {juris}, trust {scores.get(juris, 0.0):g}); add "
-            f"exclude.designers=[{designer}] to see what avoiding them costs."
+            f"(designed under {juris}, trust {scores.get(juris, 0.0):g}); "
+            + ADVICE[face]["exclude"].format(designer=designer)
+            + " to see what avoiding them costs."
         )
     return out
 
 
-def read_plan(plan: Plan) -> str:
-    """A short paragraph (plus a few follow-up sentences) reading the plan in plain language."""
+def read_plan(plan: Plan, face: str = "cli") -> str:
+    """A short paragraph (plus a few follow-up sentences) reading the plan in plain language;
+    ``face`` ("cli", "app" or "brief") words the advice for the controls that reader has."""
     if not plan.ok:
         summary = (
             (plan.diagnosis or {}).get("summary") if isinstance(plan.diagnosis, dict) else None
@@ -277,7 +297,7 @@ def read_plan(plan: Plan) -> str:
         return "The plan builds nothing."
     last = int(alloc["period"].max())
     final = alloc[alloc["period"] == last]
-    sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan)]
+    sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan, face)]
     sentences = [x for x in sentences if x] + [_worst_cut(plan), _budget(plan)]
     sentences += [x for x in (_price_range(plan), _existing(plan)) if x]
     w_res = plan.context.get("resilience_weight", 0.0) or 0.0
@@ -296,5 +316,5 @@ def read_plan(plan: Plan) -> str:
     if excluded:
         parts = [f"{kind} {', '.join(codes)}" for kind, codes in excluded.items() if codes]
         sentences.append("Ruled out by eligibility rules: " + "; ".join(parts) + ".")
-    sentences += _forced(plan, final)
+    sentences += _forced(plan, final, face)
     return " ".join(sentences)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.core.cuts import worst_case_sentence
@@ -61,12 +62,15 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
     allocation and the limits that bind."""
     con = console or Console()
     con.print(f"[bold]{plan.scenario_name}[/bold]: status [bold]{plan.status}[/bold]")
+    assumed = plan.context.get("profile_assumption", "")
+    if assumed:
+        con.print(f"[yellow]warning[/yellow]: {escape(assumed)}")
     if plan.gap is not None and plan.status == "feasible":
         con.print(f"MIP gap {plan.gap:.2%} (stopped early)")
     if not plan.ok:
-        con.print(plan.message)
+        con.print(plan.message, markup=False)
         if plan.diagnosis:
-            con.print(str(plan.diagnosis.get("summary", plan.diagnosis)))
+            con.print(str(plan.diagnosis.get("summary", plan.diagnosis)), markup=False)
         return
     s = plan.sovereignty
     con.print(
@@ -92,7 +96,8 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
     if not binding.empty:
         con.print("Binding limits: " + ", ".join(binding["limit"]))
     for note in plan.notes:
-        con.print(f"note: {note}")
+        if note != assumed:
+            con.print(f"note: {note}", markup=False)
     con.print()
     con.print("[bold]Reading[/bold]: " + read_plan(plan), highlight=False)
 
@@ -113,3 +118,15 @@ def info_summary(summary: dict[str, Any], console: Console | None = None) -> Non
         else:
             table.add_row(key, _fmt(value), "", "")
     con.print(table)
+
+
+def codes_summary(listing: dict[str, Any], console: Console | None = None) -> None:
+    """Print every valid code by kind, one table each (``sovplan info --codes``)."""
+    con = console or Console()
+    for kind, frame in listing.items():
+        table = Table(title=f"{kind} ({len(frame)})")
+        for col in frame.columns:
+            table.add_column(str(col), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*(escape(str(v)) for v in row))
+        con.print(table)

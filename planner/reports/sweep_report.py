@@ -67,6 +67,41 @@ def _denoised(values: pd.Series, base: float, rel_gap: float) -> pd.Series:
     )
 
 
+def _snapped(values: pd.Series, rel_gap: float) -> pd.Series:
+    """Values within the solve's tolerance of each other shown as one value (the smallest of
+    each such cluster, sorted): a heatmap or line must not draw solver noise (the cost
+    tie-break's 0.1% gap) as an effect."""
+    finite = sorted({float(v) for v in values.dropna() if math.isfinite(float(v))})
+    rep: dict[float, float] = {}
+    anchor = None
+    for v in finite:
+        if anchor is None or not same_within_gap(v, anchor, rel_gap):
+            anchor = v
+        rep[v] = anchor
+    return values.map(lambda v: rep.get(float(v), v) if pd.notna(v) else v)
+
+
+#: Plotly number formats per output: an index to three decimals, money to the MUSD.
+FORMATS = {"sovereignty_index": ".3f"}
+
+
+def _fmt(output: str) -> str:
+    return FORMATS.get(output, ",.0f")
+
+
+def _constant(values: pd.Series) -> float | None:
+    """The one value every run with a plan shares (None if they differ or none has one)."""
+    finite = values.dropna()
+    return float(finite.iloc[0]) if len(finite) and finite.nunique() == 1 else None
+
+
+def _note(fig: Any, text: str) -> None:
+    fig.add_annotation(
+        text=text, xref="paper", yref="paper", x=0.5, y=1.0, yanchor="bottom",
+        showarrow=False, font={"size": 13},
+    )  # fmt: skip
+
+
 def oat_table(
     runs: pd.DataFrame, output: str = "sovereignty_index", spec: dict[str, Any] | None = None
 ) -> pd.DataFrame:
@@ -130,6 +165,14 @@ def tornado_figure(
     table = oat_table(runs, output, spec).iloc[::-1]  # largest swing on top
     base = float(table["output_base"].iloc[0]) if len(table) else 0.0
     fig = go.Figure()
+    if table.empty or not (table["swing"].fillna(0.0).abs() > 0).any():
+        why = (
+            "no run at the base values to compare with"
+            if table.empty or not math.isfinite(base)
+            else f"no parameter moves the {_label(output)} (every run: {base:{_fmt(output)}}, "
+            "within the solver's tolerance); try weights, scores or the target"
+        )
+        _note(fig, why)
     for side, colour in (("low", "#4477aa"), ("high", "#ee6677")):
         fig.add_trace(
             go.Bar(
@@ -142,10 +185,10 @@ def tornado_figure(
                 customdata=table[[f"{side}_value", f"output_{side}"]].to_numpy(),
                 hovertemplate="%{y} = %{customdata[0]}<br>"
                 + _label(output)
-                + " %{customdata[1]:.4g}<extra></extra>",
+                + f" %{{customdata[1]:{_fmt(output)}}}<extra></extra>",
             )
         )
-    fig.add_vline(x=base, line_dash="dot", annotation_text=f"base {base:.4g}")
+    fig.add_vline(x=base, line_dash="dot", annotation_text=f"base {base:{_fmt(output)}}")
     fig.update_layout(
         title=f"One-at-a-time sensitivity of the {_label(output)}",
         barmode="overlay",
@@ -168,8 +211,11 @@ def heatmap_figure(
     for name in (x, y):
         if name not in runs.columns:
             raise InputError(f"heatmap: '{name}' is not a parameter of these runs")
-    data = runs.assign(_out=_numeric(runs[output]))
+    rel_gap = output_tolerance(output, runs.attrs.get("sweep"))
+    data = runs.assign(_out=_snapped(_numeric(runs[output]), rel_gap))
     grid = data.pivot_table(index=y, columns=x, values="_out", aggfunc="mean", dropna=False)
+    grid = grid.apply(lambda col: _snapped(col, rel_gap))
+    same = _constant(pd.Series(grid.to_numpy().ravel()))
     extra = [c for c in (runs.attrs.get("sweep") or {}).get("params", {}) if c not in (x, y)]
     title = f"{_label(output)} by {x} and {y}"
     if extra:
@@ -179,13 +225,18 @@ def heatmap_figure(
             z=grid.to_numpy(),
             x=[str(c) for c in grid.columns],
             y=[str(i) for i in grid.index],
-            colorscale="Viridis",
-            colorbar={"title": _label(output)},
-            texttemplate="%{z:.3g}",
-            hovertemplate=f"{x} %{{x}}<br>{y} %{{y}}<br>{_label(output)} %{{z:.4g}}<extra></extra>",
+            # one flat colour when every cell is the same answer (no false gradient)
+            colorscale="Viridis" if same is None else [[0, "#9ab"], [1, "#9ab"]],
+            showscale=same is None,
+            colorbar={"title": _label(output), "tickformat": _fmt(output)},
+            texttemplate=f"%{{z:{_fmt(output)}}}",
+            hovertemplate=f"{x} %{{x}}<br>{y} %{{y}}<br>{_label(output)} "
+            f"%{{z:{_fmt(output)}}}<extra></extra>",
         )
     )
     fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, template="plotly_white")
+    if same is not None:
+        _note(fig, f"the same {_label(output)} in every run: {same:{_fmt(output)}}")
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category")
     return fig
@@ -195,10 +246,15 @@ def line_figure(runs: pd.DataFrame, x: str, output: str = "sovereignty_index"):
     """``output`` against one parameter (a one-parameter grid); failed runs are gaps."""
     import plotly.graph_objects as go
 
-    data = runs.assign(_out=_numeric(runs[output]))
+    rel_gap = output_tolerance(output, runs.attrs.get("sweep"))
+    data = runs.assign(_out=_snapped(_numeric(runs[output]), rel_gap))
     with contextlib.suppress(TypeError):
         data = data.sort_values(x)
     fig = go.Figure(go.Scatter(x=data[x], y=data["_out"], mode="lines+markers"))
+    fig.update_yaxes(tickformat=_fmt(output))
+    same = _constant(data["_out"])
+    if same is not None:
+        _note(fig, f"the same {_label(output)} in every run: {same:{_fmt(output)}}")
     fig.update_layout(
         title=f"{_label(output)} against {x}",
         xaxis_title=x,

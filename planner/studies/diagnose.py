@@ -432,7 +432,7 @@ def _target_value(prep: Prepared, lam: float, met: set[int] = frozenset()) -> di
     }
 
 
-def _describe(lim: _Limit, current: Any, suggested: Any) -> str:
+def _describe(lim: _Limit, current: Any, suggested: Any, single: bool = False) -> str:
     if lim.unit == "target":
         parts = ", ".join(
             f"{t}: {current[t]:,.4g} → {suggested[t]:,.4g}"
@@ -443,9 +443,14 @@ def _describe(lim: _Limit, current: Any, suggested: Any) -> str:
         pct = 100 * total1 / total0 if total0 else 0
         return f"lower the target to {pct:.0f}% of what is asked ({parts} EFLOP/s)"
     if lim.unit == "money":
+        least = (
+            ": the least a plan meeting every other limit costs (a cost-minimising solve)"
+            if lim.field == "budget" and single
+            else ""
+        )
         return (
             f"raise {lim.field} from {_money(current)} to {_money(suggested)} "
-            f"(short by {_money(suggested - current)})"
+            f"(short by {_money(suggested - current)}){least}"
         )
     if lim.unit == "kt":
         return f"raise {lim.field} from {current:,.4g} to {suggested:,.4g} kt CO2e"
@@ -637,7 +642,7 @@ def diagnose_prepared(
             else False
         )
         relaxations.append(
-            Relaxation(lim.field, cur, value, ok, "single", _describe(lim, cur, value))
+            Relaxation(lim.field, cur, value, ok, "single", _describe(lim, cur, value, single=True))
         )
 
     combined: list[Relaxation] = []
@@ -753,7 +758,7 @@ def attach(plan: Any, prep: Prepared, screens: list[str], time_limit: float | No
     if plan.status == "infeasible_or_unbounded":
         plan.status = "infeasible"
     plan.message = (
-        "Infeasible before solving (screens below)."
+        "Shown infeasible before solving, by a bound that needs no solve (below)."
         if screens
         else "HiGHS proved that no plan meets every limit."
     )

@@ -884,10 +884,13 @@ def _run_dask(tasks: list[RunTask], scheduler: Any, tables: Any, on_result: Call
 class _Progress:
     """A rich progress bar on stderr: runs done, failures, elapsed time and ETA."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool | Callable[[int, int], None]) -> None:
         self.failed = 0
         self.bar = None
-        if not enabled:
+        self.total, self.done = total, 0
+        #: a caller's ``progress(done, total)`` callback (tqdm-style), else the rich bar
+        self.callback = enabled if callable(enabled) else None
+        if not enabled or self.callback is not None:
             return
         from rich.console import Console
         from rich.progress import (
@@ -915,6 +918,9 @@ class _Progress:
     def advance(self, ok: bool) -> None:
         if not ok:
             self.failed += 1
+        self.done += 1
+        if self.callback is not None:
+            self.callback(self.done, self.total)
         if self.bar is not None:
             self.bar.update(self.task, advance=1, failed=self.failed)
 
@@ -987,7 +993,7 @@ def sweep(
     mip_gap: float | None = None,
     objective: str = "sovereignty",
     tables: Any = None,
-    progress: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
     study: str = "solve",
     study_options: dict[str, Any] | None = None,
     time_limit_per_solve: float | None = None,
@@ -1015,6 +1021,9 @@ def sweep(
     Returns a DataFrame with one row per distinct point of the design (in design order);
     ``.attrs["sweep"]`` describes the sweep (method, parameters, base, samples, seed), which
     :func:`planner.reports.sweep_report.indices` and the charts use.
+
+    ``progress``: True draws a rich bar on stderr (runs done, failures, ETA); a callable is
+    called ``progress(done, total)`` as runs finish (tqdm-style, e.g. the app's bar).
     """
 
     if out is not None:
@@ -1101,7 +1110,7 @@ def _sweep_locked(
     time_limit: float | None,
     mip_gap: float | None,
     objective: str,
-    progress: bool,
+    progress: bool | Callable[[int, int], None],
     workers: int | None,
     scheduler: Any,
     study: str = "solve",
