@@ -156,7 +156,7 @@ def test_solve_names_the_worst_cut_shows_every_period_and_the_budget_used():
     run = sovplan("solve", str(ROOT / "data" / "scenarios" / "france-2030.yaml"))
     assert run.returncode == 0, run.stderr
     text = " ".join(run.stdout.split())
-    assert "of a 6,000 MUSD budget" in text and "% used" in text
+    assert "of a 10,000 MUSD budget" in text and "% used" in text
     # every TSMC-made US chip depends on both TWN (fab) and USA (designer): both are named;
     # the chips installed by 2028 keep running (minus failures) after a cut at 2030's start
     assert (

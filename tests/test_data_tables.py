@@ -340,6 +340,7 @@ UNITLESS_OK = {
     "seal_level",
     "release_year",
     "available_from",
+    "end_of_sale",
     "h100e",
     "blocked_tiers",
     "carbon_intensity_g_per_kwh",

@@ -300,7 +300,7 @@ def test_model_doc_and_schema_state_the_rules_an_outside_reader_needed() -> None
         "One module's worth",  # f_min in minimum counts and hedge_blocs
         "hedge_blocs",
         "``cost_markup`` times what owning it would cost that year",  # rent pricing
-        "the price-performance trend lowers only its hardware part",
+        "applies to its hardware part only",
         "Existing systems, in words: no capital",  # maintenance of existing systems
         "a chip with no recorded foundry",  # fab scoring
         "a foundry in a home jurisdiction scores 1",

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from planner.core.results import Plan, worst_cut
+from planner.core.cuts import worst_case_sentence
+from planner.core.results import Plan
 from planner.reports.charts import OKABE_ITO, distinct_colours
 from planner.reports.maps import MAP_CONFIG, world_map
 from planner.reports.plan_reading import LIMIT_WORDS, read_plan
@@ -222,10 +223,11 @@ def _binding(plan: Plan) -> str:
 
 def _worst(plan: Plan) -> str:
     res = plan.resilience
-    found = worst_cut(res)
-    if found is None:
+    worst = plan.worst_case or {}
+    if worst.get("period") is None:
         return "<p>The plan depends on no foreign jurisdiction: no single cut-off touches it.</p>"
-    period, kept, who = found
+    who = [str(j) for j in worst["jurisdictions"]]
+    sentence = worst_case_sentence(worst)
     last = int(res["period"].max())
     final = res[res["period"] == last].sort_values("kept_share_of_target").head(6)
     rows = "".join(
@@ -235,9 +237,10 @@ def _worst(plan: Plan) -> str:
     )
     survives = _survivors(plan, who)
     return (
-        f"<p>The worst single cut-off is <b>{_e(' or '.join(who))}</b> (its territory, the "
-        f"providers headquartered there and the chips it controls or makes): the plan keeps "
-        f"<b>{kept:.0%}</b> of the {period} target. {survives}</p>"
+        f"<p><b>{_e(sentence[0].upper() + sentence[1:])}</b> (the plan's one worst case, as "
+        f"`sovplan solve` and `sovplan stress` state it: the territory and the providers "
+        f"headquartered there are lost at once; chips it designs or makes keep running where "
+        f"installed before the cut, minus failures). {survives}</p>"
         f"<table><tr><th>cut off ({last})</th><th class='num'>EFLOP/s kept</th>"
         f"<th class='num'>share of target</th></tr>{rows}</table>"
     )

@@ -123,7 +123,9 @@ def data_summary(tables: Any) -> dict[str, Any]:
     fit_hosts = _hosts(reg, "ai_regions")
     obs_hedging, obs_aligned = _blocs(reg, "regions")
     fit_hedging, fit_aligned = _blocs(reg, "ai_regions")
-    census = countries[countries["ai_cloud_regions_source"].astype(str).str.startswith("OII")]
+    # rows whose count is the report's census (a table without source columns has none)
+    sources = countries.get("ai_cloud_regions_source", pd.Series("", index=countries.index))
+    census = countries[sources.astype(str).str.startswith("OII")]
     published = sorted(census.loc[census["ai_cloud_regions"] > 0, "iso3"])
 
     facts: dict[str, Any] = {}

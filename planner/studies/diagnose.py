@@ -411,15 +411,16 @@ def _round(lim: _Limit, v: float) -> Any:
 
 
 def met_by_existing(prep: Prepared) -> set[int]:
-    """Periods whose target the existing systems in service then deliver on their own
-    (their modules are fixed: a target cut there would change nothing)."""
+    """Periods whose target the existing systems that may serve then deliver on their own
+    (in service in that period; a retirable one counts, as keeping it meets the target: a
+    target cut there is never the advice, whatever else is short)."""
     inp = prep.inputs
     if not inp.existing:
         return set()
     f = inp.options["compute"].to_numpy(float)
     out = set()
     for t, d in inp.target.items():
-        have = sum(f[a] * inp.fixed_modules.get((a, t), 0.0) for a in inp.existing)
+        have = sum(f[a] * inp.fixed_modules.get((a, t), 1.0) for a in inp.existing)
         if have >= d * (1 - 1e-9):
             out.add(t)
     return out

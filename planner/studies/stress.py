@@ -217,12 +217,13 @@ def open_plan(plan: Any) -> tuple[Any, str]:
     return plan, source
 
 
-def read_plan(plan: Any) -> tuple[pd.DataFrame, float | None, str]:
+def read_plan(plan: Any, source: str | None = None) -> tuple[pd.DataFrame, float | None, str]:
     """Allocation frame, cost and status from a Plan, its dict, or a plan.json path.
 
     Each row is checked before use, so a hand-edited plan gives a message naming the file,
     the row and the field, never a TypeError from deep inside."""
-    plan, source = open_plan(plan)
+    plan, opened = open_plan(plan)
+    source = source or opened
     if hasattr(plan, "allocation") and hasattr(plan, "status"):
         return plan.allocation.copy(), plan.cost, str(plan.status)
     if not isinstance(plan, dict):
@@ -663,7 +664,7 @@ def _stress(
                 f"scenario '{sc.name}' has no plan to stress (status {plan.status}): "
                 + str((plan.diagnosis or {}).get("summary", plan.message))
             )
-    alloc, cost, status = read_plan(plan)
+    alloc, cost, status = read_plan(plan, source)
     if status not in ("optimal", "feasible"):
         raise InputError(f"{source}: the plan's status is '{status}'; there is nothing to stress")
     periods = set(int(p) for p in alloc["period"])
