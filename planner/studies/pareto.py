@@ -288,8 +288,7 @@ class Engine:
         x, status, seconds, later_gap = first.x, first.status, first.seconds, 0.0
         held = [self.main]
         for k in self.constrained:
-            for h_k in held:
-                self.hold(h_k, x)
+            self.hold(held[-1], x)  # the stage just solved; earlier holds stay in place
             self._set_objective(("single", k), self.g[k])
             out = self._solve(x, {**TIE_BREAK_OPTIONS, **CAP_BOUND_OPTIONS})
             seconds += out.seconds
