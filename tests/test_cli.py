@@ -1,4 +1,9 @@
-"""sovplan end to end: the installed entry point, exit codes and messages."""
+"""sovplan end to end: the installed entry point, exit codes and messages.
+
+``sovplan(...)`` runs the command in a new process (the entry point as a user runs it);
+``run_in_process(...)`` invokes the same typer app here (``CliRunner``: argument parsing,
+the command, its messages and exit code, without the interpreter's start and imports).
+Each behaviour keeps at least one case through a new process."""
 
 from __future__ import annotations
 
@@ -26,6 +31,18 @@ def sovplan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         text=True,
         cwd=cwd or ROOT,
         timeout=300,
+    )
+
+
+def run_in_process(*args: str) -> subprocess.CompletedProcess:
+    """``sovplan *args`` through ``CliRunner``, in the shape ``sovplan`` returns."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    return subprocess.CompletedProcess(
+        ["sovplan", *args], result.exit_code, result.stdout, result.stderr
     )
 
 
@@ -69,13 +86,13 @@ def test_allocation_table_shows_built_and_counted_compute():
 
 
 def test_set_override_changes_the_plan():
-    run = sovplan("solve", str(TINY_YAML), "--json", "--set", "budget=40")
+    run = run_in_process("solve", str(TINY_YAML), "--json", "--set", "budget=40")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["sovereignty"]["index"] == pytest.approx(1.0)
 
 
 def test_infeasible_exits_1():
-    run = sovplan("solve", str(TINY_YAML), "--set", "budget=3")
+    run = run_in_process("solve", str(TINY_YAML), "--set", "budget=3")
     assert run.returncode == 1
     assert "infeasible" in run.stdout + run.stderr
 
@@ -116,7 +133,8 @@ def _bad_file(tmp_path: Path, kind: str) -> tuple[Path, str]:
 @pytest.mark.parametrize("kind", sorted(BAD))
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, kind):
     path, expect = _bad_file(tmp_path, kind)
-    run = sovplan("solve", str(path))
+    # one kind through a new process, the others in this one (the same code path)
+    run = (sovplan if kind == "broken_yaml" else run_in_process)("solve", str(path))
     assert run.returncode == 2, (run.stdout, run.stderr)
     assert expect in run.stderr
     assert str(path) in run.stderr or kind == "unknown_code"
@@ -132,7 +150,7 @@ def test_missing_file_exits_2():
 def test_validate_and_schema():
     run = sovplan("validate", str(TINY_YAML))
     assert run.returncode == 0 and "valid" in run.stdout
-    schema = json.loads(sovplan("schema").stdout)
+    schema = json.loads(run_in_process("schema").stdout)
     assert schema["additionalProperties"] is False
     assert "budget" in schema["properties"]
 
@@ -173,7 +191,7 @@ def test_sweep_help_keeps_bracketed_text():
 
 
 def test_stress_replan_shows_the_replans_index():
-    run = sovplan("stress", str(TINY_YAML), "--replan")
+    run = run_in_process("stress", str(TINY_YAML), "--replan")
     assert run.returncode == 0, run.stderr
     assert "re-plan index" in run.stdout
     # losing PUB: rent from USC in ALY with home-designed chips: (0.5 + 0 + 1) / 3 = 0.5
