@@ -18,7 +18,7 @@ import highspy
 import pytest
 
 from planner import solve
-from tests.conftest import TINY_DATA, TINY_YAML, tiny
+from tests.conftest import QUICK_START, TINY_DATA, TINY_YAML, tiny
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))[0]
@@ -46,8 +46,9 @@ def run_in_process(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_solve_default_scenario_json_is_optimal():
-    run = sovplan("solve", str(DEFAULT), "--json")
+def test_solve_default_scenario_json_is_optimal(quick_start_json):
+    assert DEFAULT == QUICK_START
+    run = quick_start_json
     assert run.returncode == 0, run.stderr
     plan = json.loads(run.stdout)
     assert plan["status"] == "optimal"
