@@ -82,3 +82,12 @@ def quick_start_json() -> subprocess.CompletedProcess:
         cwd=FIXTURES.parents[1],
         timeout=600,
     )
+
+
+@pytest.fixture(scope="session")
+def quick_start_plan():
+    """``planner.solve`` of the quick-start scenario, solved once per session (tests read it
+    and must not change it)."""
+    from planner import solve
+
+    return solve(QUICK_START)

@@ -273,16 +273,13 @@ def test_eu_max_share_country_half_sites_in_two_member_states():
     assert len(set(shares[shares > 0].index) & eu) >= 2
 
 
-def test_reading_says_what_capacity_counts_towards_nothing():
+def test_reading_says_what_capacity_counts_towards_nothing(quick_start_plan):
     """An analyst adding up the EU allocation finds 89.5 EFLOP/s for an 80 target: the
     reading must say where the rest is and that it counts for nothing (JUPITER, whose
     provider and designer caps are full in 2030), and say nothing when all of it counts."""
-    from pathlib import Path
-
     from planner import solve
 
-    eu = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "eu-2030-hedge.yaml"
-    plan = solve(eu)
+    plan = quick_start_plan  # the EU scenario
     final = plan.allocation[plan.allocation["period"] == 2030]
     idle = final["compute_eflops"].sum() - final["counted_eflops"].sum()
     text = read_plan(plan)
