@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ from planner.core.scenario import Scenario, scenario_from_mapping
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_DATA = FIXTURES / "tiny"
 TINY_YAML = FIXTURES / "tiny.yaml"
+#: the README's quick start: the bundled default scenario
+QUICK_START = FIXTURES.parents[1] / "data" / "scenarios" / "eu-2030-hedge.yaml"
 
 
 #: The tiny instance pins the accounting that keeps its optima hand-checkable: capital paid
@@ -67,3 +71,25 @@ def app(monkeypatch):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture(scope="session")
+def quick_start_json() -> subprocess.CompletedProcess:
+    """``sovplan solve <quick start> --json`` run once per session in a new process (the
+    README's first command); the tests that read its plan share it."""
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", "solve", str(QUICK_START), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=FIXTURES.parents[1],
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def quick_start_plan():
+    """``planner.solve`` of the quick-start scenario, solved once per session (tests read it
+    and must not change it)."""
+    from planner import solve
+
+    return solve(QUICK_START)

@@ -1,4 +1,8 @@
-"""`sovplan alternatives` end to end on the tiny scenario: output, files and exit codes."""
+"""`sovplan alternatives` end to end on the tiny scenario: output, files and exit codes.
+
+One test runs the installed entry point in a new process; the others invoke the same typer
+app in this process (``CliRunner``: the same code path from argument parsing to exit code,
+without paying the interpreter's start and imports for each case)."""
 
 from __future__ import annotations
 
@@ -6,9 +10,17 @@ import json
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from planner.cli import app
 from tests.conftest import TINY_YAML
 from tests.test_cli import sovplan
+
+
+def invoke(*args: str):
+    """``sovplan *args`` in this process: (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
 
 
 def test_alternatives_prints_plans_and_writes_files(tmp_path):
@@ -29,8 +41,10 @@ def test_alternatives_prints_plans_and_writes_files(tmp_path):
 
 def test_alternatives_json_holds_every_plan(tmp_path):
     out = tmp_path / "alts.json"
-    run = sovplan("alternatives", str(TINY_YAML), "--slack", "0.1", "--n", "2", "--out", str(out))
-    assert run.returncode == 0, run.stderr
+    code, _, err = invoke(
+        "alternatives", str(TINY_YAML), "--slack", "0.1", "--n", "2", "--out", str(out)
+    )
+    assert code == 0, err
     data = json.loads(out.read_text())
     assert len(data["plans"]) == 2 and data["plans"][1]["allocation"]
     assert data["table"][1]["differs"].startswith("moves 50% from Homeland to Allyland")
@@ -47,12 +61,18 @@ def test_alternatives_json_holds_every_plan(tmp_path):
     ],
 )
 def test_alternatives_bad_input_exits_2(args, tmp_path):
-    run = sovplan("alternatives", str(TINY_YAML), *args)
+    code, out, err = invoke("alternatives", str(TINY_YAML), *args)
+    assert code == 2, out + err
+    assert err.startswith("error: ") and "Traceback" not in err
+
+
+def test_alternatives_bad_input_exits_2_from_the_entry_point():
+    run = sovplan("alternatives", str(TINY_YAML), "--slack", "1")
     assert run.returncode == 2, run.stdout + run.stderr
     assert run.stderr.startswith("error: ") and "Traceback" not in run.stderr
 
 
 def test_alternatives_infeasible_exits_1():
-    run = sovplan("alternatives", str(TINY_YAML), "--set", "budget=3")
-    assert run.returncode == 1, run.stderr
-    assert "no feasible plan" in run.stdout
+    code, out, err = invoke("alternatives", str(TINY_YAML), "--set", "budget=3")
+    assert code == 1, err
+    assert "no feasible plan" in out

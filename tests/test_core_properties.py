@@ -79,15 +79,38 @@ def check_plan(plan, scenario) -> None:
         )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
+#: what the random plans of the two properties below are drawn from
+EVERY_PLAN = dict(
     budget=st.one_of(st.none(), st.integers(5, 60)),
     target=st.integers(1, 4),
     limits=limits_st,
     weights=weights_st,
     strategy=st.sampled_from(["hedge", "none", "align", "align:OTH"]),
 )
+MORE_BUDGET = dict(
+    budget=st.integers(5, 50),
+    extra=st.integers(1, 30),
+    limits=limits_st,
+    periods=st.sampled_from([([2030], {2030: 2}), ([2026, 2030], {2026: 1, 2030: 2})]),
+)
+# Each property runs on a few random tiny scenarios by default and on many with -m slow
+# (the ``_many`` twins), as in tests/test_brute_force.py.
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**EVERY_PLAN)
 def test_every_plan_satisfies_every_limit(budget, target, limits, weights, strategy):
+    _every_plan(budget, target, limits, weights, strategy)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**EVERY_PLAN)
+def test_every_plan_satisfies_every_limit_many(budget, target, limits, weights, strategy):
+    _every_plan(budget, target, limits, weights, strategy)
+
+
+def _every_plan(budget, target, limits, weights, strategy):
     if sum(weights.values()) == 0:
         return
     sc = tiny(
@@ -113,14 +136,20 @@ def _enforced(sc):
     return limits
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    budget=st.integers(5, 50),
-    extra=st.integers(1, 30),
-    limits=limits_st,
-    periods=st.sampled_from([([2030], {2030: 2}), ([2026, 2030], {2026: 1, 2030: 2})]),
-)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**MORE_BUDGET)
 def test_more_budget_never_lowers_the_optimal_index(budget, extra, limits, periods):
+    _more_budget(budget, extra, limits, periods)
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**MORE_BUDGET)
+def test_more_budget_never_lowers_the_optimal_index_many(budget, extra, limits, periods):
+    _more_budget(budget, extra, limits, periods)
+
+
+def _more_budget(budget, extra, limits, periods):
     years, target = periods
     low = solve(tiny(budget=budget, limits=limits, periods=years, target=target))
     high = solve(tiny(budget=budget + extra, limits=limits, periods=years, target=target))

@@ -233,14 +233,12 @@ def _solve(name: str):
     return solve_mod.solve(load_scenario(DATA / "scenarios" / name))
 
 
-def test_quick_start_solves_fast():
-    import time
-
-    t0 = time.perf_counter()
-    plan = _solve("eu-2030-hedge.yaml")
-    assert plan.status == "optimal"
-    assert time.perf_counter() - t0 < 20
-    alloc = plan.allocation
+def test_quick_start_plan_keeps_the_provider_cap(quick_start_json):
+    """The README's first command (its time is measured in benchmarks/interactive.py)."""
+    assert quick_start_json.returncode == 0, quick_start_json.stderr
+    plan = json.loads(quick_start_json.stdout)
+    assert plan["status"] == "optimal"
+    alloc = pd.DataFrame(plan["allocation"])
     final = alloc[alloc["period"] == alloc["period"].max()]
     # the cap bounds counted compute (what meets the target); existing systems such as
     # JUPITER can make built capacity exceed the target, so built shares may differ. A

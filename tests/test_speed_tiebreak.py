@@ -27,6 +27,8 @@ from tests.test_speed_formulation import (
     RANDOM_TINY_SETTINGS,
     _agree,
     limits_case,
+    optimum,
+    optimum_now,
     random_tiny,
 )
 
@@ -40,13 +42,14 @@ CHANGES = {
 }
 
 
-def _both(monkeypatch, sc, change: str = "both"):
-    """(plan as now, plan with ``change`` switched off: "options", "support" or "both")."""
-    tuned = solve(sc)
+def _both(monkeypatch, sc, change: str = "both", plans: bool = False):
+    """(optimum as now, optimum with ``change`` switched off: "options", "support" or
+    "both"); whole plans with ``plans``."""
+    tuned = solve(sc) if plans else optimum_now(sc)
     with monkeypatch.context() as mp:
         for name in CHANGES if change == "both" else [change]:
             mp.setattr(solve_mod, *CHANGES[name])
-        plain = solve(sc)
+        plain = solve(sc) if plans else optimum(sc)
     return tuned, plain
 
 
@@ -93,7 +96,7 @@ def test_random_tiny_optimum_unchanged(monkeypatch, sc):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_optimum_unchanged(monkeypatch, path):
-    tuned, plain = _both(monkeypatch, str(path))
+    tuned, plain = _both(monkeypatch, str(path), plans=True)
     assert "time limit" not in (tuned.message or "").lower()
     # within the default gaps: index (relative 1e-4), cost tie-break (relative 1e-3)
     _agree(tuned, plain, index_tol=2e-4, cost_rel=2e-3)
