@@ -202,10 +202,24 @@ def test_n_minus_1_carries_only_modules_still_in_service_when_capacity_may_shrin
     assert sorted(ca["period"]) == [2029, 2030]
 
 
-@pytest.mark.parametrize("spares", [0.0, 0.2])
-def test_the_models_kept_capacity_is_the_plans_n_minus_1_table(spares):
+COMMITTED_CA = {
+    "name": "contract",
+    "country": "HOM",
+    "provider": "PUB",
+    "chip": "CA",
+    "accelerators": 1000,
+    "since": 2027,
+    "capital_musd": 5.0,
+}
+
+
+@pytest.mark.parametrize(("spares", "committed"), [(0.0, []), (0.2, []), (0.0, [COMMITTED_CA])])
+def test_the_models_kept_capacity_is_the_plans_n_minus_1_table(spares, committed):
     """One rule: the model's kept[j,t] (add_cut_survivors) equals what planner.core.cuts
-    computes from the plan's allocation, for every foreign jurisdiction and period."""
+    computes from the plan's allocation, for every foreign jurisdiction and period. A
+    committed system is installed from its start year like an existing one (the plan's table
+    once read it as never installed: the UK's 2030 worst case said 3% where the model kept
+    20%)."""
     from planner.core.prepare import prepare
     from planner.core.results import make_plan
     from planner.core.solve import optimise
@@ -217,6 +231,7 @@ def test_the_models_kept_capacity_is_the_plans_n_minus_1_table(spares):
         budget=60,
         limits={"resilience": 0.5},
         economics=economics(0.1, spares),
+        committed=committed,
         solver=EXACT,
     )
     prep = prepare(sc)
@@ -227,3 +242,5 @@ def test_the_models_kept_capacity_is_the_plans_n_minus_1_table(spares):
     cols = prep.highs.col_of
     for (j, t), var in prep.model.kept.items():
         assert outcome.x[cols[id(var)]] == pytest.approx(table[(t, j)], abs=1e-6)
+    if committed:  # the contract's chips are in the kept capacity of some cut
+        assert (plan.allocation["existing"] == "contract").any()

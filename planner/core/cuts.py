@@ -168,9 +168,10 @@ def jurisdiction_masks(rows: pd.DataFrame, j: str) -> tuple[pd.Series, pd.Series
 
 
 def existing_since(sc: Any) -> dict[str, float]:
-    """Existing system label (as the plan's ``existing`` column names it) -> year in service."""
+    """Existing or committed system label (as the plan's ``existing`` column names it) -> year
+    in service (a committed system is installed from its ``since`` like an existing one)."""
     out = {}
-    for e in sc.existing or []:
+    for e in list(sc.existing or []) + list(getattr(sc, "committed", None) or []):
         label = e.name or f"{e.chip} x {e.accelerators} in {e.country}"
         out[label] = float(e.since)
     return out
