@@ -583,15 +583,15 @@ def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """
     periods = list(m.T)
     pairs = list(zip(periods[:-1], periods[1:], strict=False))
-    shrinkable = set(inp.shrinkable)
-    kept = [a for a in inp.new_options if a not in shrinkable]
+    # A∖(E ∪ S): the owned new options, or none when every option may shrink
+    kept = inp.owned_new if inp.non_decreasing else []
     if kept and pairs:
         m.non_decreasing = pyo.Constraint(
             kept,
             range(len(pairs)),
             rule=lambda m, a, i: m.n[a, pairs[i][1]] >= m.n[a, pairs[i][0]],
         )
-    if shrinkable:
+    if hasattr(m, "S"):
         m.added_def = pyo.Constraint(
             m.S,
             m.T,
