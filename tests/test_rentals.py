@@ -133,3 +133,26 @@ def test_no_plan_keeps_paying_for_a_rented_module_it_could_drop(lead, targets, b
     if plan.status != "optimal":
         return
     assert _uncounted_rentals(plan) == []
+
+
+def test_a_rental_an_n_1_floor_needs_is_kept_and_the_reading_says_why():
+    # Options in ALY and OTH only. The best counted plan is two PUB CH modules in ALY, score
+    # (0.5 + 1 + 1)/3 = 5/6, 40 MUSD. N-1 at 0.5: a cut of ALY loses both, so 1 EFLOP/s must
+    # sit outside ALY; the cheapest is one rented USC CA module in OTH (2 MUSD a year), which
+    # counts nothing (it would lower the index) yet is kept: 42 MUSD, and the reading names
+    # the N-1 floor as the reason.
+    from planner.reports.plan_reading import read_plan
+
+    plan = solve(tiny(countries=["ALY", "OTH"], limits={"resilience": 0.5}, solver=EXACT))
+    assert plan.status == "optimal"
+    assert plan.sovereignty["index"] == pytest.approx(5 / 6)
+    assert plan.cost == pytest.approx(42.0)
+    usc = rows(plan, 2030, "USC")
+    assert int(usc["modules"].sum()) == 1 and float(usc["counted_eflops"].sum()) == 0.0
+    text = read_plan(plan)
+    assert "Rented capacity kept while a whole module of it counts nothing: USC CA in OTH" in text
+    assert "the N-1 resilience floor (0.5) needs its capacity" in text
+    # without the floor the rental is not taken, and the reading has nothing to explain
+    free = solve(tiny(countries=["ALY", "OTH"], solver=EXACT))
+    assert rows(free, 2030, "USC").empty
+    assert "Rented capacity kept" not in read_plan(free)
