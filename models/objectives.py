@@ -28,7 +28,9 @@ SENSES: dict[str, int] = {
 
 def _added(m: pyo.ConcreteModel, a: int, t_pos: int):
     """added[a,t]: modules of option a added in the period at position t_pos: build[a,t] for
-    a ∈ S (its count may fall, ``add_buildout``), else n[a,t] − n[a,t−1] (never negative)."""
+    a ∈ S (its count may fall, ``add_buildout``), else n[a,t] − n[a,t−1] (never negative where
+    it is charged or capped: owned new options are non-decreasing, and a committed system is
+    fixed in service from its start; other existing systems have W = 0)."""
     t = m.T.at(t_pos + 1)
     if hasattr(m, "S") and a in m.S:
         return m.build[a, t]
