@@ -75,8 +75,13 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
         m.delivers_designer = pyo.Var(
             m.D, domain=pyo.Binary, doc="designer d delivers a module's worth of D_T"
         )
-    if not inp.non_decreasing:
-        m.build = pyo.Var(m.A, m.T, domain=pyo.NonNegativeReals, doc="modules added in period t")
+    if inp.shrinkable:
+        m.S = pyo.Set(
+            initialize=inp.shrinkable,
+            ordered=True,
+            doc="options whose modules may fall between periods (rented; all if not non-decreasing)",
+        )
+        m.build = pyo.Var(m.S, m.T, domain=pyo.NonNegativeReals, doc="modules added in period t")
 
     # Constraint families ------------------------------------------------------------------
     cf.add_capacity_accounting(m, inp)

@@ -10,7 +10,9 @@ retire (E_R ⊆ E, ``inp.retirable``) a decision in {0, 1} that never returns to
 (``add_retirement``). They count in capacity, targets, shares and dependence like any option;
 they are left out of what concerns new capacity only: grid headroom and site opening,
 contracts and platform adoption (already in place), supply caps, ramps and non-decreasing
-build-out. Sums over "a ∈ k, p, c" below are over new options A∖E where the row says so
+build-out. New options are bought (owned: non-decreasing, hardware stays in service) or
+rented (S, ``inp.shrinkable``: a rental may end between periods, ``add_buildout``). Sums
+over "a ∈ k, p, c" below are over new options A∖E where the row says so
 (``new_by_*``). The provider p of an option is its operator (``inp.provider_column``): under a
 bloc home each member state's public operator is its own provider.
 """
@@ -387,7 +389,8 @@ def add_cut_survivors(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """What a cut of foreign jurisdiction j at the start of period t leaves (N-1).
 
     cut_kept[j,t]:  kept[j,t] = X_t − dep[j,t] + Σ_{a ∈ C_j} κ[a,t]·f_a·w[a,t]
-    carried[a,t]:   w[a,t] ≤ n[a,t],  w[a,t] ≤ n[a,t−1]   (only when capacity may shrink)
+    carried_now[a,t]:    w[a,t] ≤ n[a,t]       a ∈ C_j ∩ S, t after the first period
+    carried_before[a,t]: w[a,t] ≤ n[a,t−1]     (S: options whose modules may fall)
 
     C_j are the options that depend on j through their chip only (designer or foundry in j,
     territory and provider not in j). The cut happens at the start of t: capacity on j's
@@ -397,8 +400,10 @@ def add_cut_survivors(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     previous period; 0 in the first period), n[a,t] for an existing system that entered
     service before t, and κ[a,t] = min(1, (1 − φ)^{y_t} + s_a) is the share of such a module
     still running at the end of t (φ ``economics.accelerator_failure_rate_per_year``, s_a
-    ``economics.spares_share`` for owned modules, 0 otherwise). With non-decreasing
-    build-out n[a,t−1] ≤ n[a,t], so w is n[a,t−1] itself and no ``carried`` variable exists.
+    ``economics.spares_share`` for owned modules, 0 otherwise). For a new option a ∉ S
+    (non-decreasing: n[a,t−1] ≤ n[a,t]) w is n[a,t−1] itself; for a ∈ S (rented, or every
+    option without non-decreasing build-out) w[a,t] = ``carried[a,t]``, the modules in
+    service both in t−1 and in t: a rental ended at t was not running when the cut came.
     """
     f = _f(inp)
     periods = list(m.T)
@@ -406,9 +411,9 @@ def add_cut_survivors(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     kappa = inp.cut_survival
     groups = inp.by_chip_dependency
     chip_opts = sorted({a for idx in groups.values() for a in idx})
-    shrink = not inp.non_decreasing
+    shrink = set(inp.shrinkable)
     how = {(a, t): inp.installed_before_cut(a, t) for a in chip_opts for t in periods}
-    carried_keys = [key for key, kind in how.items() if shrink and kind == "previous"]
+    carried_keys = [(a, t) for (a, t), kind in how.items() if a in shrink and kind == "previous"]
     if carried_keys:
         m.carried = pyo.Var(
             carried_keys,
@@ -426,7 +431,7 @@ def add_cut_survivors(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         if how[a, t] == "existing":
             return m.n[a, t]
         if how[a, t] == "previous":
-            return m.carried[a, t] if shrink else m.n[a, m.T.prev(t)]
+            return m.carried[a, t] if a in shrink else m.n[a, m.T.prev(t)]
         return None
 
     def survivors(j, t):
@@ -549,7 +554,8 @@ def add_end_of_sale(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """end_of_sale[a,t]: added[a,t] ≤ 0   for (a, t) ∈ ``no_purchase``: a's chip can no
     longer be ordered for service in t (past its end of sale; the planner sets which pairs)
 
-    Modules bought before stay in service (non_decreasing); only additions are barred.
+    Modules bought before stay in service (non_decreasing); only additions are barred
+    (added[a,t] as in ``add_buildout``).
     """
     positions = {t: i for i, t in enumerate(m.T)}
     m.end_of_sale = pyo.Constraint(
@@ -561,23 +567,33 @@ def add_end_of_sale(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_buildout(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Build-out over periods.
 
-    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1], a ∉ E             (hardware bought stays;
-                         existing systems retire at their ``until`` year or earlier,
-                         ``add_retirement``)
-    added_def[a,t]:      build[a,t] ≥ n[a,t] − n[a,t−1]       (when capacity may shrink)
+    non_decreasing[a,t]: n[a,t] ≥ n[a,t−1],  a ∈ A∖(E ∪ S)     (hardware bought stays in
+                         service; existing systems retire at their ``until`` year or
+                         earlier, ``add_retirement``)
+    added_def[a,t]:      build[a,t] ≥ n[a,t] − n[a,t−1],  a ∈ S   (n[a,t−1] = 0 in the first
+                         period)
     ramp[k,t]:           Σ_{a∈k} P_a·added[a,t] ≤ R·y_t       (new MW per country and year)
+
+    S (``inp.shrinkable``) are the options whose modules may fall: rented capacity (rent is
+    paid per year in service, so a rental ends when the plan stops using it, e.g. once owned
+    capacity past its lead time replaces it), and every option when
+    ``buildout.non_decreasing`` is off. added[a,t] = build[a,t] for a ∈ S, else
+    n[a,t] − n[a,t−1] (``models.objectives._added``): what capital charges, supply caps, end
+    of sale and ramps count, so renting again after a gap counts as an addition.
     """
     periods = list(m.T)
     pairs = list(zip(periods[:-1], periods[1:], strict=False))
-    if inp.non_decreasing:
+    # A∖(E ∪ S): the owned new options, or none when every option may shrink
+    kept = inp.owned_new if inp.non_decreasing else []
+    if kept and pairs:
         m.non_decreasing = pyo.Constraint(
-            inp.new_options,
+            kept,
             range(len(pairs)),
             rule=lambda m, a, i: m.n[a, pairs[i][1]] >= m.n[a, pairs[i][0]],
         )
-    else:
+    if hasattr(m, "S"):
         m.added_def = pyo.Constraint(
-            m.A,
+            m.S,
             m.T,
             rule=lambda m, a, t: (
                 m.build[a, t] >= m.n[a, t] - (m.n[a, m.T.prev(t)] if t != m.T.first() else 0)

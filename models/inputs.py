@@ -52,6 +52,7 @@ OPTION_COLUMNS: dict[str, str] = {
     "power_mw": "facility power per module (IT power x PUE), MW",
     "accelerators": "accelerators per module (module_size; an existing system is one module)",
     "existing": "True for a system already in service or committed (one module, no purchase)",
+    "owned": "True for a new option the plan buys (stays in service); False: rented (may end)",
     "capex": "MUSD per owned module at table prices (informational; costs use the arrays)",
     "opex": "MUSD per module-year excluding energy at table prices (informational)",
     "energy_gwh": "GWh per module-year",
@@ -192,6 +193,28 @@ class ModelInputs:
         """Options the plan may buy or rent (everything but existing systems)."""
         old = set(self.existing)
         return [a for a in self.options.index if a not in old]
+
+    @cached_property
+    def owned_new(self) -> list[int]:
+        """New options the plan buys (``owned``): hardware bought stays in service, so their
+        module count never falls. Without an ``owned`` column every new option is bought."""
+        if "owned" not in self.options.columns:
+            return list(self.new_options)
+        owned = self.options["owned"].to_numpy(dtype=bool)
+        return [a for a in self.new_options if owned[a]]
+
+    @cached_property
+    def shrinkable(self) -> list[int]:
+        """S ⊆ A, the options whose module count may fall between periods, so their additions
+        are a variable build[a,t] ≥ n[a,t] − n[a,t−1] (``add_buildout``): rented new options
+        (rent is paid per year in service, so a rental ends when the plan stops using it),
+        and every option when ``non_decreasing`` is off. Existing systems leave service by
+        their own rules (``until``, ``add_retirement``); they are in S only in the second case,
+        where a committed system's capital is charged on build like any module's."""
+        if not self.non_decreasing:
+            return list(self.options.index)
+        owned = set(self.owned_new)
+        return [a for a in self.new_options if a not in owned]
 
     def _new_groups(self, column: str | list[str]) -> dict:
         old = set(self.existing)

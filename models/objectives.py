@@ -27,9 +27,12 @@ SENSES: dict[str, int] = {
 
 
 def _added(m: pyo.ConcreteModel, a: int, t_pos: int):
-    """Modules of option a added in the period at position t_pos (n[t] - n[t-1])."""
+    """added[a,t]: modules of option a added in the period at position t_pos: build[a,t] for
+    a ∈ S (its count may fall, ``add_buildout``), else n[a,t] − n[a,t−1] (never negative where
+    it is charged or capped: owned new options are non-decreasing, and a committed system is
+    fixed in service from its start; other existing systems have W = 0)."""
     t = m.T.at(t_pos + 1)
-    if hasattr(m, "build"):
+    if hasattr(m, "S") and a in m.S:
         return m.build[a, t]
     if t_pos == 0:
         return m.n[a, t]
@@ -99,21 +102,25 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     years = np.asarray(inp.service_years, dtype=float).reshape(-1)
     disc_years = per_t(np.array([inp.discount[t] for t in periods]), len(opt)) * years
 
-    # capital on modules added: W[a,t]·(n[a,t] − n[a,t−1]), or W[a,t]·build[a,t]
-    if hasattr(m, "build"):
-        capex_expr = linear(capex, list(m.build.values()))
-    else:
-        first = per_t(np.arange(n_t) == 0, len(opt))
-        prev_vars = [n_vars[i - 1] if not first[i] else None for i in range(len(n_vars))]
-        pos = capex
-        terms_c = np.concatenate([pos, -pos[~first]])
-        terms_v = n_vars + [v for v, f in zip(prev_vars, first, strict=True) if not f]
-        nz = np.flatnonzero(terms_c)
-        capex_expr = LinearExpression(
-            constant=0,
-            linear_coefs=terms_c[nz].tolist(),
-            linear_vars=[terms_v[i] for i in nz],
-        )
+    # capital on modules added: W[a,t]·added[a,t], i.e. W[a,t]·build[a,t] for a ∈ S and
+    # W[a,t]·(n[a,t] − n[a,t−1]) otherwise (rented options have W = 0)
+    in_s = np.zeros(len(opt), dtype=bool)
+    if hasattr(m, "S"):
+        in_s[list(m.S)] = True
+    in_s = np.repeat(in_s, n_t)  # a-major, like n_vars
+    first = per_t(np.arange(n_t) == 0, len(opt))
+    build_vars = [m.build[a, t] for a in (m.S if hasattr(m, "S") else []) for t in periods]
+    diff_c = np.where(in_s, 0.0, capex)
+    prev_c = -diff_c[1:][~first[1:]]
+    prev_v = [n_vars[i - 1] for i in range(1, len(n_vars)) if not first[i]]
+    terms_c = np.concatenate([diff_c, prev_c, capex[in_s]])
+    terms_v = n_vars + prev_v + build_vars
+    nz = np.flatnonzero(terms_c)
+    capex_expr = LinearExpression(
+        constant=0,
+        linear_coefs=terms_c[nz].tolist(),
+        linear_vars=[terms_v[i] for i in nz],
+    )
     m.capex_cost = pyo.Expression(expr=capex_expr)
     m.running_cost = pyo.Expression(expr=linear(disc_years * running, n_vars))
     m.fixed_cost = pyo.Expression(

@@ -446,7 +446,9 @@ TWO = {2029: 1, 2030: 2}
 
 
 def brute_force_cut(chips, budget, rho, rate, spares, w):
-    """(best index, cheapest cost at it) over every non-decreasing module path, or None.
+    """(best index, cheapest cost at it) over every module path, or None: an owned (PUB)
+    option's path never decreases (hardware bought stays), a rented (USC) one may (the
+    rental ends; rent is paid per year in service).
 
     The N-1 rule written from the README: a cut of j at the start of t loses the options on
     j's territory or run by a provider headquartered in j; an option whose chip only depends
@@ -456,9 +458,11 @@ def brute_force_cut(chips, budget, rho, rate, spares, w):
     two installed modules keep ≥ 1.6), so the enumeration is exhaustive.
     """
     opts = options(["HOM", "OTH"], chips)
-    paths = [(a, b) for a in range(3) for b in range(a, 3)]
+    owned_paths = [(a, b) for a in range(3) for b in range(a, 3)]
+    rented_paths = [(a, b) for a in range(3) for b in range(3)]
+    paths = [owned_paths if o.provider == "PUB" else rented_paths for o in opts]
     found: list[tuple[float, float]] = []
-    for choice in itertools.product(paths, repeat=len(opts)):
+    for choice in itertools.product(*paths):
         n = {2029: [p[0] for p in choice], 2030: [p[1] for p in choice]}
         cost = 0.0
         for o, (a, b) in zip(opts, choice, strict=True):

@@ -618,7 +618,27 @@ def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
         "existing_systems": existing_systems(prep),
         "resilience_limit": inp.resilience,
         "tie_break": sc.solver.tie_break,
+        "rented_providers": rented_providers(prep),
+        "limits_on_additions": [
+            name
+            for name, on in (
+                ("supply caps", hasattr(prep.model, "supply_cap")),
+                ("the ramp limit", hasattr(prep.model, "ramp")),
+                ("the average electricity price cap", inp.max_avg_electricity_price is not None),
+            )
+            if on
+        ],
     }
+
+
+def rented_providers(prep: Prepared) -> list[str]:
+    """Providers (data codes) whose new options are rented: capacity paid per year in service,
+    which a plan may stop renting between periods (``inp.shrinkable``)."""
+    opt = prep.inputs.options
+    if "owned" not in opt.columns:
+        return []
+    new = ~opt["existing"].astype(bool) if "existing" in opt.columns else True
+    return sorted({str(p) for p in opt.loc[new & ~opt["owned"].astype(bool), "provider"]})
 
 
 def existing_systems(prep: Prepared) -> dict[str, dict[str, Any]]:

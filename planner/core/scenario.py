@@ -235,7 +235,11 @@ class BuildOut(_Strict):
 
     non_decreasing: bool = Field(
         True,
-        description="Modules of each option never decrease: hardware bought stays in service",
+        description=(
+            "Owned modules never decrease: hardware bought stays in service (rented capacity "
+            "may always shrink: a rental ends when the plan stops using it); false lets owned "
+            "modules fall too"
+        ),
     )
     max_new_power_mw_per_year: NonNegative | None = Field(
         None, description="Ramp limit: new facility power per country and year (MW)"

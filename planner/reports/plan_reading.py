@@ -256,6 +256,50 @@ def _budget(plan: Plan) -> str:
     return f"It costs {cost:,.0f} MUSD (no budget set)."
 
 
+def _idle_rentals(plan: Plan) -> str:
+    """Rented capacity the plan keeps while a whole module of it counts nothing, and why.
+
+    Why say it: rent is paid per year in service and a rental may end between periods, so at
+    minimum cost for its index a plan holds no rented module it could drop; one that is kept
+    is kept by a limit that counts capacity rather than counted compute (the N-1 floor or
+    valuing resilience), by a limit on additions (dropping it and renting it again later
+    counts as a new addition), or because the cost tie-break is off.
+    """
+    rented = set(plan.context.get("rented_providers") or [])
+    alloc = plan.allocation
+    if not rented or alloc.empty:
+        return ""
+    rows = alloc[alloc["provider"].isin(rented) & (alloc["modules"] > 0)]
+    per_module = rows["compute_eflops"] / rows["modules"]
+    idle = rows[rows["compute_eflops"] - rows["counted_eflops"] >= per_module - 1e-6]
+    if idle.empty:
+        return ""
+    ctx = plan.context
+    if ctx.get("resilience_limit") is not None:
+        why = (
+            f"the N-1 resilience floor ({ctx['resilience_limit']:g}) needs its capacity "
+            "(uncounted capacity counts for N-1)"
+        )
+    elif (ctx.get("resilience_weight") or 0.0) > 0:
+        why = "valuing resilience keeps it (it raises the worst-case N-1 kept share)"
+    elif ctx.get("tie_break") == "none":
+        why = "the cost tie-break is off, so nothing removes costs that buy no index"
+    elif ctx.get("limits_on_additions"):
+        why = (
+            f"{_list(list(ctx['limits_on_additions']))} would count renting it again later "
+            "as a new addition"
+        )
+    else:
+        why = "the solver stopped within its gap before removing it"
+    who = "operator" if "operator" in idle.columns else "provider"
+    held = "; ".join(
+        f"{getattr(r, who)} {r.chip} in {r.country} counts {r.counted_eflops:,.2f} of its "
+        f"{r.compute_eflops:,.2f} in {int(r.period)}"
+        for r in idle.head(4).itertuples()
+    )
+    return f"Rented capacity kept while a whole module of it counts nothing: {held}: {why}."
+
+
 def _forced(plan: Plan, final: pd.DataFrame, face: str = "cli") -> list[str]:
     """Rival-bloc accelerators the plan buys while a hedging limit is enforced."""
     if plan.limits.empty:
@@ -299,7 +343,7 @@ def read_plan(plan: Plan, face: str = "cli") -> str:
     final = alloc[alloc["period"] == last]
     sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan, face)]
     sentences = [x for x in sentences if x] + [_worst_cut(plan), _budget(plan)]
-    sentences += [x for x in (_price_range(plan), _existing(plan)) if x]
+    sentences += [x for x in (_price_range(plan), _existing(plan), _idle_rentals(plan)) if x]
     w_res = plan.context.get("resilience_weight", 0.0) or 0.0
     if w_res > 0:
         sentences.append(
