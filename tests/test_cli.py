@@ -176,11 +176,12 @@ def test_solve_names_the_worst_cut_shows_every_period_and_the_budget_used():
     assert run.returncode == 0, run.stderr
     text = " ".join(run.stdout.split())
     assert "of a 10,000 MUSD budget" in text and "% used" in text
-    # every TSMC-made US chip depends on both TWN (fab) and USA (designer): both are named;
-    # the worst is a cut at 2028's start: nothing installed in 2026 serves in 2028 (the
-    # rentals ended), so what is kept is the Huawei Ascend 950 build, 3.50 of the 8 EFLOP/s
+    # jurisdictions that tie are all named: in 2026 Alibaba's Ascend 910B rented in Germany
+    # depends on China (provider and designer) and on the EU (territory, foreign for FRA);
+    # losing either keeps the rest of 2026 (68%); in 2028 the committed Alice Recoque counts
+    # as installed, so the US/Taiwan cut at 2028's start is no longer the worst
     assert (
-        "worst N-1 cut: losing TWN or USA (cut at the start of 2028) keeps 44% of the 2028 "
+        "worst N-1 cut: losing CHN or EU (cut at the start of 2026) keeps 68% of the 2026 "
         "target" in text
     )
     for period in (2026, 2028, 2030):
