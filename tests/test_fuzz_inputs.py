@@ -546,28 +546,20 @@ FAST26 = settings(max_examples=25, deadline=None, derandomize=True,
 SLOW26 = settings(max_examples=SLOW_CASES, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+#: the issue-26 input checks, each fuzzed on its own (fast) and all together (slow)
+ISSUE26_CHECKS = {
+    "path_fields_of_any_yaml_type": check_path_fields,
+    "alias_depth": check_aliases,
+    "stress_plan_files": check_plan_file,
+    "info_side_tables": check_side_table,
+}
+
+
+@pytest.mark.parametrize("check", ISSUE26_CHECKS.values(), ids=ISSUE26_CHECKS.keys())
 @FAST26
 @given(st.data())
-def test_fuzz_path_fields_of_any_yaml_type(data) -> None:
-    check_path_fields(data)
-
-
-@FAST26
-@given(st.data())
-def test_fuzz_alias_depth(data) -> None:
-    check_aliases(data)
-
-
-@FAST26
-@given(st.data())
-def test_fuzz_stress_plan_files(data) -> None:
-    check_plan_file(data)
-
-
-@FAST26
-@given(st.data())
-def test_fuzz_info_side_tables(data) -> None:
-    check_side_table(data)
+def test_fuzz_issue26_input(check, data) -> None:
+    check(data)
 
 
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -580,10 +572,8 @@ def test_fuzz_every_verb_and_option(data) -> None:
 @SLOW26
 @given(st.data())
 def test_fuzz_issue26_inputs_slow(data) -> None:
-    check_path_fields(data)
-    check_aliases(data)
-    check_plan_file(data)
-    check_side_table(data)
+    for check in ISSUE26_CHECKS.values():
+        check(data)
 
 
 @pytest.mark.slow
