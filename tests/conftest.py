@@ -55,6 +55,19 @@ def tiny(**fields: Any) -> Scenario:
     return scenario_from_mapping(raw, source="<tiny>")
 
 
+def tiny_row(period: int, country: str, provider: str, chip: str, modules: int) -> dict[str, Any]:
+    """One allocation row of a hand-built plan for the tiny data, where 1 module = 1 EFLOP/s:
+    the stress and cut tests build their plans from these."""
+    return {
+        "period": period,
+        "country": country,
+        "provider": provider,
+        "chip": chip,
+        "modules": modules,
+        "compute_eflops": float(modules),
+    }
+
+
 @pytest.fixture
 def tiny_scenario():
     return tiny
