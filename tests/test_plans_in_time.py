@@ -8,31 +8,14 @@ USC 0; chip CH 1, CA 0; equal weights. USC rents in ALY and OTH only.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner import solve
-from tests.conftest import TINY_DATA, TINY_ECONOMICS, tiny
+from tests.conftest import TINY_ECONOMICS, data_with_end_of_sale, tiny
 
 EXACT = {"time_limit": 20, "mip_gap": 0.0, "tie_break_gap": 0.0}
-
-
-def data_with_end_of_sale(tmp_path, **end_of_sale: int):
-    """A copy of the tiny data with the given chips' last sale year."""
-    data = tmp_path / "tiny"
-    if data.exists():
-        shutil.rmtree(data)
-    shutil.copytree(TINY_DATA, data)
-    lines = (data / "chips.csv").read_text().splitlines()
-    for i, line in enumerate(lines[1:], start=1):
-        code = line.split(",")[0]
-        if code in end_of_sale:
-            lines[i] = line.rsplit(",", 1)[0] + f",{end_of_sale[code]}"
-    (data / "chips.csv").write_text("\n".join(lines) + "\n")
-    return str(data)
 
 
 def economics(**changes):
