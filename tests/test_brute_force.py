@@ -219,6 +219,18 @@ def _rules_scenario(rules: dict, tmp_path) -> dict:
     return fields
 
 
+def assert_solves_as(sc, expected: tuple[float, float] | None) -> None:
+    """The model's optimum of ``sc`` is the enumeration's ``(index, cost)``, or infeasible
+    where the enumeration found no plan."""
+    plan = solve(sc, diagnose=False)
+    if expected is None:
+        assert plan.status == "infeasible"
+        return
+    assert plan.status == "optimal"
+    assert plan.sovereignty["index"] == pytest.approx(expected[0], abs=1e-6)
+    assert plan.cost == pytest.approx(expected[1], abs=1e-6)
+
+
 def compare(countries, chips, target, budget, limits, weights, rules=None, tmp_path=None):
     w = np.array([weights["territorial"], weights["provider"], weights["chip"]], dtype=float)
     w = tuple(w / w.sum())
@@ -234,13 +246,7 @@ def compare(countries, chips, target, budget, limits, weights, rules=None, tmp_p
         **(_rules_scenario(rules, tmp_path) if rules else {}),
     )
     expected = brute_force(countries, chips, target, budget, limits, w, rules)
-    plan = solve(sc, diagnose=False)
-    if expected is None:
-        assert plan.status == "infeasible"
-        return
-    assert plan.status == "optimal"
-    assert plan.sovereignty["index"] == pytest.approx(expected[0], abs=1e-6)
-    assert plan.cost == pytest.approx(expected[1], abs=1e-6)
+    assert_solves_as(sc, expected)
 
 
 EQUAL = {"territorial": 1.0, "provider": 1.0, "chip": 1.0}
@@ -516,13 +522,7 @@ def compare_cut(budget, rho, rate, spares, weights):
         solver=EXACT,
     )
     expected = brute_force_cut(["CA", "CH"], budget, rho, rate, spares, w)
-    plan = solve(sc, diagnose=False)
-    if expected is None:
-        assert plan.status == "infeasible"
-        return
-    assert plan.status == "optimal"
-    assert plan.sovereignty["index"] == pytest.approx(expected[0], abs=1e-6)
-    assert plan.cost == pytest.approx(expected[1], abs=1e-6)
+    assert_solves_as(sc, expected)
 
 
 @pytest.mark.parametrize(
