@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,35 @@ def tiny(**fields: Any) -> Scenario:
     }
     raw.update(fields)
     return scenario_from_mapping(raw, source="<tiny>")
+
+
+def tiny_row(period: int, country: str, provider: str, chip: str, modules: int) -> dict[str, Any]:
+    """One allocation row of a hand-built plan for the tiny data, where 1 module = 1 EFLOP/s:
+    the stress and cut tests build their plans from these."""
+    return {
+        "period": period,
+        "country": country,
+        "provider": provider,
+        "chip": chip,
+        "modules": modules,
+        "compute_eflops": float(modules),
+    }
+
+
+def data_with_end_of_sale(tmp_path: Path, **end_of_sale: int) -> str:
+    """A copy of the tiny data (in ``tmp_path``) with the given chips' last sale year: the
+    end-of-sale tests and the brute-force check of ended chips both edit chips.csv this way."""
+    data = tmp_path / "tiny"
+    if data.exists():
+        shutil.rmtree(data)
+    shutil.copytree(TINY_DATA, data)
+    lines = (data / "chips.csv").read_text().splitlines()
+    for i, line in enumerate(lines[1:], start=1):
+        code = line.split(",")[0]
+        if code in end_of_sale:
+            lines[i] = line.rsplit(",", 1)[0] + f",{end_of_sale[code]}"
+    (data / "chips.csv").write_text("\n".join(lines) + "\n")
+    return str(data)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from planner import solve
-from tests.conftest import tiny
+from tests.conftest import data_with_end_of_sale, tiny
 
 TERRITORY = {"HOM": 1.0, "ALY": 0.5, "OTH": 0.0}
 PROVIDER = {"PUB": 1.0, "USC": 0.0}
@@ -190,9 +190,7 @@ def brute_force(countries, chips, target, budget, limits, w, rules=None):
 
 def _rules_scenario(rules: dict, tmp_path) -> dict:
     """Scenario fields (and a data copy for end of sale) that set ``rules`` in solve()."""
-    import shutil
-
-    from tests.conftest import TINY_DATA, TINY_ECONOMICS
+    from tests.conftest import TINY_ECONOMICS
 
     fields: dict = {
         "economics": {
@@ -202,16 +200,8 @@ def _rules_scenario(rules: dict, tmp_path) -> dict:
         }
     }
     if rules.get("ended"):
-        data = tmp_path / "tiny"
-        if data.exists():
-            shutil.rmtree(data)
-        shutil.copytree(TINY_DATA, data)
-        lines = (data / "chips.csv").read_text().splitlines()
-        for i, line in enumerate(lines[1:], start=1):
-            if line.split(",")[0] in rules["ended"]:
-                lines[i] = line.rsplit(",", 1)[0] + ",2029"  # last sale year 2029 < 2030
-        (data / "chips.csv").write_text("\n".join(lines) + "\n")
-        fields["data"] = str(data)
+        # last sale year 2029 < 2030
+        fields["data"] = data_with_end_of_sale(tmp_path, **dict.fromkeys(rules["ended"], 2029))
     if rules.get("existing"):
         fields["existing"] = [
             {
@@ -229,6 +219,18 @@ def _rules_scenario(rules: dict, tmp_path) -> dict:
     return fields
 
 
+def assert_solves_as(sc, expected: tuple[float, float] | None) -> None:
+    """The model's optimum of ``sc`` is the enumeration's ``(index, cost)``, or infeasible
+    where the enumeration found no plan."""
+    plan = solve(sc, diagnose=False)
+    if expected is None:
+        assert plan.status == "infeasible"
+        return
+    assert plan.status == "optimal"
+    assert plan.sovereignty["index"] == pytest.approx(expected[0], abs=1e-6)
+    assert plan.cost == pytest.approx(expected[1], abs=1e-6)
+
+
 def compare(countries, chips, target, budget, limits, weights, rules=None, tmp_path=None):
     w = np.array([weights["territorial"], weights["provider"], weights["chip"]], dtype=float)
     w = tuple(w / w.sum())
@@ -244,13 +246,7 @@ def compare(countries, chips, target, budget, limits, weights, rules=None, tmp_p
         **(_rules_scenario(rules, tmp_path) if rules else {}),
     )
     expected = brute_force(countries, chips, target, budget, limits, w, rules)
-    plan = solve(sc, diagnose=False)
-    if expected is None:
-        assert plan.status == "infeasible"
-        return
-    assert plan.status == "optimal"
-    assert plan.sovereignty["index"] == pytest.approx(expected[0], abs=1e-6)
-    assert plan.cost == pytest.approx(expected[1], abs=1e-6)
+    assert_solves_as(sc, expected)
 
 
 EQUAL = {"territorial": 1.0, "provider": 1.0, "chip": 1.0}
@@ -530,13 +526,7 @@ def compare_cut(budget, rho, rate, spares, weights):
         solver=EXACT,
     )
     expected = brute_force_cut(["CA", "CH"], budget, rho, rate, spares, w)
-    plan = solve(sc, diagnose=False)
-    if expected is None:
-        assert plan.status == "infeasible"
-        return
-    assert plan.status == "optimal"
-    assert plan.sovereignty["index"] == pytest.approx(expected[0], abs=1e-6)
-    assert plan.cost == pytest.approx(expected[1], abs=1e-6)
+    assert_solves_as(sc, expected)
 
 
 @pytest.mark.parametrize(

@@ -16,19 +16,9 @@ from planner.core.cuts import cut_rule, jurisdiction_masks, kept_table, plan_row
 from planner.core.data import load_tables
 from planner.studies.stress import stress
 from tests.conftest import TINY_DATA, TINY_ECONOMICS, tiny
+from tests.conftest import tiny_row as row
 
 EXACT = {"time_limit": 20, "mip_gap": 0.0, "tie_break_gap": 0.0}
-
-
-def row(period, country, provider, chip, modules):
-    return {
-        "period": period,
-        "country": country,
-        "provider": provider,
-        "chip": chip,
-        "modules": modules,
-        "compute_eflops": float(modules),
-    }
 
 
 #: periods 2026 (2026-27) and 2028 (2028-29); one CA module at home from 2026, two from 2028

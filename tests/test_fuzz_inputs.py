@@ -206,6 +206,7 @@ def check_cli(data) -> None:
 
 
 FAST, SLOW = _profile(40, 4000)
+CLI_FAST, CLI_SLOW = _profile(15, 400)
 
 
 @FAST
@@ -227,7 +228,7 @@ def test_fuzz_sweep_grids(data) -> None:
     check_grid(data, TMP)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@CLI_FAST
 @given(st.data())
 def test_fuzz_cli_arguments(data) -> None:
     check_cli(data)
@@ -256,7 +257,7 @@ def test_fuzz_sweep_grids_slow(data) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@CLI_SLOW
 @given(st.data())
 def test_fuzz_cli_arguments_slow(data) -> None:
     check_cli(data)
@@ -541,36 +542,27 @@ def check_cli_verb(data) -> None:
     CASES[f"cli_{verb}"] += 1
 
 
-FAST26 = settings(max_examples=25, deadline=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
-SLOW26 = settings(max_examples=SLOW_CASES, deadline=None, suppress_health_check=list(HealthCheck))
+FAST26, SLOW26 = _profile(25, SLOW_CASES)
+VERB_FAST, VERB_SLOW = _profile(12, max(1, SLOW_CASES // 10))
 
 
+#: the issue-26 input checks, each fuzzed on its own (fast) and all together (slow)
+ISSUE26_CHECKS = {
+    "path_fields_of_any_yaml_type": check_path_fields,
+    "alias_depth": check_aliases,
+    "stress_plan_files": check_plan_file,
+    "info_side_tables": check_side_table,
+}
+
+
+@pytest.mark.parametrize("check", ISSUE26_CHECKS.values(), ids=ISSUE26_CHECKS.keys())
 @FAST26
 @given(st.data())
-def test_fuzz_path_fields_of_any_yaml_type(data) -> None:
-    check_path_fields(data)
+def test_fuzz_issue26_input(check, data) -> None:
+    check(data)
 
 
-@FAST26
-@given(st.data())
-def test_fuzz_alias_depth(data) -> None:
-    check_aliases(data)
-
-
-@FAST26
-@given(st.data())
-def test_fuzz_stress_plan_files(data) -> None:
-    check_plan_file(data)
-
-
-@FAST26
-@given(st.data())
-def test_fuzz_info_side_tables(data) -> None:
-    check_side_table(data)
-
-
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@VERB_FAST
 @given(st.data())
 def test_fuzz_every_verb_and_option(data) -> None:
     check_cli_verb(data)
@@ -580,15 +572,12 @@ def test_fuzz_every_verb_and_option(data) -> None:
 @SLOW26
 @given(st.data())
 def test_fuzz_issue26_inputs_slow(data) -> None:
-    check_path_fields(data)
-    check_aliases(data)
-    check_plan_file(data)
-    check_side_table(data)
+    for check in ISSUE26_CHECKS.values():
+        check(data)
 
 
 @pytest.mark.slow
-@settings(max_examples=max(1, SLOW_CASES // 10), deadline=None,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
+@VERB_SLOW
 @given(st.data())
 def test_fuzz_every_verb_and_option_slow(data) -> None:
     check_cli_verb(data)

@@ -8,31 +8,14 @@ USC 0; chip CH 1, CA 0; equal weights. USC rents in ALY and OTH only.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner import solve
-from tests.conftest import TINY_DATA, TINY_ECONOMICS, tiny
+from tests.conftest import TINY_ECONOMICS, data_with_end_of_sale, tiny
 
 EXACT = {"time_limit": 20, "mip_gap": 0.0, "tie_break_gap": 0.0}
-
-
-def data_with_end_of_sale(tmp_path, **end_of_sale: int):
-    """A copy of the tiny data with the given chips' last sale year."""
-    data = tmp_path / "tiny"
-    if data.exists():
-        shutil.rmtree(data)
-    shutil.copytree(TINY_DATA, data)
-    lines = (data / "chips.csv").read_text().splitlines()
-    for i, line in enumerate(lines[1:], start=1):
-        code = line.split(",")[0]
-        if code in end_of_sale:
-            lines[i] = line.rsplit(",", 1)[0] + f",{end_of_sale[code]}"
-    (data / "chips.csv").write_text("\n".join(lines) + "\n")
-    return str(data)
 
 
 def economics(**changes):
@@ -211,6 +194,19 @@ PERIODS = st.sampled_from(
 )
 
 
+def in_periods(periods: tuple[list[int], dict[int, int]], **fields) -> dict:
+    """Scenario fields for one draw of PERIODS (its years, target and horizon), solved
+    exactly, plus ``fields``: what every metamorphic test below varies around."""
+    years, target = periods
+    return {
+        "periods": years,
+        "target": target,
+        "horizon_end": years[-1],
+        "solver": EXACT,
+        **fields,
+    }
+
+
 def _index(sc) -> float | None:
     plan = solve(sc, diagnose=False)
     assert plan.status in {"optimal", "infeasible"}
@@ -229,15 +225,7 @@ def _index(sc) -> float | None:
 def test_a_later_end_of_sale_never_lowers_the_index(
     periods, eos, later, chip, lead, budget, tmp_path_factory
 ):
-    years, target = periods
-    common = {
-        "periods": years,
-        "target": target,
-        "horizon_end": years[-1],
-        "budget": budget,
-        "economics": economics(build_lead_time_years=lead),
-        "solver": EXACT,
-    }
+    common = in_periods(periods, budget=budget, economics=economics(build_lead_time_years=lead))
     early = _index(
         tiny(data=data_with_end_of_sale(tmp_path_factory.mktemp("a"), **{chip: eos}), **common)
     )
@@ -266,17 +254,15 @@ def test_a_later_end_of_sale_never_lowers_the_index(
     ),
 )
 def test_a_shorter_lead_time_never_lowers_the_index(periods, lead, shorter, budget, limits):
-    years, target = periods
 
     def sc(years_to_build: int):
         return tiny(
-            periods=years,
-            target=target,
-            horizon_end=years[-1],
-            budget=budget,
-            limits=limits,
-            economics=economics(build_lead_time_years=years_to_build),
-            solver=EXACT,
+            **in_periods(
+                periods,
+                budget=budget,
+                limits=limits,
+                economics=economics(build_lead_time_years=years_to_build),
+            )
         )
 
     slow = _index(sc(lead))
@@ -303,16 +289,9 @@ def test_a_shorter_lead_time_never_lowers_the_index(periods, lead, shorter, budg
 def test_adding_a_retirable_existing_system_never_raises_cost_at_the_same_index(
     periods, country, chip, maint, budget, limits
 ):
-    years, target = periods
-    common = {
-        "periods": years,
-        "target": target,
-        "horizon_end": years[-1],
-        "budget": budget,
-        "limits": limits,
-        "economics": economics(maintenance_share_per_year=maint),
-        "solver": EXACT,
-    }
+    common = in_periods(
+        periods, budget=budget, limits=limits, economics=economics(maintenance_share_per_year=maint)
+    )
     without = solve(tiny(**common), diagnose=False)
     system = {**OLD, "country": country, "chip": chip, "since": 2020}
     with_it = solve(tiny(existing=[system], **common), diagnose=False)

@@ -15,18 +15,7 @@ from planner.cli import app
 from planner.core.errors import InputError
 from planner.studies.stress import stress
 from tests.conftest import TINY_YAML, tiny
-
-
-def row(period, country, provider, chip, modules):
-    return {
-        "period": period,
-        "country": country,
-        "provider": provider,
-        "chip": chip,
-        "modules": modules,
-        "compute_eflops": float(modules),  # 1 module = 1 EFLOP/s
-    }
-
+from tests.conftest import tiny_row as row
 
 PLAN = {
     "status": "optimal",

@@ -232,3 +232,13 @@ def test_a_disconnected_sessions_solve_stops_within_seconds():
         time.sleep(0.1)
     assert not _solve_threads()
     assert time.monotonic() - stopped["at"] < 8  # generous: a loaded machine
+
+
+def test_upload_data_naming_an_unknown_user_home_is_refused_cleanly(monkeypatch) -> None:
+    """``data: ~0`` (the home of a user the server lacks) made ``expanduser`` raise a raw
+    RuntimeError; it is refused as any other folder outside the allowed ones."""
+    from planner.core.data import DATA_DIRS_ENV, confined_data_folder
+
+    monkeypatch.delenv(DATA_DIRS_ENV, raising=False)
+    with pytest.raises(InputError, match="field 'data'"):
+        confined_data_folder("~no_such_user_sovplan", "upload.yaml")

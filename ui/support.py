@@ -482,23 +482,11 @@ def plan_to_csv(plan: Plan) -> bytes:
 
 
 def compute_by_country(plan: Plan, tables: Tables, period: int | None = None) -> pd.DataFrame:
-    """Compute per country (ISO3) in a period (default: the last), with names, for a map."""
-    alloc = plan.allocation
-    if alloc.empty:
-        return pd.DataFrame(columns=["iso3", "name", "compute_eflops", "power_mw", "accelerators"])
-    period = int(alloc["period"].max()) if period is None else period
-    sel = alloc[alloc["period"] == period]
-    out = (
-        sel.groupby("country", as_index=False)[["compute_eflops", "power_mw", "accelerators"]]
-        .sum()
-        .rename(columns={"country": "iso3"})
-    )
-    names = tables.countries.set_index("iso3")["name"]
-    out["name"] = out["iso3"].map(names).fillna(out["iso3"])
-    out = out[out["compute_eflops"] > 0]
-    return out[["iso3", "name", "compute_eflops", "power_mw", "accelerators"]].reset_index(
-        drop=True
-    )
+    """Compute per country (ISO3) in a period (default: the last), with names, for a map:
+    the brief's own table (``planner.reports.brief``), so the app's map and the brief agree."""
+    from planner.reports.brief import compute_by_country as by_country
+
+    return by_country(plan, tables, period)
 
 
 def mix_by_period(plan: Plan, dimension: str) -> pd.DataFrame:

@@ -53,7 +53,10 @@ def confined_data_folder(value: object, source: str) -> str | None:
             "out to use the bundled data"
         )
     roots = allowed_data_roots()
-    path = Path(value).expanduser()
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError:  # '~name' for a user this server does not have: a plain name
+        path = Path(value)
     candidates = [path.resolve()] if path.is_absolute() else [(r / path).resolve() for r in roots]
     allowed = [
         c

@@ -22,6 +22,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 #: ``callback(done, total)``: called from a background thread as solves finish (tqdm-style:
 #: ``bar = tqdm(total=...)`` then ``lambda d, t: bar.update(d - bar.n)``)
@@ -121,9 +125,10 @@ def track(total: int, callback: ProgressCallback | None) -> Iterator[None]:
             os.unlink(path)
 
 
-def rich_bar(label: str) -> tuple[ProgressCallback, Callable[[], None]]:
-    """A rich progress bar on stderr (solves done of the estimate, elapsed, ETA): returns
-    its callback and the function that closes it."""
+def rich_progress(label: str, middle: str, *, transient: bool) -> Progress:
+    """A rich ``Progress`` on stderr laid out as label, bar, done/total, ``middle``, elapsed
+    and ETA: the one layout every long-running command shows, so a solve count and a sweep
+    read alike. ``middle`` is a rich text template (it may name task fields)."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -134,17 +139,23 @@ def rich_bar(label: str) -> tuple[ProgressCallback, Callable[[], None]]:
         TimeRemainingColumn,
     )
 
-    bar = Progress(
+    return Progress(
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("solves"),
+        TextColumn(middle),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
         console=Console(stderr=True),
-        transient=True,
+        transient=transient,
     )
+
+
+def rich_bar(label: str) -> tuple[ProgressCallback, Callable[[], None]]:
+    """A rich progress bar on stderr (solves done of the estimate, elapsed, ETA): returns
+    its callback and the function that closes it."""
+    bar = rich_progress(label, "solves", transient=True)
     task = bar.add_task(label, total=None)
     bar.start()
 

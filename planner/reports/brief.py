@@ -52,13 +52,15 @@ def _figure(fig: go.Figure, div_id: str, config: dict[str, Any] | None = None) -
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=cfg)
 
 
-def compute_by_country(plan: Plan, tables: Any) -> pd.DataFrame:
-    """Final-period compute, power and accelerators per country (ISO3), named, for the map."""
+def compute_by_country(plan: Plan, tables: Any, period: int | None = None) -> pd.DataFrame:
+    """Compute, power and accelerators per country (ISO3) in a period (default: the last),
+    named, for the map; the brief and the web app's map both read it, so they agree."""
     alloc = plan.allocation
     cols = ["iso3", "name", "compute_eflops", "power_mw", "accelerators"]
     if alloc.empty:
         return pd.DataFrame(columns=cols)
-    sel = alloc[alloc["period"] == alloc["period"].max()]
+    period = int(alloc["period"].max()) if period is None else period
+    sel = alloc[alloc["period"] == period]
     out = (
         sel.groupby("country", as_index=False)[["compute_eflops", "power_mw", "accelerators"]]
         .sum()

@@ -44,6 +44,7 @@ from pydantic import BaseModel
 from planner.core.deadline import TimeLimitReached, check_time_limit
 from planner.core.errors import InputError, PlannerError
 from planner.core.io import atomic_write, check_writable, exclusive_lock
+from planner.core.progress import rich_progress
 from planner.core.scenario import Scenario, apply_overrides, read_yaml, scenario_from_mapping
 from planner.studies.workers import WorkerContext, become_worker, stop_pool
 
@@ -892,26 +893,7 @@ class _Progress:
         self.callback = enabled if callable(enabled) else None
         if not enabled or self.callback is not None:
             return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.bar = Progress(
-            TextColumn("sweep"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("[red]{task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-        )
+        self.bar = rich_progress("sweep", "[red]{task.fields[failed]} failed", transient=False)
         self.task = self.bar.add_task("runs", total=total, failed=0)
         self.bar.start()
 
