@@ -31,6 +31,9 @@ from planner.core.errors import InputError
 from planner.core.files import MAX_SCENARIO_BYTES, read_input_text
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+#: a share strictly below 1: a yearly price decline, a yearly chip failure rate or a +/- price
+#: range, where 1 would take a price or a cut chip's capacity to nothing
+PartShare = Annotated[float, Field(ge=0.0, lt=1.0)]
 #: Targets beyond these are typing errors (the world's AI compute is far below 1e6 EFLOP/s)
 #: and push HiGHS past its numerical range.
 MIN_TARGET = 1e-6
@@ -311,7 +314,7 @@ class Economics(_Strict):
             "datasheet figure. Targets are in EFLOP/s of this basis"
         ),
     )
-    price_performance_trend: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+    price_performance_trend: PartShare = Field(
         0.21,
         description=(
             "Applies only to chips marked next_generation_placeholder in chips.csv (an "
@@ -325,7 +328,7 @@ class Economics(_Strict):
             "in GPU price-performance', Epoch AI, 2022)"
         ),
     )
-    chip_price_range: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+    chip_price_range: PartShare = Field(
         0.25,
         description=(
             "Plus/minus share by which the plan's reading re-prices every chip to state the "
@@ -354,7 +357,7 @@ class Economics(_Strict):
         1.0, description="Multiplier on every country's electricity price"
     )
     chip_price_scale: Positive = Field(1.0, description="Multiplier on every accelerator's price")
-    accelerator_failure_rate_per_year: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+    accelerator_failure_rate_per_year: PartShare = Field(
         0.09,
         description=(
             "Share of installed accelerators that fail each year and, after a supply cut, "
