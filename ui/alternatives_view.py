@@ -7,8 +7,6 @@ their mixes as small multiples; this module only collects the two settings and s
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from planner.core.data import Tables
@@ -39,16 +37,19 @@ def cached_alternatives(
     max_cost_increase: float,
     _scenario: Scenario,
     _tables: Tables | None,
-    _progress: Any = None,
 ) -> AlternativesResult:
-    """The alternatives, once per (inputs, slack, n, metric, cost bound)."""
+    """The alternatives, once per (inputs, slack, n, metric, cost bound). The progress bar is
+    drawn inside, for the reason ``tradeoffs_view.cached_front`` gives."""
+    bar, progress = ui_support.progress_element(f"Finding up to {n} plans")
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
         # the server's cap bounds the whole study (shared out across its plans)
-        return alternatives(
+        found = alternatives(
             ui_support.capped(scenario), slack=slack, n=n, metric=metric,
             max_cost_increase=max_cost_increase, time_limit=ui_support.max_time_limit(),
-            progress=_progress,
+            progress=progress,
         )  # fmt: skip
+    bar.empty()
+    return found
 
 
 def render(scenario: Scenario, tables: Tables | None) -> None:
@@ -89,9 +90,7 @@ def render(scenario: Scenario, tables: Tables | None) -> None:
         st.caption(f"About {2 * n - 1} solves of the scenario.")
         return
     try:
-        bar, progress = ui_support.progress_element(f"Finding up to {n} plans")
-        result = cached_alternatives(*request, scenario, tables, progress)
-        bar.empty()
+        result = cached_alternatives(*request, scenario, tables)
     except Exception as exc:
         st.error("\n\n".join(ui_support.error_messages(exc)))
         return

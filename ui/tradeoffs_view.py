@@ -48,17 +48,23 @@ def cached_front(
     points: int,
     _scenario: Scenario,
     _tables: Tables | None,
-    _progress: Any = None,
 ):
-    """The frontier, once per (inputs, axes, points); edited tables are passed as a folder."""
+    """The frontier, once per (inputs, axes, points); edited tables are passed as a folder.
+
+    The progress bar is made here, inside the cached function: Streamlit replays the
+    elements a cached function draws, and refuses (CacheReplayClosureError) one that it
+    updates on a block made outside. It is emptied at the end, so a replay draws nothing."""
+    bar, progress = ui_support.progress_element(f"Computing {points} points of the frontier")
     with ui_support.scenario_on_tables(_scenario, _tables) as scenario:
         # independent ε points in parallel, one process per core (the table does not depend
         # on it: tests/test_pareto.py); the server's cap bounds the whole frontier
-        return pareto(
+        found = pareto(
             ui_support.capped(scenario), x=x, y=y, points=points,
             workers=os.cpu_count() or 1, time_limit=ui_support.max_time_limit(),
-            progress=_progress,
+            progress=progress,
         )  # fmt: skip
+    bar.empty()
+    return found
 
 
 def _objectives() -> list[str]:
@@ -102,9 +108,7 @@ def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -
         )
         return
     try:
-        bar, progress = ui_support.progress_element(f"Computing {points} points of the frontier")
-        front = cached_front(*request, scenario, tables, progress)
-        bar.empty()
+        front = cached_front(*request, scenario, tables)
     except Exception as exc:
         st.error(error_text(exc))
         return
