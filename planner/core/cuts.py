@@ -170,11 +170,7 @@ def jurisdiction_masks(rows: pd.DataFrame, j: str) -> tuple[pd.Series, pd.Series
 def existing_since(sc: Any) -> dict[str, float]:
     """Existing or committed system label (as the plan's ``existing`` column names it) -> year
     in service (a committed system is installed from its ``since`` like an existing one)."""
-    out = {}
-    for e in list(sc.existing or []) + list(getattr(sc, "committed", None) or []):
-        label = e.name or f"{e.chip} x {e.accelerators} in {e.country}"
-        out[label] = float(e.since)
-    return out
+    return {e.label: float(e.since) for e in [*sc.existing, *sc.committed]}
 
 
 def plan_rows(sc: Any, tables: Any, alloc: pd.DataFrame, ctx: Any = None) -> pd.DataFrame:

@@ -394,7 +394,7 @@ def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
                 + nearest(e.chip, chips)
             )
         until = e.until if e.until is not None else 10_000
-        label = e.name or f"{e.chip} x {e.accelerators} in {e.country}"
+        label = e.label
         committed = key == "committed"
         capital = float(getattr(e, "capital_musd", 0.0)) if committed else 0.0
         rows.append(

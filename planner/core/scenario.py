@@ -417,6 +417,12 @@ class ExistingSystem(_Strict):
         ),
     )
 
+    @property
+    def label(self) -> str:
+        """The system's name in the plan (the allocation's ``existing`` column): its ``name``,
+        or what it is and where. One definition, so every reader of a plan finds it."""
+        return self.name or f"{self.chip} x {self.accelerators} in {self.country}"
+
     @model_validator(mode="after")
     def _order(self) -> ExistingSystem:
         if self.until is not None and self.until < self.since:
