@@ -592,7 +592,7 @@ def pareto(
         from planner.core.deadline import check_time_limit
         from planner.reports.pareto_report import check_outputs, print_frontier, write_outputs
         from planner.studies.pareto import pareto as run
-        from planner.studies.progress_api import pareto_solves
+        from planner.studies.pareto import pareto_solves
 
         check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
         check_outputs(out, plot, force)
@@ -657,8 +657,7 @@ def alternatives(
             write_outputs,
         )
         from planner.studies.alternatives import alternatives as run
-        from planner.studies.alternatives import check_options
-        from planner.studies.progress_api import alternatives_solves
+        from planner.studies.alternatives import alternatives_solves, check_options
 
         check_time_limit(time_limit_per_solve, "--time-limit-per-solve")
         check_options(slack, n, metric, objective, max_cost_increase)
@@ -722,7 +721,7 @@ def brief(
         alts = None
         if n_alternatives > 0 and solved.ok:
             from planner.studies.alternatives import alternatives as run_alternatives
-            from planner.studies.progress_api import alternatives_solves
+            from planner.studies.alternatives import alternatives_solves
 
             with _solve_bar("alternatives", alternatives_solves(n_alternatives + 1)):
                 alts = run_alternatives(

@@ -13,8 +13,7 @@ from planner.core.data import Tables
 from planner.core.scenario import Scenario
 from planner.reports.charts import alternatives_figure
 from planner.reports.numbers import table_for_display
-from planner.studies.alternatives import DEFAULT_MAX_COST_INCREASE, AlternativesResult
-from planner.studies.progress_api import alternatives
+from planner.studies.alternatives import DEFAULT_MAX_COST_INCREASE, AlternativesResult, alternatives
 from ui import support as ui_support
 from ui.safe_text import md_text
 

@@ -19,8 +19,7 @@ from planner.core.results import Plan
 from planner.core.scenario import Scenario, scenario_from_mapping
 from planner.reports import charts
 from planner.reports.numbers import objective_value, table_for_display
-from planner.studies.pareto import OBJECTIVES
-from planner.studies.progress_api import pareto
+from planner.studies.pareto import OBJECTIVES, pareto
 from ui import alternatives_view, figures, plan_view
 from ui import support as ui_support
 from ui.safe_text import error_text

@@ -68,6 +68,7 @@ from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
 from planner.core.highs_backend import INF, SolveOutcome
 from planner.core.prepare import Prepared, prepare
+from planner.core.progress import ProgressCallback, track
 from planner.core.results import Plan, group_column, make_plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.core.screens import screen, status_message
@@ -361,6 +362,7 @@ def alternatives(
     tables: Tables | None = None,
     max_cost_increase: float | None = DEFAULT_MAX_COST_INCREASE,
     time_limit_per_solve: float | None = None,
+    progress: ProgressCallback | None = None,
 ) -> AlternativesResult:
     """The optimum and up to ``n − 1`` near-optimal alternatives, each as unlike the earlier
     plans as possible (see the module doc for the method).
@@ -372,7 +374,8 @@ def alternatives(
     than the optimum (0.25 = +25%; None = no bound), so they are near-optimal in cost too.
     time_limit: seconds for the whole study, shared out across its plans (each plan takes
     an equal part of what is left); time_limit_per_solve: a bound on each solve as well
-    (default: the scenario's ``solver.time_limit``). mip_gap: per solve.
+    (default: the scenario's ``solver.time_limit``). mip_gap: per solve. progress:
+    ``progress(done, total)`` as solves finish, against ``alternatives_solves``'s estimate.
     Fewer than ``n`` plans come back when no further distinct plan exists within the slack,
     or when the time runs out; every plan finished by then is kept (a note says why the
     study stopped).
@@ -380,11 +383,17 @@ def alternatives(
     name = check_options(slack, n, metric, objective, max_cost_increase)
     time_limit = check_time_limit(time_limit, "time_limit")
     per_solve = check_time_limit(time_limit_per_solve, "time_limit_per_solve")
-    with clock.scope(time_limit):
+    with clock.scope(time_limit), track(alternatives_solves(n), progress):
         return _alternatives(
             scenario, slack, n, metric, objective, name, per_solve, mip_gap, tables,
             max_cost_increase,
         )  # fmt: skip
+
+
+def alternatives_solves(n: int) -> int:
+    """Estimated solves of a study of ``n`` plans, for a progress bar: the optimum (the
+    objective, then the cost tie-break) and two per alternative (distance, then cost)."""
+    return 2 * max(int(n), 1)
 
 
 def _alternatives(

@@ -68,6 +68,7 @@ from planner.core import deadline as clock
 from planner.core.deadline import check_time_limit
 from planner.core.errors import InputError
 from planner.core.highs_backend import CAP_BOUND_OPTIONS, INF, TIE_BREAK_OPTIONS, SolveOutcome
+from planner.core.progress import ProgressCallback, track
 from planner.core.results import Plan, group_column, make_plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.studies.workers import WorkerContext, become_worker, stop_pool
@@ -799,6 +800,7 @@ def pareto(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     time_limit_per_solve: float | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ParetoResult:
     """The efficient frontier of ``y`` (main objective) against ``x`` (and ``z``).
 
@@ -809,8 +811,10 @@ def pareto(
     builds its own model; the result does not depend on it). time_limit: seconds for the
     whole study, shared out across its solves (each takes an equal part of what is left over
     the solves still to come); time_limit_per_solve: a bound on each solve as well (default:
-    the scenario's ``solver.time_limit``). mip_gap: per solve. Returns a ``ParetoResult``;
-    its ``.table`` is the DataFrame.
+    the scenario's ``solver.time_limit``). mip_gap: per solve. progress: ``progress(done,
+    total)`` as solves finish, worker processes included, against ``pareto_solves``'s
+    estimate (``planner.core.progress``). Returns a ``ParetoResult``; its ``.table`` is the
+    DataFrame.
     """
     names = _check_names(x, y, z)
     exact = not points
@@ -822,8 +826,16 @@ def pareto(
         raise InputError(f"--workers: need at least 1, got {workers}")
     time_limit = check_time_limit(time_limit, "time_limit")
     per_solve = check_time_limit(time_limit_per_solve, "time_limit_per_solve")
-    with clock.scope(time_limit):
+    with clock.scope(time_limit), track(pareto_solves(points, z), progress):
         return _pareto(scenario, names, points, workers, per_solve, mip_gap)
+
+
+def pareto_solves(points: int | None, z: str | None) -> int:
+    """Estimated solves of a frontier, for a progress bar: the payoff table (about two per
+    objective) and at most one per grid point (fewer when points are bypassed)."""
+    k = 3 if z else 2
+    grid = (points or 21) ** (2 if z else 1)
+    return 2 * k + grid
 
 
 def _pareto(
