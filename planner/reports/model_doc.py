@@ -257,7 +257,7 @@ def _section_objectives() -> list[str]:
 
 
 def _section_options() -> list[str]:
-    from planner.core import costs, inputs
+    from planner.core import costs, inputs, timeline
 
     lines = ["## Options and their coefficients", ""]
     for fn in (
@@ -265,8 +265,8 @@ def _section_options() -> list[str]:
         inputs._coefficients,
         inputs.operators,
         inputs.end_of_sale_years,
-        inputs._service,
-        inputs._sale_and_lead_times,
+        timeline.service,
+        timeline.sale_and_lead_times,
         costs.discount_factors,
         costs.price_factor,
         costs.cost_arrays,
