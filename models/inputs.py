@@ -286,12 +286,21 @@ class ModelInputs:
                 groups.setdefault(j, []).append(int(a))
         return groups
 
+    @cached_property
+    def existing_since(self) -> dict[int, float]:
+        """First year in service of each existing (or committed) system: the cut rule reads
+        it for every chip-dependent option and period, so it is read from the table once."""
+        if "since" not in self.options.columns:
+            return dict.fromkeys(self.existing, -1.0)
+        since = self.options["since"].to_numpy(float)
+        return {a: float(since[a]) for a in self.existing}
+
     def installed_before_cut(self, a: int, t: int) -> str:
         """How option a's modules in service before a cut at the start of t are read:
         'existing' (an existing system that entered service before t: its n[a,t]), 'previous'
         (a new option: its modules of the previous period) or 'none' (nothing installed)."""
-        if bool(self.options.at[a, "existing"]) if "existing" in self.options.columns else False:
-            since = float(self.options.at[a, "since"]) if "since" in self.options.columns else -1
+        since = self.existing_since.get(a)
+        if since is not None:
             return "existing" if since < t else "none"
         return "previous" if t != self.periods[0] else "none"
 
