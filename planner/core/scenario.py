@@ -12,16 +12,14 @@ import copy
 import math
 import typing
 from pathlib import Path, PurePath
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -29,68 +27,29 @@ from pydantic.fields import FieldInfo
 
 from planner.core.errors import InputError
 from planner.core.files import MAX_SCENARIO_BYTES, read_input_text
+from planner.core.schema_base import (  # noqa: F401  (re-exported: callers import them from here)
+    NonNegative,
+    PartShare,
+    Positive,
+    Share,
+    Weight,
+    _has_bool,
+    _mentions_bool,
+    _Strict,
+    _yaml_type,
+)
+from planner.core.uncertainty import Uncertainty, check_here_and_now
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-#: a share strictly below 1: a yearly price decline, a yearly chip failure rate or a +/- price
-#: range, where 1 would take a price or a cut chip's capacity to nothing
-PartShare = Annotated[float, Field(ge=0.0, lt=1.0)]
 #: Targets beyond these are typing errors (the world's AI compute is far below 1e6 EFLOP/s)
 #: and push HiGHS past its numerical range.
 MIN_TARGET = 1e-6
 MAX_TARGET = 1e6
 TargetValue = Annotated[float, Field(ge=0.0, le=MAX_TARGET, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-#: a layer weight: bounded so that the sum of three cannot overflow
-Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
 #: most codes a list of countries/providers/chips may hold (the data have a few hundred)
 MAX_CODES = 1000
 #: most problems a validation message lists, and the longest line it prints
 MAX_MESSAGE_LINES = 20
 MAX_LINE = 300
-
-
-def _yaml_type(value: Any) -> str:
-    """What a YAML value is, in a user's words (never its content: it may quote a path)."""
-    kinds = {bytes: "binary data (!!binary)", bool: "a boolean", int: "a number",
-             float: "a number", list: "a list", dict: "a mapping"}  # fmt: skip
-    return next((w for t, w in kinds.items() if isinstance(value, t)), type(value).__name__)
-
-
-def _mentions_bool(annotation: Any) -> bool:
-    """True if a field's type admits a boolean anywhere (``bool``, ``bool | None``, ...) or
-    holds a nested model (which checks its own fields)."""
-    if annotation is bool or annotation is Any:
-        return True
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return True
-    return any(_mentions_bool(a) for a in get_args(annotation))
-
-
-def _has_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return True
-    if isinstance(value, dict):
-        return any(_has_bool(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_bool(v) for v in value)
-    return False
-
-
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        """``budget: true`` is a typo, not 1: booleans are only accepted by boolean fields
-        (pydantic's lax mode would turn true into 1.0)."""
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and _has_bool(value) and not _mentions_bool(field.annotation):
-            raise ValueError("expected a number or text, got a boolean (true/false)")
-        return value
 
 
 class Limits(_Strict):
@@ -665,6 +624,13 @@ class Scenario(_Strict):
     economics: Economics = Field(default_factory=Economics)
     constraints: Constraints = Field(default_factory=Constraints)
     solver: Solver = Field(default_factory=Solver)
+    uncertainty: Uncertainty | None = Field(
+        None,
+        description=(
+            "Futures the plan must hold across (`sovplan robust`; ranges on `solve`): listed "
+            "with probabilities or sampled from ranges; none = one future, the scenario itself"
+        ),
+    )
 
     @field_validator("home", "countries", "providers", "chips")
     @classmethod
@@ -738,6 +704,8 @@ class Scenario(_Strict):
             )
         if all(math.isclose(v, 0.0) for v in self.target.values()):
             raise ValueError("target: every period's target is 0; nothing to plan")
+        if self.uncertainty is not None:
+            check_here_and_now(self.uncertainty, self.periods)
         return self
 
     # --- derived quantities -------------------------------------------------------------
