@@ -315,7 +315,7 @@ def test_lost_runs_are_rerun_by_resume(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_dies_twice_is_lost_not_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.studies.sweep as sw
+    import planner.studies.sweep_exec as sw
 
     rows: list[dict] = []
     task = sw.RunTask({"budget_scale": 1}, {}, {}, "x")
@@ -398,7 +398,7 @@ def test_dask_sweep_whose_only_worker_dies_ends_lost_then_resumes(
     ``lost`` and --resume runs them. With the tables scattered, Dask cancels the pending runs
     when the worker holding them dies; without (``scattered=False``), Dask alone would wait
     forever for a worker, and the sweep gives up after DASK_WORKER_WAIT."""
-    import planner.studies.sweep as sweep_module
+    import planner.studies.sweep_exec as sweep_module
 
     monkeypatch.setattr(sweep_module, "DASK_WORKER_WAIT", 3.0)
     out = tmp_path / "d.parquet"
@@ -445,8 +445,9 @@ def test_dask_rows_finished_before_the_only_worker_dies_are_kept(
     import threading
 
     import planner.studies.sweep as sweep_module
+    import planner.studies.sweep_exec as sweep_exec
 
-    monkeypatch.setattr(sweep_module, "DASK_WORKER_WAIT", 3.0)
+    monkeypatch.setattr(sweep_exec, "DASK_WORKER_WAIT", 3.0)
     real_execute = sweep_module.execute
     holder: dict[str, subprocess.Popen] = {}
 
@@ -485,7 +486,7 @@ def test_dask_rows_finished_before_the_only_worker_dies_are_kept(
 def test_dask_cluster_without_workers_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from dask.distributed import LocalCluster
 
-    import planner.studies.sweep as sweep_module
+    import planner.studies.sweep_exec as sweep_module
 
     monkeypatch.setattr(sweep_module, "DASK_WORKER_WAIT", 1.0)
     with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as cluster:

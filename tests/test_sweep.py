@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import planner.studies.sweep as sw
+import planner.studies.sweep_exec as sweep_exec
 from planner.cli import app
 from planner.core.errors import InputError
 from planner.reports.sweep_report import (
@@ -97,7 +98,7 @@ def test_resume_runs_each_point_exactly_once(tmp_path: Path, monkeypatch) -> Non
         calls.append(run_key(task.point, list(params)))
         return real(task, tables)
 
-    monkeypatch.setattr(sw, "run_one", counting)
+    monkeypatch.setattr(sweep_exec, "run_one", counting)
     runs = sweep(TINY, params, workers=1, out=out, resume=True)
     assert len(calls) == 4  # 6 points, 2 already in the file
     assert len(set(calls)) == 4
@@ -123,11 +124,11 @@ def test_interrupted_sweep_keeps_finished_runs(tmp_path: Path, monkeypatch) -> N
             raise KeyboardInterrupt
         return real(task, tables)
 
-    monkeypatch.setattr(sw, "run_one", interrupt_third)
+    monkeypatch.setattr(sweep_exec, "run_one", interrupt_third)
     with pytest.raises(KeyboardInterrupt):
         sweep(TINY, params, workers=1, out=out)
     assert len(read_runs(out)) == 2
-    monkeypatch.setattr(sw, "run_one", real)
+    monkeypatch.setattr(sweep_exec, "run_one", real)
     runs = sweep(TINY, params, workers=1, out=out, resume=True)
     assert sorted(runs["budget_scale"]) == [0.5, 1.0, 1.5, 2.0]
     assert (runs["status"] == "optimal").all()

@@ -18,7 +18,8 @@ from planner.core.errors import InputError
 from planner.core.io import atomic_write
 from planner.core.results import same_within_gap
 from planner.core.scenario import Solver
-from planner.studies.sweep import OK_STATUSES, _canon, indices
+from planner.studies.sweep_design import _canon, indices
+from planner.studies.sweep_runs import OK_STATUSES
 
 LABELS = {
     "sovereignty_index": "sovereignty index",
