@@ -193,7 +193,9 @@ def plan_rows(sc: Any, tables: Any, alloc: pd.DataFrame, ctx: Any = None) -> pd.
     a["existing_name"] = names
     a["option"] = list(zip(a["country"], a["provider"], a["chip"], names, strict=True))
     a["existing"] = names != ""
-    a["since"] = names.map(existing_since(sc)).astype(float)
+    from planner.core.timeline import project_since
+
+    a["since"] = names.map({**existing_since(sc), **project_since(sc, tables)}).astype(float)
     prov = tables.providers.set_index("code")
     owned = a["provider"].map(prov["delivery"]).eq("build") & ~a["existing"]
     a["spares"] = np.where(owned, float(sc.economics.spares_share), 0.0)
