@@ -103,3 +103,22 @@ def test_unknown_project_and_foreign_public_operator_are_input_errors():
     # ALY is not home: GF_H's PUBLIC operator would read as ALY's own public option
     with pytest.raises(InputError, match="only a home including HOM"):
         build_inputs(tiny(home=["ALY"], projects={"GF_H": {}}), load_tables(TINY_DATA))
+
+
+@pytest.mark.slow
+def test_eu_ai_continent_joins_sines_within_the_public_money():
+    """The bundled EU AI Continent plan (docs/scenarios.md reads it): it co-finances the Sines
+    bid alone (the cheapest public share per accelerator), within the programme's public
+    EUR 8.2bn (8,872 MUSD)."""
+    from pathlib import Path
+
+    from planner.core.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    plan = solve(load_scenario(root / "data" / "scenarios" / "eu-ai-continent-2030.yaml"))
+    assert plan.status == "optimal"
+    assert plan.sovereignty["index"] == pytest.approx(0.85, abs=1e-3)
+    names = set(plan.allocation["existing"].fillna(""))
+    assert "Sines AI gigafactory bid [GF_PRT_SINES]" in names
+    assert not {n for n in names if "GF_ESP_MORA" in n or "GF_ROU_BLACKSEA" in n}
+    assert plan.kpis["total_cost_musd"] <= 8872 + 1e-6

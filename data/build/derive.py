@@ -1088,8 +1088,7 @@ def build_projects() -> pd.DataFrame:
             "status": "announced",
             "country": "ESP",
             "provider": "PUBLIC",
-            "operator": "Telefonica-led consortium with SETT (Spanish state), ACS, MasOrange, "
-            "NVIDIA, Submer",
+            "operator": "Telefonica-SETT consortium",
             "chip": "RUBIN",
             "accelerators": 100_000,
             "earliest_service_year": 2028,
@@ -1097,7 +1096,8 @@ def build_projects() -> pd.DataFrame:
             "total_cost_musd": musd(5.0),
             "public_share": 0.35,
             "source": (
-                "Spanish government bid, Mora la Nova (Tarragona), later with San Fernando de "
+                "Telefonica-led consortium with SETT (Spanish state), ACS, MasOrange, NVIDIA, "
+                "Submer: Spanish government bid, Mora la Nova (Tarragona), later with San Fernando de "
                 "Henares (Madrid): about 100,000 advanced processors, investment up to EUR 5bn, "
                 "35% public (Cloudnews, 2025-07; ARA, 2025-06) x 1.082 USD/EUR = 5,410 MUSD "
                 "(range 4,328 for the later 'over EUR 4bn'); Spain approved EUR 719m of public "
@@ -1113,7 +1113,7 @@ def build_projects() -> pd.DataFrame:
             "status": "announced",
             "country": "PRT",
             "provider": "PUBLIC",
-            "operator": "Banco Portugues de Fomento consortium (with NVIDIA)",
+            "operator": "BPF Sines consortium",
             "chip": "RUBIN",
             "accelerators": 100_000,
             "earliest_service_year": 2028,
@@ -1134,7 +1134,7 @@ def build_projects() -> pd.DataFrame:
             "status": "announced",
             "country": "ROU",
             "provider": "PUBLIC",
-            "operator": "Romanian Authority for Digitalization bid (Cernavoda, Doicesti)",
+            "operator": "ADR Black Sea consortium",
             "chip": "RUBIN",
             "accelerators": 100_000,
             "earliest_service_year": 2028,
@@ -1156,7 +1156,7 @@ def build_projects() -> pd.DataFrame:
             "status": "contracted",
             "country": "ITA",
             "provider": "PUBLIC",
-            "operator": "CINECA for EuroHPC JU and Italy's Ministry of University and Research",
+            "operator": "EuroHPC JU",
             "chip": "B200",
             "accelerators": 3_400,
             "earliest_service_year": 2027,
@@ -1164,7 +1164,8 @@ def build_projects() -> pd.DataFrame:
             "total_cost_musd": musd(0.29),
             "public_share": 1.0,
             "source": (
-                "EuroHPC JU contract with E4 Computer Engineering and Dell (reported by "
+                "Run by CINECA for EuroHPC JU (its owner, as of the other EuroHPC systems) and "
+                "Italy's MUR. EuroHPC JU contract with E4 Computer Engineering and Dell (reported by "
                 "Cloudnews, 2026): NVIDIA GB200 NVL4 (Blackwell GPUs), EUR 290m for "
                 "acquisition, delivery, installation and maintenance, co-funded 50% by EuroHPC "
                 "JU (Digital Europe) and 50% by Italy's MUR: all public; x 1.082 = 314 MUSD. "

@@ -132,7 +132,7 @@ def _existing(plan: Plan) -> str:
         for r in binding.itertuples()
         if r.limit.startswith("max_share") or r.limit == "min_home_share"
     ]
-    retired, kept = [], []
+    retired, kept, joined, declined = [], [], [], []
     for name, info in systems.items():
         serving = list(info.get("periods", []))
         if not serving:
@@ -140,7 +140,14 @@ def _existing(plan: Plan) -> str:
         mine = rows[(rows["existing"] == name) & (rows["modules"] > 0)]
         held = sorted(int(t) for t in mine["period"])
         gone = [t for t in serving if t not in held]
-        if gone:
+        if info.get("project"):  # a yes/no decision: joined for its whole life, or not at all
+            cost = f"{info.get('capital_musd', 0.0):,.0f} MUSD"
+            if held:
+                joined.append(f"{name} ({info.get('operator', '')}, from {held[0]}, {cost})")
+            else:
+                declined.append(f"{name} ({cost})")
+                continue
+        elif gone:
             retired.append(f"{name} from {gone[0]}" if held else f"{name} (not used)")
         short = mine[mine["counted_eflops"] < 0.99 * mine["compute_eflops"]]
         if short.empty:
@@ -159,7 +166,11 @@ def _existing(plan: Plan) -> str:
         room = (
             f"{_list(caps)} {verb} it no more room" if caps else "whole modules exceed the target"
         )
-        if info.get("committed"):
+        if info.get("project"):
+            why = "a co-financed project serves its whole life once joined" + (
+                f", and {room}" if caps else ""
+            )
+        elif info.get("committed"):
             why = "it is committed (a contract the plan cannot undo)" + (
                 f", and {room}" if caps else ""
             )
@@ -175,6 +186,12 @@ def _existing(plan: Plan) -> str:
             why = room
         kept.append(f"{name} is kept while counting {counts}: {why}")
     parts = []
+    if joined:
+        parts.append(
+            "Projects co-financed (the home's share of their cost): " + "; ".join(joined) + "."
+        )
+    if declined:
+        parts.append("Projects not joined: " + "; ".join(declined) + ".")
     if retired:
         parts.append(
             "Existing systems retired early (they stop counting and costing): "
