@@ -14,7 +14,7 @@ from planner import solve
 from planner.core.data import load_tables
 from planner.core.errors import InputError
 from planner.core.inputs import build_inputs
-from tests.conftest import TINY_DATA, tiny
+from tests.conftest import TINY_DATA, TINY_ECONOMICS, tiny
 
 LABEL = "Home gigafactory [GF_H]"
 
@@ -122,3 +122,16 @@ def test_eu_ai_continent_joins_sines_within_the_public_money():
     assert "Sines AI gigafactory bid [GF_PRT_SINES]" in names
     assert not {n for n in names if "GF_ESP_MORA" in n or "GF_ROU_BLACKSEA" in n}
     assert plan.kpis["total_cost_musd"] <= 8872 + 1e-6
+
+
+def test_the_share_is_paid_once_when_the_project_enters_service_discounted():
+    # two periods, 10% discounting, cash basis: GF_H (from 2030) charges its 10 MUSD share in
+    # 2030 only, at δ = 1.1^-2; no running cost in any period (the operator pays them)
+    eco = {**TINY_ECONOMICS, "discount_rate": 0.1}
+    sc = tiny(periods=[2028, 2030], target={2028: 1, 2030: 2}, horizon_end=2031,
+              economics=eco, projects={"GF_H": {}})  # fmt: skip
+    inp, _ = build_inputs(sc, load_tables(TINY_DATA))
+    (a,) = inp.projects
+    assert inp.capital[a].tolist() == pytest.approx([0.0, 10.0 / 1.1**2])
+    assert inp.opex_by_period[a].tolist() == [0.0, 0.0]
+    assert inp.fixed_modules[(a, 2028)] == 0.0 and (a, 2030) not in inp.fixed_modules
