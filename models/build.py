@@ -110,6 +110,8 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
     cf.add_buildout(m, inp)
     if inp.retirable:
         cf.add_retirement(m, inp)
+    if inp.projects:
+        cf.add_projects(m, inp)
     if inp.no_purchase:
         cf.add_end_of_sale(m, inp)
 

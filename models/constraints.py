@@ -550,6 +550,26 @@ def add_retirement(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     )
 
 
+def add_projects(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Co-financing a project: one yes/no decision, kept for the project's life.
+
+    project_join[a,t]: n[a,t] = join[a]   for a ∈ G (``inp.projects``) and every period t in
+                       which a serves (n[a,t] is fixed at 0 outside them)
+
+    A project a ∈ G ⊆ E is one module: the home's share of its accelerators at the project's
+    site, provider and chip, so it counts in capacity, shares, dependence and N-1 like any
+    system. Joining (join[a] = 1) pays W[a,t_s] once, t_s its first period in service (the
+    home's share of the project's capital, ``add_objectives``), and it is in service in
+    every period it serves; not joining leaves n[a,t] = 0 throughout. Like an existing
+    system it needs no grid headroom, site, contract or platform of the plan's own.
+    """
+    fixed = inp.fixed_modules
+    pairs = [(int(a), t) for a in inp.projects for t in m.T if (int(a), t) not in fixed]
+    m.G = pyo.Set(initialize=[int(a) for a in inp.projects], ordered=True, doc="projects")
+    m.join = pyo.Var(m.G, domain=pyo.Binary, doc="the home co-finances project a")
+    m.project_join = pyo.Constraint(pairs, rule=lambda m, a, t: m.n[a, t] == m.join[a])
+
+
 def add_end_of_sale(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """end_of_sale[a,t]: added[a,t] ≤ 0   for (a, t) ∈ ``no_purchase``: a's chip can no
     longer be ordered for service in t (past its end of sale; the planner sets which pairs)

@@ -138,6 +138,9 @@ class ModelInputs:
     #: existing systems the plan may retire early (E_R ⊆ E): n ∈ {0, 1} while in service,
     #: never back once 0
     retirable: list[int] = field(default_factory=list)
+    #: co-financed projects the plan may join (G ⊆ E): one module each (the home's share of
+    #: the project), n[a,t] = join[a] ∈ {0, 1} in every period it serves (``add_projects``)
+    projects: list[int] = field(default_factory=list)
     #: (option, period) pairs in which no module may be added: the chip is past its end of sale
     no_purchase: list[tuple[int, int]] = field(default_factory=list)
     #: years u[a,t] a module of option a in service in period t runs (rows = options, columns

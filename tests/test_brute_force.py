@@ -17,7 +17,8 @@ Dependence: ALY on its territory; OTH on its territory, on USC and on CA.
 The rules in time (issue #23) are re-implemented here too (``options(..., rules)``): a lead
 time bars owned builds in the first period, a chip whose sale ended before it is not bought
 (renting continues), an existing PUB/CA system is 0 or 1 module at its upkeep (retirable),
-and under the bloc home DUO each state's PUB is its own provider and ALY is home.
+a co-financed project (GF_H) is 0 or 1 module at its public share, and under the bloc home DUO
+each state's PUB is its own provider and ALY is home.
 """
 
 from __future__ import annotations
@@ -53,9 +54,14 @@ class Option:
     bloc: bool = False
     #: maintenance share per year (of the price), paid by owners, renters and existing alike
     maint: float = 0.0
+    #: the co-financed project GF_H (tests/fixtures/tiny/projects.csv): one CH module at home
+    #: run by "Home consortium", joined or not (0 or 1) for half its 20 MUSD, nothing more
+    project: bool = False
 
     def cost(self) -> float:
         price = BUILD[self.chip]
+        if self.project:
+            return 0.5 * 20.0  # the public share of the project's cost; its operator runs it
         if self.existing:
             return self.maint * price  # upkeep of one year, nothing else
         if self.provider == "PUB":
@@ -63,6 +69,8 @@ class Option:
         return price * (0.2 + self.maint)  # rent: the owner's annual cost, one year
 
     def operator(self) -> str:
+        if self.project and self.bloc:
+            return "Home consortium"  # a named operator is its own provider under a bloc
         return f"PUB:{self.country}" if self.bloc and self.provider == "PUB" else self.provider
 
     def depends_on(self) -> set[str]:
@@ -98,6 +106,8 @@ def options(countries: list[str], chips: list[str], rules: dict | None = None) -
                 out.append(Option(k, p, c, bloc=bloc, maint=maint))
     if rules.get("existing"):
         out.append(Option(rules["existing"], "PUB", "CA", existing=True, bloc=bloc, maint=maint))
+    if rules.get("project"):  # wherever the candidate countries are: a project is its own site
+        out.append(Option("HOM", "PUB", "CH", existing=True, bloc=bloc, project=True))
     return out
 
 
@@ -213,6 +223,8 @@ def _rules_scenario(rules: dict, tmp_path) -> dict:
                 "since": 2020,
             }
         ]
+    if rules.get("project"):
+        fields["projects"] = {"GF_H": {}}
     if rules.get("bloc"):
         fields["home"] = ["DUO"]
         fields["relationship_profile"] = "HOM"
@@ -314,6 +326,7 @@ rules_st = st.fixed_dictionaries(
         "existing": st.sampled_from(["HOM", "ALY"]),
         "bloc": st.booleans(),
         "maint": st.sampled_from([0.0, 0.1]),
+        "project": st.booleans(),
     },
 )
 
@@ -335,6 +348,23 @@ def test_brute_force_agrees_with_solve_under_the_rules_in_time(
     countries, target, limits, rules, tmp_path
 ):
     compare(countries, ["CA", "CH"], target, None, limits, EQUAL, rules, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "countries, target, budget, limits, rules",
+    [
+        # the project (a CH module at home for 10) beats building CH (20) within 25
+        (["ALY", "OTH"], 2, 25, {}, {"project": True}),
+        # under the bloc home its consortium is a provider of its own under the cap
+        (["HOM", "ALY"], 2, 30, {"max_share_provider": 0.5}, {"project": True, "bloc": True}),
+        # N-1 against OTH with the project and a lead time (nothing owned in the period)
+        (["ALY", "OTH"], 2, 30, {"resilience": 0.5}, {"project": True, "lead": 2}),
+    ],
+)
+def test_brute_force_agrees_with_solve_with_a_project(
+    countries, target, budget, limits, rules, tmp_path
+):
+    compare(countries, ["CA", "CH"], target, budget, limits, EQUAL, rules, tmp_path)
 
 
 @pytest.mark.slow

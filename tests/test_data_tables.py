@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import runpy
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from planner.core.datadict import TABLES
+from planner.core.datadict import OPTIONAL_TABLES, PROJECTS, TABLES
 from planner.core.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ def read(name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def t() -> dict[str, pd.DataFrame]:
-    return {table.name: read(table.name) for table in TABLES}
+    return {table.name: read(table.name) for table in (*TABLES, *OPTIONAL_TABLES)}
 
 
 def test_loader_accepts_bundled_data():
@@ -37,7 +38,7 @@ def test_loader_accepts_bundled_data():
     assert len(tables.countries) >= 33
 
 
-@pytest.mark.parametrize("table", TABLES, ids=lambda x: x.name)
+@pytest.mark.parametrize("table", (*TABLES, *OPTIONAL_TABLES), ids=lambda x: x.name)
 def test_columns_types_and_ranges(table, t):
     df = t[table.name]
     assert not df.empty
@@ -60,7 +61,7 @@ def test_columns_types_and_ranges(table, t):
     assert not df.duplicated(list(table.key)).any(), f"{table.file}: duplicate keys"
 
 
-@pytest.mark.parametrize("table", TABLES, ids=lambda x: x.name)
+@pytest.mark.parametrize("table", (*TABLES, *OPTIONAL_TABLES), ids=lambda x: x.name)
 def test_every_number_has_a_source(table, t):
     df = t[table.name]
     numeric = [c.name for c in table.columns if c.dtype in ("float", "int") and c.name in df]
@@ -343,6 +344,9 @@ UNITLESS_OK = {
     "blocked_tiers",
     "carbon_intensity_g_per_kwh",
     "supply_cap_units_per_year",
+    "accelerators",
+    "public_share",
+    "end_year",
 }  # ratios, counts, codes
 
 
@@ -436,3 +440,25 @@ def test_unpublished_chip_specs_are_assumptions_with_a_range(t):
         "ASCEND950",
     }
     assert (ch.loc[ch["fab"] == "TSMC", "packaging_jurisdiction"] == "TWN").all()
+
+
+def test_projects_are_sourced_dated_and_in_units(t):
+    """projects.csv: every row names its publisher with a year (or says what it assumes, with
+    a range), money and shares carry their unit in the column name, and every code exists."""
+    p = t["projects"]
+    assert {"gigafactory", "ai_factory"} <= set(p["kind"])
+    assert set(p["status"]) <= {"announced", "selected", "contracted", "in_service"}
+    for row in p.itertuples():
+        assert re.search(r"\b20[12]\d\b", row.source), f"{row.code}: source without a date"
+        if "assumption" in row.source:
+            assert "range" in row.source, f"{row.code}: an assumption without a range"
+    for col in PROJECTS.columns:
+        if col.dtype == "float" and col.unit == "MUSD":
+            assert col.name.endswith("_musd"), col.name
+    assert set(p["country"]) <= set(t["countries"]["iso3"])
+    assert set(p["provider"]) <= set(t["providers"]["code"])
+    assert set(p["chip"]) <= set(t["chips"]["code"])
+    # the gigafactories are the programme's scale: at least 100,000 accelerators each
+    assert (p.loc[p["kind"] == "gigafactory", "accelerators"] >= 100_000).all()
+    data = pytest.importorskip("planner.core.data")
+    assert data.load_tables(DATA).projects is not None

@@ -149,3 +149,18 @@ def test_the_diagnosis_never_says_it_ran_out_of_time_beside_time_left(monkeypatc
     assert "Not examined (time limit): target" in summary
     assert "ran out of time" not in summary and "s left" not in summary
     assert "give a larger --time-limit" in summary
+
+
+def test_existing_systems_meeting_every_target_do_not_break_the_joint_relaxation():
+    """When existing systems already meet every period's target, the target has no rows to
+    scale; the elastic model skipped its column but still counted it, and read the next
+    limit's value one column past the end (IndexError on eu-ai-continent-2030 with a 60%
+    designer cap). Fails on the old code."""
+    from planner import solve
+    from tests.conftest import tiny
+
+    old = {"name": "Old", "country": "HOM", "chip": "CH", "accelerators": 2000,
+           "since": 2020, "retirable": False}  # fmt: skip
+    plan = solve(tiny(budget=30, existing=[old], limits={"min_providers": 3}))
+    assert plan.status == "infeasible"
+    assert "lower min_providers from 3 to 2" in plan.diagnosis["summary"]

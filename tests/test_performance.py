@@ -19,6 +19,7 @@ SCENARIOS = [
     ROOT / "tests" / "fixtures" / "tiny.yaml",
     ROOT / "data" / "scenarios" / "eu-2030-hedge.yaml",
     ROOT / "data" / "scenarios" / "kenya-2030.yaml",
+    ROOT / "data" / "scenarios" / "eu-ai-continent-2030.yaml",  # with co-financed projects
 ]
 
 

@@ -121,3 +121,25 @@ def test_cli_stress_json_and_out(tmp_path):
     assert again.exit_code == 2 and "--force" in again.output
     bad = runner.invoke(app, ["stress", str(TINY_YAML), "--plan", str(tmp_path / "none.json")])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_a_cut_of_a_providers_technology_reaches_its_capacity():
+    """S3NS is Thales-controlled (France) on Google's technology (providers.csv
+    ``technology_jurisdiction`` USA): a US cut stops it like a chip cut (installed capacity
+    runs on), as the model's N-1 reads it; before, the cut rule ignored the technology."""
+    import pandas as pd
+
+    from planner.core.cuts import jurisdiction_masks, plan_rows
+    from planner.core.data import load_tables
+    from planner.core.scenario import load_scenario
+    from tests.conftest import QUICK_START
+
+    sc = load_scenario(QUICK_START)
+    tables = load_tables(sc.data)
+    # a Chinese-designed chip at S3NS in France: only the provider's technology is American
+    alloc = pd.DataFrame([{**row(2030, "FRA", "S3NS", "ASCEND950", 1), "existing": ""}])
+    rows = plan_rows(sc, tables, alloc)
+    lost, chip = jurisdiction_masks(rows, "USA")
+    assert not bool(lost.iloc[0]) and bool(chip.iloc[0])
+    lost, chip = jurisdiction_masks(rows, "DEU")
+    assert not bool(lost.iloc[0]) and not bool(chip.iloc[0])

@@ -715,6 +715,7 @@ def build(ref: Path, out: Path) -> None:
     providers.to_csv(out / "providers.csv", index=False)
     chips.to_csv(out / "chips.csv", index=False)
     market.to_csv(out / "market_share.csv", index=False)
+    build_projects().to_csv(out / "projects.csv", index=False)
     write_report_facts(facts_raw, out)
     print(f"countries: {len(countries)} ({len(hosts)} AI hosts: {' '.join(hosts)})")
     print(f"extra region hosts kept: {' '.join(extra)}; dropped (no price/temperature): "
@@ -1039,6 +1040,143 @@ TECHNOLOGY = {
 }
 TECHNOLOGY_NONE = ("none recorded: the provider runs its own or open-source cloud stack (its "
                    "accelerators' dependence is the chip layer)")
+
+
+# ---------------------------------------------------------------------------------------
+# Projects a home may co-finance (projects.csv): EU AI gigafactory bids and EuroHPC AI
+# Factories whose systems are published. Money converted at the one rate USD_PER_EUR_2024.
+# ---------------------------------------------------------------------------------------
+
+#: The programme-level public share of an AI gigafactory: the EU's EUR 4.1bn of subsidies,
+#: matched by the host member states, out of the EUR 20bn programme (The Next Web,
+#: 2026-06-02, "the plan expects less than half of the funds to come from governments").
+GF_PUBLIC_SHARE = round(2 * 4.1 / 20.0, 2)
+GF_PUBLIC_SRC = (
+    "assumption for a bid that publishes no split: the programme's public share "
+    "(EU EUR 4.1bn of subsidies matched by the host states, of EUR 20bn: 2 x 4.1 / 20 "
+    "= 0.41; The Next Web, 2026-06-02); range 0.35 (Spain's bid) to 0.5"
+)
+GF_CHIP_SRC = (
+    "chip not published: assumption RUBIN, the NVIDIA generation on sale when a "
+    "2028 gigafactory is equipped (range B300 to Rubin)"
+)
+GF_START_SRC = (
+    "assumption: operations from about 2028 (Commission/EIB MoU, 2025-12-04, reported "
+    "by RCR Tech: selected sites expected to launch operations by 2028); range 2028-2030 "
+    "(the call slipped to July 2026, The Next Web 2026-06-02)"
+)
+GF_SIZE_SRC = (
+    "the programme's scale: an AI gigafactory exceeds 100,000 advanced AI processors "
+    "(Council Regulation (EU) 2026/150 amending the EuroHPC Regulation, as adopted in "
+    "January 2026; European Parliament text, 2025-12-17)"
+)
+
+
+def build_projects() -> pd.DataFrame:
+    """projects.csv: every row's figures with their publisher and date, or an assumption with
+    its reasoning and range (``source``)."""
+    eur = USD_PER_EUR_2024
+
+    def musd(eur_bn: float) -> float:
+        return round(eur_bn * 1000 * eur, 0)
+
+    rows = [
+        {
+            "code": "GF_ESP_MORA",
+            "name": "Mora la Nova AI gigafactory bid",
+            "kind": "gigafactory",
+            "status": "announced",
+            "country": "ESP",
+            "provider": "PUBLIC",
+            "operator": "Telefonica-SETT consortium",
+            "chip": "RUBIN",
+            "accelerators": 100_000,
+            "earliest_service_year": 2028,
+            "end_year": None,
+            "total_cost_musd": musd(5.0),
+            "public_share": 0.35,
+            "source": (
+                "Telefonica-led consortium with SETT (Spanish state), ACS, MasOrange, NVIDIA, "
+                "Submer: Spanish government bid, Mora la Nova (Tarragona), later with San Fernando de "
+                "Henares (Madrid): about 100,000 advanced processors, investment up to EUR 5bn, "
+                "35% public (Cloudnews, 2025-07; ARA, 2025-06) x 1.082 USD/EUR = 5,410 MUSD "
+                "(range 4,328 for the later 'over EUR 4bn'); Spain approved EUR 719m of public "
+                "investment via SETT (Cloudnews, 2026); operational 2027-2028 (Cloudnews, "
+                f"2025-07). {GF_CHIP_SRC}. Provider PUBLIC stands for an operator "
+                "headquartered in Spain (Telefonica, SETT)"
+            ),
+        },
+        {
+            "code": "GF_PRT_SINES",
+            "name": "Sines AI gigafactory bid",
+            "kind": "gigafactory",
+            "status": "announced",
+            "country": "PRT",
+            "provider": "PUBLIC",
+            "operator": "BPF Sines consortium",
+            "chip": "RUBIN",
+            "accelerators": 100_000,
+            "earliest_service_year": 2028,
+            "end_year": None,
+            "total_cost_musd": musd(4.0),
+            "public_share": GF_PUBLIC_SHARE,
+            "source": (
+                "Banco Portugues de Fomento's consortium for Sines: '100,000 GPUs guaranteed', "
+                "NVIDIA a partner (model unconfirmed), a project of about EUR 4bn (ECO, 2025) x "
+                f"1.082 = 4,328 MUSD. {GF_CHIP_SRC}. {GF_START_SRC}. {GF_PUBLIC_SRC}. "
+                "Provider PUBLIC stands for an operator headquartered in Portugal"
+            ),
+        },
+        {
+            "code": "GF_ROU_BLACKSEA",
+            "name": "Black Sea AI gigafactory bid",
+            "kind": "gigafactory",
+            "status": "announced",
+            "country": "ROU",
+            "provider": "PUBLIC",
+            "operator": "ADR Black Sea consortium",
+            "chip": "RUBIN",
+            "accelerators": 100_000,
+            "earliest_service_year": 2028,
+            "end_year": None,
+            "total_cost_musd": 5000.0,
+            "public_share": GF_PUBLIC_SHARE,
+            "source": (
+                "Romanian Authority for Digitalization, Black Sea AI Gigafactory bid (June "
+                "2025, reported by Datacenter Forum): over 100,000 AI accelerators at Cernavoda "
+                "(phase I) and Doicesti (phase II), about USD 5bn, up to 1,500 MW mostly "
+                f"nuclear. {GF_CHIP_SRC}. {GF_START_SRC}. {GF_PUBLIC_SRC}. Provider PUBLIC "
+                "stands for an operator headquartered in Romania"
+            ),
+        },
+        {
+            "code": "AIF_IT4LIA",
+            "name": "IT4LIA AI Factory system (Bologna)",
+            "kind": "ai_factory",
+            "status": "contracted",
+            "country": "ITA",
+            "provider": "PUBLIC",
+            "operator": "EuroHPC JU",
+            "chip": "B200",
+            "accelerators": 3_400,
+            "earliest_service_year": 2027,
+            "end_year": None,
+            "total_cost_musd": musd(0.29),
+            "public_share": 1.0,
+            "source": (
+                "Run by CINECA for EuroHPC JU (its owner, as of the other EuroHPC systems) and "
+                "Italy's MUR. EuroHPC JU contract with E4 Computer Engineering and Dell (reported by "
+                "Cloudnews, 2026): NVIDIA GB200 NVL4 (Blackwell GPUs), EUR 290m for "
+                "acquisition, delivery, installation and maintenance, co-funded 50% by EuroHPC "
+                "JU (Digital Europe) and 50% by Italy's MUR: all public; x 1.082 = 314 MUSD. "
+                "Assumptions: GPU count not published: 3,400 B200 = 60% of 314 MUSD on hardware "
+                "at 56k USD per installed B200 (35k x system factor 1.6), as for Alice Recoque; "
+                "in service from 2027 (contract in 2026, about a year to install; range "
+                "2026-2027)"
+            ),
+        },
+    ]
+    return pd.DataFrame(rows)
 
 
 def build_providers() -> pd.DataFrame:

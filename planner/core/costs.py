@@ -84,6 +84,9 @@ def cost_arrays(
     no maintenance). ``chip_price_factor`` scales every chip's price (the reading's re-pricing of a fixed plan;
     a committed system's contract price is known and not scaled).
 
+    A co-financed project (``project``, also ``committed``) pays its capital K (the home's
+    share of its total cost) the same way, and no upkeep: the operator runs it.
+
     A committed system (``committed``) is priced as an owned module bought in the first period
     it serves, at its known capital K (spares are part of its contract, not added): cash[a,t_s] = K (cash basis) or annual_capital[a,t_s] =
     CRF(r, hardware life)·K (annualised), upkeep = maintenance share·K; it pays no opex.
@@ -144,6 +147,13 @@ def cost_arrays(
         if "capital_musd" in opt.columns
         else np.zeros((len(opt), 1))
     )
+    # a co-financed project (``project``): the home pays its share of the capital, nothing
+    # more; its operator runs it (upkeep, power) from the project's own revenue
+    project = (
+        opt["project"].fillna(False).to_numpy(bool)
+        if "project" in opt.columns
+        else np.zeros(len(opt), bool)
+    )
     committed_2d = committed[:, None]
     bought = hw * (1.0 + eco.spares_share)  # spares: paid with the module, no upkeep
     cash = np.where(owned, bought + bld, 0.0) + np.where(start, capital, 0.0)
@@ -153,7 +163,8 @@ def cost_arrays(
     return {
         "cash": cash if not annualised else zero,
         "annual_capital": annual if annualised else zero,
-        "upkeep": np.where(owned, maint * (hw + bld), 0.0) + np.where(start, maint * capital, 0.0),
+        "upkeep": np.where(owned, maint * (hw + bld), 0.0)
+        + np.where(start & ~project[:, None], maint * capital, 0.0),
         "opex": np.where(
             committed_2d,
             0.0,

@@ -157,13 +157,19 @@ def kept_table(
 
 def jurisdiction_masks(rows: pd.DataFrame, j: str) -> tuple[pd.Series, pd.Series]:
     """(lost at once, chip cut) for a cut of jurisdiction j: its territory and providers are
-    lost at once; chips it designs or whose foundry it hosts (``j_fab``, ';'-joined) are cut."""
+    lost at once; chips it designs or whose foundry it hosts (``j_fab``, ';'-joined), and
+    providers running its technology (``j_provider_tech``), are cut like chips: nothing new,
+    installed capacity keeps running minus failures."""
     lost = (rows["j_country"] == j) | (rows["j_provider"] == j)
     if "j_fab" in rows:
         fab = (";" + rows["j_fab"].fillna("").astype(str) + ";").str.contains(f";{j};", regex=False)
     else:
         fab = False
     chip = (rows["j_chip"] == j) | fab
+    if "j_provider_tech" in rows:  # the provider's technology: cut like a chip (see plan_rows)
+        chip = chip | (";" + rows["j_provider_tech"].fillna("").astype(str) + ";").str.contains(
+            f";{j};", regex=False
+        )
     return lost.fillna(False).astype(bool), pd.Series(chip, index=rows.index).astype(bool)
 
 
@@ -193,7 +199,9 @@ def plan_rows(sc: Any, tables: Any, alloc: pd.DataFrame, ctx: Any = None) -> pd.
     a["existing_name"] = names
     a["option"] = list(zip(a["country"], a["provider"], a["chip"], names, strict=True))
     a["existing"] = names != ""
-    a["since"] = names.map(existing_since(sc)).astype(float)
+    from planner.core.timeline import project_since
+
+    a["since"] = names.map({**existing_since(sc), **project_since(sc, tables)}).astype(float)
     prov = tables.providers.set_index("code")
     owned = a["provider"].map(prov["delivery"]).eq("build") & ~a["existing"]
     a["spares"] = np.where(owned, float(sc.economics.spares_share), 0.0)
@@ -205,6 +213,21 @@ def plan_rows(sc: Any, tables: Any, alloc: pd.DataFrame, ctx: Any = None) -> pd.
     fabs = chip_fab_jurisdictions(tables.chips) if sc.constraints.fab_dependency else {}
     home = set(ctx.home_jurisdictions)
     a["j_fab"] = a["chip"].map(lambda c: ";".join(j for j in fabs.get(c, []) if j not in home))
+    # a provider on another jurisdiction's technology (S3NS on Google's): the model reads it
+    # as a dependency that stops new capacity while installed capacity keeps running
+    # (``models.inputs.by_chip_dependency``), so the cut rule does too
+    tech = (
+        prov["technology_jurisdiction"].fillna("").astype(str)
+        if "technology_jurisdiction" in prov.columns
+        else pd.Series("", index=prov.index)
+    )
+    a["j_provider_tech"] = a["provider"].map(
+        lambda p: ";".join(
+            j.strip()
+            for j in str(tech.get(p, "")).split(";")
+            if j.strip() and j.strip() not in home
+        )
+    )
     return a
 
 

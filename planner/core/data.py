@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.core.datadict import TABLES, Table, is_provenance_column
+from planner.core.datadict import OPTIONAL_TABLES, TABLES, Table, is_provenance_column
 from planner.core.errors import InputError, nearest
 from planner.core.files import MAX_TABLE_BYTES, read_input_text
 
@@ -90,6 +90,8 @@ class Tables:
     provider_regions: pd.DataFrame
     chips: pd.DataFrame
     folder: str = ""
+    #: projects.csv (``datadict.PROJECTS``), None when the folder has none
+    projects: pd.DataFrame | None = None
 
     def copy(self) -> Tables:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -288,6 +290,8 @@ def _check_refs(t: Tables, folder: Path) -> None:
                     f"{folder / 'chips.csv'}: row {i + 2}, column 'fab_jurisdiction': unknown "
                     f"jurisdiction '{j}'{nearest(j, juris)}"
                 )
+    if t.projects is not None:
+        _check_projects(t, folder, check)
     for i, value in enumerate(t.chips["blocked_tiers"]):
         for tier in [s.strip() for s in str(value).split(";") if s.strip()]:
             if tier not in {"1", "2", "3"}:
@@ -296,11 +300,39 @@ def _check_refs(t: Tables, folder: Path) -> None:
                 )
 
 
+PROJECT_KINDS = ("gigafactory", "ai_factory", "national_system")
+PROJECT_STATUSES = ("announced", "selected", "contracted", "in_service")
+
+
+def _check_projects(t: Tables, folder: Path, check) -> None:
+    """projects.csv: its codes exist in the tables that define them; kind and status are
+    from their lists; a project ends no earlier than it starts."""
+    p = t.projects
+    assert p is not None
+    check(p, "projects.csv", "country", set(t.countries["iso3"]), "country (not in countries.csv)")
+    check(p, "projects.csv", "provider", set(t.providers["code"]), "provider")
+    check(p, "projects.csv", "chip", set(t.chips["code"]), "chip")
+    for column, valid in (("kind", PROJECT_KINDS), ("status", PROJECT_STATUSES)):
+        for i, value in enumerate(p[column]):
+            if value not in valid:
+                raise InputError(
+                    f"{folder / 'projects.csv'}: row {i + 2}, column '{column}': '{value}' is "
+                    f"not one of {', '.join(valid)}"
+                )
+    for i, (start, end) in enumerate(zip(p["earliest_service_year"], p["end_year"], strict=True)):
+        if pd.notna(end) and float(end) < float(start):
+            raise InputError(
+                f"{folder / 'projects.csv'}: row {i + 2}, column 'end_year': {end:g} is before "
+                f"earliest_service_year {start}"
+            )
+
+
 def load_tables(folder: str | Path | None = None) -> Tables:
     """Load and validate every table of a data folder (default: the bundled data/)."""
     path = (Path(folder) if folder is not None else BUNDLED_DATA).resolve()
     stamp = tuple(
-        (p.stat().st_mtime_ns if p.exists() else 0) for p in (path / t.file for t in TABLES)
+        (p.stat().st_mtime_ns if p.exists() else 0)
+        for p in (path / t.file for t in (*TABLES, *OPTIONAL_TABLES))
     )
     return _load_cached(str(path), stamp).copy()
 
@@ -312,6 +344,9 @@ def _load_cached(folder: str, stamp: tuple[int, ...]) -> Tables:
     if not path.is_dir():
         raise InputError(f"{path}: data folder not found")
     frames = {table.name: read_table(path, table) for table in TABLES}
+    for table in OPTIONAL_TABLES:  # read and checked only when the folder has the file
+        if os.path.lexists(path / table.file):
+            frames[table.name] = read_table(path, table)
     tables = Tables(**frames, folder=str(path))
     _check_refs(tables, path)
     return tables

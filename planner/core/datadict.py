@@ -425,6 +425,68 @@ CHIPS = Table(
     ),
 )
 
+#: Large projects a state may co-finance (or already has): read by the model only when a
+#: scenario lists them under ``projects``; a data folder without the file is valid.
+PROJECTS = Table(
+    name="projects",
+    file="projects.csv",
+    key=("code",),
+    description=(
+        "Large AI compute projects a home may co-finance: EU AI gigafactory bids, EuroHPC AI "
+        "Factories, national systems. Joining pays the home's share of the total cost and "
+        "makes its share of the accelerators available from the earliest service year."
+    ),
+    columns=(
+        Column("code", "str", "Project code, as a scenario's `projects` names it"),
+        Column("name", "str", "Display name"),
+        Column("kind", "str", "gigafactory, ai_factory or national_system"),
+        Column("status", "str", "announced, selected, contracted or in_service"),
+        Column("country", "str", "Site country (ISO3, countries.csv)"),
+        Column(
+            "provider",
+            "str",
+            "Provider row of providers.csv standing for the operator (PUBLIC: an operator "
+            "headquartered in the site country)",
+        ),
+        Column("operator", "str", "Who runs it (consortium or institution), as published"),
+        Column("chip", "str", "Accelerator code of chips.csv"),
+        Column("accelerators", "int", "Accelerators of the whole project", "count", min=1, max=1e7),
+        Column(
+            "earliest_service_year",
+            "int",
+            "First year the project can serve",
+            "year",
+            min=2000,
+            max=2100,
+        ),
+        Column(
+            "end_year",
+            "float",
+            "Last year in service (empty = beyond any horizon)",
+            "year",
+            required=False,
+            min=2000,
+            max=2200,
+        ),
+        Column(
+            "total_cost_musd",
+            "float",
+            "Total capital cost of the project (million USD, converted at source)",
+            "MUSD",
+            min=0,
+            max=1e6,
+        ),
+        Column(
+            "public_share",
+            "float",
+            "Share of the total cost paid by public money (EU and member states)",
+            "share",
+            min=0,
+            max=1,
+        ),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     JURISDICTIONS,
     BLOCS,
@@ -478,6 +540,9 @@ REPORT_FACTS = Table(
 )
 
 SIDE_TABLES: tuple[Table, ...] = (MARKET_SHARE, REPORT_FACTS)
+
+#: Tables a data folder may hold that the model reads when a scenario asks for them.
+OPTIONAL_TABLES: tuple[Table, ...] = (PROJECTS,)
 
 
 def is_provenance_column(name: str) -> bool:

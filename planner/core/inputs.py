@@ -36,7 +36,12 @@ from planner.core.eligibility import (
 from planner.core.errors import InputError, nearest
 from planner.core.home import HomeContext, layer_jurisdictions, resolve_home, split_codes
 from planner.core.scenario import Scenario
-from planner.core.timeline import existing_options, sale_and_lead_times, service
+from planner.core.timeline import (
+    existing_options,
+    project_options,
+    sale_and_lead_times,
+    service,
+)
 
 HOURS_PER_YEAR = 8760.0
 _T = TypeVar("_T")
@@ -234,6 +239,13 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
     emissions = energy_gwh * k.map(cty["carbon_intensity_g_per_kwh"]).to_numpy(float) / 1000.0
     carbon_cost = emissions * eco.carbon_price_usd_per_t / 1000.0  # kt * USD/t = kUSD -> MUSD
 
+    # a co-financed project's operator buys its power and answers for its emissions: the home
+    # pays its share of the capital only (``planner.core.costs.cost_arrays``)
+    if "project" in opt.columns:
+        own_run = ~opt["project"].fillna(False).to_numpy(bool)
+        energy_gwh, energy_cost = energy_gwh * own_run, energy_cost * own_run
+        emissions, carbon_cost = emissions * own_run, carbon_cost * own_run
+
     build = (p.map(prov["delivery"]) == "build").to_numpy()
     existing = (
         opt["existing"].to_numpy(bool) if "existing" in opt.columns else np.zeros(len(opt), bool)
@@ -408,6 +420,36 @@ def _stack_blocs(opt: pd.DataFrame, foreign: list[str]) -> dict[str, list[int]]:
     return out
 
 
+def _joinable_projects(
+    opt: pd.DataFrame, fixed: dict[tuple[int, int], float], periods: list[int], notes: list[str]
+) -> list[int]:
+    """The projects the plan decides to join (``joinable``) that could serve in some period;
+    the plan's notes name the others (they start after the last period or end before the
+    first) and every project it may join, with its cost to the home."""
+    if "joinable" not in opt.columns:
+        return []
+    out, idle = [], []
+    for a in np.flatnonzero(opt["joinable"].to_numpy(bool)):
+        if all(fixed.get((int(a), p)) == 0.0 for p in periods):
+            idle.append(str(opt.at[a, "existing_name"]))
+        else:
+            out.append(int(a))
+    if out:
+        notes.append(
+            "projects the plan may co-finance (yes/no; the home's share of accelerators, its "
+            "share of the capital): "
+            + ", ".join(
+                f"{opt.at[a, 'existing_name']} ({int(opt.at[a, 'accelerators']):,} "
+                f"{opt.at[a, 'chip']} in {opt.at[a, 'country']} from {int(opt.at[a, 'since'])}, "
+                f"{float(opt.at[a, 'capital_musd']):,.0f} MUSD)"
+                for a in out
+            )
+        )
+    if idle:
+        notes.append("projects that serve in no planning period: " + ", ".join(idle))
+    return out
+
+
 def _names_scenario_file(fn: Callable[[Scenario, Tables], _T]) -> Callable[[Scenario, Tables], _T]:
     """Messages about what a scenario means (raised here, after loading) name its file."""
 
@@ -470,6 +512,13 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         if note:
             notes.append(note)
         new = pd.concat([new, old], ignore_index=True)
+    joint = project_options(sc, t, set(ctx.home))
+    if not joint.empty:
+        joint = joint.assign(existing=True, us_export_capped=False)
+        new = pd.concat([new, joint], ignore_index=True)
+    for col in ("project", "joinable"):
+        if col in new.columns:
+            new[col] = new[col].astype(object).where(new[col].notna(), False).astype(bool)
     opt = _coefficients(sc, t, ctx, new)
     opt = opt.assign(operator=operators(opt, t, ctx).to_numpy())
     limits = sc.limits
@@ -494,10 +543,16 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         # applies when aligning, so it does not split an option between two blocs here.
         deps = _dependencies(opt, ctx.foreign, fab=False)
         per_option = deps.groupby("option")["jurisdiction"].agg(list)
+        joinable = (
+            opt["joinable"].to_numpy(bool)
+            if "joinable" in opt.columns
+            else np.zeros(len(opt), bool)
+        )
         keep = [
             a
             for a in opt.index
-            if bool(opt.at[a, "existing"])  # what exists stays, whatever it depends on
+            # what exists stays, whatever it depends on (a project not yet joined does not)
+            if (bool(opt.at[a, "existing"]) and not joinable[a])
             or len(per_option.get(a, [])) == 0
             or (len(per_option[a]) == 1 and per_option[a][0] in align_allies)
         ]
@@ -505,6 +560,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
             str(opt.at[a, "existing_name"])
             for a in opt.index
             if bool(opt.at[a, "existing"])
+            and not joinable[a]
             and not (
                 len(per_option.get(a, [])) == 0
                 or (len(per_option[a]) == 1 and per_option[a][0] in align_allies)
@@ -565,6 +621,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         )
 
     fixed, retirable, service_years = service(sc, opt, years)
+    projects = _joinable_projects(opt, fixed, list(sc.periods), notes)
     no_purchase = sale_and_lead_times(sc, opt, fixed, notes)
     if "region_available_from" in opt.columns:
         later = sorted(
@@ -687,6 +744,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         opex_by_period=costs["opex"],
         fixed_modules=fixed,
         retirable=retirable,
+        projects=projects,
         no_purchase=no_purchase,
         service_years=service_years,
         cut_survival=survival_array(sc, opt),

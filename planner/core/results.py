@@ -657,6 +657,11 @@ def existing_systems(prep: Prepared) -> dict[str, dict[str, Any]]:
             "retirable": a in retirable,
             "committed": bool(opt.at[a, "committed"]) if "committed" in opt.columns else False,
             "operator": str(opt.at[a, "operator"]) if "operator" in opt.columns else "",
+            # a co-financed project the plan decides to join (``projects``), and its cost
+            "project": a in set(inp.projects),
+            "capital_musd": float(opt.at[a, "capital_musd"])
+            if "capital_musd" in opt.columns and pd.notna(opt.at[a, "capital_musd"])
+            else 0.0,
         }
     return out
 

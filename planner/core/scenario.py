@@ -406,6 +406,33 @@ class CommittedSystem(ExistingSystem):
         return self
 
 
+class ProjectShare(_Strict):
+    """How the home takes part in one project of projects.csv (``projects``)."""
+
+    home_share: Share | None = Field(
+        None,
+        description=(
+            "Share of the project's accelerators the home may use once it joins; absent = the "
+            "project's public_share (access in proportion to the public money, as the EuroHPC "
+            "JU shares out access time to the systems it co-finances)"
+        ),
+    )
+    cost_share: Share | None = Field(
+        None,
+        description=(
+            "Share of the project's total cost the home pays when it joins; absent = the "
+            "project's public_share (the home is the public side: the EU and its member states)"
+        ),
+    )
+    joined: bool = Field(
+        False,
+        description=(
+            "true: the home is already in (a contract signed); it serves and pays like a "
+            "committed system. false: joining is the plan's decision"
+        ),
+    )
+
+
 class Solver(_Strict):
     """Solver options."""
 
@@ -590,6 +617,18 @@ class Scenario(_Strict):
             "Systems contracted but not yet in service: they count towards the target from "
             "their start year ('since') and cost their known capital ('capital_musd') plus "
             "running costs; they are never bought by the plan nor retired"
+        ),
+    )
+    projects: dict[str, ProjectShare] = Field(
+        default_factory=dict,
+        max_length=MAX_CODES,
+        description=(
+            "Projects of projects.csv the plan may co-finance (code -> home_share, cost_share, "
+            "joined): a yes/no decision per project; joining pays cost_share x the project's "
+            "total cost when it enters service (discounted like any capital; the operator pays "
+            "its running costs and power) and counts home_share of its accelerators from its "
+            "earliest service year, with the project's site, provider and chip in every layer, "
+            "cap and N-1. Absent = no project"
         ),
     )
     limits: Limits = Field(default_factory=Limits)

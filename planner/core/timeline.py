@@ -92,13 +92,114 @@ def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def project_label(code: str, name: str) -> str:
+    """A project's name in the plan (the allocation's ``existing`` column)."""
+    return f"{name} [{code}]"
+
+
+def project_since(sc: Scenario, t: Tables) -> dict[str, float]:
+    """Label -> earliest service year of every project the scenario lists (the cut rule
+    reads a joined project as installed from that year, like a committed system)."""
+    if not sc.projects or t.projects is None:
+        return {}
+    table = t.projects.set_index("code")
+    return {
+        project_label(code, str(table.at[code, "name"])): float(
+            table.at[code, "earliest_service_year"]
+        )
+        for code in sc.projects
+        if code in table.index
+    }
+
+
+def project_options(sc: Scenario, t: Tables, home: set[str]) -> pd.DataFrame:
+    """One option per project the scenario lists (``projects``), shaped like a committed
+    system's: the home's share of the accelerators as one module at the project's site,
+    provider and chip, serving from ``earliest_service_year`` to ``end_year``, its capital
+    the home's share of the total cost (``cost_share`` x ``total_cost_musd``). ``joinable``
+    marks the ones the plan decides (not ``joined``); ``project`` marks them all.
+
+    A project whose provider is the public build option (PUBLIC: an operator headquartered
+    in the site country) may be joined only by a home that includes the site country: its
+    operator's headquarters is not otherwise recorded, so a foreign home would read it as
+    its own public operator."""
+    cols = [
+        "country",
+        "provider",
+        "chip",
+        "accelerators",
+        "existing_name",
+        "since",
+        "until",
+        "named_operator",
+        "retirable",
+        "committed",
+        "capital_musd",
+        "project",
+        "joinable",
+    ]
+    if not sc.projects:
+        return pd.DataFrame(columns=cols)
+    if t.projects is None:
+        raise InputError(
+            f"field 'projects': the data folder has no projects.csv ({t.folder or 'data folder'})"
+        )
+    table = t.projects.set_index("code")
+    public = set(t.providers.loc[t.providers["kind"] == "public", "code"])
+    rows = []
+    for code, share in sc.projects.items():
+        where = f"field 'projects.{code}'"
+        if code not in table.index:
+            raise InputError(
+                f"{where}: unknown project '{code}' (not in projects.csv)"
+                + nearest(code, list(table.index))
+            )
+        row = table.loc[code]
+        public_share = float(row["public_share"])
+        home_share = share.home_share if share.home_share is not None else public_share
+        cost_share = share.cost_share if share.cost_share is not None else public_share
+        accelerators = int(round(home_share * int(row["accelerators"])))
+        if accelerators < 1:
+            raise InputError(
+                f"{where}.home_share: {home_share:g} of {int(row['accelerators'])} accelerators "
+                "is less than one accelerator"
+            )
+        if row["provider"] in public and row["country"] not in home:
+            raise InputError(
+                f"{where}: its operator ({row['operator']}) stands as the public option "
+                f"(provider {row['provider']}) of its site country {row['country']}, which is "
+                "not home: its headquarters is not recorded, so only a home including "
+                f"{row['country']} may join it"
+            )
+        end = row["end_year"]
+        rows.append(
+            (
+                row["country"],
+                row["provider"],
+                row["chip"],
+                accelerators,
+                project_label(code, str(row["name"])),
+                int(row["earliest_service_year"]),
+                int(end) if pd.notna(end) else 10_000,
+                str(row["operator"]).strip(),
+                False,
+                True,
+                cost_share * float(row["total_cost_musd"]),
+                True,
+                not share.joined,
+            )
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
 def service(
     sc: Scenario, opt: pd.DataFrame, years: dict[int, float]
 ) -> tuple[dict[tuple[int, int], float], list[int], np.ndarray]:
     """Existing and committed systems in time: fixed modules, who may retire, years served.
 
     A system serves (and counts) in period t when ``since`` ≤ t ≤ ``until``; it is fixed at 0
-    outside, at 1 inside unless the plan may retire it (``retirable``). It runs, and pays
+    outside, at 1 inside unless the plan may retire it (``retirable``) or may join it (a
+    ``joinable`` project: in {0, 1}, the same in every period it serves, ``add_projects``). It runs, and pays
     running cost, energy and emissions, for u[a,t] = min(t + y_t, until + 1) − t of the
     period's y_t years (JUPITER until 2030 pays for 2030 only, not for 2030-2034).
     """
@@ -111,12 +212,17 @@ def service(
     since = opt["since"].to_numpy(float)
     until = opt["until"].to_numpy(float)
     may_retire = opt["retirable"].fillna(False).to_numpy(bool)
+    joinable = (
+        opt["joinable"].fillna(False).to_numpy(bool)
+        if "joinable" in opt.columns
+        else np.zeros(len(opt), bool)
+    )
     for a in np.flatnonzero(opt["existing"].to_numpy(bool)):
         serving = [since[a] <= p <= until[a] for p in periods]
         for i, p in enumerate(periods):
             if not serving[i]:
                 fixed[(int(a), p)] = 0.0
-            elif not may_retire[a]:
+            elif not may_retire[a] and not joinable[a]:
                 fixed[(int(a), p)] = 1.0
             if serving[i]:
                 u[a, i] = float(min(p + years[p], until[a] + 1) - p)

@@ -233,11 +233,18 @@ def data_summary(tables: Any) -> dict[str, Any]:
 
 def codes_listing(tables: Any) -> dict[str, pd.DataFrame]:
     """Every code a scenario may name, by kind (what ``sovplan info --codes`` prints): home
-    countries and blocs, providers, chips, chip designers, jurisdictions and the relationship
-    profile each home gets (``planner.core.profiles``)."""
+    countries and blocs, providers, chips, chip designers, jurisdictions, the relationship
+    profile each home gets (``planner.core.profiles``) and, when the data folder has
+    projects.csv, the projects a scenario's ``projects`` may list."""
     from planner.core.profiles import profiles_table
 
     blocs = tables.blocs.groupby("bloc")["iso3"].apply(lambda s: ";".join(sorted(s)))
+    projects = getattr(tables, "projects", None)
+    extra = (
+        {"projects": projects[["code", "name", "status", "country", "chip"]]}
+        if projects is not None
+        else {}
+    )
     return {
         "countries": tables.countries[["iso3", "name", "jurisdiction"]].rename(
             columns={"iso3": "code"}
@@ -248,4 +255,5 @@ def codes_listing(tables: Any) -> dict[str, pd.DataFrame]:
         "designers": pd.DataFrame({"code": sorted(tables.chips["designer"].astype(str).unique())}),
         "jurisdictions": tables.jurisdictions[["code", "name"]],
         "profiles": profiles_table(tables),
+        **extra,
     }

@@ -53,6 +53,7 @@ SCENARIO_KEYS: dict[str, str] = {
         "`buildout.max_new_power_mw_per_year` (with `constraints.buildout`)"
     ),
     "retirable": "`existing` systems the plan may retire (`retirable`, default true)",
+    "projects": "`projects` (projects.csv rows the plan may co-finance; `joined: false`)",
     "no_purchase": (
         "chips.csv `end_of_sale` (blank: `available_from` + 3) before the first period, for "
         "owned options; `economics.build_lead_time_years` sets when owned capacity may serve"

@@ -79,13 +79,14 @@ def _where(plan: Plan, final: pd.DataFrame, last: int) -> str:
     return where
 
 
-def _beyond_target(final: pd.DataFrame, last: int) -> str:
+def _beyond_target(final: pd.DataFrame, last: int, projects: frozenset[str] = frozenset()) -> str:
     """Capacity the final period holds but does not count towards its target, and where.
 
     Why say it: an analyst adding up the allocation finds more EFLOP/s than the target and
     asks why it is paid for. It comes from whole modules and from the share limits, which
     cap the compute a supplier may count, not what it holds (an existing system can count
-    nothing when the caps are full); it still counts in the N-1 figures.
+    nothing when the caps are full); it still counts in the N-1 figures. ``projects``: the
+    names of co-financed projects, said as such rather than as existing systems.
     """
     built = float(final["compute_eflops"].sum())
     counted = float(final["counted_eflops"].sum())
@@ -97,7 +98,8 @@ def _beyond_target(final: pd.DataFrame, last: int) -> str:
 
     def name(r) -> str:
         if isinstance(r.existing, str) and r.existing:
-            return f"the existing {r.existing}"
+            kind = "co-financed" if r.existing in projects else "existing"
+            return f"the {kind} {r.existing}"
         return f"{getattr(r, 'operator', r.provider)} {r.chip} in {r.country}"
 
     parts = [
@@ -109,6 +111,12 @@ def _beyond_target(final: pd.DataFrame, last: int) -> str:
         f"{idle:,.2f} counts towards nothing (whole modules, and capacity the share limits "
         f"leave uncounted; it still counts for N-1): {'; '.join(parts)}."
     )
+
+
+def _project_names(plan: Plan) -> frozenset[str]:
+    """Names of the co-financed projects among the plan's existing systems."""
+    systems = plan.context.get("existing_systems") or {}
+    return frozenset(name for name, info in systems.items() if info.get("project"))
 
 
 def _existing(plan: Plan) -> str:
@@ -132,7 +140,7 @@ def _existing(plan: Plan) -> str:
         for r in binding.itertuples()
         if r.limit.startswith("max_share") or r.limit == "min_home_share"
     ]
-    retired, kept = [], []
+    retired, kept, joined, declined = [], [], [], []
     for name, info in systems.items():
         serving = list(info.get("periods", []))
         if not serving:
@@ -140,7 +148,14 @@ def _existing(plan: Plan) -> str:
         mine = rows[(rows["existing"] == name) & (rows["modules"] > 0)]
         held = sorted(int(t) for t in mine["period"])
         gone = [t for t in serving if t not in held]
-        if gone:
+        if info.get("project"):  # a yes/no decision: joined for its whole life, or not at all
+            cost = f"{info.get('capital_musd', 0.0):,.0f} MUSD"
+            if held:
+                joined.append(f"{name} ({info.get('operator', '')}, from {held[0]}, {cost})")
+            else:
+                declined.append(f"{name} ({cost})")
+                continue
+        elif gone:
             retired.append(f"{name} from {gone[0]}" if held else f"{name} (not used)")
         short = mine[mine["counted_eflops"] < 0.99 * mine["compute_eflops"]]
         if short.empty:
@@ -159,7 +174,11 @@ def _existing(plan: Plan) -> str:
         room = (
             f"{_list(caps)} {verb} it no more room" if caps else "whole modules exceed the target"
         )
-        if info.get("committed"):
+        if info.get("project"):
+            why = "a co-financed project serves its whole life once joined" + (
+                f", and {room}" if caps else ""
+            )
+        elif info.get("committed"):
             why = "it is committed (a contract the plan cannot undo)" + (
                 f", and {room}" if caps else ""
             )
@@ -175,6 +194,12 @@ def _existing(plan: Plan) -> str:
             why = room
         kept.append(f"{name} is kept while counting {counts}: {why}")
     parts = []
+    if joined:
+        parts.append(
+            "Projects co-financed (the home's share of their cost): " + "; ".join(joined) + "."
+        )
+    if declined:
+        parts.append("Projects not joined: " + "; ".join(declined) + ".")
     if retired:
         parts.append(
             "Existing systems retired early (they stop counting and costing): "
@@ -341,7 +366,11 @@ def read_plan(plan: Plan, face: str = "cli") -> str:
         return "The plan builds nothing."
     last = int(alloc["period"].max())
     final = alloc[alloc["period"] == last]
-    sentences = [_where(plan, final, last), _beyond_target(final, last), _why(plan, face)]
+    sentences = [
+        _where(plan, final, last),
+        _beyond_target(final, last, _project_names(plan)),
+        _why(plan, face),
+    ]
     sentences = [x for x in sentences if x] + [_worst_cut(plan), _budget(plan)]
     sentences += [x for x in (_price_range(plan), _existing(plan), _idle_rentals(plan)) if x]
     w_res = plan.context.get("resilience_weight", 0.0) or 0.0

@@ -473,11 +473,10 @@ def _joint(lab: _Lab, limits: list[_Limit]) -> dict[str, Any] | None:
         entries = lab.entries(lim)
         if not entries:
             continue
-        used.append(lim)
         if lim.field == "target":
             entries = lab.entries(lim, target_scaled=True)
             if not entries:
-                continue
+                continue  # before ``used``: its column index must match ``columns``
             columns.append((entries, 0.0, 1.0, -TARGET_PENALTY))
         elif lim.loosen == "up":
             scale = 1.0 if lim.unit == "share" else max(abs(cur), 1e-6)
@@ -485,6 +484,7 @@ def _joint(lab: _Lab, limits: list[_Limit]) -> dict[str, Any] | None:
         else:
             scale = 1.0 if lim.unit == "share" else max(abs(cur), 1.0)
             columns.append((entries, 0.0 if lim.unit != "count" else -INF, cur, -1.0 / scale))
+        used.append(lim)
     out = lab.with_columns(columns)
     if out is None or out.x is None:
         return None
