@@ -343,6 +343,8 @@ UNITLESS_OK = {
     "blocked_tiers",
     "carbon_intensity_g_per_kwh",
     "supply_cap_units_per_year",
+    "low",  # uncertain_inputs.csv: factors and shifts of unitless inputs (scales, rates, scores)
+    "high",
 }  # ratios, counts, codes
 
 
