@@ -114,6 +114,14 @@ def range_sentence(ranges: dict[str, Any] | None) -> str:
         text += (
             f" The future that moves the cost most is '{d['input']}' ({d['cost_musd']:,.0f} MUSD)."
         )
+    idx = d.get("index_driver") or {}
+    if idx and ranges.get("index_moves"):
+        key = str(idx["input"])
+        text += (
+            f" The index moves most with {input_label(key)}: from {_value(key, idx['low'])} to "
+            f"{_value(key, idx['high'])} it goes from {idx['index_at_low']:.3f} to "
+            f"{idx['index_at_high']:.3f}."
+        )
     fails = _misses(ranges)
     if not fails.startswith("meets"):
         text += f" The plan {fails}."

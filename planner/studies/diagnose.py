@@ -798,11 +798,12 @@ def solve_and_diagnose(
                 attach(plan, prep, screens, clock.remaining())
                 plan.timings["diagnose_s"] = time.perf_counter() - t0
                 plan.timings["total_s"] += plan.timings["diagnose_s"]
-            if ranges and plan.ok:
-                from planner.studies.ranges import attach_ranges
+        # outside the solver's own limit (a solve may use all of it), inside the command's
+        if ranges and plan.ok:
+            from planner.studies.ranges import attach_ranges
 
-                t0 = time.perf_counter()
-                attach_ranges(plan, prep)
-                plan.timings["ranges_s"] = time.perf_counter() - t0
-                plan.timings["total_s"] += plan.timings["ranges_s"]
+            t0 = time.perf_counter()
+            attach_ranges(plan, prep)
+            plan.timings["ranges_s"] = time.perf_counter() - t0
+            plan.timings["total_s"] += plan.timings["ranges_s"]
     return plan

@@ -117,15 +117,17 @@ def _summary(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
 
 def default_table(folder: str | Path | None) -> pd.DataFrame:
     """The uncertain inputs' ranges: the data folder's table, else the bundled one."""
-    table = read_side_table(folder, TABLE) if folder is not None else None
+    where = Path(folder) if folder is not None else BUNDLED_DATA
+    table = read_side_table(where, TABLE)
     if table is None:
-        table = read_side_table(BUNDLED_DATA, TABLE)
+        where = BUNDLED_DATA
+        table = read_side_table(where, TABLE)
     if table is None:  # pragma: no cover - the bundled table ships with the package
-        raise InputError(f"{BUNDLED_DATA / 'uncertain_inputs.csv'}: missing")
+        raise InputError(f"{where / 'uncertain_inputs.csv'}: missing")
     bad = table[~table["how"].isin(["times", "plus"])]
     if not bad.empty:
         raise InputError(
-            f"uncertain_inputs.csv: row {int(bad.index[0]) + 2}, column 'how': "
+            f"{where / 'uncertain_inputs.csv'}: row {int(bad.index[0]) + 2}, column 'how': "
             f"'{bad['how'].iloc[0]}' is not times or plus"
         )
     return table
@@ -249,12 +251,26 @@ def _driver_by_swings(
                 "cost_at_low_musd": a.cost_musd,
                 "cost_at_high_musd": b.cost_musd,
                 "swing_musd": abs(b.cost_musd - a.cost_musd),
+                "index_at_low": a.index,
+                "index_at_high": b.index,
+                "index_swing": abs(float(b.index or 0.0) - float(a.index or 0.0)),
             }
         )
     if not swings:
         return {}
     swings.sort(key=lambda s: -s["swing_musd"])
-    return {"method": "one-at-a-time swings across each range", **swings[0], "all": swings}
+    by_index = max(swings, key=lambda s: s["index_swing"])
+    index_driver = (
+        {k: by_index[k] for k in ("input", "low", "high", "index_at_low", "index_at_high")}
+        if by_index["index_swing"] > 1e-9
+        else {}
+    )
+    return {
+        "method": "one-at-a-time swings across each range",
+        **swings[0],
+        "index_driver": index_driver,
+        "all": swings,
+    }
 
 
 def _driver_by_future(outcomes: list[FutureOutcome], futures, plan_cost: float) -> dict[str, Any]:
@@ -284,7 +300,7 @@ def plan_ranges(prep: Prepared, plan: Plan) -> PlanRanges | None:
         futures = futures_of(sc)
     else:
         source = "default"
-        unc = default_uncertainty(prep, default_table(sc.data))
+        unc = default_uncertainty(prep, default_table(prep.tables.folder or None))
         futures = futures_of(sc.model_copy(update={"uncertainty": unc}))
     rows = point_rows(point, prep.inputs)
     result = PlanRanges(
