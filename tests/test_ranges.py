@@ -288,3 +288,35 @@ def test_a_bad_ranges_table_is_named_with_row_and_column(priced_data, tmp_path):
         f"no range: {data / 'uncertain_inputs.csv'}: row 2, column 'how': 'maybe' is not "
         "times or plus"
     ]
+
+
+def test_the_brief_shows_the_range_also_from_a_saved_plan(tmp_path):
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    runner = CliRunner()
+    tiny_yaml = ROOT / "tests/fixtures/tiny.yaml"
+    plan_json = tmp_path / "plan.json"
+    assert runner.invoke(app, ["solve", str(tiny_yaml), "--out", str(plan_json)]).exit_code == 0
+    cost = json.loads(plan_json.read_text())["ranges"]["cost_musd"]
+    want = f"{cost['p10']:,.0f}-{cost['p90']:,.0f} MUSD"
+    for extra in ([], ["--plan", str(plan_json)]):
+        out = tmp_path / f"brief{len(extra)}.html"
+        res = runner.invoke(
+            app, ["brief", str(tiny_yaml), "--alternatives", "0", "--out", str(out), *extra]
+        )
+        assert res.exit_code == 0, res.output
+        text = out.read_text()
+        assert "Cost P10-P90 across futures" in text and want in text
+        assert "Range over 50 futures drawn from the default ranges" in text
+
+
+def test_the_app_shows_the_range_under_the_cost(app):
+    from tests.test_ui_app import plain, solve
+
+    solve(app)
+    captions = [plain(c.value) for c in app.caption]
+    assert any(
+        c.startswith("Range over 50 futures drawn from the default ranges") for c in captions
+    )
