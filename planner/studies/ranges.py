@@ -160,7 +160,7 @@ def default_uncertainty(prep: Prepared, table: pd.DataFrame) -> Uncertainty:
         else:
             low = min(max(base + float(row.low), 0.0), 1.0)
             high = min(max(base + float(row.high), 0.0), 1.0)
-        ranges[key] = Range(low=low, high=high)
+        ranges[key] = Range(low=round(low, 9), high=round(high, 9))  # 0.5, not 0.49999999999999994
     return Uncertainty(samples=DEFAULT_SAMPLES, seed=DEFAULT_SEED, ranges=ranges)
 
 
