@@ -22,6 +22,7 @@ from planner.core.prepare import prepare
 from planner.core.reprice import repriced_inputs
 from planner.core.scenario import load_scenario
 from planner.core.solve import solve_prepared
+from planner.reports.ranges_text import range_line, range_sentence
 from planner.studies.ranges import evaluate_future, plan_ranges
 from tests.conftest import TINY_DATA, tiny
 
@@ -209,7 +210,8 @@ def test_a_future_without_a_used_chip_makes_the_plan_infeasible_there():
     prep2 = prepare(sc)
     ranges = plan_ranges(prep2, plan)
     assert ranges.source == "scenario"
-    assert ranges.infeasible == pytest.approx(0.5) and ranges.misses_target == pytest.approx(0.5)
+    assert ranges.infeasible == pytest.approx(0.5) and ranges.misses_target == 0.0
+    assert "cannot be carried out in 50% of futures" in range_line(ranges.to_dict())
 
 
 def test_a_cut_future_is_priced_and_its_kept_share_follows_the_cut_rule():
@@ -265,7 +267,6 @@ def test_cli_prints_the_range_and_json_carries_it(priced_data, tmp_path):
 
 def test_no_time_left_gives_a_note_not_numbers(priced_data):
     from planner.core import deadline as clock
-    from planner.reports.ranges_text import range_line
 
     prep, plan = solved(tiny(data=priced_data))
     with clock.scope(0.0):
@@ -320,3 +321,30 @@ def test_the_app_shows_the_range_under_the_cost(app):
     assert any(
         c.startswith("Range over 50 futures drawn from the default ranges") for c in captions
     )
+
+
+def test_listed_futures_give_weighted_quantiles_and_name_the_future(priced_data):
+    """Three listed futures: as given (0.5), power x1.5 (0.3), chips x1.25 (0.2). The P10 and
+    P50 are the plan's own cost (half the probability), the P90 the chips future (the last
+    20%), and that future moves the cost most."""
+    sc = with_futures(
+        tiny(data=priced_data),
+        [
+            {"name": "as given", "probability": 0.5},
+            {
+                "name": "power",
+                "probability": 0.3,
+                "set": {"economics.electricity_price_scale": 1.5},
+            },
+            {"name": "chips", "probability": 0.2, "set": {"economics.chip_price_scale": 1.25}},
+        ],
+    )
+    prep, plan = solved(sc)
+    ranges = plan_ranges(prep, plan)
+    assert ranges.source == "scenario" and len(ranges.outcomes) == 3
+    own = 40 + 2 * ENERGY_MUSD
+    assert ranges.cost["p10"] == pytest.approx(own) and ranges.cost["p50"] == pytest.approx(own)
+    assert ranges.cost["p90"] == pytest.approx(own + 10) == ranges.cost["max"]
+    assert ranges.driver["input"] == "chips"
+    assert ranges.driver["changes"] == {"economics.chip_price_scale": 1.25}
+    assert "The future that moves the cost most is 'chips'" in range_sentence(ranges.to_dict())

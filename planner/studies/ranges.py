@@ -318,7 +318,8 @@ def plan_ranges(prep: Prepared, plan: Plan) -> PlanRanges | None:
     w_all = np.array([o.probability for o in result.outcomes])
     total = float(w_all.sum()) or 1.0
     result.infeasible = sum(o.probability for o in result.outcomes if o.missing) / total
-    result.misses_target = sum(o.probability for o in result.outcomes if not o.meets_target) / total
+    # a future whose options are gone counts as infeasible, not also as a missed target
+    result.misses_target = sum(o.probability for o in priced if not o.meets_target) / total
     result.misses_budget = (
         sum(o.probability for o in priced if not o.within_budget) / total
         if prep.inputs.budget is not None
