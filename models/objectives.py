@@ -39,6 +39,35 @@ def _added(m: pyo.ConcreteModel, a: int, t_pos: int):
     return m.n[a, t] - m.n[a, m.T.at(t_pos)]
 
 
+def cost_coefficients(inp: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
+    """(W, R): the total cost's coefficients per (option, period), rows = options.
+
+    W[a,t] = ``inp.capital`` (charged per module added in t) and
+    R[a,t] = δ_t·u[a,t]·(opex[a,t] + energy_a + carbon_a) (charged per module in service in
+    t), so that total_cost = Σ W·added + Σ R·n + fixed costs. ``add_objectives`` builds the
+    model's expression from these arrays and ``planner.core.evaluate`` prices a fixed plan
+    with them, so the two cannot drift apart.
+    """
+    opt = inp.options
+    n_t = len(inp.periods)
+    running = np.asarray(inp.opex_by_period, dtype=float) + np.repeat(
+        (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float)[:, None], n_t, axis=1
+    )
+    disc = np.array([inp.discount[t] for t in inp.periods], dtype=float)[None, :]
+    served = np.asarray(inp.service_years, dtype=float)
+    return np.asarray(inp.capital, dtype=float), disc * served * running
+
+
+def fixed_cost(inp: ModelInputs, countries, providers, chips) -> float:
+    """Σ_k F_k + Σ_p O_p + Σ_c G_c over the sites, providers (operators) and chip platforms a
+    plan opens: the fixed part of ``total_cost`` when exactly these binaries are 1."""
+    return float(
+        sum(float(inp.countries.at[k, "site_fixed_cost"]) for k in countries)
+        + sum(float(inp.providers.at[p, "onboarding_cost"]) for p in providers)
+        + sum(float(inp.chips.at[c, "platform_cost"]) for c in chips)
+    )
+
+
 def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Define the objective expressions.
 
@@ -92,10 +121,8 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     if "score_fab" in opt.columns:
         m.fab = pyo.Expression(expr=layer("score_fab"))
 
-    capex = np.asarray(inp.capital, dtype=float).reshape(-1)  # a-major, like n_vars
-    running = np.asarray(inp.opex_by_period, dtype=float).reshape(-1) + np.repeat(
-        (opt["energy_cost"] + opt["carbon_cost"]).to_numpy(float), n_t
-    )
+    capital, running_charge = cost_coefficients(inp)
+    capex = capital.reshape(-1)  # a-major, like n_vars
     energy = np.repeat(opt["energy_cost"].to_numpy(float), n_t)
     emis = np.repeat(opt["emissions_kt"].to_numpy(float), n_t)
     # u[a,t] (a-major, like n_vars): years in service of a module counted in period t
@@ -122,7 +149,7 @@ def add_objectives(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         linear_vars=[terms_v[i] for i in nz],
     )
     m.capex_cost = pyo.Expression(expr=capex_expr)
-    m.running_cost = pyo.Expression(expr=linear(disc_years * running, n_vars))
+    m.running_cost = pyo.Expression(expr=linear(running_charge.reshape(-1), n_vars))
     m.fixed_cost = pyo.Expression(
         expr=LinearExpression(
             constant=0,

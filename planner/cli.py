@@ -187,7 +187,9 @@ def solve(
             check_writable(out, force)
         sc = _load(scenario, set_)
         left = remaining()  # the command's deadline already covers loading
-        plan = run(sc, time_limit=None if left is None else max(left, 1e-3), mip_gap=mip_gap)
+        plan = run(
+            sc, time_limit=None if left is None else max(left, 1e-3), mip_gap=mip_gap, ranges=True
+        )
         payload = plan.to_dict()
         if out is not None:
             write_output(out, json.dumps(payload, indent=2), force=True)
@@ -717,7 +719,7 @@ def brief(
             solved = plan_from_json(read_input_text(plan, "plan JSON file", 256 * 1024 * 1024))
         else:
             with _solve_bar("solve", 3):
-                solved = solve_and_diagnose(sc, time_limit=time_limit, tables=tables)
+                solved = solve_and_diagnose(sc, time_limit=time_limit, tables=tables, ranges=True)
         alts = None
         if n_alternatives > 0 and solved.ok:
             from planner.studies.alternatives import alternatives as run_alternatives

@@ -347,6 +347,8 @@ UNITLESS_OK = {
     "accelerators",
     "public_share",
     "end_year",
+    "low",  # uncertain_inputs.csv: factors and shifts of unitless inputs (scales, rates, scores)
+    "high",
 }  # ratios, counts, codes
 
 

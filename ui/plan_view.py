@@ -24,6 +24,7 @@ from planner.core.scenario import Scenario
 from planner.reports.brief import brief_html
 from planner.reports.numbers import limits_for_display, money_change
 from planner.reports.plan_reading import read_plan
+from planner.reports.ranges_text import range_line
 from ui import figures
 from ui import support as ui_support
 from ui.safe_text import error_text, md_text
@@ -151,6 +152,10 @@ def kpi_metrics(plan: Plan, previous: dict[str, float] | None = None) -> None:
         "before, minus failures",
     )
     st.caption(ui_support.worst_case_line(plan))
+    spread = range_line(plan.ranges)
+    if spread:
+        # the fixed plan priced across futures (planner.studies.ranges): how sure the cost is
+        st.caption(md_text(spread))
     st.caption(
         f"Final period: {k['compute_final_eflops']:,.1f} of {k['target_final_eflops']:,.1f} "
         f"EFLOP/s target · {k['accelerators_final']:,} accelerators · "

@@ -365,7 +365,9 @@ def solve_plan(scenario: Scenario, tables: Tables | None = None, on_wait: Any = 
 
     limited = capped(scenario)
     cap = max_time_limit()
-    return run_cancellable(lambda: solve(limited, tables=tables, time_limit=cap), on_wait)
+    return run_cancellable(
+        lambda: solve(limited, tables=tables, time_limit=cap, ranges=True), on_wait
+    )
 
 
 @dataclass(frozen=True)

@@ -112,12 +112,11 @@ def cost_arrays(
         if "next_generation_placeholder" in opt.columns
         else np.zeros(len(opt), bool)
     )
-    g = np.array(
-        [
-            [price_factor(sc, t, av, ph) for t in periods]
-            for av, ph in zip(opt["available_from"].to_numpy(float), placeholder, strict=True)
-        ]
-    ).reshape(len(opt), len(periods))
+    # price factors (1 for announced chips: only placeholders follow the trend)
+    g = np.ones((len(opt), len(periods)))
+    available = opt["available_from"].to_numpy(float)
+    for a in np.flatnonzero(placeholder):
+        g[a] = [price_factor(sc, t, available[a], True) for t in periods]
     hw = opt["hardware"].to_numpy(float)[:, None] * g * chip_price_factor
     bld = np.repeat(opt["building"].to_numpy(float)[:, None], len(periods), axis=1)
     owned = opt["owned"].to_numpy(bool)[:, None]

@@ -539,7 +539,38 @@ REPORT_FACTS = Table(
     ),
 )
 
-SIDE_TABLES: tuple[Table, ...] = (MARKET_SHARE, REPORT_FACTS)
+UNCERTAIN_INPUTS = Table(
+    name="uncertain_inputs",
+    file="uncertain_inputs.csv",
+    key=("key",),
+    description=(
+        "Default ranges of the inputs nobody can pin down (prices, the discount rate, trust "
+        "scores): a plan's range is priced over seeded draws from these when its scenario "
+        "has no `uncertainty:` block (`planner.studies.ranges`). Read from the scenario's "
+        "data folder, else from the bundled one."
+    ),
+    columns=(
+        Column("key", "str", "Scenario key in the --set language (e.g. economics.discount_rate)"),
+        Column(
+            "how",
+            "str",
+            "times: the scenario's value times a factor drawn in [low, high]; plus: the "
+            "scenario's value plus a shift drawn in [low, high], kept within [0, 1]",
+        ),
+        Column("low", "float", "Smallest factor or shift drawn", min=-1, max=100),
+        Column("high", "float", "Largest factor or shift drawn", min=-1, max=100),
+        Column("reasoning", "str", "Why this range: assumption and its reasoning"),
+        Column(
+            "source",
+            "str",
+            "Upstream publisher and date behind the range (empty for a pure judgement)",
+            required=False,
+            default="",
+        ),
+    ),
+)
+
+SIDE_TABLES: tuple[Table, ...] = (MARKET_SHARE, REPORT_FACTS, UNCERTAIN_INPUTS)
 
 #: Tables a data folder may hold that the model reads when a scenario asks for them.
 OPTIONAL_TABLES: tuple[Table, ...] = (PROJECTS,)

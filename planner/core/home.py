@@ -7,7 +7,7 @@ share caps, N-1, aligning and ``stress`` all use the same answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -73,13 +73,7 @@ def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
     profile = choice.row
     scores = {str(j): 0.0 for j in t.jurisdictions["code"]}
     scores.update(chosen)
-    for j, s in sc.scores.items():
-        if j not in scores:
-            raise InputError(
-                f"field 'scores.{j}': unknown jurisdiction '{j}' (not in jurisdictions.csv)"
-                + nearest(j, scores)
-            )
-        scores[j] = float(s)
+    _override_scores(scores, sc.scores)
     juris_of = dict(zip(t.countries["iso3"], t.countries["jurisdiction"], strict=True))
     home_set = set(home)
     # One rule for "foreign": a jurisdiction entirely inside the home (EU for home EU27) is
@@ -97,6 +91,28 @@ def resolve_home(sc: Scenario, t: Tables) -> HomeContext:
     if assumption and sc.scores:
         assumption += f" (your scores: override {', '.join(sorted(sc.scores))})"
     return HomeContext(home, profile, scores, home_j, foreign, assumption=assumption)
+
+
+def _override_scores(scores: dict[str, float], given: dict[str, float]) -> None:
+    """The scenario's ``scores`` over the profile's, in place (an unknown code is an error)."""
+    for j, s in given.items():
+        if j not in scores:
+            raise InputError(
+                f"field 'scores.{j}': unknown jurisdiction '{j}' (not in jurisdictions.csv)"
+                + nearest(j, scores)
+            )
+        scores[j] = float(s)
+
+
+def rescored(ctx: HomeContext, given: dict[str, float]) -> HomeContext:
+    """``ctx`` with a scenario's ``scores`` applied over it, as ``resolve_home`` would give
+    for that scenario when only its scores differ (home jurisdictions still score 1): what
+    re-scoring a plan in another future needs, without resolving the home again."""
+    scores = dict(ctx.scores)
+    _override_scores(scores, given)
+    for j in ctx.home_jurisdictions:
+        scores[j] = 1.0
+    return replace(ctx, scores=scores)
 
 
 def layer_jurisdictions(

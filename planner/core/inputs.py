@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import numpy as np
@@ -267,39 +267,21 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
 
     # a layer scores 1 when it is home, else its foreign jurisdiction's score
     dep = layer_jurisdictions(k, p, c, t, ctx)
-
-    def score(col: str) -> np.ndarray:
-        return dep[col].map(lambda j: 1.0 if pd.isna(j) else ctx.scores.get(j, 0.0)).to_numpy(float)
-
-    s_loc, s_prov, s_chip = score("j_country"), score("j_provider"), score("j_chip")
     # A provider running another jurisdiction's technology (technology_jurisdiction) depends on
-    # it too: the provider layer scores the weakest of its jurisdictions, and each foreign one
-    # is a dependency in N-1 and the foreign cap (_dependencies).
+    # it too: each foreign one is a dependency in N-1 and the foreign cap (_dependencies).
     j_tech = p.map(lambda code: ";".join(provider_technology(prov, code, ctx))).astype(object)
-    s_prov = np.array(
-        [
-            min([sp] + [ctx.scores.get(j, 0.0) for j in split_codes(jt)])
-            for sp, jt in zip(s_prov, j_tech, strict=True)
-        ],
-        dtype=float,
-    )
     home = set(ctx.home)
-    # Foundry layer: the weakest foundry's score (a chip made at two fabs depends on both; a
-    # home foundry scores 1); a chip without a recorded foundry takes its designer's score.
     fabs = chip_fab_jurisdictions(t.chips)
     j_fab = c.map(lambda code: ";".join(fabs.get(code, [])))
-
-    def fab_score(j: str) -> float:
-        return 1.0 if j in ctx.home_jurisdictions else ctx.scores.get(j, 0.0)
-
-    s_fab = np.array(
-        [
-            min((fab_score(j) for j in split_codes(f)), default=sc_)
-            for f, sc_ in zip(j_fab, s_chip, strict=True)
-        ],
-        dtype=float,
+    scores = layer_scores(
+        dep["j_country"],
+        dep["j_provider"],
+        dep["j_chip"],
+        j_tech,
+        j_fab,
+        ctx,
+        sc.weights.normalised(),
     )
-    w_loc, w_prov, w_chip, w_fab = sc.weights.normalised()
 
     return opt.assign(
         designer=c.map(chp["designer"]).to_numpy(),
@@ -329,11 +311,7 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         energy_cost=energy_cost,
         emissions_kt=emissions,
         carbon_cost=carbon_cost,
-        score=w_loc * s_loc + w_prov * s_prov + w_chip * s_chip + w_fab * s_fab,
-        score_territorial=s_loc,
-        score_provider=s_prov,
-        score_chip=s_chip,
-        score_fab=s_fab,
+        **scores,
         home=k.isin(home).to_numpy(),
         j_country=dep["j_country"].to_numpy(),
         j_provider=dep["j_provider"].to_numpy(),
@@ -341,6 +319,61 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
         j_fab=j_fab.to_numpy(),
         j_provider_tech=j_tech.to_numpy(),
     )
+
+
+def _text(value: object) -> str:
+    """A ';'-joined code cell as text ('' for an empty cell)."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def layer_scores(
+    j_country: Iterable[object],
+    j_provider: Iterable[object],
+    j_chip: Iterable[object],
+    j_provider_tech: Iterable[object],
+    j_fab: Iterable[object],
+    ctx: HomeContext,
+    weights: tuple[float, float, float, float],
+) -> dict[str, np.ndarray]:
+    """The options' layer scores and their weighted score from the jurisdiction each layer
+    depends on (``_coefficients`` states the rule). One function, so a plan re-scored with
+    other trust scores (``planner.core.reprice``) scores exactly as the model does."""
+
+    table = ctx.scores
+
+    def score(col: Iterable[object]) -> np.ndarray:
+        # home (no foreign jurisdiction) scores 1; a jurisdiction without a score scores 0
+        codes = [_text(j) for j in col]
+        return np.array([table.get(j, 0.0) if j else 1.0 for j in codes], dtype=float)
+
+    s_loc, s_prov, s_chip = score(j_country), score(j_provider), score(j_chip)
+
+    # the provider layer scores the weakest of its jurisdictions (headquarters, technology)
+    @functools.cache
+    def weakest(codes: str) -> float:
+        return min((table.get(j, 0.0) for j in split_codes(codes)), default=1.0)
+
+    s_prov = np.minimum(s_prov, [weakest(_text(jt)) for jt in j_provider_tech])
+
+    # Foundry layer: the weakest foundry's score (a chip made at two fabs depends on both; a
+    # home foundry scores 1); a chip without a recorded foundry takes its designer's score.
+    @functools.cache
+    def weakest_fab(codes: str) -> float:
+        return min(
+            (1.0 if j in ctx.home_jurisdictions else table.get(j, 0.0) for j in split_codes(codes)),
+            default=math.nan,
+        )
+
+    fab = np.array([weakest_fab(_text(f)) for f in j_fab], dtype=float)
+    s_fab = np.where(np.isnan(fab), s_chip, fab)
+    w_loc, w_prov, w_chip, w_fab = weights
+    return {
+        "score": w_loc * s_loc + w_prov * s_prov + w_chip * s_chip + w_fab * s_fab,
+        "score_territorial": s_loc,
+        "score_provider": s_prov,
+        "score_chip": s_chip,
+        "score_fab": s_fab,
+    }
 
 
 def provider_technology(prov: pd.DataFrame, code: str, ctx: HomeContext) -> list[str]:

@@ -68,6 +68,9 @@ class Plan:
     context: dict[str, Any] = field(default_factory=dict)
     #: the one worst N-1 cut (``planner.core.cuts.worst_case``): every face prints this
     worst_case: dict[str, Any] = field(default_factory=dict)
+    #: the fixed plan priced and scored across futures (``planner.studies.ranges``): cost and
+    #: index quantiles, misses, the input that moves the cost most; empty until attached
+    ranges: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -161,6 +164,7 @@ class Plan:
                 "shares": self.shares.to_dict(orient="records"),
                 "resilience": self.resilience.to_dict(orient="records"),
                 "worst_case": self.worst_case,
+                "ranges": self.ranges,
                 "limits": self.limits.to_dict(orient="records"),
                 "message": self.message,
                 "notes": self.notes,

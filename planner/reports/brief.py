@@ -22,6 +22,7 @@ from planner.core.results import Plan
 from planner.reports.charts import OKABE_ITO, distinct_colours
 from planner.reports.maps import MAP_CONFIG, world_map
 from planner.reports.plan_reading import LIMIT_WORDS, read_plan
+from planner.reports.ranges_text import range_line
 
 #: print and screen styles: A4-friendly width, sections kept whole on a printed page
 STYLE = """
@@ -201,6 +202,15 @@ def _kpis(plan: Plan) -> str:
         ("A year of the final fleet", f"{k['cost_per_year_final_musd']:,.0f} MUSD"),
         ("Worst single cut-off keeps", f"{k['worst_case_n_minus_1_share']:.0%}"),
     ]  # fmt: skip
+    cost_range = (plan.ranges or {}).get("cost_musd")
+    if cost_range:
+        items.insert(
+            3,
+            (
+                "Cost P10-P90 across futures",
+                f"{cost_range['p10']:,.0f}-{cost_range['p90']:,.0f} MUSD",
+            ),
+        )
     cells = "".join(f"<div class='kpi'>{_e(a)}<b>{_e(b)}</b></div>" for a, b in items)
     return f"<div class='kpis'>{cells}</div>"
 
@@ -332,7 +342,8 @@ def brief_html(
     last = int(plan.allocation["period"].max())
     body += [
         f"<section><h2>The answer</h2>{_kpis(plan)}<p>{_e(read_plan(plan, face='brief'))}</p>"
-        "</section>",
+        + (f"<p class='small'>{_e(range_line(plan.ranges))}</p>" if plan.ranges else "")
+        + "</section>",
         "<section><h2>Where the compute sits</h2>"
         + _figure(world_map(by_country, last), "brief-map", MAP_CONFIG)
         + "</section>",
@@ -381,5 +392,6 @@ def plan_from_json(text: str) -> Plan:
         notes=d.get("notes") or [],
         diagnosis=d.get("diagnosis"),
         context=d.get("context") or {},
+        ranges=d.get("ranges") or {},
         **frames,
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.core.errors import InputError
+from planner.reports.ranges_text import input_label
 
 EXAMPLE = re.compile(r"<!--example ([\w.-]+):\s*(.*?)\s*-->")
 TAG = re.compile(r"<!--x:([\w.-]+)\.(\w+)-->(.*?)<!--/x-->", re.S)
@@ -66,6 +67,10 @@ FACTS: dict[str, Callable[[Any], str]] = {
     "countries": lambda p: _mix(p, "country"),
     "designers": lambda p: _mix(p, "designer"),
     "chips": lambda p: _mix(p, "chip"),
+    # the plan's range across the default futures (planner.studies.ranges)
+    "cost_p10": lambda p: f"{p.ranges['cost_musd']['p10']:,.0f}",
+    "cost_p90": lambda p: f"{p.ranges['cost_musd']['p90']:,.0f}",
+    "driver": lambda p: input_label(p.ranges["driver"]["input"]),
 }
 
 
@@ -110,7 +115,9 @@ def _solve_all(
         path, overrides = defined[name]
         key = (path, tuple(overrides))
         if key not in cache:
-            cache[key] = solve_and_diagnose(load_scenario(root / path, overrides), diagnose=False)
+            cache[key] = solve_and_diagnose(
+                load_scenario(root / path, overrides), diagnose=False, ranges=True
+            )
         plans[name] = cache[key]
     return plans
 
@@ -144,7 +151,7 @@ def _gap(plan: Any) -> float:
 
 #: facts that are money: the cost tie-break stops within its own gap (0.1% by default, more
 #: when it runs out of time), so two runs of one scenario may differ by that much
-MONEY = {"cost", "per_year", "budget_share"}
+MONEY = {"cost", "per_year", "budget_share", "cost_p10", "cost_p90"}
 
 
 def _number(text: str) -> float | None:

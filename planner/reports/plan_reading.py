@@ -18,6 +18,7 @@ import pandas as pd
 
 from planner.core.cuts import worst_case_sentence
 from planner.core.results import Plan
+from planner.reports.ranges_text import range_sentence
 
 #: Limits that exist to hedge dependence: what they force is what a reader should see.
 HEDGING_LIMITS = (
@@ -211,7 +212,11 @@ def _existing(plan: Plan) -> str:
 
 
 def _price_range(plan: Plan) -> str:
-    """The cost's sensitivity to the chip prices: the fixed plan re-priced (no re-solve)."""
+    """The cost's range across futures (``plan.ranges``) when the plan carries one, else its
+    sensitivity to the chip prices alone: the fixed plan re-priced (no re-solve)."""
+    spread = range_sentence(plan.ranges)
+    if spread:
+        return spread
     k = plan.kpis
     low, high = k.get("total_cost_chip_price_low_musd"), k.get("total_cost_chip_price_high_musd")
     share = k.get("chip_price_range_share")

@@ -11,6 +11,7 @@ from rich.table import Table
 from planner.core.cuts import worst_case_sentence
 from planner.core.results import Plan
 from planner.reports.plan_reading import read_plan
+from planner.reports.ranges_text import range_line
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -58,8 +59,8 @@ def _allocation_table(plan: Plan, period: int) -> Table:
 
 
 def plan_summary(plan: Plan, console: Console | None = None) -> None:
-    """Status, sovereignty, costs against the budget, the worst N-1 cut-off, every period's
-    allocation and the limits that bind."""
+    """Status, sovereignty, costs against the budget, the worst N-1 cut-off, the plan's range
+    across futures, every period's allocation and the limits that bind."""
     con = console or Console()
     con.print(f"[bold]{plan.scenario_name}[/bold]: status [bold]{plan.status}[/bold]")
     assumed = plan.context.get("profile_assumption", "")
@@ -84,6 +85,9 @@ def plan_summary(plan: Plan, console: Console | None = None) -> None:
         f"fixed {k['site_fixed_musd'] + k['onboarding_musd'] + k['platform_musd']:,.0f}); "
         f"emissions {k['emissions_kt']:,.0f} kt CO2e; {_worst_cut(plan)}"
     )
+    spread = range_line(plan.ranges)
+    if spread:
+        con.print(spread, markup=False, highlight=False)
     if "cost_basis" in k:
         con.print(
             f"Costs: {k['cost_basis']} basis, {k['horizon_start']}-{k['horizon_end']}, "

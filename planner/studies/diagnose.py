@@ -773,12 +773,17 @@ def solve_and_diagnose(
     objective: str = "sovereignty",
     tables: Tables | None = None,
     diagnose: bool = True,
+    ranges: bool = False,
 ) -> Plan:
     """Solve a scenario (a Scenario or a path to its YAML) and return the Plan; this is the
     public ``planner.core.solve``.
 
     An infeasible plan carries ``plan.diagnosis`` unless ``diagnose`` is False. The model is
-    prepared once and the diagnosis experiments run on the same HiGHS instance.
+    prepared once and the diagnosis experiments run on the same HiGHS instance. With
+    ``ranges`` a solved plan also carries ``plan.ranges``: the fixed plan priced and scored
+    across the scenario's futures or the default sample (``planner.studies.ranges``; no
+    re-solve, within the same time limit). Off by default: a sweep or study solving many
+    scenarios needs no range on each.
     """
     time_limit = clock.check_time_limit(time_limit, "time_limit")
     with clock.scope(time_limit):
@@ -793,4 +798,12 @@ def solve_and_diagnose(
                 attach(plan, prep, screens, clock.remaining())
                 plan.timings["diagnose_s"] = time.perf_counter() - t0
                 plan.timings["total_s"] += plan.timings["diagnose_s"]
+        # outside the solver's own limit (a solve may use all of it), inside the command's
+        if ranges and plan.ok:
+            from planner.studies.ranges import attach_ranges
+
+            t0 = time.perf_counter()
+            attach_ranges(plan, prep)
+            plan.timings["ranges_s"] = time.perf_counter() - t0
+            plan.timings["total_s"] += plan.timings["ranges_s"]
     return plan
