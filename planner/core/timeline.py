@@ -18,24 +18,27 @@ from planner.core.data import Tables
 from planner.core.errors import InputError, nearest
 from planner.core.scenario import Scenario
 
+#: An existing or committed system's option columns (a project's adds two of its own).
+SYSTEM_COLUMNS = [
+    "country",
+    "provider",
+    "chip",
+    "accelerators",
+    "existing_name",
+    "since",
+    "until",
+    "named_operator",
+    "retirable",
+    "committed",
+    "capital_musd",
+]
+
 
 def existing_options(sc: Scenario, t: Tables) -> pd.DataFrame:
     """One option per ``existing`` or ``committed`` system: its own (country, provider, chip),
     the whole system as one module (``accelerators``), able to serve from ``since`` to
     ``until``; a committed system also carries its known capital (``capital_musd``)."""
-    cols = [
-        "country",
-        "provider",
-        "chip",
-        "accelerators",
-        "existing_name",
-        "since",
-        "until",
-        "named_operator",
-        "retirable",
-        "committed",
-        "capital_musd",
-    ]
+    cols = SYSTEM_COLUMNS
     systems = [("existing", i, e) for i, e in enumerate(sc.existing)] + [
         ("committed", i, e) for i, e in enumerate(sc.committed)
     ]
@@ -123,21 +126,7 @@ def project_options(sc: Scenario, t: Tables, home: set[str]) -> pd.DataFrame:
     in the site country) may be joined only by a home that includes the site country: its
     operator's headquarters is not otherwise recorded, so a foreign home would read it as
     its own public operator."""
-    cols = [
-        "country",
-        "provider",
-        "chip",
-        "accelerators",
-        "existing_name",
-        "since",
-        "until",
-        "named_operator",
-        "retirable",
-        "committed",
-        "capital_musd",
-        "project",
-        "joinable",
-    ]
+    cols = [*SYSTEM_COLUMNS, "project", "joinable"]
     if not sc.projects:
         return pd.DataFrame(columns=cols)
     if t.projects is None:
