@@ -17,7 +17,14 @@ the other only).
 same for the code before and after, so differences are the app's. What a browser adds
 (drawing the charts) is not counted here.
 
-Results: ``results/app_page[-label].json``.
+``--browser``: the same page served by ``streamlit run`` and driven by headless Chromium
+(Debian's chromium and chromium-driver, as tests/test_ui_browser.py): per repeat, a fresh
+page, a budget edit, Solve, another budget edit. Solve is timed from the click to the page
+idle with every chart drawn, minus the "solved in" seconds the page prints (the planner's
+own time); the edit from the keystroke to the same state. This includes what the browser
+does (receiving and drawing the charts), which AppTest cannot see.
+
+Results: ``results/app_page[-label].json`` (``app_page-browser[-label].json``).
 """
 
 from __future__ import annotations
@@ -122,12 +129,123 @@ def one_session(clock: SolveClock, budget_edit: float) -> dict[str, dict[str, fl
     return out
 
 
+def browser_sessions(repeats: int, port: int) -> list[dict[str, float]]:
+    """``--browser``: see the module docstring. Needs /usr/bin/chromium and chromedriver."""
+    import re
+    import subprocess
+    import urllib.request
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", APP, "--server.headless", "true",
+         "--server.port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def busy(d) -> bool:
+        return any(
+            d.find_elements(By.CSS_SELECTOR, sel)
+            for sel in (
+                '[data-testid="stStatusWidget"]',
+                '[data-testid="stSpinner"]',
+                '[data-stale="true"]',
+            )
+        )
+
+    def done(d, t0: float, ready: str, timeout: float = 300.0) -> float:
+        """Seconds from t0 until the page shows what this step must show (the JavaScript
+        condition ``ready``), is idle (no status widget, spinner or stale element) and has
+        drawn every chart. ``ready`` tells a finished run from one not yet started: a fast
+        rerun can come and go between two polls without the status widget ever showing."""
+        while time.perf_counter() - t0 < timeout:
+            if not busy(d) and d.execute_script(
+                f"if (!({ready})) return false;"
+                "const c = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];"
+                "return c.every(e => e.querySelector('.main-svg'));"
+            ):
+                return time.perf_counter() - t0
+            time.sleep(0.05)
+        raise TimeoutError("the page did not settle")
+
+    text = "document.body.innerText.includes"
+    page_ready = f"{text}('Set the inputs in the sidebar')"
+    solved_ready = f"{text}('solved in') && !{text}('The inputs changed since')"
+    stale_ready = f"{text}('The inputs changed since this plan was solved')"
+
+    def budget_box(d):
+        for box in d.find_elements(By.CSS_SELECTOR, '[data-testid="stNumberInput"]'):
+            lines = box.text.splitlines()
+            if lines and lines[0].strip() == "Budget (MUSD over the horizon)":
+                return box.find_element(By.TAG_NAME, "input")
+        return None
+
+    def type_budget(d, value: float) -> None:
+        box = budget_box(d)
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(f"{value:g}", Keys.ENTER)
+
+    rows = []
+    driver = None
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = "/usr/bin/chromium"
+        for flag in ("--headless", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--disable-dev-shm-usage",
+                     "--window-size=1366,900"):  # fmt: skip
+            opts.add_argument(flag)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+        for i in range(repeats + 1):  # the first is a warm-up (imports, first figures)
+            budget = 20000.0 + 1000 * i  # a new plan each repeat: the server caches plans
+            driver.get(f"http://127.0.0.1:{port}")
+            t0 = time.perf_counter()
+            while budget_box(driver) is None:
+                time.sleep(0.05)
+            done(driver, t0, page_ready)
+            type_budget(driver, budget)
+            time.sleep(1.0)  # no plan yet: nothing on the page tells this rerun has ended
+            done(driver, time.perf_counter(), page_ready)
+            solve = driver.find_element(By.XPATH, "//button[.//p[normalize-space()='Solve']]")
+            t0 = time.perf_counter()
+            solve.click()
+            wall = done(driver, t0, solved_ready)
+            said = re.search(
+                r"solved in ([0-9.]+) s", driver.find_element(By.TAG_NAME, "body").text
+            )
+            solved_in = float(said.group(1)) if said else 0.0
+            type_budget(driver, budget + 500)
+            edit = done(driver, time.perf_counter(), stale_ready)
+            row = {"solve_wall_s": wall, "solved_in_s": solved_in,
+                   "solve_page_s": wall - solved_in, "edit_s": edit}  # fmt: skip
+            print(f"browser repeat {i}{' (warm-up)' if i == 0 else ''}: {row}", flush=True)
+            if i > 0:
+                rows.append(row)
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(15)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="eu-2030-hedge")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--budget-edit", type=float, default=20000.0)
     parser.add_argument("--label", default="")
+    parser.add_argument("--browser", action="store_true", help="headless Chromium instead")
+    parser.add_argument("--port", type=int, default=8599)
     args = parser.parse_args(argv)
 
     os.environ["SOVPLAN_SCENARIO_DIR"] = str(ROOT / "data" / "scenarios")
@@ -136,6 +254,19 @@ def main(argv: list[str] | None = None) -> int:
     first = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))[0].stem
     if args.scenario != first:
         raise SystemExit(f"the page opens on {first}; only that scenario is benchmarked here")
+
+    if args.browser:
+        load_before = os.getloadavg()[0]
+        rows = browser_sessions(args.repeats, args.port)
+        load_after = os.getloadavg()[0]
+        medians = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+        RESULTS.mkdir(exist_ok=True)
+        name = "app_page-browser" + (f"-{args.label}" if args.label else "") + ".json"
+        out = {"load_1min_before": load_before, "load_1min_after": load_after,
+               "medians": medians, "runs": rows}  # fmt: skip
+        (RESULTS / name).write_text(json.dumps(out, indent=2))
+        print(f"load {load_before:.2f} -> {load_after:.2f}; medians {medians}")
+        return 0
 
     clock = SolveClock()
     load_before = os.getloadavg()[0]
