@@ -295,7 +295,7 @@ def _build_figure(kind: str, plan: Plan, tables: Tables) -> go.Figure:
     raise ValueError(f"no plan figure '{kind}'")
 
 
-@st.cache_resource(show_spinner=False, max_entries=128)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def plan_figure(kind: str, fingerprint: str, _plan: Plan, _tables: Tables) -> go.Figure:
     """A plan's figure, built once per plan content (``ui.support.plan_fingerprint``) and
     shared by every rerun and session that shows that plan: building one costs 0.1-0.3 s
@@ -303,7 +303,8 @@ def plan_figure(kind: str, fingerprint: str, _plan: Plan, _tables: Tables) -> go
 
     ``st.cache_resource`` hands out the stored object itself, not a copy: safe because
     ``st.plotly_chart`` only reads a figure (it serialises a deep copy, ``Figure.to_dict``),
-    and no caller changes one."""
+    and no caller changes one. At most 64 figures (a map holds its outlines: 1.4 MB; the
+    bar charts a few kB), so a busy server keeps tens of MB, not hundreds."""
     return _build_figure(kind, _plan, _tables)
 
 
