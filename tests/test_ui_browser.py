@@ -417,3 +417,65 @@ def test_frontier_in_a_real_browser_matches_the_cli(tmp_path):
         assert metrics["Sovereignty index (0-1)"] == f"{float(last['sovereignty']):.3f}", metrics
         assert metrics["Total cost (MUSD)"] == f"{float(last['cost']):,.0f}", metrics
         assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+
+
+@needs_chromium
+def test_lazy_mix_tabs_and_downloads_built_on_click(tmp_path):
+    """Issue 28 #9: only the open mix tab's chart is drawn (each tab draws its own when
+    clicked), and the downloads are built when clicked, not at every rerun: the files a
+    browser receives are the plan's (CSV equal to ``plan_to_csv``, a five-sheet workbook,
+    the scenario YAML with the edited budget)."""
+    import pandas as pd
+    import yaml
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from planner import load_scenario
+    from planner import solve as planner_solve
+    from ui.support import plan_to_csv
+
+    titles_js = (
+        "return [...document.querySelectorAll('.js-plotly-plot')]"
+        ".map(g => (g.layout && g.layout.title && g.layout.title.text) || '')"
+    )
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    with served_app(tmp_path, ROOT / "tests" / "fixtures") as (driver, _url):
+        wait = WebDriverWait(driver, 120)
+        driver.execute_cdp_cmd(
+            "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+        )
+        wait.until(lambda d: _find_number_input(d, "Budget (MUSD over the horizon)"))
+        _wait_idle(driver, wait)
+        budget = _number_input(driver, "Budget (MUSD over the horizon)")
+        budget.send_keys(Keys.CONTROL, "a")
+        budget.send_keys("40", Keys.ENTER)
+        _wait_idle(driver, wait)
+        _solve_and_read(driver, wait)
+        for label in ("Mix by chip designer", "Mix by jurisdiction", "Mix by provider"):
+            tab = next(
+                t for t in driver.find_elements(By.CSS_SELECTOR, '[role="tab"]')
+                if t.text.strip() == label
+            )  # fmt: skip
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", tab)
+            tab.click()
+            _wait_idle(driver, wait)
+            titles = driver.execute_script(titles_js)
+            # the map, the bars and this tab's chart only (the theme may wrap titles in <b>)
+            assert len(titles) == 3 and label in titles[2], (label, titles)
+        for text in (
+            "Download allocation (CSV)",
+            "Download plan (Excel)",
+            "Download scenario YAML",
+        ):
+            button = driver.find_element(By.XPATH, f"//button[.//p[normalize-space()='{text}']]")
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+            button.click()
+        names = {"tiny-allocation.csv", "tiny-plan.xlsx", "tiny.yaml"}
+        wait.until(lambda d: names <= {f.name for f in downloads.iterdir()})
+        assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    plan = planner_solve(load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml", ["budget=40"]))
+    assert (downloads / "tiny-allocation.csv").read_bytes() == plan_to_csv(plan)
+    assert len(pd.read_excel(downloads / "tiny-plan.xlsx", sheet_name=None)) == 5
+    assert yaml.safe_load((downloads / "tiny.yaml").read_text())["budget"] == 40

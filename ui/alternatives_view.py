@@ -51,6 +51,7 @@ def cached_alternatives(
     return found
 
 
+@st.fragment
 def render(scenario: Scenario, tables: Tables | None) -> None:
     st.subheader("Alternatives")
     st.caption(

@@ -72,7 +72,7 @@ def main() -> None:
             st.session_state.pop(name, None)
 
     try:
-        file_scenario = ui_support.build_scenario(source.raw, source.label, source.base_dir, {})
+        file_scenario = inputs.build(source, {})
         base_tables = ui_support.base_tables(file_scenario)
     except Exception as exc:
         st.error(f"The scenario {md_text(source.label)} cannot be used as it is:")
@@ -98,7 +98,7 @@ def main() -> None:
 
     scenario: Scenario | None = None
     try:
-        scenario = ui_support.build_scenario(source.raw, source.label, source.base_dir, overrides)
+        scenario = inputs.build(source, overrides)
     except Exception as exc:
         loose = inputs.show_problems(ui_support.validation_problems(exc), slots)
         if loose:
@@ -115,10 +115,11 @@ def main() -> None:
     if scenario is not None:
         st.sidebar.download_button(
             "Download scenario YAML",
-            scenario_to_yaml(scenario),
+            lambda: scenario_to_yaml(scenario),  # written when clicked, not at every rerun
             file_name=f"{ui_support.slug(scenario.name)}.yaml",
             mime="application/x-yaml",
             width="stretch",
+            on_click="ignore",
             help="The scenario with your changes, to reproduce this session with "
             "`sovplan solve FILE` (table edits: download the edited tables too)",
         )

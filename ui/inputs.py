@@ -14,6 +14,7 @@ key, i.e. the limit is not enforced).
 from __future__ import annotations
 
 import hashlib
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,45 @@ def choose_source() -> Source | None:
         help="The scenario files this server offers",
     )
     # labelled by file name: messages quoting the label must not show server folders
-    return Source(read_yaml(choice), choice.name, choice.parent, f"file:{choice}")
+    stat = choice.stat()
+    raw = scenario_file(str(choice), stat.st_mtime_ns, stat.st_size)
+    return Source(raw, choice.name, choice.parent, f"file:{choice}")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scenario_file(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """A scenario file's raw mapping, read once per version of the file (path, modification
+    time and size are the key): every rerun of the page used to parse the YAML again. A
+    copy each time (``st.cache_data``), so the caller may change it."""
+    return read_yaml(Path(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def built_scenario(
+    raw_key: str,
+    overrides_key: str,
+    label: str,
+    base_dir: str | None,
+    _raw: dict[str, Any],
+    _overrides: dict[str, Any],
+) -> Scenario:
+    """``ui.support.build_scenario`` once per (file mapping, widget values): the page builds
+    and validates the scenario twice a rerun (the file's, and with the sidebar's values), and
+    most reruns change neither. The keys are content digests that keep the values' types
+    (a date or ``!!binary`` in an upload must stay one: JSON would turn it into a string). An
+    error is not cached: it is raised again, with its message, on the next rerun."""
+    return ui_support.build_scenario(
+        _raw, label, None if base_dir is None else Path(base_dir), _overrides
+    )
+
+
+def build(source: Source, overrides: dict[str, Any]) -> Scenario:
+    """The source's scenario with the sidebar's values written over it (cached, see
+    ``built_scenario``)."""
+    raw_key = hashlib.sha256(pickle.dumps(source.raw, protocol=5)).hexdigest()
+    overrides_key = repr(sorted(overrides.items()))
+    base_dir = None if source.base_dir is None else str(source.base_dir)
+    return built_scenario(raw_key, overrides_key, source.label, base_dir, source.raw, overrides)
 
 
 def active_scenario_caption(name: str, label: str) -> str:

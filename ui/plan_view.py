@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from planner.core.data import Tables
@@ -171,8 +172,12 @@ def snapshot(plan: Plan) -> dict[str, float]:
     return {**plan.sovereignty, **{k: float(plan.kpis[k]) for k in keys}}
 
 
+@st.fragment
 def limits_section(plan: Plan, scenario: Scenario, tables: Tables | None) -> None:
-    """Which limits bind, and what relaxing one by a step buys (re-solved, cached)."""
+    """Which limits bind, and what relaxing one by a step buys (re-solved, cached).
+
+    A fragment: choosing a limit or pressing "Re-solve relaxed" reruns this section only,
+    not the page with its map and charts."""
     st.subheader("Limits")
     if plan.limits.empty:
         st.write("No limits are enforced in this scenario.")
@@ -260,53 +265,85 @@ def allocation_section(plan: Plan, name: str) -> None:
     )
     slug = ui_support.slug(name)
     c1, c2 = st.columns(2)
+    # built only when clicked (the workbook alone took 0.1 s of every rerun)
     c1.download_button(
         "Download allocation (CSV)",
-        ui_support.plan_to_csv(plan),
+        lambda: ui_support.plan_to_csv(plan),
         file_name=f"{slug}-allocation.csv",
         mime="text/csv",
         width="stretch",
+        on_click="ignore",
     )
     c2.download_button(
         "Download plan (Excel)",
-        ui_support.plan_to_excel(plan),
+        lambda: ui_support.plan_to_excel(plan),
         file_name=f"{slug}-plan.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         width="stretch",
+        on_click="ignore",
     )
 
 
-def plan_figures(plan: Plan, tables: Tables, key: str = "plan") -> None:
-    """Map and the three mixes."""
-    by_country = ui_support.compute_by_country(plan, tables)
-    last = int(plan.allocation["period"].max()) if len(plan.allocation) else None
+def _build_figure(kind: str, plan: Plan, tables: Tables) -> go.Figure:
+    """One of a plan's figures: 'map', 'bars' (by country), 'provider' and 'designer'
+    (mix by period), 'jurisdiction' (mix per layer)."""
+    if kind in ("map", "bars"):
+        by_country = ui_support.compute_by_country(plan, tables)
+        last = int(plan.allocation["period"].max()) if len(plan.allocation) else None
+        if kind == "map":
+            return figures.world_map(by_country, last)
+        return figures.country_bars(by_country, last)
+    if kind in ("provider", "designer"):
+        return figures.mix_bars(ui_support.mix_by_period(plan, kind), kind)
+    if kind == "jurisdiction":
+        return figures.jurisdiction_bars(ui_support.mix_by_jurisdiction(plan, tables))
+    raise ValueError(f"no plan figure '{kind}'")
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def plan_figure(kind: str, fingerprint: str, _plan: Plan, _tables: Tables) -> go.Figure:
+    """A plan's figure, built once per plan content (``ui.support.plan_fingerprint``) and
+    shared by every rerun and session that shows that plan: building one costs 0.1-0.3 s
+    (plotly validates every property), and a widget edit reruns the page.
+
+    ``st.cache_resource`` hands out the stored object itself, not a copy: safe because
+    ``st.plotly_chart`` only reads a figure (it serialises a deep copy, ``Figure.to_dict``),
+    and no caller changes one. At most 64 figures (a map holds its outlines: 1.4 MB; the
+    bar charts a few kB), so a busy server keeps tens of MB, not hundreds."""
+    return _build_figure(kind, _plan, _tables)
+
+
+#: The mix charts under the map, one per tab: (tab label, figure kind).
+MIX_TABS = (
+    ("Mix by provider", "provider"),
+    ("Mix by chip designer", "designer"),
+    ("Mix by jurisdiction", "jurisdiction"),
+)
+
+
+def plan_figures(plan: Plan, tables: Tables, key: str = "plan", fingerprint: str = "") -> None:
+    """Map and the three mixes. Figures come from ``plan_figure``'s cache; only the open mix
+    tab's chart is drawn (lazy tabs: switching tab reruns the page, which then sends that
+    one chart), so a rerun sends three charts instead of five."""
+    fingerprint = fingerprint or ui_support.plan_fingerprint(plan, tables)
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(
-        figures.world_map(by_country, last),
+        plan_figure("map", fingerprint, plan, tables),
         width="stretch",
         key=f"{key}-map",
         config=figures.MAP_CONFIG,  # no CDN base map: draws offline
     )
-    c2.plotly_chart(figures.country_bars(by_country, last), width="stretch", key=f"{key}-bars")
-    t1, t2, t3 = st.tabs(["Mix by provider", "Mix by chip designer", "Mix by jurisdiction"])
-    with t1:
-        st.plotly_chart(
-            figures.mix_bars(ui_support.mix_by_period(plan, "provider"), "provider"),
-            width="stretch",
-            key=f"{key}-provider",
-        )
-    with t2:
-        st.plotly_chart(
-            figures.mix_bars(ui_support.mix_by_period(plan, "designer"), "designer"),
-            width="stretch",
-            key=f"{key}-designer",
-        )
-    with t3:
-        st.plotly_chart(
-            figures.jurisdiction_bars(ui_support.mix_by_jurisdiction(plan, tables)),
-            width="stretch",
-            key=f"{key}-jurisdiction",
-        )
+    c2.plotly_chart(
+        plan_figure("bars", fingerprint, plan, tables), width="stretch", key=f"{key}-bars"
+    )
+    tabs = st.tabs([label for label, _ in MIX_TABS], on_change="rerun", key=f"{key}-mix")
+    for tab, (_, kind) in zip(tabs, MIX_TABS, strict=True):
+        if tab.open is False:  # None: a Streamlit that does not track tabs draws them all
+            continue
+        with tab:
+            st.plotly_chart(
+                plan_figure(kind, fingerprint, plan, tables), width="stretch", key=f"{key}-{kind}"
+            )
 
 
 def not_ok(plan: Plan) -> None:
@@ -357,7 +394,8 @@ def render_plan(
         "mix, cost against the budget, what binds and the worst supply cut. Opens offline; "
         "print it to PDF from the browser. (Alternatives: `sovplan brief`.)",
     )
-    plan_figures(plan, tables)
+    fingerprint = ui_support.plan_fingerprint(plan, tables)
+    plan_figures(plan, tables, fingerprint=fingerprint)
     limits_section(plan, scenario, edited)
     allocation_section(plan, plan.scenario_name)
     if plan.notes:
@@ -365,4 +403,10 @@ def render_plan(
             for note in plan.notes:
                 st.text(f"- {note}")
     st.subheader("The plan in words")
-    st.markdown(md_text(read_plan(plan, face="app")))
+    st.markdown(plan_reading(fingerprint, plan))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def plan_reading(fingerprint: str, _plan: Plan) -> str:
+    """The plan in words (``read_plan``, escaped for Markdown), once per plan content."""
+    return md_text(read_plan(_plan, face="app"))

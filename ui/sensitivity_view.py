@@ -65,6 +65,7 @@ def _draw(runs: pd.DataFrame, key: str) -> None:
     )
 
 
+@st.fragment
 def sweep_section(scenario: Scenario, tables: Tables | None) -> None:
     st.subheader("Run a small sweep")
     chosen = st.multiselect(
@@ -134,6 +135,7 @@ def sweep_section(scenario: Scenario, tables: Tables | None) -> None:
         _draw(runs, "sweep")
 
 
+@st.fragment
 def load_section() -> None:
     st.subheader("…or load the runs of `sovplan sweep`")
     upload = st.file_uploader("runs.parquet", type=["parquet"], key="runs_upload")
@@ -153,6 +155,7 @@ def load_section() -> None:
 
 
 def render(scenario: Scenario, tables: Tables | None) -> None:
+    """Both sections are fragments: their widgets rerun the section, not the page."""
     sweep_section(scenario, tables)
     st.divider()
     load_section()

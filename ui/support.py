@@ -237,6 +237,61 @@ def tables_key(tables: Tables | None) -> str:
     return "-".join(frame_hash(getattr(tables, name)) for name in EDITABLE_TABLES)
 
 
+def plan_fingerprint(plan: Plan, tables: Tables | None = None) -> str:
+    """A content hash of everything a plan's views read (status, numbers, tables, context,
+    worst case, notes; not its timings), and of the table columns they are drawn with: the
+    key under which the app keeps a plan's figures and texts, so that two reruns, or two
+    sessions, showing the same plan build them once. Plans come out of the app's plan cache
+    as fresh copies, so their identity cannot be the key."""
+    import json
+
+    h = hashlib.sha256()
+    head = {
+        "name": plan.scenario_name,
+        "status": plan.status,
+        "objective": [plan.objective_name, plan.objective, plan.gap, plan.bound],
+        "sovereignty": plan.sovereignty,
+        "kpis": plan.kpis,
+        "message": plan.message,
+        "notes": plan.notes,
+        "diagnosis": plan.diagnosis,
+        "context": plan.context,
+        "worst_case": plan.worst_case,
+    }
+    h.update(json.dumps(head, sort_keys=True, default=str).encode())
+    for frame in (plan.allocation, plan.shares, plan.resilience, plan.limits):
+        h.update(frame_hash(frame).encode())
+    if tables is not None:
+        for name, columns in VIEW_COLUMNS.items():
+            h.update(frame_hash(getattr(tables, name)[list(columns)]).encode())
+    return h.hexdigest()[:24]
+
+
+#: The columns of the data tables that a plan's views read besides the plan itself (country
+#: names on the map and bars; whose territory, provider and chip in the jurisdiction mix):
+#: the part of the tables in ``plan_fingerprint`` (hashing whole tables took 75 ms a rerun).
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "countries": ("iso3", "name", "jurisdiction"),
+    "providers": ("code", "hq_iso3"),
+    "chips": ("code", "jurisdiction"),
+}
+
+
+def unedited(editor_states: list[Any]) -> bool:
+    """Whether every data editor's state (``st.session_state[key]`` of ``st.data_editor``:
+    edited, added and deleted rows) records no edit, so each returns its table unchanged and
+    nothing needs comparing. A state that is missing or of another shape counts as edited
+    (the tables are then compared cell by cell, as before)."""
+    for state in editor_states:
+        if not isinstance(state, dict):
+            return False
+        if any(state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows")):
+            return False
+        if set(state) - {"edited_rows", "added_rows", "deleted_rows"}:
+            return False
+    return True
+
+
 def edited_table_names(base: Tables, edited: dict[str, pd.DataFrame]) -> list[str]:
     """Which of the edited tables differ from the loaded ones."""
     changed = []

@@ -64,6 +64,11 @@ def render(base: Tables) -> tuple[Tables | None, bool]:
                 column_config=_column_config(name, df),
             )
             slots[name] = st.empty()
+    # no editor records an edit (the usual rerun): every frame is its table, unchanged; the
+    # cell-by-cell comparison (half a second on the bundled tables) is only for edits
+    states = [st.session_state.get(widget_key(n, EDITOR_PREFIX)) for n in frames]
+    if ui_support.unedited(states):
+        return None, False
     changed = ui_support.edited_table_names(base, frames)
     if not changed:
         return None, False

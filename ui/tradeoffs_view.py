@@ -75,6 +75,7 @@ def _front_table(front: Any) -> pd.DataFrame:
     return front.table if hasattr(front, "table") else front
 
 
+@st.fragment
 def frontier_section(scenario: Scenario, tables: Tables | None, shown: Tables) -> None:
     st.subheader("Pareto frontier")
     names = _objectives()
@@ -214,6 +215,7 @@ def _comparison_table(plans: dict[str, Plan]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+@st.fragment
 def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables) -> None:
     st.subheader("Compare two strategies")
     juris = sorted(shown.jurisdictions["code"].astype(str))
@@ -266,6 +268,10 @@ def comparison_section(scenario: Scenario, tables: Tables | None, shown: Tables)
 
 
 def render(scenario: Scenario, tables: Tables | None, shown: Tables) -> None:
+    """The tab's three sections, each a fragment (``st.fragment``): a widget of one section
+    (an axis, a point to open, a button) reruns that section only, not the page with its
+    plan, map and charts. The inputs they read come from the page's last full run, which
+    every sidebar edit makes."""
     frontier_section(scenario, tables, shown)
     st.divider()
     alternatives_view.render(scenario, tables)

@@ -173,6 +173,21 @@ def jurisdiction_masks(rows: pd.DataFrame, j: str) -> tuple[pd.Series, pd.Series
     return lost.fillna(False).astype(bool), pd.Series(chip, index=rows.index).astype(bool)
 
 
+def involved_jurisdictions(rows: pd.DataFrame) -> set[str]:
+    """Every jurisdiction a cut of which touches some row (``jurisdiction_masks`` is all
+    False for any other): the rows' territory, provider and chip jurisdictions, and each of
+    their foundries' (``j_fab``, ';'-joined)."""
+    found = {
+        j
+        for col in ("j_country", "j_provider", "j_chip")
+        if col in rows
+        for j in rows[col].dropna()
+    }
+    if "j_fab" in rows:
+        found |= {j for text in rows["j_fab"].fillna("").astype(str) for j in text.split(";")}
+    return {str(j) for j in found if str(j)}
+
+
 def existing_since(sc: Any) -> dict[str, float]:
     """Existing or committed system label (as the plan's ``existing`` column names it) -> year
     in service (a committed system is installed from its ``since`` like an existing one)."""
@@ -264,9 +279,19 @@ def resilience_table(
     target = {int(t): float(v) for t, v in sc.target.items()}
     out = []
     cache: dict = {}
+    # a jurisdiction in no layer of any row cuts nothing: one all-kept table serves them all
+    # (most of them: 28 of 31 on the EU plan; their masks and tables took 0.4 s a plan)
+    present = involved_jurisdictions(rows)
+    untouched = None
     for j in foreign:
-        lost, chip = jurisdiction_masks(rows, j)
-        table = kept_table(rows, lost, chip, rule, target, cache=cache)
+        if j not in present:
+            if untouched is None:
+                none = pd.Series(False, index=rows.index)
+                untouched = kept_table(rows, none, none, rule, target, cache=cache)
+            table = untouched
+        else:
+            lost, chip = jurisdiction_masks(rows, j)
+            table = kept_table(rows, lost, chip, rule, target, cache=cache)
         out.append(
             pd.DataFrame(
                 {
