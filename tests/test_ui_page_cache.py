@@ -85,7 +85,7 @@ def reading(at: AppTest) -> str:
 
 
 def api_plan(*sets: str):
-    plan = planner_solve(load_scenario(TINY, list(sets)))
+    plan = planner_solve(load_scenario(TINY, list(sets)), ranges=True)  # as the app solves
     assert plan.ok
     return plan
 

@@ -150,7 +150,7 @@ def test_the_server_caps_every_solve(tiny, monkeypatch):
 
     seen = {}
 
-    def fake_solve(scenario, tables=None, time_limit=None):
+    def fake_solve(scenario, tables=None, time_limit=None, ranges=False):
         seen.update(per_solve=scenario.solver.time_limit, whole=time_limit)
         return "plan"
 
