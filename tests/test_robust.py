@@ -90,6 +90,23 @@ def test_non_anticipativity_and_budget_per_future_hold(hand):
     assert all(p.cost <= 30.9 + 1e-6 for p in hand.plans)
 
 
+def test_a_committed_system_in_the_deterministic_plan_is_data_not_a_commitment():
+    """A committed system has nothing to decide: it is in every plan's here-and-now rows but
+    not among the linked decisions, and fixing the deterministic first stage must not read it
+    as an option no future offers (it did on the UK scenario: VSS 'not a number')."""
+    committed = {
+        "name": "contract", "country": "HOM", "provider": "PUB", "chip": "CH",
+        "accelerators": 1000, "since": 2027, "capital_musd": 20.0,
+    }  # fmt: skip
+    r = robust(_fixture(committed=[committed], budget=45.0))
+    assert r.ok
+    det = {d["option"][4] for d in r.deterministic["first_stage"]}
+    assert "contract" in det
+    assert r.eev is not None and r.vss is not None and r.vss >= -1e-6
+    # already contracted: not something to commit now
+    assert "contract" not in set(r.first_stage.get("existing", []))
+
+
 def test_regret_table_has_each_first_stage_in_each_future(hand):
     table = hand.regret
     assert set(table["first_stage"]) == {

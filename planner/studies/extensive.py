@@ -228,8 +228,10 @@ def _fix(ext: Extensive, fixed: FirstStage) -> tuple[list, str | None]:
     lower = np.asarray(lp.col_lower_, dtype=float)
     upper = np.asarray(lp.col_upper_, dtype=float)
     cols = _now_columns(ext)
-    known = {key for key, _ in cols}
-    missing = [key for key, v in fixed.items() if v and key not in known]
+    offered = set(ext.model.option_keys)
+    # a key offered but not among the here-and-now columns is data in every future (an
+    # existing or committed system with nothing to decide): its count is not a commitment
+    missing = [(key, t) for (key, t), v in fixed.items() if v and key not in offered]
     saved = []
     for key, col in cols:
         v = float(fixed.get(key, 0))

@@ -272,7 +272,7 @@ def _first_stage_table(first: ef.FirstStage, plans: list[Plan], p: list[float]) 
                 "country": k,
                 "provider": prov,
                 "chip": c,
-                "delivery": "owned" if owned else "rented",
+                "delivery": "existing" if e else ("owned" if owned else "rented"),
                 "existing": e,
                 "modules": n,
                 "compute_eflops": compute,
@@ -316,7 +316,9 @@ def _describe_first(first: ef.FirstStage) -> str:
     parts = []
     for (k, prov, c, owned, e), n in fleet[:3]:
         kind = "owned" if owned else "rented"
-        parts.append(e if e else f"{n} {kind} {c} module{'s' * (n != 1)} at {prov} in {k}")
+        parts.append(
+            f"{e} (existing)" if e else f"{n} {kind} {c} module{'s' * (n != 1)} at {prov} in {k}"
+        )
     more = len(fleet) - 3
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "") + f" in service in {last}"
 
