@@ -253,9 +253,12 @@ def optimise(
     ext: Extensive,
     time_limit: float | None = None,
     fixed: FirstStage | None = None,
+    start: np.ndarray | None = None,
 ) -> SolveOutcome:
     """Solve the extensive form (robust objective, then tie-breaks), optionally with the
-    here-and-now modules fixed; never raises for infeasibility or limits."""
+    here-and-now modules fixed, from a known feasible point ``start`` if given (the MIP keeps
+    the better of it and what the LP support finds); never raises for infeasibility or
+    limits."""
     sc = ext.scenario
     m, h = ext.model, ext.highs
     limit = clock.cap(time_limit if time_limit is not None else sc.solver.time_limit)
@@ -267,8 +270,14 @@ def optimise(
             if why is not None:
                 return SolveOutcome("infeasible", None, None, None, 0.0, None, why)
         h.set_objective(m.robust_objective.expr, pyo.maximize)
+        given = start
         first, start = lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
         if first is None:
+            obj = m.robust_objective.expr
+            if given is not None and (
+                start is None or h.evaluate(obj, h.pad(given)) > h.evaluate(obj, start)
+            ):
+                start = h.pad(given)
             left = max(deadline - time.perf_counter(), 0.05)
             first = h.solve(time_limit=left, mip_gap=sc.solver.mip_gap, start=start)
         if first.x is None or first.objective is None:

@@ -362,52 +362,76 @@ def _whole(
     base = sc.model_copy(update={"uncertainty": None})
     det = core_solve(base, tables=tables)
     det_first = _first_stage_of_plan(det, now, ext.model.option_keys) if det.ok else None
-    evaluated: dict[str, tuple[list[float] | None, list[float] | None, str]] = {}
+    evaluated: dict[str, tuple[list, list, list]] = {}  # label -> per future idx, cost, status
+    m_count = len(futures)
 
-    def evaluate(label: str, fs: ef.FirstStage | None) -> None:
+    def blank() -> tuple[list, list, list]:
+        return ([None] * m_count, [None] * m_count, ["not evaluated"] * m_count)
+
+    def record(label: str, s: int, e1: ef.Extensive, fs: ef.FirstStage | None, x=None) -> Any:
+        """Evaluate first stage ``fs`` in future s alone (``e1``), recourse re-optimised."""
+        row = evaluated.setdefault(label, blank())
         if fs is None:
-            evaluated[label] = (None, None, "no plan")
-            return
-        o = ef.optimise(ext, fixed=fs)
+            row[2][s] = "no plan"
+            return None
+        o = ef.optimise(e1, fixed=fs, start=x)
         if o.x is None:
-            evaluated[label] = (None, None, o.message or o.status)
-        else:
-            evaluated[label] = (ef.indices(ext, o.x), ef.costs(ext, o.x), o.status)
+            row[2][s] = o.message or o.status
+            return None
+        row[0][s] = ef.indices(e1, o.x)[0]
+        row[1][s] = ef.costs(e1, o.x)[0]
+        row[2][s] = o.status
+        return o
 
-    evaluate("deterministic", det_first)
+    # one future at a time: the deterministic first stage, then its own optimum (started from
+    # the robust first stage's recourse, a plan of that future, so own >= robust always)
+    own_idx: list[float | None] = [None] * m_count
+    own_first: list[ef.FirstStage | None] = [None] * m_count
+    singles: list[ef.Extensive] = []
+    for s, f in enumerate(futures):
+        e1 = ef.build(sc, [_single(f)], tables, now, inputs=[built[s]])
+        record("deterministic", s, e1, det_first)
+        hedge = ef.optimise(e1, fixed=first)
+        o1 = ef.optimise(e1, start=hedge.x)
+        if o1.x is not None:
+            own_idx[s] = ef.indices(e1, o1.x)[0]
+            own_first[s] = ef.first_stage(e1, o1.x)
+        if m_count <= REGRET_LIMIT:
+            singles.append(e1)
+        else:
+            del e1
     det_idx, det_cost, det_status = evaluated["deterministic"]
-    eev = objective_of(sc, det_idx, p) if det_idx is not None else None
-    if det_first is not None and det_idx is None:
+    det_ok = det_first is not None and all(v is not None for v in det_idx)
+    eev = objective_of(sc, det_idx, p) if det_ok else None
+    if det_first is not None and not det_ok:
+        bad = [
+            f"'{n}' ({st})"
+            for n, v, st in zip(names, det_idx, det_status, strict=True)
+            if v is None
+        ]
         notes.append(
             "the deterministic plan's here-and-now commitments cannot be completed within the "
-            f"limits in every future ({det_status}): its VSS is not a number, the hedge is "
-            "what keeps the plan feasible"
+            f"limits in {', '.join(bad)}: its VSS is not a number; the hedge is what keeps "
+            "the plan feasible there"
         )
-
-    # each future's own optimum (wait and see)
-    own_idx: list[float | None] = []
-    own_first: list[ef.FirstStage | None] = []
-    for s, f in enumerate(futures):
-        e1, o1, _ = _solve(sc, [_single(f)], tables, now, [built[s]])
-        if o1.x is None:
-            own_idx.append(None)
-            own_first.append(None)
-            continue
-        own_idx.append(ef.indices(e1, o1.x)[0])
-        own_first.append(ef.first_stage(e1, o1.x))
-        del e1
+    if not det_ok:
+        det_idx = None
+        det_cost = None
     ws = objective_of(sc, own_idx, p) if all(v is not None for v in own_idx) else None  # type: ignore[arg-type]
 
-    # regret table
-    evaluated["robust"] = (idx, ef.costs(ext, out.x), out.status)
-    if len(futures) <= REGRET_LIMIT:
-        for f, fs in zip(futures, own_first, strict=True):
-            evaluate(f"own plan of '{f.name}'", fs)
+    # regret table: the robust plan as solved jointly; each future's own first stage in
+    # every future (each future alone)
+    evaluated["robust"] = (idx, ef.costs(ext, out.x), [out.status] * m_count)
+    if m_count <= REGRET_LIMIT:
+        for j, f in enumerate(futures):
+            for s, e1 in enumerate(singles):
+                record(f"own plan of '{f.name}'", s, e1, own_first[j])
+        singles.clear()
     else:
         notes.append(
-            f"{len(futures)} futures: the regret table evaluates only the deterministic and "
-            f"robust first stages (each row re-solves the whole extensive form; the limit is "
-            f"{REGRET_LIMIT} futures)"
+            f"{m_count} futures: the regret table evaluates only the deterministic and "
+            f"robust first stages (each further row is one more solve per future; the limit "
+            f"is {REGRET_LIMIT} futures)"
         )
     regret_rows = []
     for label, (ix, cx, status) in evaluated.items():
@@ -417,10 +441,10 @@ def _whole(
                 {
                     "first_stage": label,
                     "future": name,
-                    "index": ix[s] if ix is not None else None,
-                    "cost_musd": cx[s] if cx is not None else None,
-                    "regret": (own - ix[s]) if (ix is not None and own is not None) else None,
-                    "status": status,
+                    "index": ix[s],
+                    "cost_musd": cx[s],
+                    "regret": (own - ix[s]) if (ix[s] is not None and own is not None) else None,
+                    "status": status[s],
                 }
             )
     regret = pd.DataFrame(regret_rows)
