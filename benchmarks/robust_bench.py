@@ -54,9 +54,11 @@ t3 = time.perf_counter()
 h = ext.highs
 import pyomo.environ as pyo
 h.set_objective(ext.model.robust_objective.expr, pyo.maximize)
-out, start = ef.lp_support(ext, pyo.maximize, sc.solver.time_limit, sc.solver.mip_gap)
+limit = sc.solver.time_limit
+out, start, options = ef.lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
 if out is None:
-    out = h.solve(time_limit=sc.solver.time_limit, mip_gap=sc.solver.mip_gap, start=start)
+    left = max(limit - (time.perf_counter() - t3), 0.05)
+    out = h.solve(time_limit=left, mip_gap=sc.solver.mip_gap, start=start, options=options)
 t4 = time.perf_counter()
 print(json.dumps({"futures": n, "size": ext.size(), "timings": {**ext.timings,
     "futures_s": t1 - t0, "build_total_s": t2 - t1, "export_s": t3 - t2, "solve_s": t4 - t3},
@@ -88,6 +90,10 @@ def bench(scenario: Path, n: int) -> dict:
     return res
 
 
+def _f(v) -> str:
+    return "-" if v is None or not (abs(v) < 1e30) else f"{v:.6f}"
+
+
 def table(rows: list[dict], scenario: str) -> str:
     lines = [
         f"Scenario `{scenario}`, futures drawn with seed 0 (chip prices 0.75-1.25x, "
@@ -105,7 +111,7 @@ def table(rows: list[dict], scenario: str) -> str:
             f"{s['nonzeros']:,} | {t['inputs_s']:.1f} | {t['build_s']:.1f} | "
             f"{t['handoff_s']:.1f} | {t['solve_s']:.1f} | {r['sovplan_s']:.1f} | "
             f"{a['run_s']:.1f} | {r['ratio']:.2f} | {r['status']} / {a['status']} | "
-            f"{r['objective']:.6f} / {a['objective']:.6f} |"
+            f"{_f(r['objective'])} / {_f(a['objective'])} |"
         )
     return "\n".join(lines)
 

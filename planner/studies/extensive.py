@@ -271,7 +271,7 @@ def optimise(
                 return SolveOutcome("infeasible", None, None, None, 0.0, None, why)
         h.set_objective(m.robust_objective.expr, pyo.maximize)
         given = start
-        first, start = lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
+        first, start, options = lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
         if first is None:
             obj = m.robust_objective.expr
             if given is not None and (
@@ -279,7 +279,9 @@ def optimise(
             ):
                 start = h.pad(given)
             left = max(deadline - time.perf_counter(), 0.05)
-            first = h.solve(time_limit=left, mip_gap=sc.solver.mip_gap, start=start)
+            first = h.solve(
+                time_limit=left, mip_gap=sc.solver.mip_gap, start=start, options=options
+            )
         if first.x is None or first.objective is None:
             return first
         x = first.x
@@ -304,7 +306,7 @@ def optimise(
                 break
             cost_stage = sense == pyo.minimize
             stage_gap = sc.solver.tie_break_gap if cost_stage else sc.solver.mip_gap
-            nxt, start = lp_support(ext, sense, left, stage_gap)
+            nxt, start, options = lp_support(ext, sense, left, stage_gap)
             if nxt is None:
                 better = start is not None and (
                     (h.evaluate(expr, start) < h.evaluate(expr, h.pad(x)))
@@ -315,7 +317,7 @@ def optimise(
                     time_limit=max(deadline - time.perf_counter(), 0.05),
                     mip_gap=stage_gap,
                     start=start if better else h.pad(x),
-                    options=TIE_BREAK_OPTIONS,
+                    options={**TIE_BREAK_OPTIONS, **options},
                 )
             if nxt.x is None:
                 break
@@ -340,29 +342,41 @@ def optimise(
 
 def lp_support(
     ext: Extensive, sense: int, limit: float, gap: float
-) -> tuple[SolveOutcome | None, np.ndarray | None]:
+) -> tuple[SolveOutcome | None, np.ndarray | None, dict[str, object]]:
     """The stage proven optimal on its LP relaxation's support (``solve.support_stage``, the
-    same restriction ``solve`` tries first), or None with a feasible start if one was found.
+    same restriction ``solve`` tries first); else None with a start for the full MIP (the
+    support's plan, or the LP rounded up as ``solve`` starts) and the HiGHS options ``solve``
+    uses when the LP spends to a budget (``CAP_BOUND_OPTIONS``).
 
     Why: the extensive form is many copies of a model on which HiGHS's own search spends
     most of its time finding a first good plan; the LP support finds it in a fraction."""
     from types import SimpleNamespace
 
+    from planner.core.highs_backend import CAP_BOUND_OPTIONS
     from planner.core.solve import support_stage
 
     if not ext.scenario.solver.lp_start or limit <= 0.1:
-        return None, None
+        return None, None, {}
+    h, m = ext.highs, ext.model
     t0 = time.perf_counter()
-    lp = ext.highs.lp_relaxation(time_limit=limit / 2)
+    lp = h.lp_relaxation(time_limit=limit / 2)
     if lp is None:
-        return None, None
+        return None, None, {}
+    options: dict[str, object] = {}
+    for s, inp in enumerate(ext.inputs):
+        b = inp.budget
+        if b is not None and h.evaluate(m.future[s].total_cost.expr, lp[0]) >= b - 1e-6 * max(
+            1.0, abs(b)
+        ):
+            options = dict(CAP_BOUND_OPTIONS)
+            break
     sub = min(limit / 4, max(1.0, 2.0 * (time.perf_counter() - t0)))
-    out = support_stage(SimpleNamespace(highs=ext.highs), lp, sense, sub, gap)  # type: ignore[arg-type]
-    if out is None:
-        return None, None
-    if out.status == "optimal":
-        return out, None
-    return None, out.x
+    out = support_stage(SimpleNamespace(highs=h), lp, sense, sub, gap)  # type: ignore[arg-type]
+    if out is not None and out.status == "optimal":
+        return out, None, {}
+    if out is not None and out.x is not None:
+        return None, out.x, options
+    return None, h.rounded_lp_start(lp=lp), options
 
 
 def indices(ext: Extensive, x: np.ndarray) -> list[float]:
