@@ -417,7 +417,6 @@ def _whole(
     if not det_ok:
         det_idx = None
         det_cost = None
-    ws = objective_of(sc, own_idx, p) if all(v is not None for v in own_idx) else None  # type: ignore[arg-type]
 
     # regret table: the robust plan as solved jointly; each future's own first stage in
     # every future (each future alone)
@@ -433,6 +432,20 @@ def _whole(
             f"robust first stages (each further row is one more solve per future; the limit "
             f"is {REGRET_LIMIT} futures)"
         )
+    # a future's own optimum is at least every plan found for it (a solve stopped at its time
+    # limit may have missed one the regret evaluation found)
+    raised = []
+    for s, name in enumerate(names):
+        found = [ix[s] for ix, _, _ in evaluated.values() if ix[s] is not None]
+        if found and (own_idx[s] is None or max(found) > own_idx[s] + 1e-9):
+            own_idx[s] = max(found)
+            raised.append(name)
+    if raised:
+        notes.append(
+            f"own optimum of {', '.join(map(repr, raised))} raised to the best plan found for it "
+            "in the regret evaluation (its own solve stopped at the time limit)"
+        )
+    ws = objective_of(sc, own_idx, p) if all(v is not None for v in own_idx) else None  # type: ignore[arg-type]
     regret_rows = []
     for label, (ix, cx, status) in evaluated.items():
         for s, name in enumerate(names):
