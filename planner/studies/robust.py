@@ -339,8 +339,14 @@ def _whole(
     if out.x is None:
         return RobustResult(
             sc.name, out.status,
-            f"no plan holds across the futures ({out.status}: {out.message}); solve each future "
-            "alone (sovplan solve --set ...) to see which one is infeasible",
+            (
+                f"no plan found across the {len(futures)} futures within the time limit "
+                f"({out.message}); raise solver.time_limit (or --time-limit) or list fewer "
+                "futures"
+                if out.status == "time_limit_no_solution"
+                else f"no plan holds across the futures ({out.status}: {out.message}); solve "
+                "each future alone (sovplan solve --set ...) to see which one is infeasible"
+            ),
             unc.objective, now, pd.DataFrame({"future": names, "probability": p}), empty,
             notes=notes, size=ext.size(),
         )  # fmt: skip
