@@ -31,8 +31,8 @@ def print_robust(result: RobustResult, console: Console | None = None) -> None:
     t = Table(
         title=f"{result.scenario_name}: here-and-now plan ({years}), the same in every future"
     )
-    for col in ("period", "country", "provider", "chip", "delivery", "modules", "EFLOP/s",
-                "capex (MUSD, exp.)", "opex (MUSD, exp.)"):  # fmt: skip
+    for col in ("period", "where", "provider", "chip", "kind", "modules", "EFLOP/s",
+                "capex", "opex"):  # fmt: skip
         t.add_column(col, justify="right" if col[0] in "pmEco" and col != "country" else "left")
     for r in fs.itertuples(index=False):
         t.add_row(
@@ -47,10 +47,11 @@ def print_robust(result: RobustResult, console: Console | None = None) -> None:
             _num(r.expected_opex_musd, "{:,.0f}"),
         )
     con.print(t if len(fs) else f"here-and-now ({years}): nothing new to commit")
+    if len(fs):
+        con.print("capex, opex: MUSD over the period, expected over the futures")
 
     ft = Table(title="Each future's plan (recourse after the here-and-now periods)")
-    for col in ("future", "p", "index", "cost (MUSD)", "worst N-1 kept", "own optimum",
-                "with deterministic commitments", "what differs"):  # fmt: skip
+    for col in ("future", "p", "index", "MUSD", "N-1", "own", "det.", "what differs"):
         ft.add_column(col, justify="left" if col in ("future", "what differs") else "right")
     fut = result.futures
     for r in fut.to_dict(orient="records"):
@@ -68,6 +69,10 @@ def print_robust(result: RobustResult, console: Console | None = None) -> None:
             differs or "as given",
         )
     con.print(ft)
+    con.print(
+        "N-1: worst kept share after one cut; own: the future's own optimum; det.: the "
+        "deterministic plan's commitments re-planned in it"
+    )
 
     if not result.distribution.empty:
         dt = Table(title="Across the futures (weighted by probability)")
