@@ -155,6 +155,27 @@ def test_cvar_objective_counts_the_worst_alpha_of_futures():
     assert objective_of(sc, [0.9, 0.5], [0.5, 0.5]) == pytest.approx(0.7 - 0.5)
 
 
+def test_cvar_in_the_model_is_the_cvar_of_its_plans_indices():
+    """The extensive form's Rockafellar–Uryasev rows give the same CVaR as sorting the
+    futures' indices (``cvar``), and the risk term can only lower the objective."""
+    block = {
+        **read_yaml(FUTURES_YAML)["uncertainty"],
+        "futures": [
+            {"name": "as planned", "probability": 0.5},
+            {"name": "dear", "probability": 0.5, "set": {"economics.chip_price_scale": 1.5}},
+        ],
+    }
+    plain = robust(_fixture(uncertainty=block))
+    risky = robust(_fixture(uncertainty={**block, "risk": {"alpha": 0.5, "weight": 1.0}}))
+    idx = [float(v) for v in risky.futures["objective_index"]]
+    p = [float(v) for v in risky.futures["probability"]]
+    expected = sum(pi * i for pi, i in zip(p, idx, strict=True))
+    by_sorting = expected - cvar([1 - i for i in idx], p, 0.5)
+    assert risky.model_objective == pytest.approx(by_sorting, abs=1e-6)
+    assert risky.robust_objective == pytest.approx(by_sorting, abs=1e-6)
+    assert risky.robust_objective <= plain.robust_objective + 1e-6
+
+
 def test_max_min_never_beats_the_worst_futures_own_optimum():
     block = {
         "objective": "worst",
@@ -168,6 +189,7 @@ def test_max_min_never_beats_the_worst_futures_own_optimum():
     own = [float(v) for v in r.futures["own_optimum_index"]]
     assert r.robust_objective <= min(own) + 1e-6
     assert r.robust_objective == pytest.approx(min(r.futures["objective_index"]), abs=1e-9)
+    assert r.model_objective == pytest.approx(r.robust_objective, abs=1e-6)
 
 
 def _brute_force_optimum() -> float:

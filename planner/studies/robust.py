@@ -87,6 +87,9 @@ class RobustResult:
     distribution: pd.DataFrame = field(default_factory=pd.DataFrame)
     regret: pd.DataFrame = field(default_factory=pd.DataFrame)
     robust_objective: float | None = None
+    #: the model's own value of its objective row at the plan (equals robust_objective: a
+    #: check on the CVaR and max-min linearisations)
+    model_objective: float | None = None
     eev: float | None = None
     vss: float | None = None
     wait_and_see: float | None = None
@@ -125,6 +128,7 @@ class RobustResult:
                 "objective": self.objective,
                 "here_and_now": self.here_and_now,
                 "robust_objective": self.robust_objective,
+                "model_objective": self.model_objective,
                 "eev": self.eev,
                 "vss": self.vss,
                 "wait_and_see": self.wait_and_see,
@@ -502,7 +506,7 @@ def _whole(
     result = RobustResult(
         sc.name, out.status, out.message, unc.objective, now, table,
         _first_stage_table(first, plans, p), plans, _distribution(table, p), regret,
-        robust_objective=rp, eev=eev, vss=vss, wait_and_see=ws, evpi=evpi,
+        robust_objective=rp, model_objective=out.objective, eev=eev, vss=vss, wait_and_see=ws, evpi=evpi,
         deterministic=deterministic, size=ext.size(), notes=notes,
     )  # fmt: skip
     result.reading = reading(result, first, det_first, det_idx, det_cost)
