@@ -55,7 +55,7 @@ h = ext.highs
 import pyomo.environ as pyo
 h.set_objective(ext.model.robust_objective.expr, pyo.maximize)
 limit = sc.solver.time_limit
-out, start, options = ef.lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
+out, start, options, _ = ef.lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
 if out is None:
     left = max(limit - (time.perf_counter() - t3), 0.05)
     out = h.solve(time_limit=left, mip_gap=sc.solver.mip_gap, start=start, options=options)

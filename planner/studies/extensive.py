@@ -271,11 +271,13 @@ def optimise(
                 return SolveOutcome("infeasible", None, None, None, 0.0, None, why)
         h.set_objective(m.robust_objective.expr, pyo.maximize)
         given = start
-        first, start, options = lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
+        first, start, options, known = lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
         if first is None:
             obj = m.robust_objective.expr
+            # a plan passed in beats the rounded LP (which may break a limit), and beats the
+            # support's plan when it is better
             if given is not None and (
-                start is None or h.evaluate(obj, h.pad(given)) > h.evaluate(obj, start)
+                not known or start is None or h.evaluate(obj, h.pad(given)) > h.evaluate(obj, start)
             ):
                 start = h.pad(given)
             left = max(deadline - time.perf_counter(), 0.05)
@@ -306,12 +308,16 @@ def optimise(
                 break
             cost_stage = sense == pyo.minimize
             stage_gap = sc.solver.tie_break_gap if cost_stage else sc.solver.mip_gap
-            nxt, start, options = lp_support(ext, sense, left, stage_gap)
+            nxt, start, options, known = lp_support(ext, sense, left, stage_gap)
             if nxt is None:
-                better = start is not None and (
-                    (h.evaluate(expr, start) < h.evaluate(expr, h.pad(x)))
-                    if cost_stage
-                    else (h.evaluate(expr, start) > h.evaluate(expr, h.pad(x)))
+                better = (
+                    known
+                    and start is not None
+                    and (
+                        (h.evaluate(expr, start) < h.evaluate(expr, h.pad(x)))
+                        if cost_stage
+                        else (h.evaluate(expr, start) > h.evaluate(expr, h.pad(x)))
+                    )
                 )
                 nxt = h.solve(
                     time_limit=max(deadline - time.perf_counter(), 0.05),
@@ -342,11 +348,12 @@ def optimise(
 
 def lp_support(
     ext: Extensive, sense: int, limit: float, gap: float
-) -> tuple[SolveOutcome | None, np.ndarray | None, dict[str, object]]:
+) -> tuple[SolveOutcome | None, np.ndarray | None, dict[str, object], bool]:
     """The stage proven optimal on its LP relaxation's support (``solve.support_stage``, the
     same restriction ``solve`` tries first); else None with a start for the full MIP (the
     support's plan, or the LP rounded up as ``solve`` starts) and the HiGHS options ``solve``
-    uses when the LP spends to a budget (``CAP_BOUND_OPTIONS``).
+    uses when the LP spends to a budget (``CAP_BOUND_OPTIONS``), and whether that start is
+    a known plan (the support's) or only the rounded LP (which may break a limit).
 
     Why: the extensive form is many copies of a model on which HiGHS's own search spends
     most of its time finding a first good plan; the LP support finds it in a fraction."""
@@ -356,12 +363,12 @@ def lp_support(
     from planner.core.solve import support_stage
 
     if not ext.scenario.solver.lp_start or limit <= 0.1:
-        return None, None, {}
+        return None, None, {}, False
     h, m = ext.highs, ext.model
     t0 = time.perf_counter()
     lp = h.lp_relaxation(time_limit=limit / 2)
     if lp is None:
-        return None, None, {}
+        return None, None, {}, False
     options: dict[str, object] = {}
     for s, inp in enumerate(ext.inputs):
         b = inp.budget
@@ -373,10 +380,10 @@ def lp_support(
     sub = min(limit / 4, max(1.0, 2.0 * (time.perf_counter() - t0)))
     out = support_stage(SimpleNamespace(highs=h), lp, sense, sub, gap)  # type: ignore[arg-type]
     if out is not None and out.status == "optimal":
-        return out, None, {}
+        return out, None, {}, True
     if out is not None and out.x is not None:
-        return None, out.x, options
-    return None, h.rounded_lp_start(lp=lp), options
+        return None, out.x, options, True
+    return None, h.rounded_lp_start(lp=lp), options, False
 
 
 def indices(ext: Extensive, x: np.ndarray) -> list[float]:
