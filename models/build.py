@@ -18,6 +18,18 @@ from models.objectives import add_objectives, set_objective
 def build(inp: ModelInputs) -> pyo.ConcreteModel:
     """Build the compute-sovereignty MIP from model inputs (no I/O, no solving)."""
     m = pyo.ConcreteModel(name="compute_sovereignty")
+    populate(m, inp)
+    set_objective(m, "sovereignty")
+    return m
+
+
+def populate(m: pyo.Block, inp: ModelInputs) -> None:
+    """Declare the sets, variables, constraint families and objective expressions of the
+    MIP on ``m`` (a model or a block of one), without making any objective active.
+
+    Why apart from ``build``: the extensive form of the robust study
+    (``models.stochastic``) holds one such block per future in a single model.
+    """
     opt = inp.options
 
     # Sets ---------------------------------------------------------------------------------
@@ -114,6 +126,3 @@ def build(inp: ModelInputs) -> pyo.ConcreteModel:
         cf.add_projects(m, inp)
     if inp.no_purchase:
         cf.add_end_of_sale(m, inp)
-
-    set_objective(m, "sovereignty")
-    return m

@@ -33,6 +33,8 @@ _EXPORTS = {
     "alternatives": ("planner.studies.alternatives", "alternatives"),
     "sweep": ("planner.studies.sweep", "sweep"),
     "stress": ("planner.studies.stress", "stress"),
+    "robust": ("planner.studies.robust", "robust"),
+    "RobustResult": ("planner.studies.robust", "RobustResult"),
     "PlannerError": ("planner.core.errors", "PlannerError"),
     "InputError": ("planner.core.errors", "InputError"),
 }

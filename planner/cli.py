@@ -807,6 +807,40 @@ def stress(
     raise typer.Exit(guarded(body, time_limit))
 
 
+@app.command()
+def robust(
+    scenario: ScenarioArg,
+    set_: SetOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the result as JSON to this file")
+    ] = None,
+    time_limit: CommandTimeLimit = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+) -> None:
+    """A plan that holds across the scenario's futures (its `uncertainty:` block): what to
+    commit now, each future's plan, the value of the stochastic solution, EVPI and regret."""
+
+    def body() -> int:
+        from planner.core.io import check_writable, write_output
+        from planner.reports.robust_report import print_robust
+        from planner.studies.robust import robust as run
+
+        if out is not None:
+            check_writable(out, force)
+        result = run(_load(scenario, set_))
+        payload = json.dumps(result.to_dict(), indent=2, default=str)
+        if out is not None:
+            write_output(out, payload, force=True)
+        if as_json:
+            typer.echo(payload)
+        else:
+            print_robust(result)
+        return 0 if result.ok else 1
+
+    raise typer.Exit(guarded(body, time_limit))
+
+
 def main() -> None:
     """Entry point of the ``sovplan`` script."""
     code: Any = 0

@@ -84,7 +84,8 @@ class Range(_Strict):
 
 class Risk(_Strict):
     """Aversion to bad futures: the objective becomes E[index] - weight * CVaR_alpha of the
-    index shortfall (the mean shortfall below the optimum in the worst alpha of futures)."""
+    index shortfall 1 - index (the mean shortfall from a full index of 1 over the worst alpha
+    of probability; ``models.stochastic``)."""
 
     alpha: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.1, description="Share of worst futures the CVaR averages over"

@@ -130,10 +130,11 @@ def _bounds_text(bounds: ast.expr | None) -> str:
 
 
 def _family_calls() -> list[tuple[str, str]]:
-    """(family function, the condition under which ``build`` adds it) in build order."""
+    """(family function, the condition under which ``build`` adds it) in build order (the
+    families are declared by ``populate``, which ``build`` and the extensive form call)."""
     import models.build as build_module
 
-    tree = ast.parse(inspect.getsource(build_module.build))
+    tree = ast.parse(inspect.getsource(build_module.populate))
     calls: list[tuple[str, str]] = []
 
     def visit(node: ast.AST, conditions: list[str]) -> None:
@@ -285,6 +286,19 @@ def _section_options() -> list[str]:
     return lines
 
 
+def _section_stochastic() -> list[str]:
+    from models import stochastic
+
+    source, start = inspect.getsourcelines(stochastic.build_extensive)
+    return [
+        "## The robust plan's extensive form (`sovplan robust`)",
+        "",
+        inspect.getdoc(stochastic) or "",
+        "",
+        f"Source: {_link(_rel(stochastic.__file__), start, start + len(source) - 1)}",
+    ]
+
+
 def model_markdown() -> str:
     """The whole document (deterministic: same code, same text)."""
     from models import inputs as model_inputs
@@ -310,6 +324,8 @@ def model_markdown() -> str:
         _section_families(),
         [""],
         _section_objectives(),
+        [""],
+        _section_stochastic(),
         [""],
         _section_options(),
     ]

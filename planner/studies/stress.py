@@ -384,6 +384,34 @@ def _crisis_model(sc: Scenario, tables: Any) -> tuple[Any, float | None]:
     return prep, budget
 
 
+def option_rows(sc: Scenario, tables: Any, ctx: Any, opt: pd.DataFrame) -> pd.DataFrame:
+    """Every option of a model as a row of the cut rule (``planner.core.cuts.plan_rows``),
+    indexed like ``opt``: what a shock takes from each option, its spares and, for an
+    existing or committed system, its year in service. The crisis plan and the robust
+    study's futures under a cut read the rule from these rows."""
+    names = (
+        opt["existing_name"].fillna("").astype(str)
+        if "existing_name" in opt.columns
+        else pd.Series("", index=opt.index)
+    )
+    return plan_rows(
+        sc,
+        tables,
+        pd.DataFrame(
+            {
+                "period": 0,
+                "country": opt["country"],
+                "provider": opt["provider"],
+                "chip": opt["chip"],
+                "modules": 0,
+                "compute_eflops": 0.0,
+                "existing": names,
+            }
+        ),
+        ctx,
+    )
+
+
 def _apply_cut(
     prep: Any, sc: Scenario, rows: pd.DataFrame, kind: str, name: str, year: int
 ) -> None:
@@ -398,28 +426,7 @@ def _apply_cut(
     m, hm = prep.model, prep.highs
     h = hm.h
     opt = prep.inputs.options
-    names = (
-        opt["existing_name"].fillna("").astype(str)
-        if "existing_name" in opt.columns
-        else pd.Series("", index=opt.index)
-    )
-    # every option as a row of the cut rule, to know what the shock takes from it
-    every = plan_rows(
-        sc,
-        prep.tables,
-        pd.DataFrame(
-            {
-                "period": 0,
-                "country": opt["country"],
-                "provider": opt["provider"],
-                "chip": opt["chip"],
-                "modules": 0,
-                "compute_eflops": 0.0,
-                "existing": names,
-            }
-        ),
-        prep.context,
-    )
+    every = option_rows(sc, prep.tables, prep.context, opt)
     lost, chip = masks(every, kind, name)
     chip = chip & ~lost
     key_of = dict(zip(every.index, every["option"], strict=True))

@@ -1,0 +1,153 @@
+"""Robust-plan benchmark (issue #25): the extensive form against the number of futures.
+
+    python -m benchmarks.robust_bench [--scenario data/scenarios/kenya-2030.yaml]
+                                      [--futures 1,2,5,10,20] [--label r1] [--readme]
+
+For each futures count N, in a fresh process: the bundled scenario with an ``uncertainty:``
+block of N equally likely futures drawn (seed 0) from chip prices 0.75-1.25x (the spread
+``economics.chip_price_range`` uses) and electricity prices 0.8-1.5x (an assumption), here
+and now the first period; the extensive form built (inputs, Pyomo blocks, hand-off to HiGHS)
+and solved for the robust objective as ``sovplan robust`` solves it (stage 1, expected index:
+the LP relaxation's support first, then the full MIP if that is not proven; the part whose
+size grows with N; the study's tie-break, VSS, EVPI and regret solves come on top). Reported: model
+size (rows, columns, integer columns, nonzeros), seconds per phase, and the exported
+extensive form (.mps, stage 1) solved by HiGHS alone in another fresh process (``readModel``
++ ``run``, same gap, time limit and threads), with the ratio sovplan (build + solve) / HiGHS
+alone (run).
+
+Results: results/robust[-label].json; ``--readme`` writes the table into README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from benchmarks.run import HIGHS_ALONE, PYTHON, RESULTS, ROOT, run_child
+
+DEFAULT = ROOT / "data" / "scenarios" / "kenya-2030.yaml"
+START, END = "<!-- robust:start -->", "<!-- robust:end -->"
+
+CHILD = r"""
+import json, sys, time
+from planner.core.scenario import load_scenario, scenario_from_mapping
+from planner.core.data import load_tables
+from planner.core.futures import futures_of, here_and_now
+from planner.studies import extensive as ef
+path, n, mps = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sc = load_scenario(path)
+raw = sc.model_dump(mode="python", by_alias=True)
+raw["uncertainty"] = {"samples": n, "seed": 0, "ranges": {
+    "economics.chip_price_scale": {"low": 0.75, "high": 1.25},
+    "economics.electricity_price_scale": {"low": 0.8, "high": 1.5}}}
+sc = scenario_from_mapping(raw, source=path)
+t0 = time.perf_counter()
+tables = load_tables(sc.data)
+futures = futures_of(sc)
+t1 = time.perf_counter()
+ext = ef.build(sc, futures, tables, here_and_now(sc))
+t2 = time.perf_counter()
+ext.highs.write(mps)
+t3 = time.perf_counter()
+h = ext.highs
+import pyomo.environ as pyo
+h.set_objective(ext.model.robust_objective.expr, pyo.maximize)
+limit = sc.solver.time_limit
+out, start, options, _ = ef.lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
+if out is None:
+    left = max(limit - (time.perf_counter() - t3), 0.05)
+    out = h.solve(time_limit=left, mip_gap=sc.solver.mip_gap, start=start, options=options)
+t4 = time.perf_counter()
+print(json.dumps({"futures": n, "size": ext.size(), "timings": {**ext.timings,
+    "futures_s": t1 - t0, "build_total_s": t2 - t1, "export_s": t3 - t2, "solve_s": t4 - t3},
+    "status": out.status, "objective": out.objective, "gap": out.gap,
+    "time_limit": sc.solver.time_limit, "mip_gap": sc.solver.mip_gap,
+    "threads": sc.solver.threads}))
+"""
+
+
+def bench(scenario: Path, n: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        mps = str(Path(tmp) / "extensive.mps")
+        r = run_child([PYTHON, "-c", CHILD, str(scenario), str(n), mps])
+        if r["returncode"] != 0:
+            raise SystemExit(f"robust bench failed at {n} futures:\n{r['stderr'][-3000:]}")
+        res = json.loads(r["stdout"].strip().splitlines()[-1])
+        res["wall_s"] = r["wall_s"]
+        res["maxrss_mb"] = r["maxrss_mb"]
+        alone = run_child(
+            [PYTHON, "-c", HIGHS_ALONE, mps, str(res["time_limit"]), str(res["mip_gap"]),
+             str(res["threads"] or "none")]
+        )  # fmt: skip
+        if alone["returncode"] != 0:
+            raise SystemExit(f"HiGHS alone failed:\n{alone['stderr'][-3000:]}")
+        res["highs_alone"] = json.loads(alone["stdout"].strip().splitlines()[-1])
+    t = res["timings"]
+    res["sovplan_s"] = t["build_total_s"] + t["solve_s"]
+    res["ratio"] = res["sovplan_s"] / max(res["highs_alone"]["run_s"], 1e-9)
+    return res
+
+
+def _f(v) -> str:
+    return "-" if v is None or not (abs(v) < 1e30) else f"{v:.6f}"
+
+
+def table(rows: list[dict], scenario: str) -> str:
+    lines = [
+        f"Scenario `{scenario}`, futures drawn with seed 0 (chip prices 0.75-1.25x, "
+        "electricity 0.8-1.5x), here and now the first period; stage 1 (expected index) only.",
+        "",
+        "| futures | rows | columns | integer | nonzeros | inputs (s) | Pyomo build (s) | "
+        "hand-off (s) | solve (s) | sovplan build + solve (s) | HiGHS alone run (s) | ratio | "
+        "status | objective (sovplan / alone) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        s, t, a = r["size"], r["timings"], r["highs_alone"]
+        lines.append(
+            f"| {r['futures']} | {s['rows']:,} | {s['columns']:,} | {s['integer_columns']:,} | "
+            f"{s['nonzeros']:,} | {t['inputs_s']:.1f} | {t['build_s']:.1f} | "
+            f"{t['handoff_s']:.1f} | {t['solve_s']:.1f} | {r['sovplan_s']:.1f} | "
+            f"{a['run_s']:.1f} | {r['ratio']:.2f} | {r['status']} / {a['status']} | "
+            f"{_f(r['objective'])} / {_f(a['objective'])} |"
+        )
+    return "\n".join(lines)
+
+
+def update_readme(text: str, label: str) -> None:
+    readme = Path(__file__).with_name("README.md")
+    body = readme.read_text()
+    block = f"{START}\n{text}\n{END}"
+    if START in body and END in body:
+        head, rest = body.split(START, 1)
+        readme.write_text(head + block + rest.split(END, 1)[1])
+    else:
+        readme.write_text(
+            body.rstrip() + f"\n\n### Robust plan: extensive form ({label})\n\n{block}\n"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", type=Path, default=DEFAULT)
+    ap.add_argument("--futures", default="1,2,5,10,20")
+    ap.add_argument("--label", default="robust")
+    ap.add_argument("--readme", action="store_true")
+    args = ap.parse_args(argv)
+    scenario = args.scenario.resolve()
+    rows = []
+    for n in [int(x) for x in args.futures.split(",")]:
+        rows.append(bench(scenario, n))
+        print(json.dumps({k: rows[-1][k] for k in ("futures", "size", "sovplan_s", "ratio")}))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"robust-{args.label}.json").write_text(json.dumps(rows, indent=2))
+    text = table(rows, str(scenario.relative_to(ROOT)))
+    print(text)
+    if args.readme:
+        update_readme(text, args.label)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,688 @@
+"""A plan that holds across futures: ``robust(scenario) -> RobustResult`` (issue #25).
+
+A minister commits to the first years of a plan before knowing which future comes. The
+scenario's ``uncertainty:`` block lists the futures (``planner.core.futures``); this study
+plans the here-and-now periods once for all of them and the later periods per future, in one
+model (``planner.studies.extensive``), and says what the hedge is worth:
+
+- **here-and-now plan**: the modules in service in the periods decided now, the same in every
+  future, and what they cost (expected over the futures);
+- **recourse plans**: each future's plan (a ``Plan`` like ``solve``'s) and its index, cost and
+  worst N-1 kept share; their distribution (P10/P50/P90 weighted by probability);
+- **value of the stochastic solution** (VSS): the deterministic plan (``solve`` on the scenario
+  without the block) has its here-and-now modules fixed and every future re-plans the rest;
+  EEV is the robust objective of that, VSS = robust − EEV (≥ 0 up to the MIP gap; "not
+  evaluable" when the deterministic commitments cannot be completed in some future);
+- **expected value of perfect information** (EVPI): each future's own optimum, as if it were
+  known now, combined by the same objective, minus the robust objective;
+- **regret table**: each future's own here-and-now plan (and the deterministic and robust
+  ones) fixed and evaluated in every future with recourse; with more than ``REGRET_LIMIT``
+  futures only the deterministic and robust first stages are evaluated (each row is one more
+  solve of the whole extensive form).
+
+Beyond ``SAA_THRESHOLD`` futures the extensive form is not built whole: sample-average
+approximation solves ``replications`` extensive forms of ``draws`` futures drawn (seeded, by
+probability) from the scenario's futures, evaluates each distinct candidate first stage on
+every future of the scenario (one future at a time, first stage fixed), keeps the best, and
+bounds its optimality gap: the replications' mean optimum estimates an upper bound on the
+true optimum (maximising), the candidate's value is a lower bound; the gap's one-sided 95%
+confidence bound adds t_{0.95,R−1}·s/√R of the replications' spread.
+
+The index "I_s" the objective uses is each future's maximised objective (``sovereignty``: the
+index, plus ω_res·r_min when the scenario values hedging).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.core import deadline as clock
+from planner.core.data import Tables, load_tables
+from planner.core.errors import InputError
+from planner.core.futures import ScenarioFuture, futures_of, here_and_now
+from planner.core.results import Plan
+from planner.core.scenario import Scenario, load_scenario
+from planner.core.uncertainty import check_here_and_now
+from planner.studies import extensive as ef
+
+#: futures beyond which sample-average approximation replaces the whole extensive form
+SAA_THRESHOLD = 20
+#: futures drawn per SAA replication, and replications
+SAA_DRAWS = 10
+SAA_REPLICATIONS = 5
+#: futures beyond which the regret table evaluates only the deterministic and robust plans
+REGRET_LIMIT = 8
+
+HOW_TO_ADD = (
+    "add an `uncertainty:` block listing the futures, e.g.\n"
+    "uncertainty:\n"
+    "  futures:\n"
+    "    - {name: as planned, probability: 0.6}\n"
+    "    - {name: dear chips, probability: 0.4, set: {economics.chip_price_scale: 1.3}}\n"
+    "  here_and_now: [<first period>]\n"
+    "(see data/scenarios/uk-2030-20x-futures.yaml)"
+)
+
+
+@dataclass
+class RobustResult:
+    """What the robust study found (see the module doc)."""
+
+    scenario_name: str
+    status: str
+    message: str
+    objective: str
+    here_and_now: list[int]
+    futures: pd.DataFrame  # future, probability, index, cost, kept share, own optimum, ...
+    first_stage: pd.DataFrame  # what to commit now
+    plans: list[Plan] = field(default_factory=list)
+    distribution: pd.DataFrame = field(default_factory=pd.DataFrame)
+    regret: pd.DataFrame = field(default_factory=pd.DataFrame)
+    robust_objective: float | None = None
+    #: the model's own value of its objective row at the plan (equals robust_objective: a
+    #: check on the CVaR and max-min linearisations)
+    model_objective: float | None = None
+    eev: float | None = None
+    vss: float | None = None
+    wait_and_see: float | None = None
+    evpi: float | None = None
+    deterministic: dict[str, Any] = field(default_factory=dict)
+    saa: dict[str, Any] | None = None
+    size: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    reading: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            if isinstance(v, (np.floating, np.integer)):
+                return clean(v.item())
+            if isinstance(v, dict):
+                return {str(k): clean(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [clean(x) for x in v]
+            return v
+
+        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return clean(df.astype(object).where(df.notna(), None).to_dict(orient="records"))
+
+        return clean(
+            {
+                "scenario": self.scenario_name,
+                "status": self.status,
+                "message": self.message,
+                "objective": self.objective,
+                "here_and_now": self.here_and_now,
+                "robust_objective": self.robust_objective,
+                "model_objective": self.model_objective,
+                "eev": self.eev,
+                "vss": self.vss,
+                "wait_and_see": self.wait_and_see,
+                "evpi": self.evpi,
+                "deterministic": self.deterministic,
+                "first_stage": records(self.first_stage),
+                "futures": records(self.futures),
+                "distribution": records(self.distribution),
+                "regret": records(self.regret),
+                "recourse": [
+                    {"future": name, "allocation": records(p.allocation)}
+                    for name, p in zip(self.futures.get("future", []), self.plans, strict=False)
+                ],
+                "saa": self.saa,
+                "model_size": self.size,
+                "notes": self.notes,
+                "reading": self.reading,
+                "seconds": self.seconds,
+            }
+        )
+
+
+# --- objective of a vector of future indices -------------------------------------------------
+def objective_of(sc: Scenario, idx: list[float], p: list[float]) -> float:
+    """The robust objective the block names, for given per-future indices I_s."""
+    unc = sc.uncertainty
+    if unc is not None and unc.objective == "worst":
+        return float(min(idx))
+    value = float(np.dot(p, idx))
+    weight = unc.risk.weight if unc is not None else 0.0
+    if weight > 0:
+        value -= weight * cvar([1.0 - i for i in idx], p, unc.risk.alpha)  # type: ignore[union-attr]
+    return value
+
+
+def cvar(loss: list[float], p: list[float], alpha: float) -> float:
+    """CVaR_α of a discrete loss: the mean of its worst α of probability (Rockafellar–Uryasev
+    at its optimal ζ, the α upper quantile)."""
+    best = math.inf
+    for z in loss:  # the minimum over ζ is reached at one of the losses
+        best = min(
+            best, z + sum(pi * max(0.0, li - z) for li, pi in zip(loss, p, strict=True)) / alpha
+        )
+    return float(best)
+
+
+def weighted_quantile(values: list[float], p: list[float], q: float) -> float:
+    """The smallest value whose cumulative probability reaches q."""
+    order = np.argsort(values)
+    cum = np.cumsum(np.asarray(p, dtype=float)[order])
+    k = int(np.searchsorted(cum, q - 1e-12))
+    return float(np.asarray(values, dtype=float)[order][min(k, len(order) - 1)])
+
+
+# --- the study --------------------------------------------------------------------------------
+def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def _check(sc: Scenario) -> None:
+    if sc.uncertainty is None:
+        raise InputError(f"{sc._source or '<scenario>'}: no futures to plan across: {HOW_TO_ADD}")
+    try:
+        check_here_and_now(sc.uncertainty, sc.periods)
+    except ValueError as exc:
+        raise InputError(f"{sc._source or '<scenario>'}: {exc}") from exc
+
+
+def robust(
+    scenario: Scenario | str | Path,
+    time_limit: float | None = None,
+    tables: Tables | None = None,
+    replications: int = SAA_REPLICATIONS,
+    draws: int = SAA_DRAWS,
+    saa: bool | None = None,
+) -> RobustResult:
+    """Plan the here-and-now periods once for every future of the scenario's
+    ``uncertainty:`` block (see the module doc). ``time_limit`` covers the whole study;
+    ``saa`` forces (True) or forbids (False) sample-average approximation (default: beyond
+    ``SAA_THRESHOLD`` futures)."""
+    time_limit = clock.check_time_limit(time_limit, "time_limit")
+    sc = _as_scenario(scenario)
+    _check(sc)
+    futures = futures_of(sc)
+    now = here_and_now(sc)
+    t0 = time.perf_counter()
+    with clock.scope(time_limit):
+        tables = tables if tables is not None else load_tables(sc.data)
+        use_saa = saa if saa is not None else len(futures) > SAA_THRESHOLD
+        if use_saa:
+            result = _saa(sc, futures, tables, now, replications, draws)
+        else:
+            result = _whole(sc, futures, tables, now)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _solve(sc: Scenario, futures, tables, now, built=None) -> tuple[ef.Extensive, Any, list[str]]:
+    """Build and solve the extensive form of ``futures``."""
+    ext = ef.build(sc, futures, tables, now, inputs=built)
+    return ext, ef.optimise(ext), []
+
+
+def _single(f: ScenarioFuture) -> ScenarioFuture:
+    return dataclasses.replace(f, probability=1.0)
+
+
+def _first_stage_of_plan(plan: Plan, now: list[int], keys: list) -> ef.FirstStage:
+    """A solved plan's here-and-now modules by option identity (owned/rented read from the
+    extensive form's keys: a provider either builds or rents)."""
+    lookup = {(k, p, c, e): (k, p, c, o, e) for k, p, c, o, e in keys}
+    out: ef.FirstStage = {}
+    alloc = plan.allocation
+    for r in alloc[alloc["period"].isin(now)].itertuples(index=False):
+        if int(r.modules) <= 0:
+            continue
+        ident = (str(r.country), str(r.provider), str(r.chip), str(r.existing or ""))
+        key = lookup.get(ident, (*ident[:3], True, ident[3]))
+        out[key, int(r.period)] = out.get((key, int(r.period)), 0) + int(r.modules)
+    return out
+
+
+def _first_stage_table(first: ef.FirstStage, plans: list[Plan], p: list[float]) -> pd.DataFrame:
+    """What to commit now, with its expected capital and running cost over the futures."""
+    rows = []
+    for ((k, prov, c, owned, e), t), n in sorted(
+        first.items(), key=lambda kv: (kv[0][1], kv[0][0])
+    ):
+        capex = opex = compute = 0.0
+        for plan, pi in zip(plans, p, strict=True):
+            a = plan.allocation
+            sel = a[
+                (a["period"] == t)
+                & (a["country"] == k)
+                & (a["provider"] == prov)
+                & (a["chip"] == c)
+                & (a["existing"].fillna("") == e)
+            ]
+            capex += pi * float(sel["capex_musd"].sum())
+            opex += pi * float(sel["opex_musd"].sum())
+            compute = float(sel["compute_eflops"].sum()) or compute
+        rows.append(
+            {
+                "period": t,
+                "country": k,
+                "provider": prov,
+                "chip": c,
+                "delivery": "existing" if e else ("owned" if owned else "rented"),
+                "existing": e,
+                "modules": n,
+                "compute_eflops": compute,
+                "expected_capex_musd": capex,
+                "expected_opex_musd": opex,
+            }
+        )
+    cols = ["period", "country", "provider", "chip", "delivery", "existing", "modules",
+            "compute_eflops", "expected_capex_musd", "expected_opex_musd"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _distribution(futures: pd.DataFrame, p: list[float]) -> pd.DataFrame:
+    rows = []
+    for col, label in (
+        ("index", "sovereignty index"),
+        ("cost_musd", "total cost (MUSD)"),
+        ("worst_kept_share", "worst N-1 kept share"),
+    ):
+        vals = [float(v) for v in futures[col]]
+        rows.append(
+            {
+                "measure": label,
+                "expected": float(np.dot(p, vals)),
+                "p10": weighted_quantile(vals, p, 0.1),
+                "p50": weighted_quantile(vals, p, 0.5),
+                "p90": weighted_quantile(vals, p, 0.9),
+                "min": min(vals),
+                "max": max(vals),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _describe_first(first: ef.FirstStage) -> str:
+    """The fleet in service at the end of the here-and-now periods, largest first."""
+    if not first:
+        return "nothing new"
+    last = max(t for _, t in first)
+    fleet = sorted(((k, n) for (k, t), n in first.items() if t == last), key=lambda kv: -kv[1])
+    parts = []
+    for (k, prov, c, owned, e), n in fleet[:3]:
+        kind = "owned" if owned else "rented"
+        parts.append(
+            f"{e} (existing)" if e else f"{n} {kind} {c} module{'s' * (n != 1)} at {prov} in {k}"
+        )
+    more = len(fleet) - 3
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "") + f" in service in {last}"
+
+
+def _whole(
+    sc: Scenario, futures: list[ScenarioFuture], tables: Tables, now: list[int]
+) -> RobustResult:
+    from planner.core.inputs import build_inputs
+    from planner.core.solve import solve as core_solve
+
+    unc = sc.uncertainty
+    assert unc is not None
+    p = [f.probability for f in futures]
+    names = [f.name for f in futures]
+    built = [build_inputs(f.scenario, tables) for f in futures]
+    ext, out, notes = _solve(sc, futures, tables, now, built)
+    empty = pd.DataFrame()
+    if out.x is None:
+        return RobustResult(
+            sc.name, out.status,
+            (
+                f"no plan found across the {len(futures)} futures within the time limit "
+                f"({out.message}); raise solver.time_limit (or --time-limit) or list fewer "
+                "futures"
+                if out.status == "time_limit_no_solution"
+                else f"no plan holds across the futures ({out.status}: {out.message}); solve "
+                "each future alone (sovplan solve --set ...) to see which one is infeasible"
+            ),
+            unc.objective, now, pd.DataFrame({"future": names, "probability": p}), empty,
+            notes=notes, size=ext.size(),
+        )  # fmt: skip
+    plans = ef.plans(ext, out)
+    for f, pl, inp in zip(futures, plans, ext.inputs, strict=True):
+        short = ef.shortfall(pl, inp.target)
+        if f.cut is not None and short:
+            notes.append(
+                f"future '{f.name}': after its cut the plan delivers less than the target "
+                f"({short}): within the limits, meeting it would give up more index than "
+                "the shortfall costs, or is impossible (stress --replan relaxes a crisis plan "
+                "the same way, target last)"
+            )
+    idx = ef.indices(ext, out.x)
+    first = ef.first_stage(ext, out.x)
+    rp = objective_of(sc, idx, p)
+
+    # the deterministic plan: the scenario without the block, its first stage fixed
+    base = sc.model_copy(update={"uncertainty": None})
+    det = core_solve(base, tables=tables)
+    det_first = _first_stage_of_plan(det, now, ext.model.option_keys) if det.ok else None
+    evaluated: dict[str, tuple[list, list, list]] = {}  # label -> per future idx, cost, status
+    m_count = len(futures)
+
+    def blank() -> tuple[list, list, list]:
+        return ([None] * m_count, [None] * m_count, ["not evaluated"] * m_count)
+
+    def record(label: str, s: int, e1: ef.Extensive, fs: ef.FirstStage | None, x=None) -> Any:
+        """Evaluate first stage ``fs`` in future s alone (``e1``), recourse re-optimised."""
+        row = evaluated.setdefault(label, blank())
+        if fs is None:
+            row[2][s] = "no plan"
+            return None
+        o = ef.optimise(e1, fixed=fs, start=x)
+        if o.x is None:
+            row[2][s] = o.message or o.status
+            return None
+        row[0][s] = ef.indices(e1, o.x)[0]
+        row[1][s] = ef.costs(e1, o.x)[0]
+        row[2][s] = o.status
+        return o
+
+    # one future at a time: the deterministic first stage, then its own optimum (started from
+    # the robust first stage's recourse, a plan of that future, so own >= robust always)
+    own_idx: list[float | None] = [None] * m_count
+    own_first: list[ef.FirstStage | None] = [None] * m_count
+    singles: list[ef.Extensive] = []
+    for s, f in enumerate(futures):
+        e1 = ef.build(sc, [_single(f)], tables, now, inputs=[built[s]])
+        record("deterministic", s, e1, det_first)
+        hedge = ef.optimise(e1, fixed=first)
+        o1 = ef.optimise(e1, start=hedge.x)
+        if o1.x is not None:
+            own_idx[s] = ef.indices(e1, o1.x)[0]
+            own_first[s] = ef.first_stage(e1, o1.x)
+        if m_count <= REGRET_LIMIT:
+            singles.append(e1)
+        else:
+            del e1
+    det_idx, det_cost, det_status = evaluated["deterministic"]
+    det_ok = det_first is not None and all(v is not None for v in det_idx)
+    eev = objective_of(sc, det_idx, p) if det_ok else None
+    if det_first is not None and not det_ok:
+        bad = [
+            f"'{n}' ({st})"
+            for n, v, st in zip(names, det_idx, det_status, strict=True)
+            if v is None
+        ]
+        notes.append(
+            "the deterministic plan's here-and-now commitments cannot be completed within the "
+            f"limits in {', '.join(bad)}: its VSS is not a number; the hedge is what keeps "
+            "the plan feasible there"
+        )
+    if not det_ok:
+        det_idx = None
+        det_cost = None
+
+    # regret table: the robust plan as solved jointly; each future's own first stage in
+    # every future (each future alone)
+    evaluated["robust"] = (idx, ef.costs(ext, out.x), [out.status] * m_count)
+    if m_count <= REGRET_LIMIT:
+        for j, f in enumerate(futures):
+            for s, e1 in enumerate(singles):
+                record(f"own plan of '{f.name}'", s, e1, own_first[j])
+        singles.clear()
+    else:
+        notes.append(
+            f"{m_count} futures: the regret table evaluates only the deterministic and "
+            f"robust first stages (each further row is one more solve per future; the limit "
+            f"is {REGRET_LIMIT} futures)"
+        )
+    # a future's own optimum is at least every plan found for it (a solve stopped at its time
+    # limit may have missed one the regret evaluation found)
+    raised = []
+    for s, name in enumerate(names):
+        found = [ix[s] for ix, _, _ in evaluated.values() if ix[s] is not None]
+        if found and (own_idx[s] is None or max(found) > own_idx[s] + 1e-9):
+            own_idx[s] = max(found)
+            raised.append(name)
+    if raised:
+        notes.append(
+            f"own optimum of {', '.join(map(repr, raised))} raised to the best plan found for it "
+            "in the regret evaluation (its own solve stopped at the time limit)"
+        )
+    ws = objective_of(sc, own_idx, p) if all(v is not None for v in own_idx) else None  # type: ignore[arg-type]
+    regret_rows = []
+    for label, (ix, cx, status) in evaluated.items():
+        for s, name in enumerate(names):
+            own = own_idx[s]
+            regret_rows.append(
+                {
+                    "first_stage": label,
+                    "future": name,
+                    "index": ix[s],
+                    "cost_musd": cx[s],
+                    "regret": (own - ix[s]) if (ix[s] is not None and own is not None) else None,
+                    "status": status[s],
+                }
+            )
+    regret = pd.DataFrame(regret_rows)
+
+    table = pd.DataFrame(
+        {
+            "future": names,
+            "probability": p,
+            "index": [pl.sovereignty.get("index") for pl in plans],
+            "objective_index": idx,
+            "cost_musd": [pl.kpis.get("total_cost_musd") for pl in plans],
+            "worst_kept_share": [pl.kpis.get("worst_case_n_minus_1_share") for pl in plans],
+            "own_optimum_index": own_idx,
+            "deterministic_first_stage_index": det_idx
+            if det_idx is not None
+            else [None] * len(names),
+            "cut": [
+                f"{','.join(f.cut.jurisdictions)} from {f.cut.from_year}" if f.cut else ""
+                for f in futures
+            ],
+            "overrides": [", ".join(f"{k}={v}" for k, v in f.overrides.items()) for f in futures],
+        }
+    )
+    vss = rp - eev if eev is not None else None
+    evpi = ws - rp if ws is not None else None
+    deterministic = {
+        "status": det.status,
+        "index": det.sovereignty.get("index") if det.ok else None,
+        "cost_musd": det.cost,
+        "first_stage": [
+            {"option": list(k), "period": t, "modules": n}
+            for (k, t), n in (det_first or {}).items()
+        ],
+        "expected_cost_musd": float(np.dot(p, det_cost)) if det_cost is not None else None,
+    }
+    result = RobustResult(
+        sc.name, out.status, out.message, unc.objective, now, table,
+        _first_stage_table(first, plans, p), plans, _distribution(table, p), regret,
+        robust_objective=rp, model_objective=out.objective, eev=eev, vss=vss, wait_and_see=ws, evpi=evpi,
+        deterministic=deterministic, size=ext.size(), notes=notes,
+    )  # fmt: skip
+    result.reading = reading(result, first, det_first, det_idx, det_cost)
+    return result
+
+
+def reading(
+    r: RobustResult,
+    first: ef.FirstStage,
+    det_first: ef.FirstStage | None,
+    det_idx: list[float] | None,
+    det_cost: list[float] | None,
+) -> str:
+    """The study in words: what to commit now, what the hedge costs and what it keeps."""
+    p = list(r.futures["probability"])
+    idx = [float(v) for v in r.futures["objective_index"]]
+    cost = float(np.dot(p, [float(v) for v in r.futures["cost_musd"]]))
+    m = len(p)
+    years = ", ".join(map(str, r.here_and_now))
+    text = f"Commit now ({years}): {_describe_first(first)}."
+    if det_first is not None and det_first == first:
+        text += " This is what the deterministic plan commits too: the hedge changes nothing now."
+    det_plan_index = r.deterministic.get("index")
+    if det_idx is not None and det_cost is not None and det_plan_index is not None:
+        z = float(det_plan_index)
+        kept = sum(1 for v in idx if v >= z - 1e-6)
+        kept_det = sum(1 for v in det_idx if v >= z - 1e-6)
+        extra = cost - float(np.dot(p, det_cost))
+        more = (
+            f"costs {extra:,.0f} MUSD more"
+            if extra >= 0.5
+            else (f"costs {-extra:,.0f} MUSD less" if extra <= -0.5 else "costs the same")
+        )
+        text += (
+            f" Committing to it {more} in expectation than the deterministic plan's commitments "
+            f"and keeps the index at or above the deterministic forecast {z:.3f} in {kept} of "
+            f"{m} futures (the deterministic commitments: {kept_det} of {m})."
+        )  # fmt: skip
+    elif det_first is not None:
+        text += (
+            " The deterministic plan's commitments cannot be completed in every future: the "
+            "hedge is what keeps the plan feasible."
+        )
+    if r.vss is not None:
+        text += f" Value of the stochastic solution: {r.vss:+.4f} index points."
+    if r.evpi is not None:
+        text += f" Knowing the future now would be worth {r.evpi:.4f} (EVPI)."
+    text += (
+        f" Index across futures: {min(idx):.3f} to {max(idx):.3f} "
+        f"(probability-weighted mean {np.dot(p, idx):.3f})."
+    )
+    return text
+
+
+# --- sample-average approximation -----------------------------------------------------------
+def _draw(futures: list[ScenarioFuture], n: int, rng: np.random.Generator) -> list[ScenarioFuture]:
+    """n futures drawn by probability (with replacement), equally weighted; a future drawn
+    twice is one future with twice the weight."""
+    p = np.asarray([f.probability for f in futures], dtype=float)
+    picks = rng.choice(len(futures), size=n, p=p / p.sum())
+    counts = np.bincount(picks, minlength=len(futures))
+    return [
+        dataclasses.replace(futures[i], probability=float(c) / n)
+        for i, c in enumerate(counts)
+        if c > 0
+    ]
+
+
+def _saa(
+    sc: Scenario,
+    futures: list[ScenarioFuture],
+    tables: Tables,
+    now: list[int],
+    replications: int,
+    draws: int,
+) -> RobustResult:
+    from scipy import stats
+
+    from planner.core.inputs import build_inputs
+
+    unc = sc.uncertainty
+    assert unc is not None
+    if replications < 2:
+        raise InputError("replications: at least 2, to bound the optimality gap")
+    rng = np.random.default_rng(unc.seed + 1)
+    p = [f.probability for f in futures]
+    optima: list[float] = []
+    candidates: list[ef.FirstStage] = []
+    size: dict[str, int] = {}
+    for _ in range(replications):
+        sample = _draw(futures, draws, rng)
+        ext, out, _ = _solve(sc, sample, tables, now)
+        size = ext.size()
+        if out.x is None or out.objective is None:
+            continue
+        optima.append(float(out.objective))
+        fs = ef.first_stage(ext, out.x)
+        if fs not in candidates:
+            candidates.append(fs)
+        del ext
+    if not optima:
+        return RobustResult(
+            sc.name, "infeasible", "no replication found a plan across its futures",
+            unc.objective, now, pd.DataFrame(), pd.DataFrame(), notes=[], size=size,
+        )  # fmt: skip
+    # evaluate every distinct candidate on every future, one future at a time
+    values = [[math.nan] * len(futures) for _ in candidates]
+    plans_of: list[list[Plan | None]] = [[None] * len(futures) for _ in candidates]
+    for s, f in enumerate(futures):
+        built = [build_inputs(f.scenario, tables)]
+        ext1 = ef.build(sc, [_single(f)], tables, now, inputs=built)
+        for c, fs in enumerate(candidates):
+            o = ef.optimise(ext1, fixed=fs)
+            if o.x is not None:
+                values[c][s] = ef.indices(ext1, o.x)[0]
+                plans_of[c][s] = ef.plans(ext1, o)[0]
+        del ext1
+    scores = [
+        objective_of(sc, v, p) if all(math.isfinite(x) for x in v) else -math.inf for v in values
+    ]
+    best = int(np.argmax(scores))
+    r = len(optima)
+    mean = float(np.mean(optima))
+    sd = float(np.std(optima, ddof=1)) if r > 1 else 0.0
+    t = float(stats.t.ppf(0.95, r - 1)) if r > 1 else math.inf
+    lower = scores[best]
+    gap = mean - lower if math.isfinite(lower) else None
+    saa = {
+        "replications": r,
+        "draws": draws,
+        "candidates": len(candidates),
+        "upper_bound_mean": mean,
+        "upper_bound_sd": sd,
+        "upper_bound_ci95": [
+            mean - float(stats.t.ppf(0.975, r - 1)) * sd / math.sqrt(r),
+            mean + float(stats.t.ppf(0.975, r - 1)) * sd / math.sqrt(r),
+        ]
+        if r > 1
+        else None,  # fmt: skip
+        "candidate_value": lower if math.isfinite(lower) else None,
+        "gap": gap,
+        "gap_upper_95": gap + t * sd / math.sqrt(r) if gap is not None else None,
+        "evaluated_on": len(futures),
+    }
+    chosen = plans_of[best]
+    ok = all(pl is not None for pl in chosen)
+    names = [f.name for f in futures]
+    table = pd.DataFrame(
+        {
+            "future": names,
+            "probability": p,
+            "index": [pl.sovereignty.get("index") if pl else None for pl in chosen],
+            "objective_index": values[best],
+            "cost_musd": [pl.kpis.get("total_cost_musd") if pl else None for pl in chosen],
+            "worst_kept_share": [pl.kpis.get("worst_case_n_minus_1_share") if pl else None for pl in chosen],
+        }
+    )  # fmt: skip
+    notes = [
+        f"{len(futures)} futures: sample-average approximation ({r} replications of {draws} "
+        f"draws; {len(candidates)} distinct first stages evaluated on all {len(futures)} futures)"
+    ]
+    result = RobustResult(
+        sc.name, "feasible" if ok else "infeasible",
+        "sample-average approximation" if ok else "no candidate first stage holds in every future",
+        unc.objective, now, table,
+        _first_stage_table(candidates[best], [pl for pl in chosen if pl], p) if ok else pd.DataFrame(),
+        [pl for pl in chosen if pl] if ok else [],
+        _distribution(table, p) if ok else pd.DataFrame(),
+        robust_objective=lower if math.isfinite(lower) else None,
+        saa=saa, size=size, notes=notes,
+    )  # fmt: skip
+    if ok:
+        result.reading = (
+            f"Commit now ({', '.join(map(str, now))}): {_describe_first(candidates[best])}. "
+            f"Its objective over the {len(futures)} futures is {lower:.4f}; the optimum is at "
+            f"most {mean:.4f} on average over replications, so the gap is {gap:.4f} "
+            f"(95% bound {saa['gap_upper_95']:.4f})."
+        )
+    return result
