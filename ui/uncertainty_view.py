@@ -330,7 +330,7 @@ def futures_inputs(scenario: Scenario) -> tuple[dict[str, Any] | None, str]:
     with an error shown, and the prefix of the widget keys)."""
     prefix = state_key(scenario)
     specs, where = starting_futures(scenario)
-    st.caption(md_text(where).replace("\\`", "`"))
+    st.caption(where)  # the page's own words (no user text)
     edited = st.data_editor(
         futures_frame(specs),
         key=f"{prefix}:futures",

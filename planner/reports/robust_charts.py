@@ -304,6 +304,8 @@ def fan_figure(result: RobustResult) -> go.Figure:
             col=3,
         )
         fig.update_yaxes(range=[0, 1], row=1, col=3)
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(rangemode="tozero", row=1, col=2)
     fig.update_xaxes(title_text="period", dtick=1, row=1, col=1)
     fig.update_xaxes(title_text="period", dtick=1, row=1, col=2)
     fig.update_layout(
