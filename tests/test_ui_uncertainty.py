@@ -263,3 +263,20 @@ def test_value_sentences_say_what_the_hedge_and_a_forecast_are_worth(expected):
     assert "+0.1111 index points" in text and "from 0.7778 to 0.8889" in text
     assert "EVPI): 0.0000" in text and "would not raise the index" in text
     assert math.isclose(expected.vss, 1 / 9, abs_tol=1e-6)
+
+
+def test_the_study_runs_within_the_servers_time_cap(monkeypatch):
+    """Like every solve the app runs: the scenario's time limit capped and the whole study
+    given SOVPLAN_MAX_TIME_LIMIT (the fixture asks for 20 s per solve)."""
+    import planner.studies.robust as study
+
+    seen = {}
+
+    def fake(scenario, time_limit=None, tables=None, **_):
+        seen.update(limit=scenario.solver.time_limit, total=time_limit, tables=tables)
+        return "result"
+
+    monkeypatch.setattr(study, "robust", fake)
+    monkeypatch.setenv("SOVPLAN_MAX_TIME_LIMIT", "7")
+    assert uv.run_robust(load_scenario(TINY_FUTURES), None) == "result"
+    assert seen == {"limit": 7.0, "total": 7.0, "tables": None}
