@@ -280,3 +280,23 @@ def test_the_study_runs_within_the_servers_time_cap(monkeypatch):
     monkeypatch.setenv("SOVPLAN_MAX_TIME_LIMIT", "7")
     assert uv.run_robust(load_scenario(TINY_FUTURES), None) == "result"
     assert seen == {"limit": 7.0, "total": 7.0, "tables": None}
+
+
+def test_regret_cells_say_why_a_first_stage_has_no_index(expected):
+    """A first stage that cannot be completed in a future reads 'cannot'; one that was never
+    found (its future's own solve gave no plan) reads 'no plan', not 'cannot'."""
+    import dataclasses
+
+    rows = [
+        {"first_stage": "robust", "future": "a", "index": 0.9, "cost_musd": 1.0,
+         "regret": 0.0, "status": "optimal"},
+        {"first_stage": "deterministic", "future": "a", "index": None, "cost_musd": None,
+         "regret": None, "status": "it commits to X in 2028, which no future offers"},
+        {"first_stage": "own plan of 'b'", "future": "a", "index": None, "cost_musd": None,
+         "regret": None, "status": "no plan"},
+    ]  # fmt: skip
+    result = dataclasses.replace(expected, regret=pd.DataFrame(rows))
+    table = robust_charts.regret_table(result).set_index("first stage")
+    assert table.loc["robust", "a"] == "0.900 (regret 0.000)"
+    assert table.loc["deterministic", "a"] == "cannot"
+    assert table.loc["own plan of 'b'", "a"] == "no plan"

@@ -451,7 +451,8 @@ def show_result(result: RobustResult, prefix: str) -> None:
     if not regret.empty:
         st.markdown(
             "**Regret**: the index of each first stage in each future with the rest re-planned "
-            "(regret = that future's own optimum minus it)"
+            "(regret = that future's own optimum minus it; *cannot*: those commitments cannot "
+            "be completed in that future; *no plan*: that future's own plan was not found)"
         )
         st.dataframe(regret, hide_index=True, width="stretch", key=f"{prefix}:regret")
     for note in result.notes:

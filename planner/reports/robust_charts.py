@@ -99,7 +99,8 @@ def distribution_table(result: RobustResult) -> pd.DataFrame:
 def regret_table(result: RobustResult) -> pd.DataFrame:
     """Each first stage (rows: deterministic, robust, each future's own) in each future
     (columns): its index there and, in brackets, the regret against that future's own
-    optimum; 'cannot' where those commitments cannot be completed in that future."""
+    optimum; 'cannot' where those commitments cannot be completed in that future, 'no plan'
+    where the first stage itself was not found (its future has no plan of its own)."""
     rg = result.regret
     if rg.empty:
         return pd.DataFrame()
@@ -110,7 +111,9 @@ def regret_table(result: RobustResult) -> pd.DataFrame:
         for name in names:
             hit = grp[grp["future"] == name]
             r = hit.iloc[0] if len(hit) else None
-            if r is None or not _finite(r["index"]):
+            if r is None or str(r.get("status")) == "no plan":
+                row[name] = "no plan"  # that future's own plan was not found
+            elif not _finite(r["index"]):
                 row[name] = "cannot"
             else:
                 regret = f"{r['regret']:.3f}" if _finite(r["regret"]) else "-"
