@@ -300,3 +300,21 @@ def test_regret_cells_say_why_a_first_stage_has_no_index(expected):
     assert table.loc["robust", "a"] == "0.900 (regret 0.000)"
     assert table.loc["deterministic", "a"] == "cannot"
     assert table.loc["own plan of 'b'", "a"] == "no plan"
+
+
+def test_drawn_futures_start_the_table_as_the_draws_the_planner_makes():
+    from planner.core.futures import futures_of
+
+    sc = load_scenario(
+        TINY_FUTURES,
+        {"uncertainty": {"samples": 3, "seed": 4,
+                         "ranges": {"economics.chip_price_scale": {"low": 1.0, "high": 1.5}}}},
+    )  # fmt: skip
+    specs, where = uv.starting_futures(sc)
+    assert "draws 3 futures from ranges (seed 4)" in where
+    listed = uv.with_futures(sc, {"futures": uv.futures_from_frame(uv.futures_frame(specs))}, "t")
+    drawn = futures_of(sc)
+    assert [f.name for f in futures_of(listed)] == [f.name for f in drawn]
+    for a, b in zip(futures_of(listed), drawn, strict=True):
+        assert a.probability == pytest.approx(b.probability)
+        assert a.scenario.economics.chip_price_scale == b.scenario.economics.chip_price_scale
