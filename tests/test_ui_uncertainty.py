@@ -15,6 +15,7 @@ import json
 import math
 import subprocess
 import sys
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -318,3 +319,24 @@ def test_drawn_futures_start_the_table_as_the_draws_the_planner_makes():
     for a, b in zip(futures_of(listed), drawn, strict=True):
         assert a.probability == pytest.approx(b.probability)
         assert a.scenario.economics.chip_price_scale == b.scenario.economics.chip_price_scale
+
+
+def test_a_study_stopped_by_the_time_cap_says_so(futures_app, expected, monkeypatch):
+    """A study the server's cap stopped (feasible, not proven optimal) is shown with a warning
+    naming its status and the cap, not as if it were the optimum."""
+    import dataclasses
+
+    import planner.studies.robust as study
+
+    stopped = dataclasses.replace(
+        expected, status="feasible", message="Time limit reached", scenario_name="stopped"
+    )
+    monkeypatch.setattr(study, "robust", lambda *a, **k: stopped)
+    monkeypatch.setattr(uv, "_RESULTS", OrderedDict())  # its own cache: nothing shared
+    monkeypatch.delenv("SOVPLAN_MAX_TIME_LIMIT", raising=False)
+    at = futures_app
+    at.button(key="unc_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(plain(w.value) for w in at.warning)
+    assert "status is feasible: Time limit reached" in text, text
+    assert "stops a study at 120 s" in text

@@ -411,6 +411,15 @@ def show_result(result: RobustResult, prefix: str) -> None:
         for note in result.notes:
             st.caption(md_text(note))
         return
+    if result.status != "optimal" and result.saa is None:
+        st.warning(
+            md_text(
+                f"The study's status is {result.status}: {result.message or 'not proven optimal'}. "
+                f"This server stops a study at {ui_support.max_time_limit():g} s, so the plan "
+                "below is the best found by then; comparisons not reached show as 'no plan' or "
+                "'not a number' (`sovplan robust` runs without this server's cap)."
+            )
+        )
     years = ", ".join(map(str, result.here_and_now))
     st.markdown(f"**Commit now ({years}): the same in every future**")
     fs = robust_charts.first_stage_table(result)
