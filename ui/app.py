@@ -11,7 +11,7 @@ import streamlit as st
 
 from planner.core.data import Tables
 from planner.core.scenario import Scenario, scenario_to_yaml
-from ui import inputs, plan_view, sensitivity_view, tables_view, tradeoffs_view
+from ui import inputs, plan_view, sensitivity_view, tables_view, tradeoffs_view, uncertainty_view
 from ui import support as ui_support
 from ui.safe_text import error_text, md_text
 
@@ -124,8 +124,8 @@ def main() -> None:
             "`sovplan solve FILE` (table edits: download the edited tables too)",
         )
 
-    tab_plan, tab_data, tab_trade, tab_sens = st.tabs(
-        ["Plan", "Data tables", "Trade-offs", "Sensitivity"]
+    tab_plan, tab_data, tab_trade, tab_sens, tab_unc = st.tabs(
+        ["Plan", "Data tables", "Trade-offs", "Sensitivity", "Uncertainty"]
     )
 
     # The data tab is drawn first: its edits feed the solve.
@@ -186,6 +186,12 @@ def main() -> None:
             st.warning("Fix the inputs first.")
         else:
             sensitivity_view.render(scenario, tables)
+
+    with tab_unc:
+        if scenario is None or table_error:
+            st.warning("Fix the inputs first.")
+        else:
+            uncertainty_view.render(scenario, tables)
 
 
 def run() -> None:
