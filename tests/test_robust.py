@@ -1,6 +1,6 @@
 """The robust plan across futures (issue #25): hand-solved, against solve, by enumeration.
 
-The hand-solved instance (tests/fixtures/tiny-futures.yaml): home HOM, periods 2028 (2 years)
+The hand-solved instance (tests/fixtures/futures/tiny-futures.yaml): home HOM, periods 2028 (2 years)
 and 2030 (1 year), target 1 then 2 EFLOP/s; 1 module = 1 EFLOP/s. Index = (Σ_2028 s·q +
 Σ_2030 s·q) / 3 with scores PUB@HOM/CH 1, PUB@HOM/CA 2/3, PUB@ALY/CH 5/6, USC@ALY/CH 1/2
 (rented), others lower. Owned modules cost their price when bought (CA 10, CH 20) plus 1% of
@@ -36,7 +36,7 @@ from planner.core.solve import solve
 from planner.studies.robust import cvar, objective_of, robust
 from tests.conftest import FIXTURES, TINY_DATA, tiny
 
-FUTURES_YAML = FIXTURES / "tiny-futures.yaml"
+FUTURES_YAML = FIXTURES / "futures" / "tiny-futures.yaml"
 ROOT = Path(__file__).resolve().parent.parent
 
 
