@@ -380,17 +380,7 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
         ].sum()
         frames.append(g.rename(columns={column: "key"}).assign(dimension=dim))
     periods = pd.Index(sorted(keyed["period"].unique()), name="period")
-    depends = inp.by_dependency  # every layer, the foundry's included when modelled
-    for j in inp.foreign_jurisdictions:
-        mask = keyed["option"].isin(depends.get(j, []))
-        g = (
-            keyed[mask]
-            .groupby("period")[["compute_eflops", "counted_eflops", "share"]]
-            .sum()
-            .reindex(periods, fill_value=0.0)
-            .reset_index()
-        )
-        frames.append(g.assign(dimension="foreign_jurisdiction", key=j))
+    frames += _dependence_frames(keyed, periods, inp.foreign_jurisdictions, inp.by_dependency)
     out = pd.concat(frames, ignore_index=True)[cols]
     home_rows = out[(out["dimension"] == "home")]
     missing = [
@@ -411,6 +401,30 @@ def shares_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(
         ["period", "dimension", "share"], ascending=[True, True, False]
     ).reset_index(drop=True)
+
+
+def _dependence_frames(
+    keyed: pd.DataFrame, periods: pd.Index, foreign: list[str], depends: dict
+) -> list[pd.DataFrame]:
+    """Per foreign jurisdiction j and period: the compute, counted compute and share of the
+    options depending on j (``depends``: j -> options, every layer), 0 where none, one frame
+    per j in ``foreign`` order. One matrix product over (row, j) membership instead of a
+    pandas filter and groupby per j (31 of them on the EU plan took 0.15 s)."""
+    values = ["compute_eflops", "counted_eflops", "share"]
+    if not len(foreign):
+        return []
+    option = keyed["option"].to_numpy()
+    member = np.column_stack([np.isin(option, list(depends.get(j, []))) for j in foreign])
+    at = keyed["period"].to_numpy()[:, None] == periods.to_numpy()[None, :]
+    data = keyed[values].to_numpy(float)
+    # sums[j, t, v] = Σ_rows member[r, j] · at[r, t] · data[r, v]
+    sums = np.einsum("rj,rt,rv->jtv", member.astype(float), at.astype(float), data)
+    return [
+        pd.DataFrame(
+            {"period": periods, **{v: sums[i, :, k] for k, v in enumerate(values)}}
+        ).assign(dimension="foreign_jurisdiction", key=j)
+        for i, j in enumerate(foreign)
+    ]
 
 
 def resilience_table(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
