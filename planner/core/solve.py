@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-import pyomo.environ as pyo
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
 from models.objectives import SENSES
 from planner.core import deadline as clock

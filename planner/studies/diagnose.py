@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
 from planner.core import deadline as clock
 from planner.core.data import Tables
