@@ -85,6 +85,9 @@ class SolveOutcome:
     message: str = ""
     #: relative gap of the cost tie-break stage (None when there was none)
     tie_break_gap: float | None = None
+    #: status of the cost tie-break stage (None when there was none; "optimal" when it was
+    #: proven within its gap, which ``planner.core.warm`` needs to reuse the plan)
+    tie_break_status: str | None = None
 
 
 def quiet_highs() -> highspy.Highs:

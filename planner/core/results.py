@@ -68,6 +68,9 @@ class Plan:
     context: dict[str, Any] = field(default_factory=dict)
     #: the one worst N-1 cut (``planner.core.cuts.worst_case``): every face prints this
     worst_case: dict[str, Any] = field(default_factory=dict)
+    #: what the next solve of this scenario after an edit reuses (``planner.core.warm``):
+    #: plain arrays, never printed or exported
+    warm_start: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:

@@ -773,12 +773,14 @@ def solve_and_diagnose(
     objective: str = "sovereignty",
     tables: Tables | None = None,
     diagnose: bool = True,
+    warm: Any = None,
 ) -> Plan:
     """Solve a scenario (a Scenario or a path to its YAML) and return the Plan; this is the
     public ``planner.core.solve``.
 
     An infeasible plan carries ``plan.diagnosis`` unless ``diagnose`` is False. The model is
-    prepared once and the diagnosis experiments run on the same HiGHS instance.
+    prepared once and the diagnosis experiments run on the same HiGHS instance. ``warm``: the
+    ``Plan.warm_start`` of a solve of this scenario before an edit (``planner.core.warm``).
     """
     time_limit = clock.check_time_limit(time_limit, "time_limit")
     with clock.scope(time_limit):
@@ -786,8 +788,9 @@ def solve_and_diagnose(
         with clock.scope(None if time_limit is not None else prep.scenario.solver.time_limit):
             screens = screen(prep)
             plan = solve_prepared(
-                prep, objective, time_limit=time_limit, mip_gap=mip_gap, screens=screens
-            )
+                prep, objective, time_limit=time_limit, mip_gap=mip_gap, screens=screens,
+                warm=warm,
+            )  # fmt: skip
             if diagnose:
                 t0 = time.perf_counter()
                 attach(plan, prep, screens, clock.remaining())
