@@ -68,6 +68,42 @@ def test_a_wider_budget_is_not_a_tightening_and_a_narrower_one_is():
     assert not tightened(base.highs, _warm_objectives(base), warm, tighter)
 
 
+def _one_row(value: float, upper: float = 0.0):
+    """A WarmStart of one row ``value·x0 − 1·x1 ≤ upper`` over x ≥ 0 (entries only, for
+    ``_rows_imply_old``); value 0 leaves x0's entry out of the matrix."""
+    import numpy as np
+
+    from planner.core.warm import WarmStart
+
+    start = np.array([0, 1, 2]) if value else np.array([0, 0, 1])
+    index = np.array([0, 0]) if value else np.array([0])
+    values = np.array([value, -1.0]) if value else np.array([-1.0])
+    inf = float("inf")
+    return WarmStart(
+        (), np.zeros(2), start, index, values, np.array([-inf]), np.array([upper]),
+        np.zeros(2), np.full(2, inf), np.array([True, True]), (), (), None,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "implied"),
+    [
+        (-5.0, -3.0, True),
+        (-5.0, 0.0, True),
+        (5.0, 0.0, False),
+        (0.0, -2.0, False),
+        (2.0, 2.0, True),
+    ],
+)
+def test_a_changed_coefficient_implies_the_old_row_only_when_it_tightens(old, new, implied):
+    """``n − M·use ≤ 0`` with a smaller M (−5 → −3, or M = 0 where the entry leaves the
+    matrix) implies the old row for x ≥ 0; a coefficient that falls on a ≤ row does not."""
+    from planner.core.warm import _rows_imply_old
+
+    now = _one_row(new)
+    assert _rows_imply_old(now.start, now.index, now.value, now.col_lower, _one_row(old)) is implied
+
+
 def test_a_plan_whose_tie_break_was_not_proven_is_only_a_start():
     base = solve(tiny(budget=30))
     unproven = dataclasses.replace(

@@ -152,9 +152,7 @@ def tightened(h: HighsModel, names: dict[str, object], warm: WarmStart, settings
     if column_keys(h) != warm.keys or not np.array_equal(h.integer, warm.integer):
         return False
     start, index, value, rlo, rup, clo, cup = _base(h)
-    if not (np.array_equal(start, warm.start) and np.array_equal(index, warm.index)):
-        return False
-    if not _rows_imply_old(start, index, value, clo, warm):
+    if len(rlo) != len(warm.row_lower) or not _rows_imply_old(start, index, value, clo, warm):
         return False
     for name, cols, coefs, const in warm.objectives:
         new = h.linear(names[name])
@@ -170,22 +168,38 @@ def tightened(h: HighsModel, names: dict[str, object], warm: WarmStart, settings
     )
 
 
+def _entries(start: np.ndarray, index: np.ndarray, value: np.ndarray, n_rows: int):
+    """(column·n_rows + row) keys, sorted, and values of a compressed-column matrix."""
+    col = np.repeat(np.arange(len(start) - 1, dtype=np.int64), np.diff(start))
+    key = col * n_rows + index
+    order = np.argsort(key, kind="stable")
+    return key[order], value[order]
+
+
 def _rows_imply_old(
     start: np.ndarray, index: np.ndarray, value: np.ndarray, col_lower: np.ndarray, warm: WarmStart
 ) -> bool:
     """Whether every row whose coefficients changed still implies the old row, for x ≥ 0 on
     the changed columns: Σ a·x ≤ u needs a_new ≥ a_old (then Σ a_old·x ≤ Σ a_new·x ≤ u), and
     Σ a·x ≥ l needs a_new ≤ a_old. Why: a lower budget also lowers the big-M of the links
-    n ≤ M·use (M = the modules the budget buys), a coefficient change that only tightens.
-    Row bounds are compared separately (``tightened``)."""
-    changed = np.flatnonzero(value != warm.value)
+    n ≤ M·use (M = the modules the budget buys), a coefficient change that only tightens; at
+    M = 0 the entry leaves the matrix (compared as a zero). Row bounds are compared
+    separately (``tightened``)."""
+    n_rows = max(len(warm.row_lower), 1)
+    new_key, new_val = _entries(start, index, value, n_rows)
+    old_key, old_val = _entries(warm.start, warm.index, warm.value, n_rows)
+    keys = np.union1d(new_key, old_key)
+    new = np.zeros(len(keys))
+    old = np.zeros(len(keys))
+    new[np.searchsorted(keys, new_key)] = new_val
+    old[np.searchsorted(keys, old_key)] = old_val
+    changed = np.flatnonzero(new != old)
     if not len(changed):
         return True
-    col = np.repeat(np.arange(len(start) - 1), np.diff(start))[changed]
-    if np.any(col_lower[col] < 0):
+    col, row = keys[changed] // n_rows, keys[changed] % n_rows
+    if np.any(col >= len(col_lower)) or np.any(col_lower[col] < 0):
         return False
-    row = index[changed]
-    new, old = value[changed], warm.value[changed]
+    new, old = new[changed], old[changed]
     upper_ok = (warm.row_upper[row] >= INF) | (new >= old)
     lower_ok = (warm.row_lower[row] <= -INF) | (new <= old)
     return bool(np.all(upper_ok & lower_ok))
