@@ -8,6 +8,8 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from planner.core.prepare import prepare
 from planner.core.results import make_plan, shares_table
@@ -165,3 +167,36 @@ def test_dependence_shares_match_a_per_jurisdiction_groupby():
         rows = got[got["key"] == j].set_index("period")
         for col in ("compute_eflops", "counted_eflops", "share"):
             assert rows[col].to_numpy() == pytest.approx(want[col].to_numpy(), abs=1e-12)
+
+
+#: random tiny edits: a few derandomized examples by default, many random ones with -m slow
+FAST = settings(
+    max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+SLOW = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+TINY_FIELDS = st.fixed_dictionaries(
+    {
+        "budget": st.sampled_from([12, 18, 22, 25, 30, 40, 60]),
+        "target": st.sampled_from([{2030: 1}, {2030: 2}, {2030: 3}]),
+        "limits": st.sampled_from([{}, {"max_share_provider": 0.5}, {"max_share_provider": 0.7}]),
+    }
+)
+
+
+def _random_edit(before: dict, after: dict) -> None:
+    base = solve(tiny(**before))
+    warm = solve(tiny(**after), warm=base.warm_start)
+    same_optimum(warm, solve(tiny(**after)))
+
+
+@FAST
+@given(TINY_FIELDS, TINY_FIELDS)
+def test_random_tiny_edits_warm_equals_cold(before, after):
+    _random_edit(before, after)
+
+
+@pytest.mark.slow
+@SLOW
+@given(TINY_FIELDS, TINY_FIELDS)
+def test_random_tiny_edits_warm_equals_cold_many(before, after):
+    _random_edit(before, after)
