@@ -62,7 +62,9 @@ def optimise(
     settings = warm_settings(prep, objective, gap, tie_break)
     reused, previous = _from_warm(prep, warm, settings)
     if reused is not None:
-        return resplit(prep, reused, objective, tie_break), [reused]
+        # no resplit: the plan is the previous resplit's optimum over a superset of the
+        # new fixed-module LP's points, so it is that LP's optimum too
+        return reused, [reused]
     start = None
     first = None
     options: dict[str, object] = {}
