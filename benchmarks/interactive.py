@@ -16,6 +16,13 @@ ratios from the same run only):
   same gap, time limit and threads): stage 1 (max sovereignty) and stage 2 (min cost with the
   index held at stage 1's optimum, the exact row sovplan adds); the ratio sovplan wall /
   HiGHS alone (stage 1 + stage 2), and node counts.
+The app's re-solves (issue 27), per scenario in one Python process as the app runs them
+(``--no-edits`` skips them): the scenario solved twice (cold, then again with every import
+warm), then edited and re-solved with the previous plan's ``warm_start`` (reused when the
+edit only narrowed the model, else a MIP start; ``planner.core.warm``) and, for comparison,
+the same edit without it. Edits: ``budget`` lowered from 1.10x to 1.02x the optimum's cost
+(the plan still fits: a narrowing), and the issue's ``limits.max_share_provider=0.5``. Each
+edited model is exported and solved by HiGHS alone (stage 1 + stage 2) in the same run.
 Then ``sovplan pareto <EU> --x cost --y sovereignty --points 11`` (and 7, the UI's default)
 in a fresh process: wall time, points, solver calls, and the HiGHS time inside (``--json``).
 Results: results/interactive[-label].json; ``--readme`` writes the table into README.md.
@@ -43,8 +50,9 @@ import pyomo.environ as pyo
 from planner.core.prepare import prepare
 from planner.core.screens import screen
 from planner.core.solve import LEXICOGRAPHIC_TOLERANCE, optimise
+from planner.core.scenario import load_scenario
 path, s1, s2 = sys.argv[1:4]
-prep = prepare(path)
+prep = prepare(load_scenario(path, sys.argv[4:]))
 h, m, sc = prep.highs, prep.model, prep.scenario
 h.write(s1)
 out = {"gap": sc.solver.mip_gap, "tie_break_gap": sc.solver.tie_break_gap,
@@ -62,6 +70,65 @@ print(json.dumps(out))
 """
 
 
+EDITS = r"""
+import json, math, sys, time
+from planner.core.scenario import load_scenario
+from planner.studies.diagnose import solve_and_diagnose as solve
+path, seed = sys.argv[1], int(sys.argv[2])
+base = [f"solver.random_seed={seed}"]
+def run(sets, warm=None):
+    t = time.perf_counter()
+    plan = solve(load_scenario(path, base + sets), warm=warm)
+    return plan, time.perf_counter() - t
+def row(case, sets, plan, s, cold_s=None):
+    return {"case": case, "sets": sets, "seconds": s, "cold_s": cold_s, "status": plan.status,
+            "index": (plan.sovereignty or {}).get("index"), "cost": plan.cost,
+            "reused": "the previous plan" in (plan.message or "")}
+rows = []
+first, s0 = run([])
+rows.append(row("first solve in the process", [], first, s0))
+again, s1 = run([])
+rows.append(row("same scenario again (imports warm)", [], again, s1))
+if first.ok:
+    wide = [f"budget={math.ceil(first.cost * 1.10)}"]
+    prev, _ = run(wide)
+    narrow = [f"budget={math.ceil(first.cost * 1.02)}"]
+    plan, s = run(narrow, warm=prev.warm_start)
+    _, c = run(narrow)
+    rows.append(row("budget 1.10x -> 1.02x cost", narrow, plan, s, c))
+edit = ["limits.max_share_provider=0.5"]
+plan, s = run(edit, warm=first.warm_start)
+_, c = run(edit)
+rows.append(row("max_share_provider=0.5", edit, plan, s, c))
+print(json.dumps(rows))
+"""
+
+
+def bench_edits(path: Path, seed: int) -> list[dict]:
+    """The app's re-solves of one scenario (see the module docstring), each edited model
+    also solved by HiGHS alone."""
+    r = run_child([PYTHON, "-c", EDITS, str(path), str(seed)], timeout=1800)
+    rows = json.loads(r["stdout"].strip().splitlines()[-1])
+    for row in rows:
+        row.update(scenario=path.stem, seed=seed)
+        if not row["sets"]:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            s1, s2 = f"{tmp}/s1.mps", f"{tmp}/s2.mps"
+            sets = [f"solver.random_seed={seed}", *row["sets"]]
+            e = run_child([PYTHON, "-c", EXPORT_STAGES, str(path), s1, s2, *sets])
+            info = json.loads(e["stdout"].strip().splitlines()[-1])
+            a1 = highs_alone(s1, info["time_limit"], info["gap"], info["threads"], seed)
+            alone = a1["run_s"]
+            if info["stage2"]:
+                a2 = highs_alone(
+                    s2, info["time_limit"], info["tie_break_gap"], info["threads"], seed
+                )
+                alone += a2["run_s"]
+            row["highs_alone_s"] = alone
+    return rows
+
+
 def highs_alone(path: str, limit: float, gap: float, threads, seed: int) -> dict:
     r = run_child(
         [PYTHON, "-c", HIGHS_ALONE, path, str(limit), str(gap), str(threads or "none"), str(seed)]
@@ -77,6 +144,7 @@ def bench_scenario(path: Path, seed: int) -> dict:
         "scenario": path.stem,
         "seed": seed,
         "wall_s": r["wall_s"],
+        "cpu_s": r["cpu_s"],
         "status": plan.get("status"),
         "index": (plan.get("sovereignty") or {}).get("index"),
         "cost": plan.get("cost"),
@@ -113,6 +181,7 @@ def bench_pareto(points: int, workers: int | None, seed: int) -> dict:
         "what": f"EU frontier, {points} points",
         "seed": seed,
         "wall_s": r["wall_s"],
+        "cpu_s": r["cpu_s"],
         "points": int(pts.group(1)) if pts else None,
         "solver_calls": int(pts.group(2)) if pts else None,
         "workers": int(wk.group(1)) if wk else None,
@@ -128,14 +197,20 @@ def _spread(values: list[float], fmt: str = ".2f") -> str:
     return f"{med:{fmt}} [{min(values):{fmt}}-{max(values):{fmt}}]"
 
 
+def _load(avg) -> str:
+    return "/".join(f"{v:.1f}" for v in avg) if avg else "?"
+
+
 def table(res: dict) -> str:
-    seeds = sorted({r["seed"] for r in res["scenarios"]} | {p["seed"] for p in res["pareto"]})
+    seeds = sorted({r["seed"] for r in res["scenarios"] + res.get("edits", []) + res["pareto"]})
+    load = res.get("load_avg_at_start"), res.get("load_avg_at_end")
     lines = [
-        f"Seeds {', '.join(map(str, seeds))}: median [min-max] over the seeds.",
+        f"Seeds {', '.join(map(str, seeds))}: median [min-max] over the seeds. Load average "
+        f"(1, 5, 15 min) at start {_load(load[0])}, at end {_load(load[1])}.",
         "",
-        "| scenario | index | cost | `sovplan solve` wall s | HiGHS in sovplan s | "
+        "| scenario | index | cost | `sovplan solve` wall s | CPU s | HiGHS in sovplan s | "
         "HiGHS alone s1 + s2 s | wall / HiGHS alone | statuses |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     by_name: dict[str, list[dict]] = {}
     for r in res["scenarios"]:
@@ -148,18 +223,45 @@ def table(res: dict) -> str:
         lines.append(
             f"| {name} | {' / '.join(sorted(idx))} | {' / '.join(sorted(cost))} | "
             f"{_spread([r['wall_s'] for r in rows])} | "
+            f"{_spread([r.get('cpu_s') or 0.0 for r in rows])} | "
             f"{_spread([r['highs_in_sovplan_s'] for r in rows])} | "
             f"{_spread([r['highs_alone_s'] for r in rows])} | "
             f"{_spread(ratios) if ratios else '–'} | {statuses} |"
         )
-    lines += ["", "| frontier | wall s | points | solver calls | workers | stopped by limit |"]
-    lines.append("|---|---|---|---|---|---|")
+    if res.get("edits"):
+        lines += [
+            "",
+            "| scenario | re-solve in one process | s | same edit without the warm start s | "
+            "reused | HiGHS alone s1 + s2 s | index | cost |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        by_case: dict[tuple, list[dict]] = {}
+        for r in res["edits"]:
+            by_case.setdefault((r["scenario"], r["case"]), []).append(r)
+        for (name, case), rows in by_case.items():
+            colds = [r["cold_s"] for r in rows if r.get("cold_s") is not None]
+            alone = [r["highs_alone_s"] for r in rows if r.get("highs_alone_s") is not None]
+            idx = {f"{r['index']:.4f}" for r in rows if r["index"] is not None} or {"–"}
+            cost = {f"{r['cost']:,.1f}" for r in rows if r["cost"] is not None} or {"–"}
+            lines.append(
+                f"| {name} | {case} | {_spread([r['seconds'] for r in rows])} | "
+                f"{_spread(colds) if colds else '–'} | "
+                f"{'/'.join(sorted({'yes' if r['reused'] else 'no' for r in rows}))} | "
+                f"{_spread(alone) if alone else '–'} | {' / '.join(sorted(idx))} | "
+                f"{' / '.join(sorted(cost))} |"
+            )
+    lines += [
+        "",
+        "| frontier | wall s | CPU s | points | solver calls | workers | stopped by limit |",
+    ]
+    lines.append("|---|---|---|---|---|---|---|")
     by_what: dict[str, list[dict]] = {}
     for p in res["pareto"]:
         by_what.setdefault(p["what"], []).append(p)
     for what, rows in by_what.items():
         lines.append(
             f"| {what} | {_spread([p['wall_s'] for p in rows], '.1f')} | "
+            f"{_spread([p.get('cpu_s') or 0.0 for p in rows], '.1f')} | "
             f"{'/'.join(sorted({str(p['points']) for p in rows}))} | "
             f"{'/'.join(sorted({str(p['solver_calls']) for p in rows}))} | "
             f"{'/'.join(sorted({str(p['workers']) for p in rows}))} | "
@@ -189,15 +291,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readme", action="store_true")
     parser.add_argument("--no-pareto", action="store_true")
     parser.add_argument("--no-scenarios", action="store_true")
+    parser.add_argument("--no-edits", action="store_true")
     parser.add_argument("--seeds", default="0,1,2", help="HiGHS random seeds, comma-separated")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    res: dict = {"scenarios": [], "pareto": [], "load_avg_at_start": os.getloadavg()}
+    res: dict = {"scenarios": [], "edits": [], "pareto": [], "load_avg_at_start": os.getloadavg()}
     for seed in seeds:
         for path in [] if args.no_scenarios else SCENARIOS:
             row = bench_scenario(path, seed)
             res["scenarios"].append(row)
             print(json.dumps(row), flush=True)
+        for path in [] if args.no_edits else SCENARIOS:
+            rows = bench_edits(path, seed)
+            res["edits"] += rows
+            print(json.dumps(rows), flush=True)
         for points in [] if args.no_pareto else (args.points, args.ui_points):
             p = bench_pareto(points, args.workers, seed)
             res["pareto"].append(p)

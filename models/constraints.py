@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-import pyomo.environ as pyo
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
 from models.inputs import ModelInputs
 from models.objectives import _added

@@ -8,7 +8,7 @@ with an epsilon constraint without rebuilding the model.
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from models.inputs import ModelInputs

@@ -71,9 +71,6 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-#: exit codes of a command stopped by Ctrl-C (130) or SIGTERM (143): ``main`` leaves at once
-SIGNAL_EXITS = (130, 143)
-
 #: exit code when stdout is closed early (``sovplan solve ... | head -1``): 128 + SIGPIPE,
 #: what a command killed by SIGPIPE reports, silently (the reader wanted no more)
 BROKEN_PIPE_EXIT = 141
@@ -851,20 +848,20 @@ def main() -> None:
         code = BROKEN_PIPE_EXIT
     except SystemExit as exc:
         code = exc.code
-    backend = sys.modules.get("planner.core.highs_backend")
-    if code in SIGNAL_EXITS or (backend is not None and backend.ABANDONED):
-        # Ctrl-C or SIGTERM: the work is stopped and "interrupted" printed within
-        # milliseconds, but tearing the interpreter down (freeing a large Pyomo model and
-        # the HiGHS objects) took 1.4-4.4 s more under load; the README promises an answer
-        # within a second. Every file is already written atomically (or not at all), so
-        # nothing is lost by leaving at once.
-        # A HiGHS thread that did not stop in time: leave without C++ static destructors,
-        # which would abort ("terminate called without an active exception") under it.
+    if code is None or isinstance(code, int):
+        # Every command leaves at once, without tearing the interpreter down. Why: freeing
+        # the Pyomo model, the pandas tables and the HiGHS objects took 0.3-0.9 s of a
+        # 4 s `sovplan solve` (issue 27), 1.4-4.4 s under load after Ctrl-C or SIGTERM (the
+        # README promises an answer within a second), and a HiGHS thread that did not stop
+        # in time makes C++ static destructors abort ("terminate called without an active
+        # exception"). Nothing is lost: every file is written atomically (or not at all)
+        # before the command returns, process pools are shut down by their commands, and
+        # the streams are flushed here.
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
-        os._exit(code if isinstance(code, int) else 1)
-    sys.exit(code)
+        os._exit(code or 0)
+    sys.exit(code)  # a message as the exit "code": Python prints it and exits 1
 
 
 if __name__ == "__main__":

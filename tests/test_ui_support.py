@@ -150,13 +150,15 @@ def test_the_server_caps_every_solve(tiny, monkeypatch):
 
     seen = {}
 
-    def fake_solve(scenario, tables=None, time_limit=None, ranges=False):
-        seen.update(per_solve=scenario.solver.time_limit, whole=time_limit)
+    def fake_solve(scenario, tables=None, time_limit=None, ranges=False, warm=None):
+        seen.update(per_solve=scenario.solver.time_limit, whole=time_limit, warm=warm)
         return "plan"
 
     monkeypatch.setattr("planner.studies.diagnose.solve_and_diagnose", fake_solve)
     assert u.solve_plan(long) == "plan"
-    assert seen == {"per_solve": 5.0, "whole": 5.0}
+    assert seen == {"per_solve": 5.0, "whole": 5.0, "warm": None}
+    # the session's previous plan's warm start reaches the solve (planner.core.warm)
+    assert u.solve_plan(long, warm="previous") == "plan" and seen["warm"] == "previous"
 
 
 @pytest.mark.parametrize("bad", ["abc", "0", "-3", "nan", "inf"])

@@ -141,7 +141,8 @@ def main() -> None:
         ready = scenario is not None and not table_error
         if solve_clicked and ready:
             try:
-                plan = plan_view.solve_now(scenario, tables)
+                previous = st.session_state.get("solved") or {}
+                plan = plan_view.solve_now(scenario, tables, warm=previous.get("warm"))
             except Exception as exc:
                 _errors(exc)
             else:
@@ -153,6 +154,8 @@ def main() -> None:
                     "tables": tables,
                     "key": (ui_support.scenario_key(scenario), ui_support.tables_key(tables)),
                     "snapshot": plan_view.snapshot(plan) if plan.ok else None,
+                    # the next edit's solve reuses this plan or starts from it
+                    "warm": plan.warm_start,
                 }
         solved = st.session_state.get("solved")
         if solved is None:

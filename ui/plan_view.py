@@ -43,17 +43,19 @@ def cached_plan(
     _scenario: Scenario,
     _tables: Tables | None,
     on_wait: Any = None,
+    warm: Any = None,
 ) -> Plan:
     """Solve once per (scenario, tables) content; later calls return (a copy of) the stored
     plan. ``on_wait(seconds)`` is called while a solve runs; a solve stopped by the
-    session's rerun or departure raises and stores nothing."""
+    session's rerun or departure raises and stores nothing. ``warm``: the session's last
+    plan's ``warm_start`` (reused or a MIP start, ``planner.core.warm``; same optimum)."""
     key = (scenario_json, tables_key)
     with _PLANS_LOCK:
         plan = _PLANS.get(key)
         if plan is not None:
             _PLANS.move_to_end(key)
             return copy.deepcopy(plan)
-    plan = ui_support.solve_plan(_scenario, _tables, on_wait=on_wait)
+    plan = ui_support.solve_plan(_scenario, _tables, on_wait=on_wait, warm=warm)
     with _PLANS_LOCK:
         _PLANS[key] = plan
         while len(_PLANS) > MAX_PLANS:
@@ -80,14 +82,15 @@ def cached_marginal(
     return ui_support.marginal_value(_scenario, limit, _tables)
 
 
-def solve_now(scenario: Scenario, tables: Tables | None) -> Plan:
-    """Solve (or fetch from the cache) with a spinner and a line counting the seconds."""
+def solve_now(scenario: Scenario, tables: Tables | None, warm: Any = None) -> Plan:
+    """Solve (or fetch from the cache) with a spinner and a line counting the seconds;
+    ``warm``: the session's last plan's ``warm_start`` (``cached_plan``)."""
     line, on_wait = progress_line(f"Solving {md_text(scenario.name)}")
     try:
         with st.spinner(f"Solving {md_text(scenario.name)}…", show_time=True):
             return cached_plan(
                 ui_support.scenario_key(scenario), ui_support.tables_key(tables), scenario,
-                tables, on_wait=on_wait,
+                tables, on_wait=on_wait, warm=warm,
             )  # fmt: skip
     finally:
         line.empty()

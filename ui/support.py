@@ -412,16 +412,19 @@ def run_cancellable(
     return result["value"]
 
 
-def solve_plan(scenario: Scenario, tables: Tables | None = None, on_wait: Any = None) -> Plan:
+def solve_plan(
+    scenario: Scenario, tables: Tables | None = None, on_wait: Any = None, warm: Any = None
+) -> Plan:
     """Solve a scenario, with edited tables when given (else the scenario's own data),
     within the server's time cap and stoppable (``run_cancellable``; ``on_wait`` is called
-    while it runs)."""
+    while it runs). ``warm``: the ``Plan.warm_start`` of the session's previous solve, which
+    an edit that only narrows the model reuses without solving (``planner.core.warm``)."""
     from planner.studies.diagnose import solve_and_diagnose as solve
 
     limited = capped(scenario)
     cap = max_time_limit()
     return run_cancellable(
-        lambda: solve(limited, tables=tables, time_limit=cap, ranges=True), on_wait
+        lambda: solve(limited, tables=tables, time_limit=cap, ranges=True, warm=warm), on_wait
     )
 
 

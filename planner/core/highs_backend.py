@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.numeric_types import native_numeric_types
 from pyomo.core.base.expression import ExpressionData, ScalarExpression
@@ -85,6 +85,9 @@ class SolveOutcome:
     message: str = ""
     #: relative gap of the cost tie-break stage (None when there was none)
     tie_break_gap: float | None = None
+    #: status of the cost tie-break stage (None when there was none; "optimal" when it was
+    #: proven within its gap, which ``planner.core.warm`` needs to reuse the plan)
+    tie_break_status: str | None = None
 
 
 def quiet_highs() -> highspy.Highs:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pyomo.environ as pyo
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
 from models.build import build
 from models.inputs import ModelInputs

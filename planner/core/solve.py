@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import time
 
-import pyomo.environ as pyo
+import numpy as np
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
 from models.objectives import SENSES
 from planner.core import deadline as clock
@@ -25,6 +26,7 @@ from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
 from planner.core.screens import screen, status_message
+from planner.core.warm import WarmStart, mapped, meets_rows, record, tightened
 
 #: Sovereignty may fall this much (absolute, index in [0,1]) in the cost tie-break stage.
 LEXICOGRAPHIC_TOLERANCE = 1e-6
@@ -36,10 +38,14 @@ def optimise(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     tie_break: bool | None = None,
+    warm: WarmStart | None = None,
 ) -> tuple[SolveOutcome, list[SolveOutcome]]:
     """Solve the prepared model for ``objective``, then (optionally) break ties on cost.
 
-    Returns the outcome whose solution is the plan, and every stage's outcome.
+    Returns the outcome whose solution is the plan, and every stage's outcome. ``warm``: what
+    a previous solve of the same scenario before an edit left (``planner.core.warm``): its
+    plan is reused when the edit only tightened the model and the plan still meets it, else
+    it is a MIP start for the stages it meets.
     """
     sc = prep.scenario
     if objective not in SENSES:
@@ -53,6 +59,12 @@ def optimise(
 
     h.relax_row("lexicographic")
     h.set_objective(getattr(m, objective).expr, SENSES[objective])
+    settings = warm_settings(prep, objective, gap, tie_break)
+    reused, previous = _from_warm(prep, warm, settings)
+    if reused is not None:
+        # no resplit: the plan is the previous resplit's optimum over a superset of the
+        # new fixed-module LP's points, so it is that LP's optimum too
+        return reused, [reused]
     start = None
     first = None
     options: dict[str, object] = {}
@@ -67,6 +79,8 @@ def optimise(
             if spends_to_a_cap(prep, lp[0]):
                 options = dict(CAP_BOUND_OPTIONS)
             start = h.rounded_lp_start(lp=lp)
+            if previous is not None and (start is None or not meets_rows(h, start)):
+                start = previous  # the previous plan meets the edited rows; rounding does not
             # the restricted MIP gets a short leash: two LP times, at least a second (it proves
             # in well under a second on every bundled scenario; on a large model that it
             # cannot prove it must not eat the full MIP's time)
@@ -76,6 +90,8 @@ def optimise(
             if first is not None and first.status != "optimal":
                 start, first = first.x, None  # not proven: a feasible plan, the full MIP's start
     lp_seconds = time.perf_counter() - t_lp
+    if first is None and start is None:
+        start = previous
     if first is None:
         first = h.solve(
             time_limit=max(limit - lp_seconds, 0.05), mip_gap=gap, start=start, options=options
@@ -115,6 +131,13 @@ def optimise(
                 m.total_cost.expr, start
             ):
                 start = cand.x
+    if (
+        second is None
+        and previous is not None
+        and meets_rows(h, previous)  # the lexicographic row included
+        and h.evaluate(m.total_cost.expr, previous) < h.evaluate(m.total_cost.expr, start)
+    ):
+        start = previous
     pre_seconds = time.perf_counter() - t2
     if second is None:
         second = h.solve(
@@ -139,8 +162,53 @@ def optimise(
         x=second.x,
         message=f"{first.message}; cost tie-break: {second.message}",
         tie_break_gap=second.gap if second.gap is not None else None,
+        tie_break_status=second.status,
     )
     return resplit(prep, merged, objective, tie_break), stages
+
+
+def warm_settings(prep: Prepared, objective: str, gap: float, tie_break: bool) -> tuple:
+    """What a solve asks for, as ``planner.core.warm`` compares it between two solves."""
+    return (objective, bool(tie_break), float(gap), float(prep.scenario.solver.tie_break_gap))
+
+
+def _warm_objectives(prep: Prepared) -> dict[str, object]:
+    return {name: getattr(prep.model, name).expr for name in ("sovereignty", "total_cost")}
+
+
+def _from_warm(
+    prep: Prepared, warm: WarmStart | None, settings: tuple
+) -> tuple[SolveOutcome | None, np.ndarray | None]:
+    """(the previous outcome, when it is still optimal after the edit; the previous plan
+    on the new columns, when it meets the new rows: a MIP start), see ``planner.core.warm``."""
+    h = prep.highs
+    if warm is None or h.trivially_infeasible is not None:
+        return None, None
+    x = mapped(h, warm)
+    if x is None or not meets_rows(h, x):
+        return None, None
+    old = warm.outcome
+    proven = old.status == "optimal" and (not settings[1] or old.tie_break_status == "optimal")
+    if proven and tightened(h, _warm_objectives(prep), warm, settings):
+        objective = settings[0]
+        return SolveOutcome(
+            status="optimal",
+            objective=h.evaluate(getattr(prep.model, objective).expr, x),
+            bound=old.bound,
+            gap=old.gap,
+            seconds=0.0,
+            x=x,
+            message="Optimal (the previous plan: the edit only narrowed bounds and the plan "
+            "still meets them, so the previous proof holds)",
+            tie_break_gap=old.tie_break_gap,
+            tie_break_status=old.tie_break_status,
+        ), x
+    return None, x
+
+
+def remember(prep: Prepared, outcome: SolveOutcome, settings: tuple) -> WarmStart | None:
+    """The warm start this solve leaves for the next (``planner.core.warm``)."""
+    return record(prep.highs, _warm_objectives(prep), outcome, settings)
 
 
 def spends_to_a_cap(prep: Prepared, x) -> bool:
@@ -236,18 +304,28 @@ def solve_prepared(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     screens: list[str] | None = None,
+    warm: WarmStart | None = None,
 ) -> Plan:
     """Solve a prepared model and read its plan; ``screens`` (proofs of infeasibility found
-    before solving, ``planner.core.screens``) skip the solve. Timings cover what ran here."""
+    before solving, ``planner.core.screens``) skip the solve. Timings cover what ran here.
+    ``warm``: a previous plan's ``Plan.warm_start`` (``optimise``); the new plan carries its
+    own for the next solve."""
     t0 = time.perf_counter()
     screens = screen(prep) if screens is None else screens
     if screens:
         outcome = SolveOutcome("infeasible", None, None, None, 0.0, None, "; ".join(screens))
         stages = [outcome]
     else:
-        outcome, stages = optimise(prep, objective, time_limit=time_limit, mip_gap=mip_gap)
+        outcome, stages = optimise(
+            prep, objective, time_limit=time_limit, mip_gap=mip_gap, warm=warm
+        )
     t1 = time.perf_counter()
     plan = make_plan(prep, outcome, objective)
+    if not screens:
+        sc = prep.scenario
+        gap = mip_gap if mip_gap is not None else sc.solver.mip_gap
+        tie_break = sc.solver.tie_break == "lexicographic"
+        plan.warm_start = remember(prep, outcome, warm_settings(prep, objective, gap, tie_break))
     plan.message = status_message(plan, time_limit or prep.scenario.solver.time_limit)
     timings = dict(prep.timings)
     timings["solve_s"] = sum(s.seconds for s in stages)

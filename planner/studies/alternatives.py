@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from models.objectives import SENSES

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
 from planner.core import deadline as clock
 from planner.core.data import Tables
@@ -774,6 +774,7 @@ def solve_and_diagnose(
     tables: Tables | None = None,
     diagnose: bool = True,
     ranges: bool = False,
+    warm: Any = None,
 ) -> Plan:
     """Solve a scenario (a Scenario or a path to its YAML) and return the Plan; this is the
     public ``planner.core.solve``.
@@ -783,7 +784,8 @@ def solve_and_diagnose(
     ``ranges`` a solved plan also carries ``plan.ranges``: the fixed plan priced and scored
     across the scenario's futures or the default sample (``planner.studies.ranges``; no
     re-solve, within the same time limit). Off by default: a sweep or study solving many
-    scenarios needs no range on each.
+    scenarios needs no range on each. ``warm``: the
+    ``Plan.warm_start`` of a solve of this scenario before an edit (``planner.core.warm``).
     """
     time_limit = clock.check_time_limit(time_limit, "time_limit")
     with clock.scope(time_limit):
@@ -791,8 +793,9 @@ def solve_and_diagnose(
         with clock.scope(None if time_limit is not None else prep.scenario.solver.time_limit):
             screens = screen(prep)
             plan = solve_prepared(
-                prep, objective, time_limit=time_limit, mip_gap=mip_gap, screens=screens
-            )
+                prep, objective, time_limit=time_limit, mip_gap=mip_gap, screens=screens,
+                warm=warm,
+            )  # fmt: skip
             if diagnose:
                 t0 = time.perf_counter()
                 attach(plan, prep, screens, clock.remaining())
