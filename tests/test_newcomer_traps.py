@@ -106,9 +106,11 @@ def test_info_codes_lists_every_kind():
         "designers",
         "jurisdictions",
         "profiles",
+        "projects",
     }
     assert "B200" in {r["code"] for r in listing["chips"]}
     assert "EU27" in {r["code"] for r in listing["blocs"]}
+    assert "GF_PRT_SINES" in {r["code"] for r in listing["projects"]}
 
 
 @pytest.mark.parametrize(
