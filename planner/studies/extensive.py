@@ -442,3 +442,49 @@ def shortfall(plan: Plan, target: dict[int, float]) -> str:
         if share < 1 - 1e-6:
             out.append(f"{t}: {share:.0%}")
     return ", ".join(out)
+
+
+def _block_columns(ext: Extensive, s: int) -> dict[str, int]:
+    """Future s's columns by their name inside its block (the same in any model built from
+    the same inputs: a one-future model's ``future[0]`` and the extensive form's
+    ``future[s]``)."""
+    prefix = f"future[{s}]."
+    out = {}
+    for col, v in enumerate(ext.highs.columns):
+        name = v.getname(fully_qualified=True)
+        if name.startswith(prefix):
+            out[name[len(prefix) :]] = col
+    return out
+
+
+def assemble(
+    ext: Extensive, parts: list[tuple[Extensive, np.ndarray]], fixed: FirstStage
+) -> np.ndarray | None:
+    """A point of the extensive form put together from one plan per future, each solved
+    alone (``parts[s]``: a one-future model and its solution, all with the here-and-now
+    modules ``fixed``), completed by an LP with its modules fixed (the CVaR and max-min
+    columns, the tie-break) so it is a plan of the extensive form; None if it is not one.
+
+    Why: a first stage evaluated in every future is a feasible plan of the whole problem;
+    it is the extensive form's start and, if nothing better is proven, the answer."""
+    h, m = ext.highs, ext.model
+    x = np.zeros(len(h.columns))
+    lower = np.asarray(h.h.getLp().col_lower_, dtype=float)
+    x[:] = np.where(np.isfinite(lower), lower, 0.0)
+    for s, (single, xs) in enumerate(parts):
+        here = _block_columns(ext, s)
+        there = _block_columns(single, 0)
+        xs = single.highs.pad(xs)
+        for name, col in here.items():
+            src = there.get(name)
+            if src is not None:
+                x[col] = xs[src]
+    for key, col in _now_columns(ext):
+        x[col] = float(fixed.get(key, 0))
+    stages = [(m.robust_objective.expr, pyo.maximize)]
+    unc = ext.scenario.uncertainty
+    if unc is not None and unc.objective == "worst":
+        stages.append((m.expected_index.expr, pyo.maximize))
+    if ext.scenario.solver.tie_break == "lexicographic":
+        stages.append((m.expected_cost.expr, pyo.minimize))
+    return h.fixed_integer_lp(x, stages)
