@@ -303,10 +303,13 @@ def optimise(
                 h.set_row(name, prev, upper=best + 1e-6 * max(1.0, abs(best)))
             held.append(name)
             h.set_objective(expr, sense)
+            cost_stage = sense == pyo.minimize
             left = deadline - time.perf_counter()
+            if cost_stage:  # as in solve: the cost tie-break gets its share of the limit
+                left = min(left, limit * sc.solver.tie_break_time_share)
+            stage_end = time.perf_counter() + left
             if left <= 0.05:
                 break
-            cost_stage = sense == pyo.minimize
             stage_gap = sc.solver.tie_break_gap if cost_stage else sc.solver.mip_gap
             nxt, start, options, known = lp_support(ext, sense, left, stage_gap)
             if nxt is None:
@@ -320,7 +323,7 @@ def optimise(
                     )
                 )
                 nxt = h.solve(
-                    time_limit=max(deadline - time.perf_counter(), 0.05),
+                    time_limit=max(stage_end - time.perf_counter(), 0.05),
                     mip_gap=stage_gap,
                     start=start if better else h.pad(x),
                     options={**TIE_BREAK_OPTIONS, **options},

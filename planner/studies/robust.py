@@ -2,8 +2,9 @@
 
 A minister commits to the first years of a plan before knowing which future comes. The
 scenario's ``uncertainty:`` block lists the futures (``planner.core.futures``); this study
-plans the here-and-now periods once for all of them and the later periods per future, in one
-model (``planner.studies.extensive``), and says what the hedge is worth:
+plans the here-and-now periods once for all of them and the later periods per future
+(the extensive form, ``planner.studies.extensive``, reached progressively: see below), and says
+what the hedge is worth:
 
 - **here-and-now plan**: the modules in service in the periods decided now, the same in every
   future, and what they cost (expected over the futures);
@@ -15,10 +16,24 @@ model (``planner.studies.extensive``), and says what the hedge is worth:
   evaluable" when the deterministic commitments cannot be completed in some future);
 - **expected value of perfect information** (EVPI): each future's own optimum, as if it were
   known now, combined by the same objective, minus the robust objective;
-- **regret table**: each future's own here-and-now plan (and the deterministic and robust
-  ones) fixed and evaluated in every future with recourse; with more than ``REGRET_LIMIT``
-  futures only the deterministic and robust first stages are evaluated (each row is one more
-  solve of the whole extensive form).
+- **regret table**: each candidate first stage (the deterministic plan's and each future's
+  own; with more than ``REGRET_LIMIT`` futures the own plans of the most likely ones) fixed
+  and evaluated in every future with recourse, and the robust one.
+
+How the plan is found (progressive, and honest about what is proven):
+
+1. each future alone (a one-future model, solved as ``solve`` solves: LP support first):
+   its own optimum and a proven bound on it (wait-and-see, EVPI);
+2. every candidate first stage evaluated in every future, first stage fixed (small recourse
+   solves; cached: these are the regret table's rows, nothing is solved twice);
+3. the best candidate by the study's objective, its per-future plans put together, is a plan
+   of the whole problem and the extensive form's start;
+4. the objective grows with every future's index, so the futures' own bounds combined bound
+   the best possible objective (with a budget per future): if the candidate is within the
+   MIP gap of that bound it is optimal and the extensive form is not searched; otherwise the
+   extensive form (``planner.studies.extensive``) is searched from it within the time limit,
+   keeps the better plan, and its dual bound (or the wait-and-see one, the tighter) gives the
+   proven gap the report states. A plan not proven is never called optimal.
 
 Beyond ``SAA_THRESHOLD`` futures the extensive form is not built whole: sample-average
 approximation solves ``replications`` extensive forms of ``draws`` futures drawn (seeded, by
@@ -374,9 +389,15 @@ def _whole(
                 own_bound[s] = max(float(o.bound), float(own_idx[s]))
     keys = sorted({k for e1 in singles for k in e1.model.option_keys})
 
-    # the deterministic plan: the scenario without the block
-    base = sc.model_copy(update={"uncertainty": None})
-    det = core_solve(base, tables=tables)
+    # the deterministic plan: the scenario without the block; a future that changes nothing
+    # (no override, no cut) is that scenario, and its own plan was just solved the way solve
+    # solves it (LP support, then the MIP, then the cost tie-break): not solved twice
+    plain = next((s for s, f in enumerate(futures) if not f.overrides and f.cut is None), None)
+    if plain is not None and own_out[plain].x is not None:
+        det = ef.plans(singles[plain], own_out[plain])[0]
+    else:
+        base = sc.model_copy(update={"uncertainty": None})
+        det = core_solve(base, tables=tables)
     det_first = _first_stage_of_plan(det, now, keys) if det.ok else None
     t_det = time.perf_counter()
     recourse_solves = 0
