@@ -139,7 +139,9 @@ def print_robust(result: RobustResult, console: Console | None = None) -> None:
                 if row["index"] is None or (
                     isinstance(row["index"], float) and math.isnan(row["index"])
                 ):
-                    cells.append("cannot")
+                    cells.append(
+                        "pruned" if row.get("status") in ("pruned", "not evaluated") else "cannot"
+                    )
                 else:
                     cells.append(f"{row['index']:.3f} ({_num(row['regret'], '{:.3f}')})")
             rt.add_row(str(label), *cells)

@@ -240,7 +240,8 @@ def _fix(ext: Extensive, fixed: FirstStage) -> tuple[list, str | None]:
     if missing:
         (k, p, c, _, e), t = missing[0]
         what = e or f"{c} at {p} in {k}"
-        return saved, f"it commits to {what} in {t}, which no future offers"
+        where = "this future does not offer" if len(ext.futures) == 1 else "no future offers"
+        return saved, f"it commits to {what} in {t}, which {where}"
     return saved, None
 
 

@@ -74,8 +74,12 @@ SAA_THRESHOLD = 20
 #: futures drawn per SAA replication, and replications
 SAA_DRAWS = 10
 SAA_REPLICATIONS = 5
-#: futures beyond which the regret table evaluates only the deterministic and robust plans
+#: futures beyond which only the deterministic plan's and the most likely futures' own first
+#: stages are candidates (REGRET_LIMIT candidates in all)
 REGRET_LIMIT = 8
+#: futures beyond which a candidate's evaluation stops once it cannot beat the best so far
+#: (its regret row then says "pruned" for the futures left)
+PRUNE_ABOVE = 4
 
 HOW_TO_ADD = (
     "add an `uncertainty:` block listing the futures, e.g.\n"
@@ -419,6 +423,11 @@ def _whole(
     evaluated: dict[str, tuple[list, list, list]] = {}  # label -> per future idx, cost, status
     points: dict[str, list] = {}  # label -> per future (one-future model, solution) or None
     done: dict[tuple, str] = {}  # a first stage already evaluated -> its label
+    best_label: str | None = None
+    best_value = -math.inf
+    pruned_total = 0
+    bounded = all(b is not None for b in own_bound)
+    visit = sorted(range(m_count), key=lambda s: -p[s])  # likeliest first: prunes soonest
     for label, fs in labelled:
         if fs is None:
             evaluated[label] = ([None] * m_count, [None] * m_count, ["no plan"] * m_count)
@@ -434,7 +443,17 @@ def _whole(
         cx: list = [None] * m_count
         st: list = ["not evaluated"] * m_count
         pts: list = [None] * m_count
-        for s, e1 in enumerate(singles):
+        # above PRUNE_ABOVE futures a candidate (not the deterministic one: VSS needs it
+        # whole) stops as soon as it cannot beat the best so far, its futures not yet
+        # evaluated counted at their own bound (the objective grows with each future's index)
+        prune = m_count > PRUNE_ABOVE and label != "deterministic" and bounded
+        for s in visit:
+            e1 = singles[s]
+            if prune and best_label is not None:
+                optimistic = [v if v is not None else own_bound[k] for k, v in enumerate(ix)]
+                if objective_of(sc, optimistic, p) <= best_value + 1e-12:
+                    st = [x if v is not None else "pruned" for x, v in zip(st, ix, strict=True)]
+                    break
             if own_first[s] == fs and own_out[s].x is not None:
                 o = own_out[s]  # this future's own plan commits exactly this: no re-solve
             else:
@@ -442,6 +461,8 @@ def _whole(
                 recourse_solves += 1
             if o.x is None:
                 st[s] = o.message or o.status
+                if prune:
+                    break  # cannot be completed in this future: not a plan of the whole
                 continue
             ix[s] = ef.indices(e1, o.x)[0]
             cx[s] = ef.costs(e1, o.x)[0]
@@ -449,14 +470,12 @@ def _whole(
             pts[s] = (e1, o.x)
         evaluated[label] = (ix, cx, st)
         points[label] = pts
-
-    # (c) the best candidate by the study's objective: a plan of the whole problem
-    best_label, best_value = None, -math.inf
-    for label, (ix, _, _) in evaluated.items():
+        # (c) the best candidate by the study's objective: a plan of the whole problem
         if all(v is not None for v in ix):
             value = objective_of(sc, ix, p)
             if value > best_value + 1e-12:
                 best_label, best_value = label, value
+        pruned_total += sum(1 for x in st if x == "pruned")
 
     t_eval = time.perf_counter()
     # (d) the extensive form, started from the best candidate, while it is not proven
@@ -510,6 +529,7 @@ def _whole(
         "wait_and_see_bound": ws_bound,
         "extensive_form_searched": searched,
         "recourse_solves": recourse_solves,
+        "evaluations_pruned": pruned_total,
         "own_optima_s": t_own - t0,
         "deterministic_s": t_det - t_own,
         "candidates_s": t_eval - t_det,
