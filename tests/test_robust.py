@@ -400,3 +400,35 @@ def test_candidate_first_stages_are_plans_and_the_search_only_improves_on_them(b
     assert r.bound is not None and r.robust_objective <= r.bound + 1e-9
     if r.evpi > 1e-6:
         assert r.search["extensive_form_searched"]
+
+
+def test_pruning_candidates_keeps_the_optimum(monkeypatch):
+    """Above PRUNE_ABOVE futures a candidate's evaluation stops once it cannot beat the best
+    so far; the plan found must be the one the full evaluation finds."""
+    import planner.studies.robust as study
+
+    def dear(name: str, p: float, scale: float) -> dict:
+        return {"name": name, "probability": p, "set": {"economics.chip_price_scale": scale}}
+
+    block = {
+        "futures": [
+            {"name": "as planned", "probability": 0.3},
+            {
+                "name": "OTH cut",
+                "probability": 0.3,
+                "cut": {"jurisdictions": ["OTH"], "from": 2030},
+            },
+            dear("dear", 0.2, 1.5),
+            dear("cheap", 0.1, 0.6),
+            dear("very dear", 0.1, 1.9),
+        ]
+    }
+    pruned = robust(_fixture(uncertainty=block))
+    monkeypatch.setattr(study, "PRUNE_ABOVE", 100)
+    full = robust(_fixture(uncertainty=block))
+    assert full.search["evaluations_pruned"] == 0 < pruned.search["evaluations_pruned"]
+    assert pruned.robust_objective == pytest.approx(full.robust_objective, abs=1e-9)
+    assert pruned.vss == pytest.approx(full.vss, abs=1e-9)
+    assert pruned.search["recourse_solves"] <= full.search["recourse_solves"]
+    best = pruned.regret[pruned.regret["first_stage"] == pruned.search["best_candidate"]]
+    assert (best["status"] != "pruned").all()

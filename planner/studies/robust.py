@@ -461,8 +461,12 @@ def _whole(
                 recourse_solves += 1
             if o.x is None:
                 st[s] = o.message or o.status
-                if prune:
-                    break  # cannot be completed in this future: not a plan of the whole
+                if prune:  # cannot be completed in this future: not a plan of the whole
+                    st = [
+                        x if (v is not None or k == s) else "pruned"
+                        for k, (x, v) in enumerate(zip(st, ix, strict=True))
+                    ]
+                    break
                 continue
             ix[s] = ef.indices(e1, o.x)[0]
             cx[s] = ef.costs(e1, o.x)[0]
