@@ -483,7 +483,8 @@ def _whole(
 
     t_eval = time.perf_counter()
     # (d) the extensive form, started from the best candidate, while it is not proven
-    ext = ef.build(sc, futures, tables, now, built)
+    # one future: its own model is the extensive form (probability 1), already solved
+    ext = singles[0] if m_count == 1 else ef.build(sc, futures, tables, now, built)
     start = None
     if best_label is not None:
         best_first = dict(labelled)[best_label]
