@@ -555,8 +555,6 @@ def _whole(
             unc.objective, now, pd.DataFrame({"future": names, "probability": p}), empty,
             notes=notes, size=ext.size(), search=search,
         )  # fmt: skip
-    if out.status != "optimal":
-        notes.append(f"not proven optimal: {_within(out.gap, out.bound)}")
     plans = ef.plans(ext, out)
     for f, pl, inp in zip(futures, plans, ext.inputs, strict=True):
         short = ef.shortfall(pl, inp.target)
