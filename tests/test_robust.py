@@ -342,3 +342,93 @@ def test_cli_robust_prints_the_plan_and_refuses_a_scenario_without_futures(tmp_p
     bad = _cli("robust", str(FIXTURES / "tiny.yaml"))
     assert bad.exit_code == 2
     assert "uncertainty:" in bad.stderr and "no futures to plan across" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        None,  # the hand instance: expected index, EVPI 0
+        {
+            "objective": "worst",
+            "futures": [
+                {"name": "as planned", "probability": 0.5},
+                {"name": "dear", "probability": 0.5, "set": {"economics.chip_price_scale": 1.5}},
+            ],
+        },
+        {  # EVPI > 0: the extensive form is searched from the best candidate
+            "futures": [
+                {"name": "as planned", "probability": 0.5},
+                {"name": "dear", "probability": 0.5, "set": {"economics.chip_price_scale": 1.5}},
+            ],
+        },
+        {
+            "risk": {"alpha": 0.5, "weight": 0.5},
+            "here_and_now": [2028],
+            "futures": [
+                {"name": "as planned", "probability": 0.5},
+                {
+                    "name": "OTH cut",
+                    "probability": 0.5,
+                    "cut": {"jurisdictions": ["OTH"], "from": 2030},
+                },
+            ],
+        },
+    ],
+)
+def test_candidate_first_stages_are_plans_and_the_search_only_improves_on_them(block):
+    """The progressive search: the best candidate first stage (of the deterministic plan's
+    and each future's own) re-planned in every future is a plan in each of them, put together
+    across the futures it is a plan of the whole problem (its objective is read off the
+    extensive form), and the final plan is at least as good as it and never claims more
+    than its proven bound."""
+    sc = _fixture(uncertainty=block) if block else load_scenario(FUTURES_YAML)
+    r = robust(sc)
+    assert r.ok
+    rows = r.regret[r.regret["first_stage"] != "robust"]
+    p = list(r.futures["probability"])
+    values = {
+        label: objective_of(sc, list(g["index"].astype(float)), p)
+        for label, g in rows.groupby("first_stage", sort=False)
+        if g["index"].notna().all()
+    }
+    best = rows[rows["first_stage"] == r.search["best_candidate"]]
+    assert len(best) == len(p) and best["index"].notna().all()
+    assert set(best["status"]) <= {"optimal", "feasible"}
+    values = list(values.values())
+    assert r.search["best_candidate_objective"] == pytest.approx(max(values), abs=1e-9)
+    assert r.robust_objective >= max(values) - 1e-9
+    assert r.bound is not None and r.robust_objective <= r.bound + 1e-9
+    if r.evpi > 1e-6:
+        assert r.search["extensive_form_searched"]
+
+
+def test_pruning_candidates_keeps_the_optimum(monkeypatch):
+    """Above PRUNE_ABOVE futures a candidate's evaluation stops once it cannot beat the best
+    so far; the plan found must be the one the full evaluation finds."""
+    import planner.studies.robust as study
+
+    def dear(name: str, p: float, scale: float) -> dict:
+        return {"name": name, "probability": p, "set": {"economics.chip_price_scale": scale}}
+
+    block = {
+        "futures": [
+            {"name": "as planned", "probability": 0.3},
+            {
+                "name": "OTH cut",
+                "probability": 0.3,
+                "cut": {"jurisdictions": ["OTH"], "from": 2030},
+            },
+            dear("dear", 0.2, 1.5),
+            dear("cheap", 0.1, 0.6),
+            dear("very dear", 0.1, 1.9),
+        ]
+    }
+    pruned = robust(_fixture(uncertainty=block))
+    monkeypatch.setattr(study, "PRUNE_ABOVE", 100)
+    full = robust(_fixture(uncertainty=block))
+    assert full.search["evaluations_pruned"] == 0 < pruned.search["evaluations_pruned"]
+    assert pruned.robust_objective == pytest.approx(full.robust_objective, abs=1e-9)
+    assert pruned.vss == pytest.approx(full.vss, abs=1e-9)
+    assert pruned.search["recourse_solves"] <= full.search["recourse_solves"]
+    best = pruned.regret[pruned.regret["first_stage"] == pruned.search["best_candidate"]]
+    assert (best["status"] != "pruned").all()

@@ -486,6 +486,7 @@ class HighsModel:
         x_lp: np.ndarray,
         time_limit: float | None = None,
         mip_gap: float | None = None,
+        start: np.ndarray | None = None,
     ) -> SolveOutcome:
         """The MIP restricted to the LP relaxation's support: every integer column the LP
         solution leaves at 0 (and whose lower bound is 0) is fixed at 0; the rest stay free.
@@ -496,7 +497,8 @@ class HighsModel:
         bound in a fraction of a second. The restriction is a *subset* of the plans, so its
         solution is feasible for the full model; it is the full model's optimum only when its
         objective reaches the full LP bound (the caller checks that, ``optimise``). Bounds
-        are restored afterwards.
+        are restored afterwards. ``start``: a known plan inside the restriction, the MIP's
+        start (the robust study passes a plan and the union of its support and the LP's).
         """
         h = self.h
         ints = np.flatnonzero(self.integer).astype(np.int32)
@@ -507,7 +509,7 @@ class HighsModel:
         cols = ints[off]
         try:
             h.changeColsBounds(len(cols), cols, lower[off], np.zeros(len(cols)))
-            return self.solve(time_limit=time_limit, mip_gap=mip_gap)
+            return self.solve(time_limit=time_limit, mip_gap=mip_gap, start=start)
         finally:
             h.changeColsBounds(len(cols), cols, lower[off], upper[off])
 

@@ -95,6 +95,25 @@ def print_robust(result: RobustResult, console: Console | None = None) -> None:
         f"VSS: {_num(result.vss, '{:+.4f}')}; wait-and-see: {_num(result.wait_and_see, '{:.4f}')}; "
         f"EVPI: {_num(result.evpi, '{:.4f}')}"
     )
+    if result.saa is None:
+        proof = (
+            "optimal (within the MIP gap)" if result.status == "optimal" else "not proven optimal"
+        )
+        gap = (
+            f"within {result.gap:.2%} of the best possible (bound {result.bound:.4f})"
+            if result.gap is not None and result.bound is not None
+            else "no bound proven"
+        )
+        se = result.search
+        how = (
+            f"; {se.get('candidates', 0)} candidate first stages evaluated in every future "
+            f"({se.get('recourse_solves', 0)} recourse solves), the best "
+            f"{se.get('best_candidate') or '-'}; extensive form "
+            + ("searched from it" if se.get("extensive_form_searched") else "not needed")
+            if se
+            else ""
+        )
+        con.print(f"{proof}: {gap}{how}")
     if result.saa:
         s = result.saa
         con.print(
@@ -120,7 +139,9 @@ def print_robust(result: RobustResult, console: Console | None = None) -> None:
                 if row["index"] is None or (
                     isinstance(row["index"], float) and math.isnan(row["index"])
                 ):
-                    cells.append("cannot")
+                    cells.append(
+                        "pruned" if row.get("status") in ("pruned", "not evaluated") else "cannot"
+                    )
                 else:
                     cells.append(f"{row['index']:.3f} ({_num(row['regret'], '{:.3f}')})")
             rt.add_row(str(label), *cells)

@@ -240,7 +240,8 @@ def _fix(ext: Extensive, fixed: FirstStage) -> tuple[list, str | None]:
     if missing:
         (k, p, c, _, e), t = missing[0]
         what = e or f"{c} at {p} in {k}"
-        return saved, f"it commits to {what} in {t}, which no future offers"
+        where = "this future does not offer" if len(ext.futures) == 1 else "no future offers"
+        return saved, f"it commits to {what} in {t}, which {where}"
     return saved, None
 
 
@@ -271,7 +272,9 @@ def optimise(
                 return SolveOutcome("infeasible", None, None, None, 0.0, None, why)
         h.set_objective(m.robust_objective.expr, pyo.maximize)
         given = start
-        first, start, options, known = lp_support(ext, pyo.maximize, limit, sc.solver.mip_gap)
+        first, start, options, known = lp_support(
+            ext, pyo.maximize, limit, sc.solver.mip_gap, given=given
+        )
         if first is None:
             obj = m.robust_objective.expr
             # a plan passed in beats the rounded LP (which may break a limit), and beats the
@@ -303,10 +306,13 @@ def optimise(
                 h.set_row(name, prev, upper=best + 1e-6 * max(1.0, abs(best)))
             held.append(name)
             h.set_objective(expr, sense)
+            cost_stage = sense == pyo.minimize
             left = deadline - time.perf_counter()
+            if cost_stage:  # as in solve: the cost tie-break gets its share of the limit
+                left = min(left, limit * sc.solver.tie_break_time_share)
+            stage_end = time.perf_counter() + left
             if left <= 0.05:
                 break
-            cost_stage = sense == pyo.minimize
             stage_gap = sc.solver.tie_break_gap if cost_stage else sc.solver.mip_gap
             nxt, start, options, known = lp_support(ext, sense, left, stage_gap)
             if nxt is None:
@@ -320,7 +326,7 @@ def optimise(
                     )
                 )
                 nxt = h.solve(
-                    time_limit=max(deadline - time.perf_counter(), 0.05),
+                    time_limit=max(stage_end - time.perf_counter(), 0.05),
                     mip_gap=stage_gap,
                     start=start if better else h.pad(x),
                     options={**TIE_BREAK_OPTIONS, **options},
@@ -347,7 +353,7 @@ def optimise(
 
 
 def lp_support(
-    ext: Extensive, sense: int, limit: float, gap: float
+    ext: Extensive, sense: int, limit: float, gap: float, given: np.ndarray | None = None
 ) -> tuple[SolveOutcome | None, np.ndarray | None, dict[str, object], bool]:
     """The stage proven optimal on its LP relaxation's support (``solve.support_stage``, the
     same restriction ``solve`` tries first); else None with a start for the full MIP (the
@@ -356,7 +362,12 @@ def lp_support(
     a known plan (the support's) or only the rounded LP (which may break a limit).
 
     Why: the extensive form is many copies of a model on which HiGHS's own search spends
-    most of its time finding a first good plan; the LP support finds it in a fraction."""
+    most of its time finding a first good plan; the LP support finds it in a fraction.
+
+    ``given``: a known plan (the robust study's best candidate). The restriction is then the
+    union of its support and the LP's, started from it: never worse than the plan, and it
+    holds the LP support's plans too (on the UK example the LP support alone was infeasible
+    in one run and found a better first stage than every candidate in another)."""
     from types import SimpleNamespace
 
     from planner.core.highs_backend import CAP_BOUND_OPTIONS
@@ -378,12 +389,38 @@ def lp_support(
             options = dict(CAP_BOUND_OPTIONS)
             break
     sub = min(limit / 4, max(1.0, 2.0 * (time.perf_counter() - t0)))
-    out = support_stage(SimpleNamespace(highs=h), lp, sense, sub, gap)  # type: ignore[arg-type]
+    if given is not None:
+        given = h.pad(given)
+        union = (np.asarray(lp[0]) + np.abs(given), lp[1])
+        out = _union_support(h, union, given, sense, limit / 4, gap)
+    else:
+        out = support_stage(SimpleNamespace(highs=h), lp, sense, sub, gap)  # type: ignore[arg-type]
     if out is not None and out.status == "optimal":
         return out, None, {}, True
     if out is not None and out.x is not None:
         return None, out.x, options, True
     return None, h.rounded_lp_start(lp=lp), options, False
+
+
+def _union_support(
+    h: HighsModel, lp: tuple, given: np.ndarray, sense: int, limit: float, gap: float
+) -> SolveOutcome | None:
+    """The MIP restricted to ``lp``'s support (the LP's and the given plan's union), from
+    ``given``; proven optimal for the full model when it reaches the LP bound (as
+    ``solve.support_stage`` decides)."""
+    x_union, bound = lp
+    out = h.support_mip(x_union, time_limit=limit, mip_gap=gap, start=given)
+    if out.x is None or out.objective is None:
+        return None
+    z = out.objective
+    short = (bound - z) if sense == pyo.maximize else (z - bound)
+    if short > gap * abs(z) + 1e-9:
+        out.status = "feasible"
+        return out
+    return SolveOutcome(
+        "optimal", z, bound, max(short, 0.0) / max(abs(z), 1e-12), out.seconds, out.x,
+        "Optimal (LP bound reached on the support of the LP and the best candidate)",
+    )  # fmt: skip
 
 
 def indices(ext: Extensive, x: np.ndarray) -> list[float]:
@@ -442,3 +479,49 @@ def shortfall(plan: Plan, target: dict[int, float]) -> str:
         if share < 1 - 1e-6:
             out.append(f"{t}: {share:.0%}")
     return ", ".join(out)
+
+
+def _block_columns(ext: Extensive, s: int) -> dict[str, int]:
+    """Future s's columns by their name inside its block (the same in any model built from
+    the same inputs: a one-future model's ``future[0]`` and the extensive form's
+    ``future[s]``)."""
+    prefix = f"future[{s}]."
+    out = {}
+    for col, v in enumerate(ext.highs.columns):
+        name = v.getname(fully_qualified=True)
+        if name.startswith(prefix):
+            out[name[len(prefix) :]] = col
+    return out
+
+
+def assemble(
+    ext: Extensive, parts: list[tuple[Extensive, np.ndarray]], fixed: FirstStage
+) -> np.ndarray | None:
+    """A point of the extensive form put together from one plan per future, each solved
+    alone (``parts[s]``: a one-future model and its solution, all with the here-and-now
+    modules ``fixed``), completed by an LP with its modules fixed (the CVaR and max-min
+    columns, the tie-break) so it is a plan of the extensive form; None if it is not one.
+
+    Why: a first stage evaluated in every future is a feasible plan of the whole problem;
+    it is the extensive form's start and, if nothing better is proven, the answer."""
+    h, m = ext.highs, ext.model
+    x = np.zeros(len(h.columns))
+    lower = np.asarray(h.h.getLp().col_lower_, dtype=float)
+    x[:] = np.where(np.isfinite(lower), lower, 0.0)
+    for s, (single, xs) in enumerate(parts):
+        here = _block_columns(ext, s)
+        there = _block_columns(single, 0)
+        xs = single.highs.pad(xs)
+        for name, col in here.items():
+            src = there.get(name)
+            if src is not None:
+                x[col] = xs[src]
+    for key, col in _now_columns(ext):
+        x[col] = float(fixed.get(key, 0))
+    stages = [(m.robust_objective.expr, pyo.maximize)]
+    unc = ext.scenario.uncertainty
+    if unc is not None and unc.objective == "worst":
+        stages.append((m.expected_index.expr, pyo.maximize))
+    if ext.scenario.solver.tie_break == "lexicographic":
+        stages.append((m.expected_cost.expr, pyo.minimize))
+    return h.fixed_integer_lp(x, stages)

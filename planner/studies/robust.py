@@ -2,8 +2,9 @@
 
 A minister commits to the first years of a plan before knowing which future comes. The
 scenario's ``uncertainty:`` block lists the futures (``planner.core.futures``); this study
-plans the here-and-now periods once for all of them and the later periods per future, in one
-model (``planner.studies.extensive``), and says what the hedge is worth:
+plans the here-and-now periods once for all of them and the later periods per future
+(the extensive form, ``planner.studies.extensive``, reached progressively: see below), and says
+what the hedge is worth:
 
 - **here-and-now plan**: the modules in service in the periods decided now, the same in every
   future, and what they cost (expected over the futures);
@@ -15,10 +16,24 @@ model (``planner.studies.extensive``), and says what the hedge is worth:
   evaluable" when the deterministic commitments cannot be completed in some future);
 - **expected value of perfect information** (EVPI): each future's own optimum, as if it were
   known now, combined by the same objective, minus the robust objective;
-- **regret table**: each future's own here-and-now plan (and the deterministic and robust
-  ones) fixed and evaluated in every future with recourse; with more than ``REGRET_LIMIT``
-  futures only the deterministic and robust first stages are evaluated (each row is one more
-  solve of the whole extensive form).
+- **regret table**: each candidate first stage (the deterministic plan's and each future's
+  own; with more than ``REGRET_LIMIT`` futures the own plans of the most likely ones) fixed
+  and evaluated in every future with recourse, and the robust one.
+
+How the plan is found (progressive, and honest about what is proven):
+
+1. each future alone (a one-future model, solved as ``solve`` solves: LP support first):
+   its own optimum and a proven bound on it (wait-and-see, EVPI);
+2. every candidate first stage evaluated in every future, first stage fixed (small recourse
+   solves; cached: these are the regret table's rows, nothing is solved twice);
+3. the best candidate by the study's objective, its per-future plans put together, is a plan
+   of the whole problem and the extensive form's start;
+4. the objective grows with every future's index, so the futures' own bounds combined bound
+   the best possible objective (with a budget per future): if the candidate is within the
+   MIP gap of that bound it is optimal and the extensive form is not searched; otherwise the
+   extensive form (``planner.studies.extensive``) is searched from it within the time limit,
+   keeps the better plan, and its dual bound (or the wait-and-see one, the tighter) gives the
+   proven gap the report states. A plan not proven is never called optimal.
 
 Beyond ``SAA_THRESHOLD`` futures the extensive form is not built whole: sample-average
 approximation solves ``replications`` extensive forms of ``draws`` futures drawn (seeded, by
@@ -48,6 +63,7 @@ from planner.core import deadline as clock
 from planner.core.data import Tables, load_tables
 from planner.core.errors import InputError
 from planner.core.futures import ScenarioFuture, futures_of, here_and_now
+from planner.core.highs_backend import SolveOutcome
 from planner.core.results import Plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.core.uncertainty import check_here_and_now
@@ -58,8 +74,12 @@ SAA_THRESHOLD = 20
 #: futures drawn per SAA replication, and replications
 SAA_DRAWS = 10
 SAA_REPLICATIONS = 5
-#: futures beyond which the regret table evaluates only the deterministic and robust plans
+#: futures beyond which only the deterministic plan's and the most likely futures' own first
+#: stages are candidates (REGRET_LIMIT candidates in all)
 REGRET_LIMIT = 8
+#: futures beyond which a candidate's evaluation stops once it cannot beat the best so far
+#: (its regret row then says "pruned" for the futures left)
+PRUNE_ABOVE = 4
 
 HOW_TO_ADD = (
     "add an `uncertainty:` block listing the futures, e.g.\n"
@@ -87,6 +107,13 @@ class RobustResult:
     distribution: pd.DataFrame = field(default_factory=pd.DataFrame)
     regret: pd.DataFrame = field(default_factory=pd.DataFrame)
     robust_objective: float | None = None
+    #: a proven upper bound on the best possible objective (the extensive form's dual bound
+    #: or the futures' own optima, the tighter), and the plan's relative gap to it
+    bound: float | None = None
+    gap: float | None = None
+    #: how the plan was found: the candidate first stages evaluated, whether the extensive
+    #: form was searched, the seconds of each step
+    search: dict[str, Any] = field(default_factory=dict)
     #: the model's own value of its objective row at the plan (equals robust_objective: a
     #: check on the CVaR and max-min linearisations)
     model_objective: float | None = None
@@ -128,6 +155,9 @@ class RobustResult:
                 "objective": self.objective,
                 "here_and_now": self.here_and_now,
                 "robust_objective": self.robust_objective,
+                "bound": self.bound,
+                "gap": self.gap,
+                "search": self.search,
                 "model_objective": self.model_objective,
                 "eev": self.eev,
                 "vss": self.vss,
@@ -330,6 +360,9 @@ def _describe_first(first: ef.FirstStage) -> str:
 def _whole(
     sc: Scenario, futures: list[ScenarioFuture], tables: Tables, now: list[int]
 ) -> RobustResult:
+    """The progressive search (module doc): each future alone, candidate first stages
+    evaluated in every future, the best of them as the extensive form's start, and the
+    extensive form only while the candidate is not proven within the MIP gap."""
     from planner.core.inputs import build_inputs
     from planner.core.solve import solve as core_solve
 
@@ -337,8 +370,176 @@ def _whole(
     assert unc is not None
     p = [f.probability for f in futures]
     names = [f.name for f in futures]
+    m_count = len(futures)
+    gap_tol = sc.solver.mip_gap
+    notes: list[str] = []
     built = [build_inputs(f.scenario, tables) for f in futures]
-    ext, out, notes = _solve(sc, futures, tables, now, built)
+    singles = [
+        ef.build(sc, [_single(f)], tables, now, inputs=[built[s]]) for s, f in enumerate(futures)
+    ]
+
+    t0 = time.perf_counter()
+    # (a) each future alone: its own optimum (wait-and-see) and a bound on it
+    own_out = [ef.optimise(e1) for e1 in singles]
+    t_own = time.perf_counter()
+    own_idx: list[float | None] = [None] * m_count
+    own_bound: list[float | None] = [None] * m_count
+    own_first: list[ef.FirstStage | None] = [None] * m_count
+    for s, (e1, o) in enumerate(zip(singles, own_out, strict=True)):
+        if o.x is not None:
+            own_idx[s] = ef.indices(e1, o.x)[0]
+            own_first[s] = ef.first_stage(e1, o.x)
+            if o.bound is not None and math.isfinite(o.bound):
+                own_bound[s] = max(float(o.bound), float(own_idx[s]))
+    keys = sorted({k for e1 in singles for k in e1.model.option_keys})
+
+    # the deterministic plan: the scenario without the block; a future that changes nothing
+    # (no override, no cut) is that scenario, and its own plan was just solved the way solve
+    # solves it (LP support, then the MIP, then the cost tie-break): not solved twice
+    plain = next((s for s, f in enumerate(futures) if not f.overrides and f.cut is None), None)
+    if plain is not None and own_out[plain].x is not None:
+        det = ef.plans(singles[plain], own_out[plain])[0]
+    else:
+        base = sc.model_copy(update={"uncertainty": None})
+        det = core_solve(base, tables=tables)
+    det_first = _first_stage_of_plan(det, now, keys) if det.ok else None
+    t_det = time.perf_counter()
+    recourse_solves = 0
+
+    # (b) candidate first stages, each evaluated in every future with recourse (cached: the
+    # evaluations are the regret table's rows)
+    labelled: list[tuple[str, ef.FirstStage | None]] = [("deterministic", det_first)]
+    labelled += [(f"own plan of '{f.name}'", own_first[s]) for s, f in enumerate(futures)]
+    if m_count > REGRET_LIMIT:
+        # the deterministic plan and the own plans of the most likely futures
+        order = sorted(range(m_count), key=lambda s: -p[s])[: REGRET_LIMIT - 1]
+        kept = [labelled[0]] + [labelled[1 + s] for s in sorted(order)]
+        notes.append(
+            f"{m_count} futures: candidate first stages are the deterministic plan's and the "
+            f"own plans of the {REGRET_LIMIT - 1} most likely futures (the regret table shows "
+            "those)"
+        )
+        labelled = kept
+    evaluated: dict[str, tuple[list, list, list]] = {}  # label -> per future idx, cost, status
+    points: dict[str, list] = {}  # label -> per future (one-future model, solution) or None
+    done: dict[tuple, str] = {}  # a first stage already evaluated -> its label
+    best_label: str | None = None
+    best_value = -math.inf
+    pruned_total = 0
+    bounded = all(b is not None for b in own_bound)
+    visit = sorted(range(m_count), key=lambda s: -p[s])  # likeliest first: prunes soonest
+    for label, fs in labelled:
+        if fs is None:
+            evaluated[label] = ([None] * m_count, [None] * m_count, ["no plan"] * m_count)
+            points[label] = [None] * m_count
+            continue
+        ident = tuple(sorted(fs.items()))
+        if ident in done:  # the same commitments as another candidate: copy its row
+            evaluated[label] = evaluated[done[ident]]
+            points[label] = points[done[ident]]
+            continue
+        done[ident] = label
+        ix: list = [None] * m_count
+        cx: list = [None] * m_count
+        st: list = ["not evaluated"] * m_count
+        pts: list = [None] * m_count
+        # above PRUNE_ABOVE futures a candidate (not the deterministic one: VSS needs it
+        # whole) stops as soon as it cannot beat the best so far, its futures not yet
+        # evaluated counted at their own bound (the objective grows with each future's index)
+        prune = m_count > PRUNE_ABOVE and label != "deterministic" and bounded
+        for s in visit:
+            e1 = singles[s]
+            if prune and best_label is not None:
+                optimistic = [v if v is not None else own_bound[k] for k, v in enumerate(ix)]
+                if objective_of(sc, optimistic, p) <= best_value + 1e-12:
+                    st = [x if v is not None else "pruned" for x, v in zip(st, ix, strict=True)]
+                    break
+            if own_first[s] == fs and own_out[s].x is not None:
+                o = own_out[s]  # this future's own plan commits exactly this: no re-solve
+            else:
+                o = ef.optimise(e1, fixed=fs)
+                recourse_solves += 1
+            if o.x is None:
+                st[s] = o.message or o.status
+                if prune:  # cannot be completed in this future: not a plan of the whole
+                    st = [
+                        x if (v is not None or k == s) else "pruned"
+                        for k, (x, v) in enumerate(zip(st, ix, strict=True))
+                    ]
+                    break
+                continue
+            ix[s] = ef.indices(e1, o.x)[0]
+            cx[s] = ef.costs(e1, o.x)[0]
+            st[s] = o.status
+            pts[s] = (e1, o.x)
+        evaluated[label] = (ix, cx, st)
+        points[label] = pts
+        # (c) the best candidate by the study's objective: a plan of the whole problem
+        if all(v is not None for v in ix):
+            value = objective_of(sc, ix, p)
+            if value > best_value + 1e-12:
+                best_label, best_value = label, value
+        pruned_total += sum(1 for x in st if x == "pruned")
+
+    t_eval = time.perf_counter()
+    # (d) the extensive form, started from the best candidate, while it is not proven
+    # one future: its own model is the extensive form (probability 1), already solved
+    ext = singles[0] if m_count == 1 else ef.build(sc, futures, tables, now, built)
+    start = None
+    if best_label is not None:
+        best_first = dict(labelled)[best_label]
+        start = ef.assemble(ext, points[best_label], best_first)  # type: ignore[arg-type]
+    # wait-and-see bounds the objective from above when each future keeps its own budget
+    # (the objective grows with every future's index); a budget in expectation lets one
+    # future spend another's money, so only the extensive form's bound counts then
+    ws_bound = None
+    if unc.budget != "expected" and all(b is not None for b in own_bound):
+        ws_bound = objective_of(sc, own_bound, p)  # type: ignore[arg-type]
+
+    def proven_gap(value: float, bound: float | None) -> float | None:
+        if bound is None:
+            return None
+        return max(bound - value, 0.0) / max(abs(value), 1e-12)
+
+    cand_value = (
+        ext.highs.evaluate(ext.model.robust_objective.expr, start) if start is not None else None
+    )
+    cand_gap = proven_gap(cand_value, ws_bound) if cand_value is not None else None
+    if start is not None and cand_gap is not None and cand_gap <= gap_tol + 1e-9:
+        out = SolveOutcome(
+            "optimal", cand_value, ws_bound, cand_gap, 0.0, start,
+            f"optimal: the first stage of {best_label} is within the MIP gap of the "
+            "futures' own optima (wait-and-see bound)",
+        )  # fmt: skip
+        searched = False
+    else:
+        out = ef.optimise(ext, start=start)
+        searched = True
+        if start is not None and (
+            out.x is None or out.objective is None or out.objective < cand_value - 1e-9  # type: ignore[operator]
+        ):
+            # the search found nothing better within its time: the candidate stands
+            out = dataclasses.replace(out, objective=cand_value, x=start)
+        if out.x is not None and out.objective is not None:
+            bounds = [b for b in (out.bound, ws_bound) if b is not None and math.isfinite(b)]
+            bound = min(bounds) if bounds else None
+            gap = proven_gap(out.objective, bound)
+            status = "optimal" if gap is not None and gap <= gap_tol + 1e-9 else "feasible"
+            out = dataclasses.replace(out, status=status, bound=bound, gap=gap)
+    t_ext = time.perf_counter()
+    search = {
+        "candidates": len(done),
+        "best_candidate": best_label,
+        "best_candidate_objective": cand_value,
+        "wait_and_see_bound": ws_bound,
+        "extensive_form_searched": searched,
+        "recourse_solves": recourse_solves,
+        "evaluations_pruned": pruned_total,
+        "own_optima_s": t_own - t0,
+        "deterministic_s": t_det - t_own,
+        "candidates_s": t_eval - t_det,
+        "extensive_form_s": t_ext - t_eval,
+    }
     empty = pd.DataFrame()
     if out.x is None:
         return RobustResult(
@@ -352,7 +553,7 @@ def _whole(
                 "each future alone (sovplan solve --set ...) to see which one is infeasible"
             ),
             unc.objective, now, pd.DataFrame({"future": names, "probability": p}), empty,
-            notes=notes, size=ext.size(),
+            notes=notes, size=ext.size(), search=search,
         )  # fmt: skip
     plans = ef.plans(ext, out)
     for f, pl, inp in zip(futures, plans, ext.inputs, strict=True):
@@ -368,48 +569,6 @@ def _whole(
     first = ef.first_stage(ext, out.x)
     rp = objective_of(sc, idx, p)
 
-    # the deterministic plan: the scenario without the block, its first stage fixed
-    base = sc.model_copy(update={"uncertainty": None})
-    det = core_solve(base, tables=tables)
-    det_first = _first_stage_of_plan(det, now, ext.model.option_keys) if det.ok else None
-    evaluated: dict[str, tuple[list, list, list]] = {}  # label -> per future idx, cost, status
-    m_count = len(futures)
-
-    def blank() -> tuple[list, list, list]:
-        return ([None] * m_count, [None] * m_count, ["not evaluated"] * m_count)
-
-    def record(label: str, s: int, e1: ef.Extensive, fs: ef.FirstStage | None, x=None) -> Any:
-        """Evaluate first stage ``fs`` in future s alone (``e1``), recourse re-optimised."""
-        row = evaluated.setdefault(label, blank())
-        if fs is None:
-            row[2][s] = "no plan"
-            return None
-        o = ef.optimise(e1, fixed=fs, start=x)
-        if o.x is None:
-            row[2][s] = o.message or o.status
-            return None
-        row[0][s] = ef.indices(e1, o.x)[0]
-        row[1][s] = ef.costs(e1, o.x)[0]
-        row[2][s] = o.status
-        return o
-
-    # one future at a time: the deterministic first stage, then its own optimum (started from
-    # the robust first stage's recourse, a plan of that future, so own >= robust always)
-    own_idx: list[float | None] = [None] * m_count
-    own_first: list[ef.FirstStage | None] = [None] * m_count
-    singles: list[ef.Extensive] = []
-    for s, f in enumerate(futures):
-        e1 = ef.build(sc, [_single(f)], tables, now, inputs=[built[s]])
-        record("deterministic", s, e1, det_first)
-        hedge = ef.optimise(e1, fixed=first)
-        o1 = ef.optimise(e1, start=hedge.x)
-        if o1.x is not None:
-            own_idx[s] = ef.indices(e1, o1.x)[0]
-            own_first[s] = ef.first_stage(e1, o1.x)
-        if m_count <= REGRET_LIMIT:
-            singles.append(e1)
-        else:
-            del e1
     det_idx, det_cost, det_status = evaluated["deterministic"]
     det_ok = det_first is not None and all(v is not None for v in det_idx)
     eev = objective_of(sc, det_idx, p) if det_ok else None
@@ -428,22 +587,10 @@ def _whole(
         det_idx = None
         det_cost = None
 
-    # regret table: the robust plan as solved jointly; each future's own first stage in
-    # every future (each future alone)
-    evaluated["robust"] = (idx, ef.costs(ext, out.x), [out.status] * m_count)
-    if m_count <= REGRET_LIMIT:
-        for j, f in enumerate(futures):
-            for s, e1 in enumerate(singles):
-                record(f"own plan of '{f.name}'", s, e1, own_first[j])
-        singles.clear()
-    else:
-        notes.append(
-            f"{m_count} futures: the regret table evaluates only the deterministic and "
-            f"robust first stages (each further row is one more solve per future; the limit "
-            f"is {REGRET_LIMIT} futures)"
-        )
+    # the regret table: the robust plan as found jointly, and every candidate's evaluations
+    evaluated = {"robust": (idx, ef.costs(ext, out.x), [out.status] * m_count), **evaluated}
     # a future's own optimum is at least every plan found for it (a solve stopped at its time
-    # limit may have missed one the regret evaluation found)
+    # limit may have missed one the evaluations found)
     raised = []
     for s, name in enumerate(names):
         found = [ix[s] for ix, _, _ in evaluated.values() if ix[s] is not None]
@@ -457,7 +604,11 @@ def _whole(
         )
     ws = objective_of(sc, own_idx, p) if all(v is not None for v in own_idx) else None  # type: ignore[arg-type]
     regret_rows = []
-    for label, (ix, cx, status) in evaluated.items():
+    order = ["deterministic", "robust"] + [
+        k for k in evaluated if k not in ("deterministic", "robust")
+    ]
+    for label in order:
+        ix, cx, status = evaluated[label]
         for s, name in enumerate(names):
             own = own_idx[s]
             regret_rows.append(
@@ -507,10 +658,18 @@ def _whole(
         sc.name, out.status, out.message, unc.objective, now, table,
         _first_stage_table(first, plans, p), plans, _distribution(table, p), regret,
         robust_objective=rp, model_objective=out.objective, eev=eev, vss=vss, wait_and_see=ws, evpi=evpi,
-        deterministic=deterministic, size=ext.size(), notes=notes,
+        deterministic=deterministic, size=ext.size(), notes=notes, bound=out.bound, gap=out.gap,
+        search=search,
     )  # fmt: skip
     result.reading = reading(result, first, det_first, det_idx, det_cost)
     return result
+
+
+def _within(gap: float | None, bound: float | None) -> str:
+    """How close a plan is proven to be to the best possible, in words."""
+    if gap is None or bound is None:
+        return "no bound on the best possible objective was proven"
+    return f"within {gap:.2%} of the best possible (proven bound {bound:.4f})"
 
 
 def reading(
@@ -527,6 +686,10 @@ def reading(
     m = len(p)
     years = ", ".join(map(str, r.here_and_now))
     text = f"Commit now ({years}): {_describe_first(first)}."
+    if r.status == "optimal":
+        text += " This plan is optimal across the futures (within the MIP gap)."
+    else:
+        text += f" This plan is not proven optimal: it is {_within(r.gap, r.bound)}."
     if det_first is not None and det_first == first:
         text += " This is what the deterministic plan commits too: the hedge changes nothing now."
     det_plan_index = r.deterministic.get("index")
