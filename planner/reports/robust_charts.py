@@ -226,36 +226,25 @@ def fan_table(paths: pd.DataFrame, measure: str) -> pd.DataFrame:
 def _fan(fig: go.Figure, paths: pd.DataFrame, measure: str, col: int, first: bool) -> None:
     band = fan_table(paths, measure)
     x = list(band["period"])
-    fig.add_trace(
-        go.Scatter(
-            x=x + x[::-1],
-            y=list(band["max"]) + list(band["min"])[::-1],
-            fill="toself",
-            fillcolor="rgba(0,114,178,0.10)",
-            line={"width": 0},
-            hoverinfo="skip",
-            name="range across futures",
-            legendgroup="range",
-            showlegend=first,
-        ),
-        row=1,
-        col=col,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=x + x[::-1],
-            y=list(band["p90"]) + list(band["p10"])[::-1],
-            fill="toself",
-            fillcolor="rgba(0,114,178,0.25)",
-            line={"width": 0},
-            hoverinfo="skip",
-            name="P10-P90 (by probability)",
-            legendgroup="p1090",
-            showlegend=first,
-        ),
-        row=1,
-        col=col,
-    )
+    for upper, lower, alpha, name, group in (
+        ("max", "min", 0.10, "range across futures", "range"),
+        ("p90", "p10", 0.25, "P10-P90 (by probability)", "p1090"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=x + x[::-1],
+                y=list(band[upper]) + list(band[lower])[::-1],
+                fill="toself",
+                fillcolor=f"rgba(0,114,178,{alpha:.2f})",
+                line={"width": 0},
+                hoverinfo="skip",
+                name=name,
+                legendgroup=group,
+                showlegend=first,
+            ),
+            row=1,
+            col=col,
+        )
     for i, (name, grp) in enumerate(paths.groupby("future", sort=False)):
         p = float(grp["probability"].iloc[0])
         fig.add_trace(
