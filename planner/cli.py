@@ -814,6 +814,15 @@ def robust(
     ] = None,
     time_limit: CommandTimeLimit = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes for sample-average approximation's replications (default: one "
+            "per core)",
+        ),
+    ] = None,
 ) -> None:
     """A plan that holds across the scenario's futures (its `uncertainty:` block): what to
     commit now, each future's plan, the value of the stochastic solution, EVPI and regret."""
@@ -825,7 +834,7 @@ def robust(
 
         if out is not None:
             check_writable(out, force)
-        result = run(_load(scenario, set_))
+        result = run(_load(scenario, set_), workers=workers)
         payload = json.dumps(result.to_dict(), indent=2, default=str)
         if out is not None:
             write_output(out, payload, force=True)

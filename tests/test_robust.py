@@ -254,6 +254,19 @@ def test_sample_average_approximation_bounds_its_gap():
     assert r.saa["gap_upper_95"] >= r.saa["gap"]
 
 
+@pytest.mark.slow
+def test_sample_average_approximation_on_two_workers_equals_one():
+    """The replications' samples are drawn before any is solved, so solving them in worker
+    processes changes nothing of the result (same draws, same candidates, same bounds)."""
+    sc = load_scenario(FUTURES_YAML)
+    one = robust(sc, saa=True, replications=3, draws=2, workers=1)
+    two = robust(sc, saa=True, replications=3, draws=2, workers=2)
+    assert two.saa == one.saa
+    assert two.robust_objective == pytest.approx(one.robust_objective, abs=1e-9)
+    with pytest.raises(InputError, match="workers"):
+        robust(sc, saa=True, workers=0)
+
+
 @pytest.mark.parametrize(
     ("block", "words"),
     [

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,11 +235,16 @@ def robust(
     replications: int = SAA_REPLICATIONS,
     draws: int = SAA_DRAWS,
     saa: bool | None = None,
+    workers: int | None = 1,
 ) -> RobustResult:
     """Plan the here-and-now periods once for every future of the scenario's
     ``uncertainty:`` block (see the module doc). ``time_limit`` covers the whole study;
     ``saa`` forces (True) or forbids (False) sample-average approximation (default: beyond
-    ``SAA_THRESHOLD`` futures)."""
+    ``SAA_THRESHOLD`` futures); ``workers`` solves SAA's replications in that many local
+    processes (None: one per core), each replication's extensive form on its own."""
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise InputError(f"workers: {workers!r} must be a whole number >= 1")
+    workers = workers if workers is not None else (os.cpu_count() or 1)
     time_limit = clock.check_time_limit(time_limit, "time_limit")
     sc = _as_scenario(scenario)
     _check(sc)
@@ -249,7 +255,7 @@ def robust(
         tables = tables if tables is not None else load_tables(sc.data)
         use_saa = saa if saa is not None else len(futures) > SAA_THRESHOLD
         if use_saa:
-            result = _saa(sc, futures, tables, now, replications, draws)
+            result = _saa(sc, futures, tables, now, replications, draws, workers or 1)
         else:
             result = _whole(sc, futures, tables, now)
     result.seconds = time.perf_counter() - t0
@@ -738,6 +744,58 @@ def _draw(futures: list[ScenarioFuture], n: int, rng: np.random.Generator) -> li
     ]
 
 
+def _replication(
+    sc: Scenario,
+    sample: list[ScenarioFuture],
+    tables: Tables,
+    now: list[int],
+    seconds: float | None,
+) -> tuple[float | None, ef.FirstStage | None, dict[str, int]]:
+    """One SAA replication: the extensive form of one sample of futures, solved; its
+    objective and first stage (None, None when it found no plan). Runs in a worker process
+    or here, under what is left of the study's time limit (``seconds``)."""
+    with clock.scope(seconds):
+        ext, out, _ = _solve(sc, sample, tables, now)
+        size = ext.size()
+        if out.x is None or out.objective is None:
+            return None, None, size
+        return float(out.objective), ef.first_stage(ext, out.x), size
+
+
+def _replications(
+    sc: Scenario,
+    samples: list[list[ScenarioFuture]],
+    tables: Tables,
+    now: list[int],
+    workers: int,
+) -> list[tuple[float | None, ef.FirstStage | None, dict[str, int]]]:
+    """Every replication's result, in sample order: in this process, or on a local pool of
+    spawned workers (the replications are independent, the sweep's and frontier's pool
+    rules apply: workers die with us, Ctrl-C stops them)."""
+    if workers <= 1 or len(samples) <= 1:
+        return [_replication(sc, smp, tables, now, clock.remaining()) for smp in samples]
+    from concurrent.futures import ProcessPoolExecutor
+
+    from planner.studies.workers import WorkerContext, become_worker, stop_pool
+
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(samples)),
+        mp_context=WorkerContext(),
+        initializer=become_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
+        jobs = [
+            pool.submit(_replication, sc, smp, tables, now, clock.remaining()) for smp in samples
+        ]
+        results = [job.result() for job in jobs]
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
 def _saa(
     sc: Scenario,
     futures: list[ScenarioFuture],
@@ -745,6 +803,7 @@ def _saa(
     now: list[int],
     replications: int,
     draws: int,
+    workers: int = 1,
 ) -> RobustResult:
     from scipy import stats
 
@@ -758,18 +817,16 @@ def _saa(
     p = [f.probability for f in futures]
     optima: list[float] = []
     candidates: list[ef.FirstStage] = []
-    size: dict[str, int] = {}
-    for _ in range(replications):
-        sample = _draw(futures, draws, rng)
-        ext, out, _ = _solve(sc, sample, tables, now)
-        size = ext.size()
-        if out.x is None or out.objective is None:
+    # every sample drawn first, in order: the same futures whether solved here or in workers
+    samples = [_draw(futures, draws, rng) for _ in range(replications)]
+    results = _replications(sc, samples, tables, now, workers)
+    size = results[-1][2] if results else {}
+    for objective, fs, _ in results:
+        if objective is None or fs is None:
             continue
-        optima.append(float(out.objective))
-        fs = ef.first_stage(ext, out.x)
+        optima.append(objective)
         if fs not in candidates:
             candidates.append(fs)
-        del ext
     if not optima:
         return RobustResult(
             sc.name, "infeasible", "no replication found a plan across its futures",
