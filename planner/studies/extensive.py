@@ -35,7 +35,7 @@ from planner.core.inputs import build_inputs
 from planner.core.prepare import Prepared
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
-from planner.core.solve import LEXICOGRAPHIC_TOLERANCE
+from planner.core.solve import LEXICOGRAPHIC_TOLERANCE, judged_by_lp_bound
 
 #: a first stage: (option identity, period) -> modules in service
 FirstStage = dict[tuple[OptionKey, int], int]
@@ -410,17 +410,9 @@ def _union_support(
     ``solve.support_stage`` decides)."""
     x_union, bound = lp
     out = h.support_mip(x_union, time_limit=limit, mip_gap=gap, start=given)
-    if out.x is None or out.objective is None:
-        return None
-    z = out.objective
-    short = (bound - z) if sense == pyo.maximize else (z - bound)
-    if short > gap * abs(z) + 1e-9:
-        out.status = "feasible"
-        return out
-    return SolveOutcome(
-        "optimal", z, bound, max(short, 0.0) / max(abs(z), 1e-12), out.seconds, out.x,
-        "Optimal (LP bound reached on the support of the LP and the best candidate)",
-    )  # fmt: skip
+    return judged_by_lp_bound(
+        out, bound, sense, gap, "on the support of the LP and the best candidate"
+    )
 
 
 def indices(ext: Extensive, x: np.ndarray) -> list[float]:
