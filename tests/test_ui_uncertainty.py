@@ -15,7 +15,6 @@ import json
 import math
 import subprocess
 import sys
-from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +26,7 @@ from planner.core.errors import InputError
 from planner.reports import robust_charts
 from planner.studies.robust import robust
 from ui import uncertainty_view as uv
+from ui.result_cache import ResultCache
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
@@ -332,7 +332,7 @@ def test_a_study_stopped_by_the_time_cap_says_so(futures_app, expected, monkeypa
         expected, status="feasible", message="Time limit reached", scenario_name="stopped"
     )
     monkeypatch.setattr(study, "robust", lambda *a, **k: stopped)
-    monkeypatch.setattr(uv, "_RESULTS", OrderedDict())  # its own cache: nothing shared
+    monkeypatch.setattr(uv, "_RESULTS", ResultCache(uv.MAX_RESULTS))  # its own: nothing shared
     monkeypatch.delenv("SOVPLAN_MAX_TIME_LIMIT", raising=False)
     at = futures_app
     at.button(key="unc_run").click().run()

@@ -11,9 +11,6 @@ into a container made outside it.
 
 from __future__ import annotations
 
-import copy
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import plotly.graph_objects as go
@@ -28,13 +25,12 @@ from planner.reports.plan_reading import read_plan
 from planner.reports.ranges_text import range_line
 from ui import figures
 from ui import support as ui_support
+from ui.result_cache import ResultCache
 from ui.safe_text import error_text, md_text
 
-#: Plans solved on this server, newest last, per (scenario JSON, tables key); at most
-#: ``MAX_PLANS``. A lock guards it: every session's script thread reads and writes it.
-_PLANS: OrderedDict[tuple[str, str], Plan] = OrderedDict()
-_PLANS_LOCK = threading.Lock()
+#: Plans solved on this server per (scenario JSON, tables key), at most ``MAX_PLANS``.
 MAX_PLANS = 64
+_PLANS: ResultCache[Plan] = ResultCache(MAX_PLANS)
 
 
 def cached_plan(
@@ -49,18 +45,10 @@ def cached_plan(
     plan. ``on_wait(seconds)`` is called while a solve runs; a solve stopped by the
     session's rerun or departure raises and stores nothing. ``warm``: the session's last
     plan's ``warm_start`` (reused or a MIP start, ``planner.core.warm``; same optimum)."""
-    key = (scenario_json, tables_key)
-    with _PLANS_LOCK:
-        plan = _PLANS.get(key)
-        if plan is not None:
-            _PLANS.move_to_end(key)
-            return copy.deepcopy(plan)
-    plan = ui_support.solve_plan(_scenario, _tables, on_wait=on_wait, warm=warm)
-    with _PLANS_LOCK:
-        _PLANS[key] = plan
-        while len(_PLANS) > MAX_PLANS:
-            _PLANS.popitem(last=False)
-    return copy.deepcopy(plan)
+    return _PLANS.get_or_compute(
+        (scenario_json, tables_key),
+        lambda: ui_support.solve_plan(_scenario, _tables, on_wait=on_wait, warm=warm),
+    )
 
 
 def progress_line(what: str) -> Any:

@@ -18,8 +18,6 @@ import copy
 import hashlib
 import json
 import math
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
@@ -33,6 +31,7 @@ from planner.reports import robust_charts
 from planner.reports.numbers import table_for_display
 from planner.studies.robust import RobustResult
 from ui import support as ui_support
+from ui.result_cache import ResultCache
 from ui.safe_text import error_text, md_text
 
 #: Columns of the futures table (label shown = name here).
@@ -62,8 +61,7 @@ EXAMPLE_FUTURES = [
 ]
 #: How many robust results this server keeps (each holds one plan per future).
 MAX_RESULTS = 16
-_RESULTS: OrderedDict[tuple[str, str], RobustResult] = OrderedDict()
-_RESULTS_LOCK = threading.Lock()
+_RESULTS: ResultCache[RobustResult] = ResultCache(MAX_RESULTS)
 
 
 # --- the futures table <-> an uncertainty block -----------------------------------------------
@@ -258,18 +256,9 @@ def cached_robust(
     """The study once per (scenario, tables) content, kept outside ``st.cache``: the line
     counting the seconds is updated while it runs, which Streamlit refuses inside a cached
     function (CacheReplayClosureError)."""
-    key = (scenario_json, tables_key)
-    with _RESULTS_LOCK:
-        found = _RESULTS.get(key)
-        if found is not None:
-            _RESULTS.move_to_end(key)
-            return copy.deepcopy(found)
-    result = run_robust(scenario, tables, on_wait)
-    with _RESULTS_LOCK:
-        _RESULTS[key] = result
-        while len(_RESULTS) > MAX_RESULTS:
-            _RESULTS.popitem(last=False)
-    return copy.deepcopy(result)
+    return _RESULTS.get_or_compute(
+        (scenario_json, tables_key), lambda: run_robust(scenario, tables, on_wait)
+    )
 
 
 # --- the page ---------------------------------------------------------------------------------
