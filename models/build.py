@@ -113,6 +113,8 @@ def populate(m: pyo.Block, inp: ModelInputs) -> None:
         cf.add_alignment(m, inp)
     if inp.max_share_country is not None or inp.min_countries:
         cf.add_siting_spread(m, inp)
+    if inp.share_basis == "installed":
+        cf.add_installed_shares(m, inp)
     if inp.min_blocs:
         cf.add_bloc_hedge(m, inp)
     if inp.supply_caps and inp.chips["supply_cap_modules_per_year"].notna().any():

@@ -33,9 +33,11 @@ def _f(inp: ModelInputs):
 
 def _share_caps(inp: ModelInputs, groups: dict[str, list[int]]) -> dict[str, float]:
     """σ_g per group g: the smallest share cap (of D_t, on counted compute) of any share row
-    whose option group contains every option of g; 1 when none does (q sums to D_t), or
-    when ``link_share_caps`` is off."""
-    if not inp.link_share_caps:
+    whose option group contains every option of g; 1 when none does (q sums to D_t), when
+    ``link_share_caps`` is off, or when the caps are on installed capacity
+    (``share_basis`` installed: Σ f·n ≤ cap·X_t bounds no group's counted compute by
+    cap·D_t, since X_t may exceed D_t)."""
+    if not inp.link_share_caps or inp.share_basis != "counted":
         return {key: 1.0 for key in groups}
     rows = [
         (inp.by_provider, inp.max_share_provider),
@@ -211,8 +213,11 @@ def add_energy_limits(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Hedging limits, on the compute counted towards the target (Σ_a q[a,t] = D_t).
 
-    Shares are of counted compute so that capacity built beyond the target cannot dilute a
-    share (buying idle modules elsewhere would otherwise satisfy any limit).
+    Shares are of counted compute (``share_basis`` counted, the default) so that capacity
+    built beyond the target cannot dilute a share (buying idle modules elsewhere would
+    otherwise satisfy any limit). Under ``share_basis`` installed the three share rows are
+    left out and ``add_installed_shares`` caps installed capacity instead; the minimum
+    counts below stay on counted compute under both.
 
     share_provider[p,t]:   Σ_{a∈p} q[a,t] ≤ α·D_t
     share_designer[d,t]:   Σ_{a: designer(c)=d} q[a,t] ≤ β·D_t
@@ -237,15 +242,16 @@ def add_diversification(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
             else pyo.Constraint.Skip
         )
 
-    if inp.max_share_provider is not None:
+    counted = inp.share_basis == "counted"
+    if inp.max_share_provider is not None and counted:
         m.share_provider = pyo.Constraint(
             m.P, m.T, rule=share(inp.by_provider, inp.max_share_provider)
         )
-    if inp.max_share_chip_designer is not None:
+    if inp.max_share_chip_designer is not None and counted:
         m.share_designer = pyo.Constraint(
             m.D, m.T, rule=share(inp.by_designer, inp.max_share_chip_designer)
         )
-    if inp.max_share_foreign_jurisdiction is not None:
+    if inp.max_share_foreign_jurisdiction is not None and counted:
         m.share_foreign = pyo.Constraint(
             m.J_foreign,
             m.T,
@@ -295,7 +301,8 @@ def add_siting_spread(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
 
     counted_in_country[k,t]: Q[k,t] = Σ_{a∈k} q[a,t]          (one total variable per country,
                                                               so no row repeats the big sum)
-    share_country[k,t]:      Q[k,t] ≤ α_K·D_t                 (D_t = Σ_a q[a,t] by target_met)
+    share_country[k,t]:      Q[k,t] ≤ α_K·D_t                 (D_t = Σ_a q[a,t] by target_met;
+                                                              ``share_basis`` counted only)
     country_delivers[k]:     min(f_min(k), D_T)·delivers[k] ≤ Q[k,T]
     min_countries:           Σ_k delivers[k] ≥ N_K
 
@@ -312,7 +319,7 @@ def add_siting_spread(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         m.T,
         rule=lambda m, k, t: m.Q_country[k, t] == pyo.quicksum(m.q[a, t] for a in groups[k]),
     )
-    if inp.max_share_country is not None:
+    if inp.max_share_country is not None and inp.share_basis == "counted":
         m.share_country = pyo.Constraint(
             m.K,
             m.T,
@@ -331,6 +338,60 @@ def add_siting_spread(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
         )
         m.min_countries = pyo.Constraint(
             expr=pyo.quicksum(m.delivers_country[k] for k in m.K) >= inp.min_countries
+        )
+
+
+def add_installed_shares(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Share caps on installed capacity (``share_basis`` installed), instead of counted.
+
+    installed_share_provider[p,t]: Σ_{a∈p} f_a·n[a,t] ≤ α·X_t
+    installed_share_designer[d,t]: Σ_{a: designer(c)=d} f_a·n[a,t] ≤ β·X_t
+    installed_share_foreign[j,t]:  dep[j,t] ≤ γ·X_t
+    installed_share_country[k,t]:  Σ_{a∈k} f_a·n[a,t] ≤ α_K·X_t
+
+    X_t = Σ_a f_a·n[a,t] (``total_capacity``), so each row caps a group's share of what is
+    installed in t, whether it counts towards D_t or not: existing and committed systems and
+    co-financed projects are options with n[a,t] like any other (one module each, in service
+    or not by their own rules), so they are inside their provider's, designer's,
+    jurisdictions' and country's sums. Linear, since the cap multiplies the variable X_t.
+
+    Why both bases: under counted caps (Σ q ≤ cap·D_t) a project or committed system larger
+    than the cap still runs, uncounted, and the plan pays other suppliers to count; its
+    physical dependence on one provider is then above the cap. Installed caps bound that
+    dependence; capacity bought or rented elsewhere dilutes them, which the plan pays for.
+    The counted links (``add_supplier_links``) take σ_g = 1 here: an installed cap bounds no
+    group's counted compute by cap·D_t. Minimum counts, the home floor and N-1 are unchanged.
+    """
+    f = _f(inp)
+
+    def share(groups, cap):
+        return lambda m, key, t: (
+            pyo.quicksum(float(f[a]) * m.n[a, t] for a in groups[key]) <= cap * m.X[t]
+            if groups.get(key)
+            else pyo.Constraint.Skip
+        )
+
+    if inp.max_share_provider is not None:
+        m.installed_share_provider = pyo.Constraint(
+            m.P, m.T, rule=share(inp.by_provider, inp.max_share_provider)
+        )
+    if inp.max_share_chip_designer is not None:
+        m.installed_share_designer = pyo.Constraint(
+            m.D, m.T, rule=share(inp.by_designer, inp.max_share_chip_designer)
+        )
+    if inp.max_share_foreign_jurisdiction is not None:
+        groups = inp.by_dependency
+        gamma = inp.max_share_foreign_jurisdiction
+        m.installed_share_foreign = pyo.Constraint(
+            m.J_foreign,
+            m.T,
+            rule=lambda m, j, t: (
+                m.dep[j, t] <= gamma * m.X[t] if groups.get(j) else pyo.Constraint.Skip
+            ),
+        )
+    if inp.max_share_country is not None:
+        m.installed_share_country = pyo.Constraint(
+            m.K, m.T, rule=share(inp.by_country, inp.max_share_country)
         )
 
 

@@ -105,6 +105,10 @@ class ModelInputs:
     #: hedging between blocs: at least this many foreign jurisdictions each carry compute
     #: through options that lean on them alone (``bloc_options``)
     min_blocs: int | None = None
+    #: what the share caps (provider, designer, foreign jurisdiction, country) are shares of:
+    #: "counted" (Σ q ≤ cap·D_t, ``add_diversification``, ``add_siting_spread``) or
+    #: "installed" (Σ f·n ≤ cap·X_t, ``add_installed_shares``)
+    share_basis: str = "counted"
     #: counted supplier/site links take the share cap σ_g as M (add_supplier_links); off for
     #: the infeasibility diagnosis, which relaxes the share rows in place
     link_share_caps: bool = True

@@ -758,6 +758,7 @@ def build_inputs(sc: Scenario, t: Tables) -> tuple[ModelInputs, HomeContext]:
         align_allies=align_allies,
         max_share_country=limits.max_share_country if sc.constraints.siting else None,
         min_countries=limits.min_countries if sc.constraints.siting else None,
+        share_basis=limits.share_basis,
         min_blocs=2 if blocs and sc.constraints.diversification else None,
         bloc_options=bloc_options,
         resilience_weight=sc.weights.resilience,

@@ -490,6 +490,16 @@ def solve_tolerance(prep: Prepared, achieved_gap: float | None = None) -> float:
     return float(max(g for g in gaps if g is not None and math.isfinite(g)))
 
 
+def installed_share(shares: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """Each of ``rows`` (of ``shares_table``) as a share of its period's installed capacity
+    X_t (``compute_eflops`` over the period's total, read from the provider rows, which
+    partition the plan): what the share caps bound under ``limits.share_basis: installed``."""
+    by_provider = shares[shares["dimension"] == "provider"]
+    total = by_provider.groupby("period")["compute_eflops"].sum()
+    x = rows["period"].map(total).astype(float)
+    return (rows["compute_eflops"] / x.where(x > 0, 1.0)).fillna(0.0)
+
+
 def limits_table(
     prep: Prepared,
     kpis: dict[str, Any],
@@ -498,7 +508,9 @@ def limits_table(
     rel_gap: float = 0.0,
 ) -> pd.DataFrame:
     """Each enforced limit, the plan's value against it, and whether it binds
-    (within ``rel_gap``, the solve's relative tolerance; see ``is_binding``)."""
+    (within ``rel_gap``, the solve's relative tolerance; see ``is_binding``). A share cap's
+    value is read on the basis it caps (``limits.share_basis``): counted compute over the
+    target, or installed capacity over the period's total."""
     inp = prep.inputs
     rows: list[dict[str, Any]] = []
 
@@ -515,8 +527,11 @@ def limits_table(
             }
         )
 
-    def worst(dim: str, how: str = "max") -> float:
-        sel = shares[shares["dimension"] == dim]["share"]
+    installed = inp.share_basis == "installed"
+
+    def worst(dim: str, how: str = "max", basis_of_caps: bool = False) -> float:
+        rows = shares[shares["dimension"] == dim]
+        sel = installed_share(shares, rows) if basis_of_caps and installed else rows["share"]
         if sel.empty:
             return 0.0
         return float(sel.max() if how == "max" else sel.min())
@@ -535,14 +550,24 @@ def limits_table(
             "max",
         )
     if inp.max_share_provider is not None:
-        add("max_share_provider", inp.max_share_provider, worst("provider"), "max")
+        add(
+            "max_share_provider",
+            inp.max_share_provider,
+            worst("provider", basis_of_caps=True),
+            "max",
+        )
     if inp.max_share_chip_designer is not None:
-        add("max_share_chip_designer", inp.max_share_chip_designer, worst("designer"), "max")
+        add(
+            "max_share_chip_designer",
+            inp.max_share_chip_designer,
+            worst("designer", basis_of_caps=True),
+            "max",
+        )
     if inp.max_share_foreign_jurisdiction is not None:
         add(
             "max_share_foreign_jurisdiction",
             inp.max_share_foreign_jurisdiction,
-            worst("foreign_jurisdiction"),
+            worst("foreign_jurisdiction", basis_of_caps=True),
             "max",
         )
     if inp.min_home_share is not None:
@@ -554,7 +579,7 @@ def limits_table(
     if inp.resilience is not None and not res.empty:
         add("resilience", inp.resilience, float(res["kept_share_of_target"].min()), "min")
     if inp.max_share_country is not None:
-        add("max_share_country", inp.max_share_country, worst("country"), "max")
+        add("max_share_country", inp.max_share_country, worst("country", basis_of_caps=True), "max")
     if inp.min_countries:
         add("min_countries", inp.min_countries, kpis["countries_delivering"], "min")
     if inp.min_blocs:

@@ -101,6 +101,21 @@ class Limits(_Strict):
             "worth of the final period's target"
         ),
     )
+    share_basis: Literal["counted", "installed"] = Field(
+        "counted",
+        description=(
+            "What the share caps (max_share_provider, max_share_chip_designer, "
+            "max_share_foreign_jurisdiction, max_share_country) are shares of. counted: of the "
+            "compute counted towards each period's target (capacity built beyond the target "
+            "cannot dilute a share, but capacity the caps leave uncounted escapes them: a "
+            "co-financed project or committed system larger than the cap still runs, "
+            "uncounted, while the plan pays for other suppliers to count). installed: of the "
+            "capacity installed that period, existing, committed and co-financed systems "
+            "included (the physical dependence a ministry reads; buying or renting capacity "
+            "elsewhere is the only way to dilute it, and the plan pays for that). The minimum "
+            "counts and N-1 are the same under both."
+        ),
+    )
 
 
 class Weights(_Strict):

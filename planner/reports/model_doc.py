@@ -43,6 +43,10 @@ SCENARIO_KEYS: dict[str, str] = {
     "align_allies": "`strategy: align` or `align:<JURISDICTION>`",
     "max_share_country": "`limits.max_share_country` (with `constraints.siting`)",
     "min_countries": "`limits.min_countries` (with `constraints.siting`)",
+    "share_basis": (
+        "`limits.share_basis` (`counted`, the default: shares of counted compute; "
+        "`installed`: of installed capacity)"
+    ),
     "min_blocs": "`strategy: hedge_blocs` (2 rival blocs, `constraints.diversification`)",
     "bloc_options": "`strategy: hedge_blocs` (options leaning on one foreign bloc alone)",
     "grid_power": "`constraints.grid_power`",

@@ -163,12 +163,20 @@ def _limits(prep: Prepared, budget: float | None) -> list[_Limit]:
         "usd_mwh",
         False,
     )
-    for name, fam in (
-        ("max_share_provider", "share_provider"),
-        ("max_share_chip_designer", "share_designer"),
-        ("max_share_foreign_jurisdiction", "share_foreign"),
-    ):
-        add(f"limits.{name}", name, getattr(inp, name), fam, "up", "share", True, 1.0)
+    if inp.share_basis == "installed":
+        # Σ_g f·n ≤ θ·X_t: θ multiplies a variable, so these are relaxed by their own rule
+        # (``_installed_cap``, ``_Installed``), not by a θ column in the row bound
+        for name, fam in INSTALLED_FAMILIES:
+            add(
+                f"limits.{name}", name, getattr(inp, name), fam, "up", "installed_share", False, 1.0
+            )
+    else:
+        for name, fam in (
+            ("max_share_provider", "share_provider"),
+            ("max_share_chip_designer", "share_designer"),
+            ("max_share_foreign_jurisdiction", "share_foreign"),
+        ):
+            add(f"limits.{name}", name, getattr(inp, name), fam, "up", "share", True, 1.0)
     add(
         "limits.min_home_share",
         "min_home_share",
@@ -201,6 +209,15 @@ def _limits(prep: Prepared, budget: float | None) -> list[_Limit]:
     add("limits.resilience", "resilience", inp.resilience, "n_minus_1", "down", "share", True)
     out.append(_Limit("target", "target", 1.0, ["target_met"], "down", "target", True))
     return out
+
+
+#: share caps on installed capacity (``models.constraints.add_installed_shares``)
+INSTALLED_FAMILIES = (
+    ("max_share_provider", "installed_share_provider"),
+    ("max_share_chip_designer", "installed_share_designer"),
+    ("max_share_foreign_jurisdiction", "installed_share_foreign"),
+    ("max_share_country", "installed_share_country"),
+)
 
 
 # --- the laboratory: experiments on the live HiGHS model -----------------------------------
@@ -250,6 +267,9 @@ class _Lab:
         """(row, c_r, sense) with the row reading ``body ⋚ θ·c_r``; ``target_scaled``: the
         rows a target cut scales, so none of a period the existing systems already meet."""
         out = []
+        if lim.unit == "installed_share":
+            # an elastic column z (EFLOP/s): Σ_g f·n − θ·X_t − z ≤ 0 in every row
+            return [(row, 1.0, "<=") for fam in lim.families for row, _ in self._rows(fam)]
         for fam in lim.families:
             for row, idx in self._rows(fam):
                 if target_scaled and self._period(idx) in self.met:
@@ -321,6 +341,130 @@ class _Lab:
         return self.hm.evaluate(expr, x[: len(self.hm.columns)])
 
 
+class _Installed:
+    """The rows of one installed-share family on the live model: each reads
+    N_{g,t} − θ·X_t ≤ 0 (or its negation), N the group's installed capacity. Measures the
+    largest share N/X a solution has, and moves θ (the coefficient of X_t) in place."""
+
+    def __init__(self, lab: _Lab, lim: _Limit) -> None:
+        self.h = lab.h
+        m = lab.prep.model
+        self.rows: list[tuple[int, int, float, np.ndarray, np.ndarray]] = []
+        for fam in lim.families:
+            for row, idx in lab._rows(fam):
+                t = lab._period(idx)
+                col = lab.hm.col_of[id(m.X[t])]
+                _, _, cols, vals = self.h.getRowsEntries(1, np.array([row], dtype=np.int32))
+                coef = float(vals[list(cols).index(col)])
+                self.rows.append((row, col, coef, np.asarray(cols), np.asarray(vals, float)))
+
+    def largest_share(self, x: np.ndarray) -> float:
+        """max over rows of N_{g,t}/X_t at ``x`` (0 where nothing is installed)."""
+        out = 0.0
+        for _, col, coef, cols, vals in self.rows:
+            x_t = float(x[col])
+            if x_t <= 1e-9:
+                continue
+            activity = float(vals @ x[cols])
+            # row = sign·(N − |coef|·X): N = sign·activity + |coef|·X
+            sign = 1.0 if coef < 0 else -1.0
+            n = sign * activity + abs(coef) * x_t
+            out = max(out, n / x_t)
+        return out
+
+    def set_cap(self, theta: float) -> None:
+        for row, col, coef, _, _ in self.rows:
+            self.h.changeCoeff(row, col, -theta if coef < 0 else theta)
+
+    def restore(self) -> None:
+        for row, col, coef, _, _ in self.rows:
+            self.h.changeCoeff(row, col, coef)
+
+
+def _installed_cap(
+    lab: _Lab, lim: _Limit, time_limit: float | None = None
+) -> tuple[str, float | None]:
+    """The least installed-share cap θ* with which the model is feasible (other limits in
+    force), by Dinkelbach's method for a largest ratio: at θ_k minimise z subject to
+    N_{g,t} − θ_k·X_t ≤ z for every row (z free); z* ≤ 0 iff θ_k is achievable, and the
+    solution's largest share N/X is the next θ (achievable, ≥ θ*; the sequence falls to θ*).
+    Why not a θ column as for the counted caps: θ multiplies the variable X_t."""
+    rows = _Installed(lab, lim)
+    entries = lab.entries(lim)
+    if not entries:
+        return "alone_not_enough", None
+    scale = max(1.0, max(lab.prep.inputs.target.values()))
+    theta, best = float(lim.current), None
+    share = time_limit / 4 if time_limit is not None else None
+    try:
+        for _ in range(8):
+            rows.set_cap(theta)
+            out = lab.with_columns([(entries, -INF, INF, 1.0)], time_limit=share)
+            if out is None:
+                break
+            if out.status in ("infeasible", "infeasible_or_unbounded"):
+                return "alone_not_enough", None
+            if out.status not in FEASIBLE or out.x is None:
+                break
+            z = float(out.x[lab.ncols0])
+            ratio = rows.largest_share(out.x)
+            if z <= 1e-7 * scale:
+                best = ratio if best is None else min(best, ratio)
+            if abs(z) <= 1e-7 * scale or (best is not None and ratio >= theta - 1e-9):
+                break
+            theta = ratio
+    finally:
+        rows.restore()
+    if best is None:
+        return "unknown", None
+    return "ok", max(best, float(lim.current))
+
+
+def held_in_service(prep: Prepared) -> list[str]:
+    """Under installed caps: each group whose systems the plan cannot drop in a period
+    (committed, not retirable or contracted projects: n fixed at 1) hold more than the
+    cap's share of that period's target, so the cap needs more installed than the target
+    (X_t ≥ F_{g,t}/θ): named, with what the cap then asks for."""
+    inp = prep.inputs
+    if inp.share_basis != "installed":
+        return []
+    opt = inp.options
+    f = opt["compute"].to_numpy(float)
+    names = (
+        opt["existing_name"].fillna("").astype(str).to_numpy()
+        if "existing_name" in opt.columns
+        else np.array([""] * len(opt))
+    )
+    groups = {
+        "max_share_provider": ("provider", inp.by_provider),
+        "max_share_chip_designer": ("chip designer", inp.by_designer),
+        "max_share_foreign_jurisdiction": ("foreign jurisdiction", inp.by_dependency),
+        "max_share_country": ("country", inp.by_country),
+    }
+    out = []
+    for name, (what, by) in groups.items():
+        cap = getattr(inp, name)
+        if cap is None:
+            continue
+        for key, idx in by.items():
+            for t in inp.periods:
+                held = [a for a in idx if inp.fixed_modules.get((a, t), 0.0) >= 1.0]
+                amount = float(sum(f[a] for a in held))
+                need = inp.target[t]
+                if not held or amount <= cap * need * (1 + 1e-9):
+                    continue
+                floor = amount / cap if cap > 0 else math.inf
+                systems = ", ".join(sorted({names[a] or f"option {a}" for a in held}))
+                out.append(
+                    f"{systems} ({what} {key}, {amount:,.4g} EFLOP/s in {t}, in service and "
+                    f"not the plan's to drop) hold more than {name} {cap:g} of the {t} target "
+                    f"of {need:,.4g}: the cap on installed capacity needs at least "
+                    f"{floor:,.4g} EFLOP/s installed in {t}, {floor - need:,.4g} beyond the "
+                    "target"
+                )
+    return out
+
+
 # --- per-limit and joint experiments -------------------------------------------------------
 
 
@@ -331,6 +475,8 @@ def _single(
     ('failed', None): the solver failed. ``time_limit``: this experiment's part."""
     if lim.field == "max_avg_electricity_price_usd_per_mwh":
         return _avg_price(lab, lim)
+    if lim.unit == "installed_share":
+        return _installed_cap(lab, lim, time_limit)
     if lim.field == "target":
         # λ scales the target and every row whose bound is proportional to it, in the
         # periods the existing systems do not already meet
@@ -401,7 +547,7 @@ def _avg_price(lab: _Lab, lim: _Limit) -> tuple[str, float | None]:
 
 def _round(lim: _Limit, v: float) -> Any:
     up = lim.loosen == "up"
-    if lim.unit == "share":
+    if lim.unit in ("share", "installed_share"):
         return _round_share(v, up)
     if lim.unit == "count":
         return int(math.floor(v + 1e-6))
@@ -459,6 +605,8 @@ def _describe(lim: _Limit, current: Any, suggested: Any, single: bool = False) -
         return f"raise {lim.field} from {current:,.4g} to {suggested:,.4g} USD/MWh"
     verb = "raise" if lim.loosen == "up" else "lower"
     name = lim.field.split(".")[-1]
+    if lim.unit == "installed_share":
+        return f"{verb} {name} from {current:g} to {suggested:g} (of installed capacity)"
     if lim.unit == "count":
         return f"{verb} {name} from {current} to {suggested}"
     return f"{verb} {name} from {current:g} to {suggested:g}"
@@ -468,12 +616,17 @@ def _joint(lab: _Lab, limits: list[_Limit]) -> dict[str, Any] | None:
     """The elastic model: every limit a variable, penalised per unit of relative loosening."""
     columns = []
     used = []
+    eflops = max(1.0, max(lab.prep.inputs.target.values()))
     for lim in limits:
         cur = float(lim.current)
         entries = lab.entries(lim)
         if not entries:
             continue
-        if lim.field == "target":
+        if lim.unit == "installed_share":
+            # excess installed capacity z ≥ 0 (EFLOP/s), priced per largest target; the
+            # suggested cap is the largest share measured on the solution
+            columns.append((entries, 0.0, INF, 1.0 / eflops))
+        elif lim.field == "target":
             entries = lab.entries(lim, target_scaled=True)
             if not entries:
                 continue  # before ``used``: its column index must match ``columns``
@@ -490,7 +643,10 @@ def _joint(lab: _Lab, limits: list[_Limit]) -> dict[str, Any] | None:
         return None
     values = {}
     for i, lim in enumerate(used):
-        values[lim.field] = float(out.x[lab.ncols0 + i])
+        if lim.unit == "installed_share":
+            values[lim.field] = max(float(lim.current), _Installed(lab, lim).largest_share(out.x))
+        else:
+            values[lim.field] = float(out.x[lab.ncols0 + i])
     return values
 
 
@@ -646,6 +802,22 @@ def diagnose_prepared(
             Relaxation(lim.field, cur, value, ok, "single", _describe(lim, cur, value, single=True))
         )
 
+    if any(lim.unit == "installed_share" for lim in limits) and verify:
+        # the caps on counted compute instead: what the scenario asked before choosing a basis
+        switch = {"limits.share_basis": "counted"}
+        if _check(sc, switch, tables, min(budget_left(), limit / 2), build_s):
+            relaxations.append(
+                Relaxation(
+                    "limits.share_basis",
+                    "installed",
+                    "counted",
+                    True,
+                    "single",
+                    "set limits.share_basis from installed to counted (the caps then bound "
+                    "counted compute only: capacity above them runs, uncounted)",
+                )
+            )
+
     combined: list[Relaxation] = []
     if joint is not None:
         changes: dict[str, Any] = {}
@@ -685,7 +857,7 @@ def diagnose_prepared(
     out_of_time = bool(unknown) or lab.remaining() <= 0.05 or skipped
     summary = _summary(
         sc, screens, relaxations, not_alone, unknown, ran_out=limit if out_of_time else None,
-        failed=failed,
+        failed=failed, held=held_in_service(prep),
     )  # fmt: skip
     return Diagnosis(
         False,
@@ -705,10 +877,17 @@ def _summary(
     unknown: list[str],
     ran_out: float | None = None,
     failed: list[str] = (),
+    held: list[str] = (),
 ) -> str:
     parts = [f"Scenario '{sc.name}' is infeasible: no plan meets every limit at once."]
     if screens:
         parts.append("Before solving: " + "; ".join(screens) + ".")
+    if held:
+        parts.append(
+            "The share caps are on installed capacity (limits.share_basis: installed), and "
+            + "; ".join(held)
+            + "."
+        )
     singles = [r for r in relaxations if r.kind == "single"]
     combined = [r for r in relaxations if r.kind == "combined"]
 
