@@ -668,6 +668,7 @@ def plan_context(prep: Prepared, alloc: pd.DataFrame) -> dict[str, Any]:
         "required_certifications": list(sc.require.certifications),
         "existing_systems": existing_systems(prep),
         "resilience_limit": inp.resilience,
+        "share_basis": inp.share_basis,
         "tie_break": sc.solver.tie_break,
         "rented_providers": rented_providers(prep),
         "limits_on_additions": [

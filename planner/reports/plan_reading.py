@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from planner.core.cuts import worst_case_sentence
-from planner.core.results import Plan
+from planner.core.results import Plan, installed_share
 from planner.reports.ranges_text import range_sentence
 
 #: Limits that exist to hedge dependence: what they force is what a reader should see.
@@ -80,14 +80,22 @@ def _where(plan: Plan, final: pd.DataFrame, last: int) -> str:
     return where
 
 
-def _beyond_target(final: pd.DataFrame, last: int, projects: frozenset[str] = frozenset()) -> str:
+def _beyond_target(
+    final: pd.DataFrame,
+    last: int,
+    projects: frozenset[str] = frozenset(),
+    basis: str = "counted",
+) -> str:
     """Capacity the final period holds but does not count towards its target, and where.
 
     Why say it: an analyst adding up the allocation finds more EFLOP/s than the target and
-    asks why it is paid for. It comes from whole modules and from the share limits, which
-    cap the compute a supplier may count, not what it holds (an existing system can count
-    nothing when the caps are full); it still counts in the N-1 figures. ``projects``: the
-    names of co-financed projects, said as such rather than as existing systems.
+    asks why it is paid for. Under caps on counted compute (``basis`` counted) it comes from
+    whole modules and from the share limits, which cap the compute a supplier may count, not
+    what it holds (an existing system can count nothing when the caps are full); under caps
+    on installed capacity the caps count it too, so it comes from whole modules, from
+    capacity kept to hold the installed shares within their caps, and from the systems the
+    plan cannot drop. It still counts in the N-1 figures. ``projects``: the names of
+    co-financed projects, said as such rather than as existing systems.
     """
     built = float(final["compute_eflops"].sum())
     counted = float(final["counted_eflops"].sum())
@@ -107,10 +115,72 @@ def _beyond_target(final: pd.DataFrame, last: int, projects: frozenset[str] = fr
         f"{name(r)} counts {r.counted_eflops:,.2f} of its {r.compute_eflops:,.2f}"
         for r in rows.head(3).itertuples()
     ]
+    why = (
+        "whole modules, systems the plan cannot drop, and capacity that keeps the installed "
+        "shares within their caps"
+        if basis == "installed"
+        else "whole modules, and capacity the share limits leave uncounted"
+    )
     return (
         f"It holds {built:,.2f} EFLOP/s in {last} for a target of {counted:,.2f}: "
-        f"{idle:,.2f} counts towards nothing (whole modules, and capacity the share limits "
-        f"leave uncounted; it still counts for N-1): {'; '.join(parts)}."
+        f"{idle:,.2f} counts towards nothing ({why}; it still counts for N-1): "
+        f"{'; '.join(parts)}."
+    )
+
+
+#: The share caps and the dimension of ``plan.shares`` each bounds.
+CAP_DIMENSIONS = {
+    "max_share_provider": "provider",
+    "max_share_chip_designer": "designer",
+    "max_share_foreign_jurisdiction": "foreign_jurisdiction",
+    "max_share_country": "country",
+}
+
+
+def _share_basis(plan: Plan, face: str = "cli") -> str:
+    """Which basis the share caps are on, and, when they are on counted compute, each group
+    whose installed share is above its cap.
+
+    Why say it: a cap on counted compute bounds what a supplier counts towards the target,
+    not what it holds; a co-financed project or committed system above the cap still runs,
+    and the physical dependence on its provider is then larger than the cap reads. The
+    reader needs the installed figure beside the cap to judge the plan.
+    """
+    if plan.limits.empty or plan.shares.empty:
+        return ""
+    caps = plan.limits[plan.limits["limit"].isin(CAP_DIMENSIONS)]
+    if caps.empty:
+        return ""
+    if plan.context.get("share_basis", "counted") == "installed":
+        return (
+            "The share caps are on installed capacity (limits.share_basis: installed): "
+            "each group's share of what is installed in each period, committed systems and "
+            "co-financed projects included, is within its cap."
+        )
+    shares = plan.shares
+    over = []
+    for r in caps.itertuples():
+        rows = shares[shares["dimension"] == CAP_DIMENSIONS[r.limit]]
+        inst = installed_share(shares, rows)
+        above = rows.assign(installed=inst)[inst > r.value + 1e-6]
+        for a in above.sort_values("installed", ascending=False).head(2).itertuples():
+            over.append(
+                f"{a.key} holds {_pct(a.installed)} of the capacity installed in "
+                f"{int(a.period)} (counts {_pct(a.share)}; {r.limit} {r.value:g})"
+            )
+    if not over:
+        return (
+            "The share caps are on counted compute (limits.share_basis: counted); what is "
+            "installed is within them too."
+        )
+    how = {
+        "cli": "--set limits.share_basis=installed caps what is installed",
+        "app": "limits.share_basis: installed in the scenario caps what is installed",
+        "brief": "capping installed capacity instead (limits.share_basis: installed) bounds it",
+    }[face]
+    return (
+        "The share caps are on counted compute (limits.share_basis: counted), not on what is "
+        f"installed: {'; '.join(over[:4])}; {how}."
     )
 
 
@@ -175,6 +245,11 @@ def _existing(plan: Plan) -> str:
         room = (
             f"{_list(caps)} {verb} it no more room" if caps else "whole modules exceed the target"
         )
+        if plan.context.get("share_basis") == "installed":
+            # installed caps count what it holds whether it counts or not: they never leave
+            # a system uncounted; the target is met by better-scoring capacity
+            caps = []
+            room = "the target is met by capacity that scores higher"
         if info.get("project"):
             why = "a co-financed project serves its whole life once joined" + (
                 f", and {room}" if caps else ""
@@ -371,10 +446,12 @@ def read_plan(plan: Plan, face: str = "cli") -> str:
         return "The plan builds nothing."
     last = int(alloc["period"].max())
     final = alloc[alloc["period"] == last]
+    basis = plan.context.get("share_basis", "counted")
     sentences = [
         _where(plan, final, last),
-        _beyond_target(final, last, _project_names(plan)),
+        _beyond_target(final, last, _project_names(plan), basis),
         _why(plan, face),
+        _share_basis(plan, face),
     ]
     sentences = [x for x in sentences if x] + [_worst_cut(plan), _budget(plan)]
     sentences += [x for x in (_price_range(plan), _existing(plan), _idle_rentals(plan)) if x]
