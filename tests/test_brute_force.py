@@ -19,6 +19,14 @@ time bars owned builds in the first period, a chip whose sale ended before it is
 (renting continues), an existing PUB/CA system is 0 or 1 module at its upkeep (retirable),
 a co-financed project (GF_H) is 0 or 1 module at its public share, and under the bloc home DUO
 each state's PUB is its own provider and ALY is home.
+
+The share caps on installed capacity (``limits.share_basis: installed``) are re-implemented
+too: a module vector passes when each provider's, designer's, foreign jurisdiction's and
+country's modules are at most the cap's share of all modules (every module is 1 EFLOP/s),
+and the counted split then meets only the floor and minimum counts. Capacity beyond the
+target can now be what keeps a share within its cap, so each new option ranges over the
+model's own bound, min(10·D, ⌊budget / cost⌋) modules (``MAX_OVERBUILD``), enumerated
+within the budget (``_vectors``).
 """
 
 from __future__ import annotations
@@ -121,9 +129,38 @@ def _row_adder(rows: list[list[float]], rhs: list[float], sign: float):
     return add
 
 
+def installed_within_caps(opts, n, limits) -> bool:
+    """Under ``share_basis: installed``: every group's modules at most its cap's share of all
+    modules (Σ_{a∈g} n_a ≤ cap·Σ_a n_a; one module is 1 EFLOP/s)."""
+    total = sum(n)
+    foreign = ("OTH",) if opts and opts[0].bloc else ("ALY", "OTH")
+    groups = {
+        "max_share_provider": [
+            (lambda o, p=p: o.operator() == p) for p in {o.operator() for o in opts}
+        ],
+        "max_share_chip_designer": [
+            (lambda o, d=d: DESIGNER[o.chip] == d) for d in DESIGNER.values()
+        ],
+        "max_share_foreign_jurisdiction": [(lambda o, j=j: j in o.depends_on()) for j in foreign],
+        "max_share_country": [(lambda o, k=k: o.country == k) for k in {o.country for o in opts}],
+    }
+    for key, members in groups.items():
+        cap = limits.get(key)
+        if cap is None:
+            continue
+        for member in members:
+            held = sum(k for o, k in zip(opts, n, strict=True) if member(o))
+            if held > cap * total + 1e-9:
+                return False
+    return True
+
+
 def best_split(opts, n, target, limits, w) -> float | None:
-    """max Σ s·q / D over 0 ≤ q ≤ n, Σ q = D and the share/floor/minimum-count rows."""
+    """max Σ s·q / D over 0 ≤ q ≤ n, Σ q = D and the share/floor/minimum-count rows (the
+    share rows only when the caps are on counted compute)."""
     size = len(opts)
+    if limits.get("share_basis") == "installed":
+        limits = {k: v for k, v in limits.items() if k not in SHARE_CAPS}
     best = None
     providers = sorted({o.operator() for o, k in zip(opts, n, strict=True) if k > 0})
     designers = sorted({DESIGNER[o.chip] for o, k in zip(opts, n, strict=True) if k > 0})
@@ -171,18 +208,56 @@ def best_split(opts, n, target, limits, w) -> float | None:
     return best
 
 
+SHARE_CAPS = (
+    "max_share_provider",
+    "max_share_chip_designer",
+    "max_share_foreign_jurisdiction",
+    "max_share_country",
+)
+
+
+def _vectors(opts, budget, upper):
+    """Every module vector with n_a ≤ upper[a] and (with a budget) cost within it, built one
+    option at a time so that vectors over the budget are never listed."""
+    out: list[tuple[int, ...]] = []
+
+    def walk(i, prefix, spent):
+        if i == len(opts):
+            out.append(tuple(prefix))
+            return
+        for k in range(upper[i] + 1):
+            cost = spent + opts[i].cost() * k
+            if budget is not None and cost > budget + 1e-9:
+                break
+            walk(i + 1, [*prefix, k], cost)
+
+    walk(0, [], 0.0)
+    return out
+
+
 def brute_force(countries, chips, target, budget, limits, w, rules=None):
     """(best index, cheapest cost at that index) over every module vector, or None."""
     opts = options(countries, chips, rules)
     rho = limits.get("resilience")
     foreign = ("OTH",) if (rules or {}).get("bloc") else ("ALY", "OTH")
+    installed = limits.get("share_basis") == "installed"
     found: list[tuple[float, float]] = []
-    ranges = [range(2) if o.existing else range(int(target) + 1) for o in opts]
-    for n in itertools.product(*ranges):
+    if installed:
+        assert budget is not None, "installed caps: the enumeration needs a budget to end"
+        upper = [
+            1 if o.existing else min(10 * int(target), int(budget / o.cost() + 1e-9)) for o in opts
+        ]
+        vectors = _vectors(opts, budget, upper)
+    else:
+        ranges = [range(2) if o.existing else range(int(target) + 1) for o in opts]
+        vectors = itertools.product(*ranges)
+    for n in vectors:
         if sum(n) < target:
             continue
         cost = sum(o.cost() * k for o, k in zip(opts, n, strict=True))
         if budget is not None and cost > budget + 1e-9:
+            continue
+        if installed and not installed_within_caps(opts, n, limits):
             continue
         if rho is not None and any(
             sum(k for o, k in zip(opts, n, strict=True) if j not in o.depends_on()) < rho * target
@@ -583,3 +658,73 @@ def test_brute_force_agrees_with_solve_on_the_cut_rule(budget, rho, rate, spares
 )
 def test_brute_force_agrees_on_the_cut_rule_on_random_instances(budget, rho, rate, spares, weights):
     compare_cut(budget, rho, rate, spares, weights)
+
+
+# --- share caps on installed capacity (limits.share_basis: installed) ----------------------
+
+
+@pytest.mark.parametrize(
+    "countries, target, budget, limits, rules",
+    [
+        # a cap on one designer: half of what is installed may be CA, whatever counts
+        (["ALY", "OTH"], 2, 25, {"max_share_chip_designer": 0.5}, None),
+        # a cap on dependence on OTH: the OTH rentals are diluted by builds in ALY
+        (["ALY", "OTH"], 1, 25, {"max_share_foreign_jurisdiction": 0.5}, None),
+        # the contracted-in-service existing CA system is inside A Corp's installed share
+        (["HOM", "ALY"], 1, 25, {"max_share_chip_designer": 0.6}, {"existing": "HOM"}),
+        # the project's module is inside PUB's and HOM's installed shares
+        (["HOM", "ALY"], 2, 30, {"max_share_provider": 0.75, "max_share_country": 0.5},
+         {"project": True}),
+    ],
+)  # fmt: skip
+def test_brute_force_agrees_with_solve_under_installed_caps(
+    countries, target, budget, limits, rules, tmp_path
+):
+    limits = {**limits, "share_basis": "installed"}
+    compare(countries, ["CA", "CH"], target, budget, limits, EQUAL, rules, tmp_path)
+
+
+installed_limits_st = st.fixed_dictionaries(
+    {"share_basis": st.just("installed")},
+    optional={
+        "max_share_provider": st.sampled_from([0.5, 0.75, 1.0]),
+        "max_share_chip_designer": st.sampled_from([0.4, 0.5, 1.0]),
+        "max_share_foreign_jurisdiction": st.sampled_from([0.5, 1.0]),
+        "max_share_country": st.sampled_from([0.5, 0.75]),
+        "min_home_share": st.sampled_from([0.0, 0.5]),
+        "min_providers": st.integers(0, 2),
+        "min_chip_designers": st.integers(0, 2),
+        "resilience": st.sampled_from([0.0, 0.5]),
+    },
+)
+installed_rules_st = st.fixed_dictionaries(
+    {},
+    optional={"existing": st.sampled_from(["HOM", "ALY"]), "project": st.booleans()},
+)
+INSTALLED_RANDOM = dict(
+    countries=st.sampled_from([["HOM", "ALY"], ["ALY", "OTH"], ["HOM", "OTH"]]),
+    target=st.integers(1, 2),
+    budget=st.integers(5, 25),
+    limits=installed_limits_st,
+    weights=weights_st,
+    rules=installed_rules_st,
+)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**INSTALLED_RANDOM)
+def test_brute_force_agrees_with_solve_on_random_instances_under_installed_caps(
+    countries, target, budget, limits, weights, rules, tmp_path_factory
+):
+    tmp = tmp_path_factory.mktemp("installed")
+    compare(countries, ["CA", "CH"], target, budget, limits, weights, rules or None, tmp)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**INSTALLED_RANDOM)
+def test_brute_force_agrees_with_solve_on_random_instances_under_installed_caps_many(
+    countries, target, budget, limits, weights, rules, tmp_path_factory
+):
+    tmp = tmp_path_factory.mktemp("installed")
+    compare(countries, ["CA", "CH"], target, budget, limits, weights, rules or None, tmp)

@@ -421,10 +421,11 @@ def _installed_cap(
 
 
 def held_in_service(prep: Prepared) -> list[str]:
-    """Under installed caps: each group whose systems the plan cannot drop in a period
-    (committed, not retirable or contracted projects: n fixed at 1) hold more than the
-    cap's share of that period's target, so the cap needs more installed than the target
-    (X_t ≥ F_{g,t}/θ): named, with what the cap then asks for."""
+    """Under installed caps: the systems the plan cannot drop in a period (committed, not
+    retirable, or contracted projects: n fixed at 1) whose group holds more than the cap's
+    share of that period's target, so the cap needs more installed than the target
+    (X_t ≥ F_{g,t}/θ): one sentence per systems and period, naming each cap they exceed and
+    the capacity it then asks for."""
     inp = prep.inputs
     if inp.share_basis != "installed":
         return []
@@ -437,31 +438,38 @@ def held_in_service(prep: Prepared) -> list[str]:
     )
     groups = {
         "max_share_provider": ("provider", inp.by_provider),
-        "max_share_chip_designer": ("chip designer", inp.by_designer),
-        "max_share_foreign_jurisdiction": ("foreign jurisdiction", inp.by_dependency),
+        "max_share_chip_designer": ("designer", inp.by_designer),
+        "max_share_foreign_jurisdiction": ("", inp.by_dependency),
         "max_share_country": ("country", inp.by_country),
     }
-    out = []
+    found: dict[tuple[tuple[str, ...], int], dict[str, Any]] = {}
     for name, (what, by) in groups.items():
         cap = getattr(inp, name)
-        if cap is None:
+        if cap is None or cap <= 0:
             continue
         for key, idx in by.items():
             for t in inp.periods:
                 held = [a for a in idx if inp.fixed_modules.get((a, t), 0.0) >= 1.0]
                 amount = float(sum(f[a] for a in held))
-                need = inp.target[t]
-                if not held or amount <= cap * need * (1 + 1e-9):
+                if not held or amount <= cap * inp.target[t] * (1 + 1e-9):
                     continue
-                floor = amount / cap if cap > 0 else math.inf
-                systems = ", ".join(sorted({names[a] or f"option {a}" for a in held}))
-                out.append(
-                    f"{systems} ({what} {key}, {amount:,.4g} EFLOP/s in {t}, in service and "
-                    f"not the plan's to drop) hold more than {name} {cap:g} of the {t} target "
-                    f"of {need:,.4g}: the cap on installed capacity needs at least "
-                    f"{floor:,.4g} EFLOP/s installed in {t}, {floor - need:,.4g} beyond the "
-                    "target"
-                )
+                systems = tuple(sorted({names[a] or f"option {a}" for a in held}))
+                entry = found.setdefault((systems, t), {"amount": amount, "caps": {}, "floor": 0.0})
+                entry["amount"] = max(entry["amount"], amount)
+                entry["caps"].setdefault((name, cap), []).append(f"{what} {key}".strip())
+                entry["floor"] = max(entry["floor"], amount / cap)
+    out = []
+    for (systems, t), e in sorted(found.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        need = inp.target[t]
+        caps = "; ".join(
+            f"{name} {cap:g} ({', '.join(keys)})" for (name, cap), keys in e["caps"].items()
+        )
+        out.append(
+            f"{', '.join(systems)} ({e['amount']:,.4g} EFLOP/s in {t}, in service and not the "
+            f"plan's to drop) {'hold' if len(systems) > 1 else 'holds'} more than the cap's share of the {t} target of "
+            f"{need:,.4g} under {caps}: the caps need at least {e['floor']:,.4g} EFLOP/s "
+            f"installed in {t}, {e['floor'] - need:,.4g} beyond the target"
+        )
     return out
 
 

@@ -490,7 +490,12 @@ def _elastic_columns(lab: Any, limits: list[Any]) -> list[tuple[Any, list, float
         if not entries:
             continue
         cur = float(lim.current)
-        if lim.loosen == "up":
+        if lim.unit == "installed_share":
+            # excess installed capacity (EFLOP/s) over the cap, priced per largest target;
+            # the cap it implies is measured on the solution (``_relax_installed``)
+            eflops = max(1.0, max(lab.prep.inputs.target.values()))
+            cols.append((lim, entries, 0.0, INF, 1.0 / eflops))
+        elif lim.loosen == "up":
             scale = 1.0 if lim.unit == "share" else max(abs(cur), 1e-6)
             cols.append((lim, entries, cur, lim.upper, 1.0 / scale))
         else:
@@ -566,6 +571,15 @@ def _crisis(
                     _relax_rows(lab, entries, max(0.0, theta - 1e-9))
                 continue
             cur = float(what.current)
+            if what.unit == "installed_share":
+                from planner.studies.diagnose import _Installed
+
+                rows = _Installed(lab, what)
+                theta = rows.largest_share(elastic.x)
+                if theta > cur + 1e-6:
+                    relaxed.append(_describe(what, what.current, round(theta, 3)))
+                    rows.set_cap(theta + 1e-7)  # a hair looser, as _relax_rows
+                continue
             if what.unit == "count":
                 theta = float(math.floor(theta + 1e-6))
             moved = theta > cur + 1e-6 if what.loosen == "up" else theta < cur - 1e-6
