@@ -12,7 +12,9 @@ Scores: ``old`` (HOM, PUB, CA) (1 + 1 + 0)/3 = 2/3; a PUB CH module at home 1.
   cost 20. What is installed: A Corp 3 of 4 EFLOP/s (75%) against a cap of 0.6.
 - installed (Σ_{a∈d} f·n ≤ 0.6·X): A Corp's 3 EFLOP/s need X ≥ 5, so two CH modules
   (H Corp 2/5 = 0.4 ≤ 0.6); nothing caps what counts, so CH counts the whole target.
-  Index 1, cost 40; A Corp's installed share is 3/5 = 0.6 (binding).
+  Index 1, cost 40; A Corp's installed share is 3/5 = 0.6 (binding). (Had the counted
+  chip link kept σ = 0.6 from the designer cap, CH could count only 0.6 and the index
+  would be 13/15: the link must take σ = 1 under installed caps.)
 - installed within a budget of 30: one CH module only, A Corp holds 3/4: infeasible; the
   least cap that a plan within 30 meets is 0.75, and the counted basis (cost 20) fits.
 """
@@ -83,6 +85,21 @@ def test_installed_caps_dilute_the_existing_system_with_built_capacity():
     cap = plan.limits.set_index("limit").loc["max_share_chip_designer"]
     assert cap["actual"] == pytest.approx(0.6, abs=1e-6)  # A Corp: 3 of 5 installed
     assert bool(cap["binding"])
+
+
+def test_crisis_plan_relaxes_an_installed_cap_by_the_share_it_measures():
+    """Cut H Corp (one period: the cut comes at its start, no CH module survives): only A
+    Corp's CA is left, so its installed share is 1; the crisis plan raises the cap to 1 and
+    counts 1 of ``old``'s 3 EFLOP/s (index 2/3, nothing bought)."""
+    from planner.studies.stress import stress
+
+    rp = stress(_hand("installed"), replan=True, cut=["H Corp"]).replans.set_index("supplier")
+    assert rp.loc["H Corp", "status"] == "crisis_plan"
+    assert rp.loc["H Corp", "relaxed"] == (
+        "raise max_share_chip_designer from 0.6 to 1 (of installed capacity)"
+    )
+    assert rp.loc["H Corp", "sovereignty_index"] == pytest.approx(2 / 3, abs=1e-6)
+    assert rp.loc["H Corp", "total_cost_musd"] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_installed_caps_rows_replace_the_counted_share_rows():
