@@ -318,6 +318,19 @@ def _limit_inputs(sc: Scenario) -> dict[str, Any]:
             key=widget_key(f"limits.{name}"),
         )
         out[f"limits.{name}"] = None if value is None else int(value)
+    bases = ["counted", "installed"]
+    out["limits.share_basis"] = st.radio(
+        "Share caps are shares of",
+        bases,
+        index=bases.index(sc.limits.share_basis),
+        horizontal=True,
+        key=widget_key("limits.share_basis"),
+        help=(
+            "counted: of the compute counted towards the target (capacity above a cap runs "
+            "uncounted); installed: of all installed capacity, committed systems and "
+            "projects included (only capacity bought or rented elsewhere dilutes it)"
+        ),
+    )
     return out
 
 

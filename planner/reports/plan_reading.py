@@ -175,7 +175,7 @@ def _share_basis(plan: Plan, face: str = "cli") -> str:
         )
     how = {
         "cli": "--set limits.share_basis=installed caps what is installed",
-        "app": "limits.share_basis: installed in the scenario caps what is installed",
+        "app": "'Share caps are shares of: installed' under Limits caps what is installed",
         "brief": "capping installed capacity instead (limits.share_basis: installed) bounds it",
     }[face]
     return (
