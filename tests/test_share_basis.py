@@ -21,8 +21,6 @@ Scores: ``old`` (HOM, PUB, CA) (1 + 1 + 0)/3 = 2/3; a PUB CH module at home 1.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +29,7 @@ from hypothesis import strategies as st
 from planner import solve
 from planner.core.prepare import prepare
 from planner.reports.plan_reading import read_plan
+from tests import golden_rows
 from tests.conftest import tiny
 
 EXACT = {"time_limit": 20, "mip_gap": 0.0, "tie_break_gap": 0.0}
@@ -43,7 +42,6 @@ OLD = {
     "since": 2020,
     "retirable": False,
 }
-GOLDEN = Path(__file__).parent / "golden" / "installed_shares.lp"
 TOL = 1e-5
 
 
@@ -135,53 +133,26 @@ def test_reading_says_which_basis_the_caps_use():
 
 # --- the golden rows of the family --------------------------------------------------------
 
-
-def golden_scenario():
-    return tiny(
-        countries=["HOM", "ALY"],
-        chips=["CA", "CH"],
-        target={2030: 2},
-        limits={
-            "share_basis": "installed",
-            "max_share_provider": 0.75,
-            "max_share_chip_designer": 0.6,
-            "max_share_foreign_jurisdiction": 0.5,
-            "max_share_country": 0.6,
-        },
-        existing=[OLD],
-        projects={"GF_H": {}},
-    )
-
-
-def installed_share_rows(sc) -> str:
-    """The installed-share rows of ``sc`` as HiGHS holds them, one LP-format line each
-    (terms sorted by column name), named as in docs/model.md."""
-    from planner.core.highs_backend import _names
-
-    prep = prepare(sc)
-    hm, m = prep.highs, prep.model
-    names = _names(m)
-    lp = hm.h.getLp()
-    lines = []
-    for family in (
-        "installed_share_provider",
-        "installed_share_designer",
-        "installed_share_foreign",
-        "installed_share_country",
-    ):
-        for con in getattr(m, family).values():
-            row = hm.row_of[id(con)]
-            _, _, cols, vals = hm.h.getRowsEntries(1, np.array([row], dtype=np.int32))
-            terms = sorted((names[id(hm.columns[c])], v) for c, v in zip(cols, vals, strict=True))
-            body = " ".join(f"{v:+.6g} {n}" for n, v in terms)
-            lines.append(f"{names[id(con)]}: {body} <= {lp.row_upper_[row] + 0.0:.6g}")
-    return "\n".join(lines) + "\n"
+INSTALLED_FAMILIES = (
+    "installed_share_provider",
+    "installed_share_designer",
+    "installed_share_foreign",
+    "installed_share_country",
+)
 
 
 def test_installed_share_rows_match_the_golden_file():
-    """Regenerate (after a deliberate change) with
-    ``python -c "import tests.test_share_basis as m; m.GOLDEN.write_text(m.installed_share_rows(m.golden_scenario()))"``."""
-    assert installed_share_rows(golden_scenario()) == GOLDEN.read_text()
+    """The four families' rows (tests/golden/installed_share_*.lp) are rendered from the
+    golden instance 'installed' (``tests.golden_rows.installed_scenario``: HOM and ALY,
+    target 2 in 2030, ``old`` and the project GF_H, all four caps on installed capacity), as
+    HiGHS holds them. Regenerate (after a deliberate change, reviewed)
+    with ``PYTHONPATH=$PWD python -m tests.golden_rows --regen``."""
+    declared, _ = golden_rows.declared_families()
+    for family in INSTALLED_FAMILIES:
+        inst = golden_rows.instance_for(family)
+        assert inst is not None and inst.name == "installed", family
+        problem = golden_rows.mismatch(family, golden_rows.render(family, inst, declared[family]))
+        assert problem is None, problem
 
 
 # --- property: under installed caps, every returned plan's installed shares are within ---
