@@ -147,16 +147,27 @@ FORMULA_TEXT = {
 }
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
 def formula(family: str) -> str | None:
-    """The line of docs/model.md that states ``family``'s formula: the first line naming it
-    as ``family[...]:`` or ``family:``, else ``FORMULA_TEXT`` if docs/model.md still holds
-    that text; None when docs/model.md states neither."""
+    """The text of docs/model.md that states ``family``'s formula: the first line naming it
+    as ``family[...]:`` or ``family:`` with the more indented lines continuing it, else
+    ``FORMULA_TEXT`` if docs/model.md still holds that text; None when it states neither."""
     pattern = re.compile(rf"(?<![\w.]){re.escape(family)}(\[[^\]]*\])?:")
-    for line in _docs_lines():
+    lines = _docs_lines()
+    for i, line in enumerate(lines):
         if pattern.search(line):
-            return line.strip()
+            out = [line.strip()]
+            base = _indent(line)
+            for more in lines[i + 1 :]:
+                if not more.strip() or _indent(more) <= base:
+                    break
+                out.append(more[base:].rstrip())
+            return "\n".join(out)
     text = FORMULA_TEXT.get(family)
-    if text and any(text in line for line in _docs_lines()):
+    if text and any(text in line for line in lines):
         return text
     return None
 
@@ -634,12 +645,18 @@ def legend(name: str, lines: list[str]) -> list[str]:
     return out
 
 
+def _quoted(prefix: str, text: str) -> list[str]:
+    """``text``'s lines after ``prefix``, the continuation lines aligned under the first."""
+    first, *rest = text.split("\n")
+    return [prefix + first] + [" " * len(prefix) + line for line in rest]
+
+
 def render(family: str, instance: Instance, declared: Declared) -> str:
     """The golden file of ``family``: a header comment, then its rows in ``instance``."""
     rows = family_rows(instance.name, family)
     head = [
         f"family {family}: {declared.function} in {declared.path}",
-        f"docs/model.md: {formula(family) or '(states no formula line for this family)'}",
+        *_quoted("docs/model.md: ", formula(family) or "(states no formula for this family)"),
         *textwrap.wrap(f"instance '{instance.name}': {instance.about}", 92),
     ]
     names = legend(instance.name, rows)
