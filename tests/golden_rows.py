@@ -737,6 +737,37 @@ def mismatch(family: str, text: str) -> str | None:
     return f"{family}: rows changed (review, then run {REGEN}):\n" + "\n".join(diff)
 
 
+README = GOLDEN / "README.md"
+TABLE_START = "<!-- family table: written by python -m tests.golden_rows --regen -->"
+TABLE_END = "<!-- end of family table -->"
+
+
+def family_table() -> str:
+    """The README's table of every declared family: where it is declared, the instance its
+    golden rows come from and how many rows they are (written by ``--regen``)."""
+    declared, _ = declared_families()
+    out = ["| family | declared in | instance | rows |", "|---|---|---|---|"]
+    for family in sorted(declared, key=lambda f: (declared[f].path, declared[f].function, f)):
+        d, inst = declared[family], instance_for(family)
+        where = f"`{d.function}` ({d.path})"
+        if inst is None:
+            out.append(f"| `{family}` | {where} | **none** | 0 |")
+        else:
+            out.append(
+                f"| `{family}` | {where} | {inst.name} | {len(family_rows(inst.name, family))} |"
+            )
+    return "\n".join(out) + "\n"
+
+
+def readme_with_table(text: str) -> str:
+    """``text`` (the README) with the part between the table markers replaced."""
+    head, sep, rest = text.partition(TABLE_START)
+    _, sep2, tail = rest.partition(TABLE_END)
+    if not sep or not sep2:
+        raise ValueError(f"{_shown(README)}: the family table markers are missing")
+    return f"{head}{TABLE_START}\n{family_table()}{TABLE_END}{tail}"
+
+
 def regenerate() -> list[str]:
     """Rewrite the golden files that differ (beyond tolerance) and remove those of families
     no longer declared; returns what changed."""
@@ -752,6 +783,12 @@ def regenerate() -> list[str]:
         if path.stem not in texts and path.stem not in missing:
             path.unlink()
             changed.append(f"removed {_shown(path)} (no such family)")
+    if README.exists():
+        text = README.read_text()
+        new = readme_with_table(text)
+        if new != text:
+            README.write_text(new)
+            changed.append(f"wrote the family table of {_shown(README)}")
     for family in missing:
         changed.append(f"NOT EXERCISED: {family} has a row in no instance (add one to INSTANCES)")
     for family in sorted(texts):
@@ -774,6 +811,8 @@ def main(argv: list[str] | None = None) -> int:
     texts, missing = expected_texts()
     problems = [m for f, t in texts.items() if (m := mismatch(f, t))]
     problems += [f"{f}: has a row in no instance" for f in missing]
+    if README.exists() and readme_with_table(README.read_text()) != README.read_text():
+        problems.append(f"{_shown(README)}: the family table is out of date")
     print("\n\n".join(problems) if problems else f"{len(texts)} families match their golden files")
     return 1 if problems else 0
 

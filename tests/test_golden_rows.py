@@ -42,6 +42,11 @@ def test_family_rows_match_the_golden_file(family):
     assert problem is None, problem
 
 
+def test_the_readme_table_lists_every_family_and_its_instance():
+    text = gr.README.read_text()
+    assert gr.readme_with_table(text) == text, f"out of date: run {gr.REGEN}"
+
+
 def test_no_golden_file_without_a_family():
     stale = sorted(p.name for p in gr.GOLDEN.glob("*.lp") if p.stem not in DECLARED)
     assert not stale, f"golden files of no declared family: {stale} (regenerate removes them)"
@@ -110,3 +115,23 @@ def test_rows_switched_off_or_left_without_a_column_are_named():
         "energy_cost_cap: (no column left: dropped)"
     ]
     assert not gr.has_rows(free_energy, "energy_cost_cap")
+
+
+def test_each_kind_of_row_is_written_as_highs_holds_it():
+    """Ranged rows with both bounds, equalities with '=', and a '≥' written by the model as
+    HiGHS holds it (the compiler moves everything left: y ≥ 1 is -y ≤ -1)."""
+    import pyomo.core as pyo
+
+    from planner.core.highs_backend import HighsModel
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.y = pyo.Var([1, 2, 10])
+    m.ranged = pyo.Constraint(expr=pyo.inequality(1, m.x + 2 * m.y[10] + 0.1 * m.y[2], 3))
+    m.equal = pyo.Constraint(expr=m.x + m.x == 0.5)
+    m.at_least = pyo.Constraint(expr=m.y[1] >= 1)
+    m.objective = pyo.Objective(expr=m.x)
+    toy = gr.Built("toy", m, HighsModel(m), [])
+    assert gr.family_rows(toy, "ranged") == ["ranged: 1 <= +1 x +0.1 y[2] +2 y[10] <= 3"]
+    assert gr.family_rows(toy, "equal") == ["equal: +2 x = 0.5"]
+    assert gr.family_rows(toy, "at_least") == ["at_least: -1 y[1] <= -1"]
