@@ -196,6 +196,9 @@ class Instance:
     #: what the instance is and which families it is there for (written in each header)
     about: str
     build: Callable[[], Built]
+    #: families whose golden file also shows this instance's rows, though an earlier
+    #: instance has some: another branch of the family's rule (e.g. its fallback form)
+    shows: tuple[str, ...] = ()
 
 
 _TMP: list[Path] = []
@@ -410,6 +413,18 @@ def _edited_data() -> Built:
     )
 
 
+def _one_bloc() -> Built:
+    from tests.conftest import tiny
+
+    return prepared(tiny(name="one bloc", countries=["HOM"], strategy="hedge_blocs"))
+
+
+def _no_home_option() -> Built:
+    from tests.conftest import tiny
+
+    return prepared(tiny(name="no home option", countries=["ALY"], limits={"min_home_share": 0.5}))
+
+
 def _futures(**overrides: Any) -> Callable[[], Built]:
     def build() -> Built:
         from planner.core.scenario import load_scenario
@@ -479,6 +494,20 @@ INSTANCES: list[Instance] = [
         "futures, worst",
         "tests/fixtures/futures/tiny-futures.yaml on HOM only, objective worst (max-min)",
         _futures(**{"countries": ["HOM"], "uncertainty.objective": "worst"}),
+    ),
+    # the fallback forms of two families: rows the rule writes when it cannot hold
+    Instance(
+        "one bloc",
+        "tiny, HOM only, 2030 target 2, strategy hedge_blocs: only OTH's stack has options "
+        "(PUB CA), fewer blocs than the 2 required",
+        _one_bloc,
+        shows=("min_blocs",),
+    ),
+    Instance(
+        "no home option",
+        "tiny, ALY only (no option at home), 2030 target 2, home floor 0.5",
+        _no_home_option,
+        shows=("home_floor",),
     ),
 ]
 
@@ -651,20 +680,37 @@ def _quoted(prefix: str, text: str) -> list[str]:
     return [prefix + first] + [" " * len(prefix) + line for line in rest]
 
 
-def render(family: str, instance: Instance, declared: Declared) -> str:
-    """The golden file of ``family``: a header comment, then its rows in ``instance``."""
+def _section(family: str, instance: Instance) -> list[str]:
     rows = family_rows(instance.name, family)
-    head = [
-        f"family {family}: {declared.function} in {declared.path}",
-        *_quoted("docs/model.md: ", formula(family) or "(states no formula for this family)"),
-        *textwrap.wrap(f"instance '{instance.name}': {instance.about}", 92),
-    ]
+    head = textwrap.wrap(f"instance '{instance.name}': {instance.about}", 92)
     names = legend(instance.name, rows)
     if names:
         head.append("options (f compute per module, P facility power per module):")
         head.extend(f"  {n}" for n in names)
-    head.append(f"regenerate: {REGEN}")
-    return "".join(f"{COMMENT}{h}\n" for h in head) + "".join(f"{r}\n" for r in rows)
+    return [f"{COMMENT}{h}" for h in head] + rows
+
+
+def render(family: str, instances: list[Instance], declared: Declared) -> str:
+    """The golden file of ``family``: a header comment, then its rows in each instance
+    (``instances_for``), each under its own instance comment."""
+    head = [
+        f"family {family}: {declared.function} in {declared.path}",
+        *_quoted("docs/model.md: ", formula(family) or "(states no formula for this family)"),
+        f"regenerate: {REGEN}",
+    ]
+    lines = [f"{COMMENT}{h}" for h in head]
+    for inst in instances:
+        lines += _section(family, inst)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def instances_for(family: str) -> list[Instance]:
+    """The instances ``family``'s golden file shows: the first in which it has a HiGHS row,
+    then those that name it in ``shows`` (empty: no instance exercises it)."""
+    first = instance_for(family)
+    if first is None:
+        return []
+    return [first] + [i for i in INSTANCES if family in i.shows and i is not first]
 
 
 def instance_for(family: str) -> Instance | None:
@@ -688,11 +734,11 @@ def expected_texts() -> tuple[dict[str, str], list[str]]:
     declared, _ = declared_families()
     texts, missing = {}, []
     for family in sorted(declared):
-        inst = instance_for(family)
-        if inst is None:
+        instances = instances_for(family)
+        if not instances:
             missing.append(family)
             continue
-        texts[family] = render(family, inst, declared[family])
+        texts[family] = render(family, instances, declared[family])
     return texts, missing
 
 
@@ -743,19 +789,16 @@ TABLE_END = "<!-- end of family table -->"
 
 
 def family_table() -> str:
-    """The README's table of every declared family: where it is declared, the instance its
+    """The README's table of every declared family: where it is declared, the instances its
     golden rows come from and how many rows they are (written by ``--regen``)."""
     declared, _ = declared_families()
     out = ["| family | declared in | instance | rows |", "|---|---|---|---|"]
     for family in sorted(declared, key=lambda f: (declared[f].path, declared[f].function, f)):
-        d, inst = declared[family], instance_for(family)
+        d, shown = declared[family], instances_for(family)
         where = f"`{d.function}` ({d.path})"
-        if inst is None:
-            out.append(f"| `{family}` | {where} | **none** | 0 |")
-        else:
-            out.append(
-                f"| `{family}` | {where} | {inst.name} | {len(family_rows(inst.name, family))} |"
-            )
+        names = "; ".join(i.name for i in shown) or "**none**"
+        rows = sum(len(family_rows(i.name, family)) for i in shown)
+        out.append(f"| `{family}` | {where} | {names} | {rows} |")
     return "\n".join(out) + "\n"
 
 
