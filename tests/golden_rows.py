@@ -460,12 +460,14 @@ INSTANCES: list[Instance] = [
         "ALY and OTH), no grid limits (site_link), owned capacity non-decreasing, existing "
         "system old of 1,000 accelerators that the plan may retire",
         _two_periods_align,
+        shows=("cut_kept",),  # w = n[a,t-1] for a new owned option, κ over 2 years
     ),
     Instance(
         "two periods, shrinkable",
         "tiny, HOM only, chip CA only, 2028 target 1 and 2030 target 2, "
         "buildout.non_decreasing false (every option may shrink: carried_now/carried_before)",
         _two_periods_shrinkable,
+        shows=("cut_kept",),  # w = carried[a,t] for an option that may shrink
     ),
     Instance(
         "edited data",
