@@ -119,7 +119,7 @@ def test_a_plan_whose_tie_break_was_not_proven_is_only_a_start():
 
 @pytest.mark.slow  # five EU solves; the default run keeps the quick-start edit below
 def test_eu_budget_lowered_reuses_the_plan_and_matches_a_cold_solve():
-    """The bundled default with a budget above its optimum's cost (10,615 MUSD), then lowered
+    """The bundled default with a budget above its optimum's cost (10,523 MUSD), then lowered
     to a budget the plan still meets: reused without solving, same index and cost as solving
     the edited scenario from scratch; lowered below the plan's cost: solved, same optimum."""
     from planner.core.scenario import load_scenario

@@ -321,13 +321,71 @@ PRICE_OVERRIDE = {
             "(2025-09-30, as summarised by the Energy Intensive Users Group) puts the UK 94% "
             "above the IEA median in 2024-H2, and its EU comparison (table 5.4.1, 2024-H1) 150% "
             "above the EU14 median for large and very large users; ~1.5x this table's EU median "
-            "(134 USD/MWh, tax-excluded) = 200 USD/MWh, range 160-270"),
+            "(128 USD/MWh, tax-excluded, each country's largest published band) = 192, taken as "
+            "200 USD/MWh, range 160-270"),
     "ZAF": (95.0, "assumption checked against Eskom: average standard tariff 2024/25 about "
             "ZAR 1.74/kWh (NERSA MYPD5 decision, Jan 2023: +18.65% in 2023/24, +12.74% in "
             "2024/25; Eskom tariff book 2024/25, eskom.co.za/distribution/tariffs-and-charges) at "
             "ZAR 18.33/USD (2024 average, South African Reserve Bank) = 95 USD/MWh; the "
             "supplementary table's ~40 USD/MWh predates these increases"),
 }
+
+
+# Large sites buy in the largest consumption band a country publishes (issue 24). Eurostat's
+# nrg_pc_205 bands, largest first; the 20,000-69,999 MWh band (IE) is what flops_export carries.
+EUROSTAT_LARGE_BANDS = (
+    ("MWH_GE150000", "IG, >= 150,000 MWh a year"),
+    ("MWH70000-149999", "IF, 70,000-149,999 MWh a year"),
+)
+#: The semesters averaged: the pair flops_export averaged for band IE (its prices equal the
+#: mean of 2024-S2 and 2025-S1, e.g. Austria 0.1546 and 0.1388 -> 0.1467 EUR/kWh), so a
+#: country's band changes and its period does not.
+EUROSTAT_SEMESTERS = ("2024-S2", "2025-S1")
+EUROSTAT_EXTRACT = "eurostat_nrg_pc_205/nrg_pc_205_large_bands.csv"
+
+
+def _eurostat_cell(cell: str) -> float | None:
+    """A published value, or None for ':' (not available) and 0.0000 (no price published)."""
+    text = str(cell).strip().split(" ")[0]
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+# Eurostat's two-letter geo codes of the extract (Greece is EL, not GR).
+EUROSTAT_GEO = {
+    "AT": "AUT", "BE": "BEL", "BG": "BGR", "CY": "CYP", "CZ": "CZE", "DE": "DEU", "DK": "DNK",
+    "EE": "EST", "EL": "GRC", "ES": "ESP", "FI": "FIN", "FR": "FRA", "HR": "HRV", "HU": "HUN",
+    "IE": "IRL", "IS": "ISL", "IT": "ITA", "LT": "LTU", "LU": "LUX", "LV": "LVA", "MT": "MLT",
+    "NL": "NLD", "NO": "NOR", "PL": "POL", "PT": "PRT", "RO": "ROU", "RS": "SRB", "SE": "SWE",
+    "SI": "SVN", "SK": "SVK", "TR": "TUR",
+}  # fmt: skip
+
+
+def large_band_prices(ref: Path) -> dict[str, tuple[float, str]]:
+    """iso3 -> (EUR/kWh, how) from the largest Eurostat band with both semesters published.
+
+    A country without both semesters in band IG or IF keeps flops_export's band IE price."""
+    ext = pd.read_csv(ref / EUROSTAT_EXTRACT, dtype=str, keep_default_na=False)
+    out: dict[str, tuple[float, str]] = {}
+    for band, label in EUROSTAT_LARGE_BANDS:
+        for row in ext[ext["nrg_cons"] == band].to_dict("records"):
+            iso3 = EUROSTAT_GEO.get(row["geo"])
+            if iso3 is None or iso3 in out:
+                continue
+            cells = [row[s].strip() for s in EUROSTAT_SEMESTERS]
+            values = [_eurostat_cell(c) for c in cells]
+            if any(v is None for v in values):
+                continue
+            eur = sum(v for v in values if v is not None) / len(values)
+            out[iso3] = (
+                eur,
+                f"Eurostat nrg_pc_205, band {label} ({band}), excluding taxes, EUR: mean of "
+                f"{EUROSTAT_SEMESTERS[0]} and {EUROSTAT_SEMESTERS[1]} ({' and '.join(cells)})",
+            )
+    return out
 
 
 def reconstruct_ai_regions(
@@ -481,6 +539,7 @@ def build(ref: Path, out: Path) -> None:
     # ---- countries: the 33 AI hosts + EU27 + scenario homes + other region hosts with data
     hosts = sorted(surveyed.groupby("iso3")["ai_regions"].sum().loc[lambda s: s > 0].index)
     prices = pd.read_csv(fx / "country_electricity_prices.csv").set_index("iso3")
+    large = large_band_prices(ref)
     supp = pd.read_csv(fx / "supplementary_industrial_prices.csv").set_index("iso3")
     temps = pd.read_csv(fx / "country_temperatures.csv").set_index("iso3")
     cons = pd.read_csv(fx / "predicted_construction_costs.csv").set_index("iso3")
@@ -520,11 +579,23 @@ def build(ref: Path, out: Path) -> None:
         if k in PRICE_OVERRIDE:
             d["electricity_price_usd_per_mwh"], d["electricity_price_usd_per_mwh_source"] = (
                 PRICE_OVERRIDE[k])
+        elif k in large:
+            eur, how = large[k]
+            d["electricity_price_usd_per_mwh"] = round(eur * USD_PER_EUR_2024 * 1000, 1)
+            d["electricity_price_usd_per_mwh_source"] = src(
+                EUROSTAT_EXTRACT,
+                f"{how}; industrial, tax-excluded; EUR {eur:.5f}/kWh x {USD_PER_EUR_2024} "
+                f"USD/EUR ({FX_SRC})",
+            )
         elif k in prices.index:
             p = prices.loc[k]
             if str(p.source) == "Eurostat":  # one exchange rate per currency and year
                 usd = float(p.price_eur_kwh) * USD_PER_EUR_2024
-                how = f"EUR {float(p.price_eur_kwh):.4f}/kWh x {USD_PER_EUR_2024} USD/EUR ({FX_SRC})"
+                how = (
+                    f"EUR {float(p.price_eur_kwh):.4f}/kWh x {USD_PER_EUR_2024} USD/EUR ({FX_SRC}); "
+                    "the largest band with both semesters published for this country: bands IF "
+                    f"and IG are confidential or not published ({EUROSTAT_EXTRACT})"
+                )
             else:
                 usd, how = float(p.price_usd_kwh), "USD as given"
             d["electricity_price_usd_per_mwh"] = round(usd * 1000, 1)
@@ -1047,14 +1118,20 @@ TECHNOLOGY_NONE = ("none recorded: the provider runs its own or open-source clou
 # Factories whose systems are published. Money converted at the one rate USD_PER_EUR_2024.
 # ---------------------------------------------------------------------------------------
 
-#: The programme-level public share of an AI gigafactory: the EU's EUR 4.1bn of subsidies,
-#: matched by the host member states, out of the EUR 20bn programme (The Next Web,
-#: 2026-06-02, "the plan expects less than half of the funds to come from governments").
-GF_PUBLIC_SHARE = round(2 * 4.1 / 20.0, 2)
+#: The public share of an AI gigafactory's cost. Romania's government (memorandum adopted
+#: 2025-11-27, release reported by Agerpres/Romania Observer): "public authorities - both at
+#: EU and national level - can finance up to 35% of the total CAPEX"; Spain's bid is 35%
+#: public; EVP Virkkunen at the Commission/EIB signing (2025-12-04, reported by El Mon and
+#: Times Network): about 30% public, 70% private. The Next Web (2026-06-02, reporting
+#: Bloomberg): the EU's EUR 4.1bn matched by the host states, of EUR 20bn = 0.41.
+GF_PUBLIC_SHARE = 0.35
 GF_PUBLIC_SRC = (
-    "assumption for a bid that publishes no split: the programme's public share "
-    "(EU EUR 4.1bn of subsidies matched by the host states, of EUR 20bn: 2 x 4.1 / 20 "
-    "= 0.41; The Next Web, 2026-06-02); range 0.35 (Spain's bid) to 0.5"
+    "assumption for a bid that publishes no split compatible with the programme: 0.35, the "
+    "ceiling of EU plus national funding of an AI gigafactory's CAPEX as stated by Romania's "
+    "government (memorandum of 2025-11-27, release reported by Agerpres/Romania Observer) and "
+    "Spain's bid's share; range 0.30 (EVP Virkkunen at the Commission/EIB signing, 2025-12-04, "
+    "as reported by El Mon and Times Network: 70% private) to 0.41 (EU EUR 4.1bn matched by the "
+    "host states, of EUR 20bn: The Next Web, 2026-06-02, reporting Bloomberg; press only)"
 )
 GF_CHIP_SRC = (
     "chip not published: assumption RUBIN, the NVIDIA generation on sale when a "
@@ -1063,12 +1140,14 @@ GF_CHIP_SRC = (
 GF_START_SRC = (
     "assumption: operations from about 2028 (Commission/EIB MoU, 2025-12-04, reported "
     "by RCR Tech: selected sites expected to launch operations by 2028); range 2028-2030 "
-    "(the call slipped to July 2026, The Next Web 2026-06-02)"
+    "(the call slipped to July 2026, The Next Web 2026-06-02, press only)"
 )
 GF_SIZE_SRC = (
-    "the programme's scale: an AI gigafactory exceeds 100,000 advanced AI processors "
-    "(Council Regulation (EU) 2026/150 amending the EuroHPC Regulation, as adopted in "
-    "January 2026; European Parliament text, 2025-12-17)"
+    "the programme's scale: about 100,000 of the most advanced AI chips per gigafactory "
+    "(European Commission, InvestAI, 2025-02-11; EIB press release 2025-491, 2025-12-04); "
+    "'exceeding 100 000 advanced AI processors' in the European Parliament's opinion "
+    "(2025-12-17), a number the adopted definition (Council Regulation (EU) 2026/150 of "
+    "2026-01-16, Article 2(3c)) does not carry"
 )
 
 
@@ -1096,14 +1175,20 @@ def build_projects() -> pd.DataFrame:
             "total_cost_musd": musd(5.0),
             "public_share": 0.35,
             "source": (
-                "Telefonica-led consortium with SETT (Spanish state), ACS, MasOrange, NVIDIA, "
-                "Submer: Spanish government bid, Mora la Nova (Tarragona), later with San Fernando de "
-                "Henares (Madrid): about 100,000 advanced processors, investment up to EUR 5bn, "
-                "35% public (Cloudnews, 2025-07; ARA, 2025-06) x 1.082 USD/EUR = 5,410 MUSD "
-                "(range 4,328 for the later 'over EUR 4bn'); Spain approved EUR 719m of public "
-                "investment via SETT (Cloudnews, 2026); operational 2027-2028 (Cloudnews, "
-                f"2025-07). {GF_CHIP_SRC}. Provider PUBLIC stands for an operator "
-                "headquartered in Spain (Telefonica, SETT)"
+                "Spanish government bid (Ministry for Digital Transformation, communique of "
+                "2026-01-14, reported by Europa Press the same day): a public-private consortium with "
+                "SETT (the Spanish state's technology company), Telefonica, ACS, MasOrange, NVIDIA, "
+                "Submer and Multiverse Computing, Mora la Nova (Tarragona, announced June 2025; "
+                "Catalan government's declaration of support 2025-06-25, ACN) joined by San "
+                "Fernando de Henares (Madrid); investment 'could exceed EUR 4,000m' (Ministry, "
+                "2026-01-14) and EUR 5bn (ACN, 2026-01-15); about 100,000 advanced processors, 35% "
+                "public (press only: Cloudnews, 2025-07; ARA, 2025-06; consistent with the 35% "
+                "ceiling Romania's government states, 2025-11-27). Total EUR 5bn x 1.082 USD/EUR = "
+                "5,410 MUSD, range 4,328 (EUR 4bn, the ministry's figure); Spain approved EUR 719m "
+                "of public investment via SETT (Cloudnews, 2026, press only); operational 2027-2028 "
+                "(ACN, 2026-01-15): 2028, range 2028-2030 (the site's permitting, Madrid Informa "
+                f"2026-01). {GF_CHIP_SRC}. Provider PUBLIC stands for an operator headquartered in "
+                "Spain (Telefonica, SETT)"
             ),
         },
         {
@@ -1121,10 +1206,18 @@ def build_projects() -> pd.DataFrame:
             "total_cost_musd": musd(4.0),
             "public_share": GF_PUBLIC_SHARE,
             "source": (
-                "Banco Portugues de Fomento's consortium for Sines: '100,000 GPUs guaranteed', "
-                "NVIDIA a partner (model unconfirmed), a project of about EUR 4bn (ECO, 2025) x "
-                f"1.082 = 4,328 MUSD. {GF_CHIP_SRC}. {GF_START_SRC}. {GF_PUBLIC_SRC}. "
-                "Provider PUBLIC stands for an operator headquartered in Portugal"
+                "Banco Portugues de Fomento's bid for Sines (press only; BPF publishes no page on "
+                "it): a preliminary plan of EUR 4bn, a 90 MW data centre of 28,000 m2 (ECO, "
+                "2025-07-25); '100,000 GPUs guaranteed', NVIDIA a partner, model unconfirmed (BPF's "
+                "CEO, ECO, 2025-09-19); financing of the preliminary plan: about EUR 0.6bn private "
+                "equity, EUR 1bn syndicated loan, about EUR 1bn from the Portuguese state (national "
+                "and EU funds) and EUR 1.4bn from the Commission (ECO special, 2025-09-27, as "
+                "summarised by Noticias de Sines): public 2.4 / 4.0 = 0.60, above the programme's "
+                "ceiling; to grow beyond EUR 4bn with a second site in the formal bid (BPF's CEO to "
+                "Lusa, RTP 2026-01-16). Total EUR 4bn x 1.082 = 4,328 MUSD (range 4,328 up, the "
+                f"larger figure not published). {GF_CHIP_SRC}. {GF_START_SRC}. {GF_PUBLIC_SRC}; the "
+                "preliminary plan's 0.60 is outside the programme's rules. Provider PUBLIC stands "
+                "for an operator headquartered in Portugal"
             ),
         },
         {
@@ -1142,11 +1235,19 @@ def build_projects() -> pd.DataFrame:
             "total_cost_musd": 5000.0,
             "public_share": GF_PUBLIC_SHARE,
             "source": (
-                "Romanian Authority for Digitalization, Black Sea AI Gigafactory bid (June "
-                "2025, reported by Datacenter Forum): over 100,000 AI accelerators at Cernavoda "
-                "(phase I) and Doicesti (phase II), about USD 5bn, up to 1,500 MW mostly "
-                f"nuclear. {GF_CHIP_SRC}. {GF_START_SRC}. {GF_PUBLIC_SRC}. Provider PUBLIC "
-                "stands for an operator headquartered in Romania"
+                "Romania's government (Black Sea AI Gigafactory memorandum adopted 2025-11-27, "
+                "release reported by Agerpres/Romania Observer): over 100,000 AI accelerators at "
+                "Cernavoda (phase I) and Doicesti (phase II), up to 1,500 MW mostly nuclear, an "
+                "investment of EUR 4-5bn, operational by the end of 2028, public authorities (EU "
+                "and national) financing up to 35% of the total CAPEX: public share 0.35 (the "
+                "ceiling; range 0.30-0.35). Cost: 'could reach USD 5 billion' (Romanian Authority "
+                "for Digitalization, reported by Business Forum 2025-06-24) = 5,000 MUSD, range "
+                "4,328-5,410 (EUR 4-5bn x 1.082). The Ministries of Energy and Finance sought a "
+                "consortium leader in April 2026 for an initial phase of about 20,000 GPUs (Ministry "
+                "of Energy announcement, reported 2026-04-15): 100,000 is the bid's total, range "
+                f"20,000 by 2028. {GF_CHIP_SRC}. Start: 2028 as the government states, range "
+                "2028-2030 (the call slipped to July 2026, The Next Web 2026-06-02, press only). "
+                "Provider PUBLIC stands for an operator headquartered in Romania"
             ),
         },
         {
@@ -1165,14 +1266,19 @@ def build_projects() -> pd.DataFrame:
             "public_share": 1.0,
             "source": (
                 "Run by CINECA for EuroHPC JU (its owner, as of the other EuroHPC systems) and "
-                "Italy's MUR. EuroHPC JU contract with E4 Computer Engineering and Dell (reported by "
-                "Cloudnews, 2026): NVIDIA GB200 NVL4 (Blackwell GPUs), EUR 290m for "
-                "acquisition, delivery, installation and maintenance, co-funded 50% by EuroHPC "
-                "JU (Digital Europe) and 50% by Italy's MUR: all public; x 1.082 = 314 MUSD. "
-                "Assumptions: GPU count not published: 3,400 B200 = 60% of 314 MUSD on hardware "
-                "at 56k USD per installed B200 (35k x system factor 1.6), as for Alice Recoque; "
-                "in service from 2027 (contract in 2026, about a year to install; range "
-                "2026-2027)"
+                "Italy's MUR. EuroHPC JU contract with E4 Computer Engineering and Dell (press only: "
+                "Cloudnews, 2026, citing EuroHPC JU; the JU's own release was not found): NVIDIA "
+                "GB200 NVL4 (Blackwell GPUs), 'over 160 exaflops' of AI inference, EUR 290m for "
+                "acquisition, delivery, installation and maintenance, co-funded 50% by EuroHPC JU "
+                "(Digital Europe) and 50% by Italy's MUR: all public; x 1.082 = 314 MUSD. The AI "
+                "Factory as a whole: about EUR 430m co-financed equally by Italy and EuroHPC JU "
+                "(INFN press release on the selection, 2024-12); selected with a new AI-optimised "
+                "supercomputer in Bologna (EuroHPC JU, 'Selection of the first seven AI Factories', "
+                "2024-12-10). Assumptions: GPU count not "
+                "published: 3,400 B200 = 60% of 314 MUSD on hardware at 56k USD per installed B200 "
+                "(35k x system factor 1.6), as for Alice Recoque; range 3,400-8,000 (160 EF at "
+                "NVIDIA's 20 PFLOP/s sparse FP4 per Blackwell GPU, if the whole figure were GPUs); "
+                "in service from 2027 (contract in 2026, about a year to install; range 2026-2027)"
             ),
         },
     ]
