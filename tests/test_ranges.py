@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from models.objectives import cost_coefficients
 from planner.core.evaluate import evaluate_point, plan_point
 from planner.core.futures import futures_of
 from planner.core.inputs import build_inputs
 from planner.core.prepare import prepare
-from planner.core.reprice import repriced_inputs
+from planner.core.reprice import Repricer, repriced_inputs
 from planner.core.scenario import load_scenario
 from planner.core.solve import solve_prepared
 from planner.reports.ranges_text import range_line, range_sentence
@@ -142,6 +143,23 @@ def test_own_future_reproduces_a_bundled_plan():
         a, b = evaluate_point(point, fast), evaluate_point(point, full)
         assert a.cost_musd == pytest.approx(b.cost_musd, rel=1e-9)
         assert a.index == pytest.approx(b.index, rel=1e-9)
+    # the range prices each re-priced future from the base's columns (Repricer) without
+    # building its inputs: the same numbers, to the last bit, as evaluate_point on them
+    repricer = Repricer(prep.inputs, prep.scenario, prep.context)
+    futures = futures_of(prep.scenario.model_copy(update={"uncertainty": _draws(prep)}))
+    for future, out in zip(futures, ranges.outcomes, strict=True):
+        inputs = repricer.inputs(future.scenario)
+        capital, running, score = repricer.coefficients(future.scenario)
+        want_capital, want_running = cost_coefficients(inputs)
+        assert np.array_equal(capital, want_capital) and np.array_equal(running, want_running)
+        assert np.array_equal(score, inputs.options["score"].to_numpy(float))
+        slow = evaluate_point(point, inputs, future.name, future.probability)
+        assert (out.cost_musd, out.index, out.meets_target, out.within_budget) == (
+            slow.cost_musd,
+            slow.index,
+            slow.meets_target,
+            slow.within_budget,
+        )
 
 
 def _draws(prep):
