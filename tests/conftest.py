@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from planner.core.scenario import Scenario, scenario_from_mapping
+from planner.core.table_cache import CACHE_ENV
+
+# The parsed-tables cache (planner.core.table_cache) of this test run: a folder of its own,
+# so the suite neither reads nor fills the user's ~/.cache (CLI subprocesses inherit it).
+os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="sovplan-test-cache-")
+atexit.register(shutil.rmtree, os.environ[CACHE_ENV], True)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_DATA = FIXTURES / "tiny"
