@@ -25,7 +25,7 @@ from planner.core.scenario import load_scenario
 from planner.core.solve import solve_prepared
 from planner.reports.ranges_text import range_line, range_sentence
 from planner.studies.ranges import evaluate_future, plan_ranges
-from tests.conftest import TINY_DATA, tiny
+from tests.conftest import QUICK_START, TINY_DATA, tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 ENERGY_MUSD = 8.76 * 50 / 1000  # one home module-year: 8.76 GWh at 50 USD/MWh
@@ -123,8 +123,10 @@ def test_own_future_reproduces_the_plan(sc):
     assert out.meets_target and out.within_budget and not out.missing
 
 
-def test_own_future_reproduces_a_bundled_plan():
-    prep, plan = solved(load_scenario(ROOT / "data/scenarios/eu-2030-hedge.yaml"))
+def test_own_future_reproduces_a_bundled_plan(quick_start_plan):
+    # the session's quick-start plan (read, not changed) on a freshly prepared model
+    prep, plan = prepare(load_scenario(QUICK_START)), quick_start_plan
+    assert plan.ok, plan.message
     point = plan_point(plan.allocation, prep.inputs.periods, prep.inputs.target)
     out = evaluate_point(point, prep.inputs)
     assert out.cost_musd == pytest.approx(plan.cost, rel=1e-9)
