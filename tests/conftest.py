@@ -112,6 +112,20 @@ def app(monkeypatch):
     return at
 
 
+#: session fixtures that solve the quick-start scenario (one EU solve each per process)
+QUICK_START_FIXTURES = frozenset({"quick_start_plan", "quick_start_json"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Tests sharing a session's quick-start solve run on one xdist worker (``--dist
+    loadgroup`` in pytest's addopts), so the EU scenario is solved once, not once on each
+    worker (issue 27)."""
+    for item in items:
+        if QUICK_START_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("quick_start"))
+
+
 @pytest.fixture(scope="session")
 def quick_start_json() -> subprocess.CompletedProcess:
     """``sovplan solve <quick start> --json`` run once per session in a new process (the

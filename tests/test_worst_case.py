@@ -24,11 +24,16 @@ SCENARIOS = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
 #: checked with -m slow: the futures variant of a bundled scenario is that scenario with a
 #: budget (its plan is 3x slower to prove for the same faces), and Kenya and the UK (40 s
 #: each of the default run's slowest tests, issue 27). The faces run the same code on every
-#: plan; the default run keeps a bloc home (EU, on the session's quick-start plan), a
-#: single-country home (France) and the UK scenario under an aligning strategy.
+#: plan; the default run keeps the bloc homes (EU, on the session's quick-start plan, and EU
+#: AI Continent), a single-country home (France) and the UK under an aligning strategy.
 SLOW = {"uk-2030-20x-futures.yaml", "kenya-2030.yaml", "uk-2030-20x.yaml"}
 CASES = [
-    pytest.param(path, [], marks=pytest.mark.slow) if path.name in SLOW else (path, [])
+    pytest.param(path, [], marks=pytest.mark.slow)
+    if path.name in SLOW
+    # on the worker that holds the session's quick-start plan (tests/conftest.py)
+    else pytest.param(path, [], marks=pytest.mark.xdist_group("quick_start"))
+    if path.name == QUICK_START.name
+    else (path, [])
     for path in SCENARIOS
 ] + [(ROOT / "data" / "scenarios" / "uk-2030-20x.yaml", ["strategy=align:USA"])]
 
