@@ -200,10 +200,10 @@ class Pricing:
 def _repriced_outcome(pricing: Pricing, future: ScenarioFuture) -> FutureOutcome:
     """The plan in a re-priced future: ``evaluate_point`` on ``repriced_inputs`` to the last
     bit (tests/test_ranges.py), without building them."""
-    placed = pricing.placed()
+    capital, running, score = pricing.repricer().coefficients(future.scenario)
+    placed = pricing.placed()  # after the coefficients: an input error is named first
     if isinstance(placed, list):
         return missing_outcome(future.name, future.probability, placed)
-    capital, running, score = pricing.repricer().coefficients(future.scenario)
     return price_placed(placed, capital, running, score, future.name, future.probability)
 
 
