@@ -124,3 +124,14 @@ def test_the_side_table_is_cached_too(cache, monkeypatch):
     pd.testing.assert_frame_equal(
         first, data.read_side_table(data.BUNDLED_DATA, "uncertain_inputs"), check_exact=True
     )
+
+
+def test_without_the_parsing_code_s_source_nothing_is_cached(cache, tiny_copy, monkeypatch):
+    """Run from a zip (no source to hash), the key cannot promise freshness: no cache."""
+
+    def unreadable():
+        raise OSError("no source")
+
+    monkeypatch.setattr(table_cache, "_code_digest", unreadable)
+    data.load_tables(tiny_copy)
+    assert not cache.exists() or not list(cache.glob("*.pickle"))

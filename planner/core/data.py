@@ -357,11 +357,10 @@ def _load_cached(folder: str, stamp: tuple[int, ...]) -> Tables:
         raise InputError(f"{path}: data folder not found")
     texts = _texts(path)
     key = table_cache.key_of("tables", texts) if texts is not None else None
-    if key is not None:
-        hit = table_cache.load(key)
-        if isinstance(hit, Tables):
-            hit.folder = str(path)
-            return hit
+    hit = table_cache.load(key)
+    if isinstance(hit, Tables):
+        hit.folder = str(path)
+        return hit
     if texts is None:  # a file cannot be read: read and parse in turn, for the first error
         frames = {table.name: read_table(path, table) for table in TABLES}
         for table in OPTIONAL_TABLES:  # read and checked only when the folder has the file
@@ -375,8 +374,7 @@ def _load_cached(folder: str, stamp: tuple[int, ...]) -> Tables:
         }
     tables = Tables(**frames, folder=str(path))
     _check_refs(tables, path)
-    if key is not None:
-        table_cache.store(key, replace(tables, folder=""))
+    table_cache.store(key, replace(tables, folder=""))
     return tables
 
 

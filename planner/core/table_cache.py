@@ -65,9 +65,16 @@ def _code_digest() -> bytes:
     return h.digest()
 
 
-def key_of(kind: str, texts: dict[str, str | None]) -> str:
-    """The key of a parse of ``texts`` (table name -> file text, None when absent)."""
-    h = hashlib.sha256(_code_digest())
+def key_of(kind: str, texts: dict[str, str | None]) -> str | None:
+    """The key of a parse of ``texts`` (table name -> file text, None when absent); None
+    (no caching) when the parsing code's source cannot be read, e.g. from a zip."""
+    if cache_dir() is None:
+        return None
+    try:
+        code = _code_digest()
+    except OSError:
+        return None
+    h = hashlib.sha256(code)
     h.update(kind.encode() + b"\0")
     for name in sorted(texts):
         text = texts[name]
@@ -82,10 +89,10 @@ def _private(info: os.stat_result) -> bool:
     return mine and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def load(key: str) -> Any | None:
+def load(key: str | None) -> Any | None:
     """The cached object under ``key``, or None (no cache, a miss, or an entry not trusted)."""
     folder = cache_dir()
-    if folder is None:
+    if folder is None or key is None:
         return None
     path = folder / f"{key}.pickle"
     try:
@@ -100,10 +107,10 @@ def load(key: str) -> Any | None:
         return None
 
 
-def store(key: str, value: Any) -> None:
+def store(key: str | None, value: Any) -> None:
     """Store ``value`` under ``key`` (silently nothing when the folder cannot be written)."""
     folder = cache_dir()
-    if folder is None:
+    if folder is None or key is None:
         return
     with contextlib.suppress(Exception):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
