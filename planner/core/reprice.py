@@ -4,10 +4,12 @@ Building a scenario's inputs from scratch takes about 0.1 s (options, eligibilit
 windows, bounds); a plan's range prices it in dozens of futures, so a future that changes only
 coefficients is derived from the base inputs instead: the same options, with their energy
 cost, cost arrays, discount factors and layer scores recomputed by the very functions
-``build_inputs`` uses (``cost_arrays``, ``discount_factors``, ``layer_scores``). Which keys
-qualify is ``REPRICE_KEYS``; any other override goes through ``build_inputs`` in full
-(``planner.core.evaluate.future_inputs`` decides). ``tests/test_ranges.py`` checks that both
-ways give the same cost and index.
+``build_inputs`` uses (``cost_arrays``' ``costs_of_columns``, ``discount_factors``,
+``layer_scores``). Which keys qualify is ``REPRICE_KEYS``; any other override goes through
+``build_inputs`` in full (``planner.studies.ranges.evaluate_future`` decides). A range needs
+only the cost coefficients and scores of each future, so ``Repricer.coefficients`` gives them
+without a ``ModelInputs``. ``tests/test_ranges.py`` checks that both ways give the same cost
+and index, and that the coefficients equal those of the full inputs to the last bit.
 """
 
 from __future__ import annotations
