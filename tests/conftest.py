@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from planner.core.scenario import Scenario, scenario_from_mapping
+from planner.core.table_cache import CACHE_ENV
+
+# The parsed-tables cache (planner.core.table_cache) of this test run: a folder of its own,
+# so the suite neither reads nor fills the user's ~/.cache (CLI subprocesses inherit it).
+os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="sovplan-test-cache-")
+atexit.register(shutil.rmtree, os.environ[CACHE_ENV], True)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_DATA = FIXTURES / "tiny"
@@ -101,6 +110,20 @@ def app(monkeypatch):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+#: session fixtures that solve the quick-start scenario (one EU solve each per process)
+QUICK_START_FIXTURES = frozenset({"quick_start_plan", "quick_start_json"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Tests sharing a session's quick-start solve run on one xdist worker (``--dist
+    loadgroup`` in pytest's addopts), so the EU scenario is solved once, not once on each
+    worker (issue 27)."""
+    for item in items:
+        if QUICK_START_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("quick_start"))
 
 
 @pytest.fixture(scope="session")

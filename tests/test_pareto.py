@@ -288,7 +288,11 @@ def test_cli_end_to_end(tmp_path):
     assert "plotly" in plot.read_text()[:100000].lower()
     again = runner.invoke(app, [*args, "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.output
-    forced = runner.invoke(app, [*args, "--out", str(out), "--force", "--set", "budget=20"])
+    # one process: the first run covers the default pool (each pool start imports the
+    # planner in new processes, most of this test's time)
+    forced = runner.invoke(
+        app, [*args, "--out", str(out), "--force", "--set", "budget=20", "--workers", "1"]
+    )
     assert forced.exit_code == 0
     assert pd.read_csv(out)["cost"].max() <= 20 + 1e-6
     bad = runner.invoke(app, [*args, "--x", "speed"])

@@ -15,16 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from models.objectives import cost_coefficients
 from planner.core.evaluate import evaluate_point, plan_point
 from planner.core.futures import futures_of
 from planner.core.inputs import build_inputs
 from planner.core.prepare import prepare
-from planner.core.reprice import repriced_inputs
+from planner.core.reprice import Repricer, repriced_inputs
 from planner.core.scenario import load_scenario
 from planner.core.solve import solve_prepared
 from planner.reports.ranges_text import range_line, range_sentence
 from planner.studies.ranges import evaluate_future, plan_ranges
-from tests.conftest import TINY_DATA, tiny
+from tests.conftest import QUICK_START, TINY_DATA, tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 ENERGY_MUSD = 8.76 * 50 / 1000  # one home module-year: 8.76 GWh at 50 USD/MWh
@@ -122,8 +123,10 @@ def test_own_future_reproduces_the_plan(sc):
     assert out.meets_target and out.within_budget and not out.missing
 
 
-def test_own_future_reproduces_a_bundled_plan():
-    prep, plan = solved(load_scenario(ROOT / "data/scenarios/eu-2030-hedge.yaml"))
+def test_own_future_reproduces_a_bundled_plan(quick_start_plan):
+    # the session's quick-start plan (read, not changed) on a freshly prepared model
+    prep, plan = prepare(load_scenario(QUICK_START)), quick_start_plan
+    assert plan.ok, plan.message
     point = plan_point(plan.allocation, prep.inputs.periods, prep.inputs.target)
     out = evaluate_point(point, prep.inputs)
     assert out.cost_musd == pytest.approx(plan.cost, rel=1e-9)
@@ -142,6 +145,23 @@ def test_own_future_reproduces_a_bundled_plan():
         a, b = evaluate_point(point, fast), evaluate_point(point, full)
         assert a.cost_musd == pytest.approx(b.cost_musd, rel=1e-9)
         assert a.index == pytest.approx(b.index, rel=1e-9)
+    # the range prices each re-priced future from the base's columns (Repricer) without
+    # building its inputs: the same numbers, to the last bit, as evaluate_point on them
+    repricer = Repricer(prep.inputs, prep.scenario, prep.context)
+    futures = futures_of(prep.scenario.model_copy(update={"uncertainty": _draws(prep)}))
+    for future, out in zip(futures, ranges.outcomes, strict=True):
+        inputs = repricer.inputs(future.scenario)
+        capital, running, score = repricer.coefficients(future.scenario)
+        want_capital, want_running = cost_coefficients(inputs)
+        assert np.array_equal(capital, want_capital) and np.array_equal(running, want_running)
+        assert np.array_equal(score, inputs.options["score"].to_numpy(float))
+        slow = evaluate_point(point, inputs, future.name, future.probability)
+        assert (out.cost_musd, out.index, out.meets_target, out.within_budget) == (
+            slow.cost_musd,
+            slow.index,
+            slow.meets_target,
+            slow.within_budget,
+        )
 
 
 def _draws(prep):

@@ -12,6 +12,7 @@ as an owned module bought when it enters service.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -105,22 +106,82 @@ def cost_arrays(
     carbon like any module; they count towards the target, and cost, only in their years in
     service (``since`` to ``until``, or an earlier retirement the plan chooses).
     """
+    return costs_of_columns(sc, CostColumns.of(opt), chip_price_factor)
+
+
+@dataclass(frozen=True)
+class CostColumns:
+    """The option columns ``cost_arrays`` prices, read out of the options table once.
+
+    Why apart: a plan's range re-prices the same options in dozens of futures
+    (``planner.core.reprice``); reading a pandas column costs far more than the arithmetic on
+    a few hundred options, so the columns are read once and ``costs_of_columns`` is run per
+    future, the very code ``cost_arrays`` runs."""
+
+    placeholder: np.ndarray  # bool: next-generation placeholder chip (price follows the trend)
+    available: np.ndarray  # year the chip is available from
+    hardware: np.ndarray  # MUSD per module, table price
+    building: np.ndarray  # MUSD per module
+    owned: np.ndarray  # bool
+    existing: np.ndarray  # bool
+    committed: np.ndarray  # bool
+    since: np.ndarray | None  # first year in service of a committed system (None: none is)
+    capital: np.ndarray  # (options, 1) known capital of a committed system, MUSD (0 elsewhere)
+    project: np.ndarray  # bool: a co-financed project
+    markup: np.ndarray  # rent markup over the owner's annual cost
+
+    @classmethod
+    def of(cls, opt: pd.DataFrame) -> CostColumns:
+        n = len(opt)
+        committed = (
+            opt["committed"].fillna(False).to_numpy(bool)
+            if "committed" in opt.columns
+            else np.zeros(n, bool)
+        )
+        return cls(
+            placeholder=(
+                opt["next_generation_placeholder"].to_numpy(bool)
+                if "next_generation_placeholder" in opt.columns
+                else np.zeros(n, bool)
+            ),
+            available=opt["available_from"].to_numpy(float),
+            hardware=opt["hardware"].to_numpy(float),
+            building=opt["building"].to_numpy(float),
+            owned=opt["owned"].to_numpy(bool),
+            existing=opt["existing"].to_numpy(bool),
+            committed=committed,
+            since=opt["since"].to_numpy(float) if committed.any() else None,
+            capital=(
+                opt["capital_musd"].fillna(0.0).to_numpy(float)[:, None]
+                if "capital_musd" in opt.columns
+                else np.zeros((n, 1))
+            ),
+            # a co-financed project (``project``): the home pays its share of the capital,
+            # nothing more; its operator runs it (upkeep, power) from the project's own revenue
+            project=(
+                opt["project"].fillna(False).to_numpy(bool)
+                if "project" in opt.columns
+                else np.zeros(n, bool)
+            ),
+            markup=opt["markup"].to_numpy(float),
+        )
+
+
+def costs_of_columns(
+    sc: Scenario, col: CostColumns, chip_price_factor: float = 1.0
+) -> dict[str, np.ndarray]:
+    """``cost_arrays`` on options already read into ``CostColumns`` (its rules, stated there)."""
     eco = sc.economics
     periods = list(sc.periods)
-    placeholder = (
-        opt["next_generation_placeholder"].to_numpy(bool)
-        if "next_generation_placeholder" in opt.columns
-        else np.zeros(len(opt), bool)
-    )
+    n = len(col.hardware)
     # price factors (1 for announced chips: only placeholders follow the trend)
-    g = np.ones((len(opt), len(periods)))
-    available = opt["available_from"].to_numpy(float)
-    for a in np.flatnonzero(placeholder):
-        g[a] = [price_factor(sc, t, available[a], True) for t in periods]
-    hw = opt["hardware"].to_numpy(float)[:, None] * g * chip_price_factor
-    bld = np.repeat(opt["building"].to_numpy(float)[:, None], len(periods), axis=1)
-    owned = opt["owned"].to_numpy(bool)[:, None]
-    existing = opt["existing"].to_numpy(bool)[:, None]
+    g = np.ones((n, len(periods)))
+    for a in np.flatnonzero(col.placeholder):
+        g[a] = [price_factor(sc, t, col.available[a], True) for t in periods]
+    hw = col.hardware[:, None] * g * chip_price_factor
+    bld = np.repeat(col.building[:, None], len(periods), axis=1)
+    owned = col.owned[:, None]
+    existing = col.existing[:, None]
     crf_hw = capital_recovery_factor(eco.discount_rate, eco.hardware_life_years)
     crf_fac = capital_recovery_factor(eco.discount_rate, eco.facility_life_years)
     maint = eco.maintenance_share_per_year
@@ -128,31 +189,16 @@ def cost_arrays(
     owner_annual = crf_hw * hw + crf_fac * bld + maint * (hw + bld)
     zero = np.zeros_like(hw)
     # existing systems' upkeep: a share of what the system would cost at these prices
-    existing_upkeep = maint * (opt["hardware"].to_numpy(float)[:, None] * chip_price_factor + bld)
-    committed = (
-        opt["committed"].fillna(False).to_numpy(bool)
-        if "committed" in opt.columns
-        else np.zeros(len(opt), bool)
-    )
-    start = np.zeros((len(opt), len(periods)), dtype=bool)
-    if committed.any():
-        since = opt["since"].to_numpy(float)
+    existing_upkeep = maint * (col.hardware[:, None] * chip_price_factor + bld)
+    committed = col.committed
+    start = np.zeros((n, len(periods)), dtype=bool)
+    if col.since is not None:
         for a in np.flatnonzero(committed):
-            first = next((i for i, t in enumerate(periods) if t >= since[a]), None)
+            first = next((i for i, t in enumerate(periods) if t >= col.since[a]), None)
             if first is not None:
                 start[a, first] = True
-    capital = (
-        opt["capital_musd"].fillna(0.0).to_numpy(float)[:, None]
-        if "capital_musd" in opt.columns
-        else np.zeros((len(opt), 1))
-    )
-    # a co-financed project (``project``): the home pays its share of the capital, nothing
-    # more; its operator runs it (upkeep, power) from the project's own revenue
-    project = (
-        opt["project"].fillna(False).to_numpy(bool)
-        if "project" in opt.columns
-        else np.zeros(len(opt), bool)
-    )
+    capital = col.capital
+    project = col.project
     committed_2d = committed[:, None]
     bought = hw * (1.0 + eco.spares_share)  # spares: paid with the module, no upkeep
     cash = np.where(owned, bought + bld, 0.0) + np.where(start, capital, 0.0)
@@ -170,7 +216,7 @@ def cost_arrays(
             np.where(
                 existing,
                 existing_upkeep,
-                np.where(owned, 0.0, opt["markup"].to_numpy(float)[:, None] * owner_annual),
+                np.where(owned, 0.0, col.markup[:, None] * owner_annual),
             ),
         ),
     }

@@ -10,12 +10,13 @@ import csv
 import io
 import math
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from planner.core import table_cache
 from planner.core.datadict import OPTIONAL_TABLES, TABLES, Table, is_provenance_column
 from planner.core.errors import InputError, nearest
 from planner.core.files import MAX_TABLE_BYTES, read_input_text
@@ -186,13 +187,17 @@ def _coerce(df: pd.DataFrame, table: Table, where: str) -> pd.DataFrame:
     return out
 
 
-def read_table(folder: Path, table: Table) -> pd.DataFrame:
-    """Read and type-check one table of a data folder."""
+def table_text(folder: Path, table: Table) -> str:
+    """The text of one table of a data folder (checked as ``read_input_text`` checks files)."""
     path = folder / table.file
     if not path.exists():
         raise InputError(f"{path}: data table '{table.name}' not found in {folder}")
-    text = read_input_text(path, f"CSV data table ({table.name})", MAX_TABLE_BYTES)
-    return parse_table(text, table, str(path))
+    return read_input_text(path, f"CSV data table ({table.name})", MAX_TABLE_BYTES)
+
+
+def read_table(folder: Path, table: Table) -> pd.DataFrame:
+    """Read and type-check one table of a data folder."""
+    return parse_table(table_text(folder, table), table, str(folder / table.file))
 
 
 def read_side_table(folder: str | Path, name: str) -> pd.DataFrame | None:
@@ -207,7 +212,13 @@ def read_side_table(folder: str | Path, name: str) -> pd.DataFrame | None:
     if not os.path.lexists(path):
         return None
     text = read_input_text(path, f"CSV side table ({table.name})", MAX_TABLE_BYTES)
-    return parse_table(text, table, str(path))
+    key = table_cache.key_of(f"side:{name}", {name: text})
+    hit = table_cache.load(key)
+    if isinstance(hit, pd.DataFrame):
+        return hit
+    out = parse_table(text, table, str(path))
+    table_cache.store(key, out)
+    return out
 
 
 def parse_table(text: str, table: Table, where: str) -> pd.DataFrame:
@@ -339,17 +350,45 @@ def load_tables(folder: str | Path | None = None) -> Tables:
 
 @lru_cache(maxsize=8)
 def _load_cached(folder: str, stamp: tuple[int, ...]) -> Tables:
-    """Cached on the folder and its files' modification times, so edits are seen."""
+    """Cached on the folder and its files' modification times, so edits are seen; across
+    processes on the files' text (``planner.core.table_cache``)."""
     path = Path(folder)
     if not path.is_dir():
         raise InputError(f"{path}: data folder not found")
-    frames = {table.name: read_table(path, table) for table in TABLES}
-    for table in OPTIONAL_TABLES:  # read and checked only when the folder has the file
-        if os.path.lexists(path / table.file):
-            frames[table.name] = read_table(path, table)
+    texts = _texts(path)
+    key = table_cache.key_of("tables", texts) if texts is not None else None
+    hit = table_cache.load(key)
+    if isinstance(hit, Tables):
+        hit.folder = str(path)
+        return hit
+    if texts is None:  # a file cannot be read: read and parse in turn, for the first error
+        frames = {table.name: read_table(path, table) for table in TABLES}
+        for table in OPTIONAL_TABLES:  # read and checked only when the folder has the file
+            if os.path.lexists(path / table.file):
+                frames[table.name] = read_table(path, table)
+    else:
+        frames = {
+            table.name: parse_table(text, table, str(path / table.file))
+            for table in (*TABLES, *OPTIONAL_TABLES)
+            if (text := texts[table.name]) is not None
+        }
     tables = Tables(**frames, folder=str(path))
     _check_refs(tables, path)
+    table_cache.store(key, replace(tables, folder=""))
     return tables
+
+
+def _texts(path: Path) -> dict[str, str | None] | None:
+    """The text of every table of the folder (None for an absent optional table), or None
+    when one cannot be read (the caller then reports errors in the order it always did)."""
+    try:
+        texts: dict[str, str | None] = {t.name: table_text(path, t) for t in TABLES}
+        for table in OPTIONAL_TABLES:
+            present = os.path.lexists(path / table.file)
+            texts[table.name] = table_text(path, table) if present else None
+    except InputError:
+        return None
+    return texts
 
 
 def model_columns(df: pd.DataFrame) -> list[str]:

@@ -147,34 +147,40 @@ def point_rows(point: PlanPoint, inp: ModelInputs) -> np.ndarray | list[str]:
     return np.array([index_of[k] for k in point.keys], dtype=int)
 
 
-def evaluate_point(
-    point: PlanPoint,
-    inp: ModelInputs,
-    name: str = "",
-    probability: float = 1.0,
-    rows: np.ndarray | None = None,
-) -> FutureOutcome:
-    """Cost, index and feasibility of the fixed plan ``point`` under inputs ``inp``
-    (``rows``: ``point_rows(point, inp)`` when already known)."""
+@dataclass(frozen=True)
+class PlacedPoint:
+    """A plan laid on one option set: everything of its evaluation that the coefficients do
+    not move (module counts by option row, additions as the model charges them, fixed costs,
+    capacity against each target). A future that only re-prices or re-scores the same options
+    (``planner.core.reprice``) shares it with the base inputs; ``price_placed`` finishes it."""
+
+    periods: tuple[int, ...]
+    n: np.ndarray  # modules per (option, period) of the inputs' option set
+    counted: np.ndarray  # counted compute per (option, period), as the plan counted it
+    added: np.ndarray  # modules added per (option, period), as the model charges them
+    fixed: float  # fixed costs of the sites, providers and chip platforms the plan opens
+    compute: np.ndarray  # EFLOP/s per module of each option
+    target: dict[int, float]  # the inputs' targets (EFLOP/s per period)
+    plan_target: dict[int, float]  # the targets the plan was counted against
+    meets_target: bool
+    budget: float | None
+
+
+def place_point(
+    point: PlanPoint, inp: ModelInputs, rows: np.ndarray | list[str] | None = None
+) -> PlacedPoint | list[str]:
+    """``point`` on the options of ``inp`` (``rows``: ``point_rows(point, inp)`` when already
+    known), or the labels of what ``inp`` lacks (["the same periods"] for other periods)."""
     found = point_rows(point, inp) if rows is None else rows
-    missing = found if isinstance(found, list) else []
-    if missing or list(point.periods) != list(inp.periods):
-        return FutureOutcome(
-            name,
-            probability,
-            None,
-            None,
-            meets_target=False,
-            within_budget=False,
-            missing=missing or ["the same periods"],
-            note="the plan uses options this future does not offer",
-        )
+    if isinstance(found, list) and found:
+        return found
+    if list(point.periods) != list(inp.periods):
+        return ["the same periods"]
     rows = np.asarray(found, dtype=int)
     n = np.zeros((len(inp.options), len(inp.periods)))
     q = np.zeros_like(n)
     n[rows] = point.modules
     q[rows] = point.counted
-    capital, running = cost_coefficients(inp)
     # added[a,t] as the model charges it (models.objectives._added): build[a,t] >= the rise
     # for options whose count may fall (at the optimum, the rise where positive), else the
     # difference n[a,t] - n[a,t-1]
@@ -191,25 +197,82 @@ def evaluate_point(
         sorted(set(opt[inp.provider_column].to_numpy()[used_new])),
         sorted(set(opt["chip"].to_numpy()[used_new])),
     )
-    cost = float((capital * added).sum() + (running * n).sum() + fixed)
     compute = opt["compute"].to_numpy(float)
-    score = opt["score"].to_numpy(float)
-    for j, t in enumerate(inp.periods):
-        d = float(inp.target[t])
-        built = n[:, j] * compute
-        if (
-            abs(d - point.target.get(t, d)) > TOLERANCE * max(1.0, d)
-            or (q[:, j] > built + TOLERANCE).any()
-        ):
-            q[:, j] = _recount(n[:, j], compute, score, d)
-    total_target = sum(inp.target.values())
-    index = float((score[:, None] * q).sum() / total_target) if total_target > 0 else 0.0
     meets = all(
         float((n[:, j] * compute).sum()) >= inp.target[t] * (1 - TOLERANCE) - 1e-12
         for j, t in enumerate(inp.periods)
     )
-    within = inp.budget is None or cost <= inp.budget * (1 + TOLERANCE)
-    return FutureOutcome(name, probability, cost, index, meets, within)
+    return PlacedPoint(
+        tuple(inp.periods),
+        n,
+        q,
+        added,
+        fixed,
+        compute,
+        dict(inp.target),
+        point.target,
+        meets,
+        inp.budget,
+    )
+
+
+def price_placed(
+    placed: PlacedPoint,
+    capital: np.ndarray,
+    running: np.ndarray,
+    score: np.ndarray,
+    name: str = "",
+    probability: float = 1.0,
+) -> FutureOutcome:
+    """Cost, index and feasibility of a placed plan under the cost coefficients (W, R) of
+    ``models.objectives.cost_coefficients`` and the options' weighted ``score``."""
+    n = placed.n
+    cost = float((capital * placed.added).sum() + (running * n).sum() + placed.fixed)
+    q = placed.counted.copy()
+    for j, t in enumerate(placed.periods):
+        d = float(placed.target[t])
+        built = n[:, j] * placed.compute
+        if (
+            abs(d - placed.plan_target.get(t, d)) > TOLERANCE * max(1.0, d)
+            or (q[:, j] > built + TOLERANCE).any()
+        ):
+            q[:, j] = _recount(n[:, j], placed.compute, score, d)
+    total_target = sum(placed.target.values())
+    index = float((score[:, None] * q).sum() / total_target) if total_target > 0 else 0.0
+    within = placed.budget is None or cost <= placed.budget * (1 + TOLERANCE)
+    return FutureOutcome(name, probability, cost, index, placed.meets_target, within)
+
+
+def missing_outcome(name: str, probability: float, missing: list[str]) -> FutureOutcome:
+    """The outcome in a future that lacks some of the plan's options (or its periods)."""
+    return FutureOutcome(
+        name,
+        probability,
+        None,
+        None,
+        meets_target=False,
+        within_budget=False,
+        missing=missing,
+        note="the plan uses options this future does not offer",
+    )
+
+
+def evaluate_point(
+    point: PlanPoint,
+    inp: ModelInputs,
+    name: str = "",
+    probability: float = 1.0,
+    rows: np.ndarray | list[str] | None = None,
+) -> FutureOutcome:
+    """Cost, index and feasibility of the fixed plan ``point`` under inputs ``inp``
+    (``rows``: ``point_rows(point, inp)`` when already known)."""
+    placed = place_point(point, inp, rows)
+    if isinstance(placed, list):
+        return missing_outcome(name, probability, placed)
+    capital, running = cost_coefficients(inp)
+    return price_placed(
+        placed, capital, running, inp.options["score"].to_numpy(float), name, probability
+    )
 
 
 def kept_under_cut(

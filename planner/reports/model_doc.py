@@ -276,6 +276,7 @@ def _section_options() -> list[str]:
         costs.discount_factors,
         costs.price_factor,
         costs.cost_arrays,
+        costs.costs_of_columns,
         inputs.build_inputs,
     ):
         source, start = inspect.getsourcelines(fn)

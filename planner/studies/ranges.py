@@ -35,15 +35,19 @@ from planner.core.errors import InputError, PlannerError
 from planner.core.evaluate import (
     TOLERANCE,
     FutureOutcome,
+    PlacedPoint,
     PlanPoint,
     evaluate_point,
     kept_under_cut,
+    missing_outcome,
+    place_point,
     plan_point,
     point_rows,
+    price_placed,
 )
 from planner.core.futures import ScenarioFuture, futures_of
 from planner.core.prepare import Prepared
-from planner.core.reprice import repriceable, repriced_inputs
+from planner.core.reprice import Repricer, repriceable
 from planner.core.results import Plan
 from planner.core.uncertainty import Future, Range, Uncertainty
 
@@ -164,12 +168,43 @@ def default_uncertainty(prep: Prepared, table: pd.DataFrame) -> Uncertainty:
     return Uncertainty(samples=DEFAULT_SAMPLES, seed=DEFAULT_SEED, ranges=ranges)
 
 
-def _inputs_for(prep: Prepared, future: ScenarioFuture):
-    if repriceable(future.overrides):
-        return repriced_inputs(prep.inputs, prep.scenario, prep.context, future.scenario), True
-    from planner.core.inputs import build_inputs
+@dataclass
+class Pricing:
+    """What every future of one plan's range shares: the plan as a PlanPoint, its option
+    rows in the base inputs, and (built on first use) the plan placed on the base options
+    with the base's Repricer. A future that only re-prices or re-scores (``repriceable``)
+    is then a few array operations, not a new input set (``planner.core.reprice``)."""
 
-    return build_inputs(future.scenario, prep.tables)[0], False
+    prep: Prepared
+    point: PlanPoint
+    rows: np.ndarray | list[str]
+    _placed: PlacedPoint | list[str] | None = None
+    _repricer: Repricer | None = None
+
+    @classmethod
+    def of(cls, prep: Prepared, point: PlanPoint, rows=None) -> Pricing:
+        return cls(prep, point, point_rows(point, prep.inputs) if rows is None else rows)
+
+    def placed(self) -> PlacedPoint | list[str]:
+        if self._placed is None:
+            self._placed = place_point(self.point, self.prep.inputs, self.rows)
+        return self._placed
+
+    def repricer(self) -> Repricer:
+        if self._repricer is None:
+            p = self.prep
+            self._repricer = Repricer(p.inputs, p.scenario, p.context)
+        return self._repricer
+
+
+def _repriced_outcome(pricing: Pricing, future: ScenarioFuture) -> FutureOutcome:
+    """The plan in a re-priced future: ``evaluate_point`` on ``repriced_inputs`` to the last
+    bit (tests/test_ranges.py), without building them."""
+    capital, running, score = pricing.repricer().coefficients(future.scenario)
+    placed = pricing.placed()  # after the coefficients: an input error is named first
+    if isinstance(placed, list):
+        return missing_outcome(future.name, future.probability, placed)
+    return price_placed(placed, capital, running, score, future.name, future.probability)
 
 
 def evaluate_future(
@@ -178,20 +213,31 @@ def evaluate_future(
     alloc: pd.DataFrame,
     future: ScenarioFuture,
     base_rows: np.ndarray | list[str] | None = None,
+    pricing: Pricing | None = None,
 ) -> FutureOutcome:
     """The fixed plan in one future (an input error of the future makes it infeasible there,
     named in the outcome's note, not the whole range). ``base_rows``: ``point_rows`` of the
-    base inputs, which a re-priced future shares."""
-    try:
-        inp, repriced = _inputs_for(prep, future)
-    except InputError as exc:
-        return FutureOutcome(
-            future.name, future.probability, None, None, False, False, ["inputs"], str(exc)
-        )
-    rows = None
+    base inputs, which a re-priced future shares; ``pricing``: what the range's futures
+    share (made here when not given)."""
+    repriced = repriceable(future.overrides)
     if repriced:  # the same options as the base inputs
-        rows = point_rows(point, prep.inputs) if base_rows is None else base_rows
-    out = evaluate_point(point, inp, future.name, future.probability, rows=rows)
+        pricing = pricing or Pricing.of(prep, point, base_rows)
+        try:
+            out = _repriced_outcome(pricing, future)
+        except InputError as exc:
+            return FutureOutcome(
+                future.name, future.probability, None, None, False, False, ["inputs"], str(exc)
+            )
+    else:
+        from planner.core.inputs import build_inputs
+
+        try:
+            inp = build_inputs(future.scenario, prep.tables)[0]
+        except InputError as exc:
+            return FutureOutcome(
+                future.name, future.probability, None, None, False, False, ["inputs"], str(exc)
+            )
+        out = evaluate_point(point, inp, future.name, future.probability)
     if out.missing:
         return out
     if future.cut is not None:
@@ -233,13 +279,13 @@ def _driver_by_swings(
     point: PlanPoint,
     alloc: pd.DataFrame,
     ranges: dict[str, Range],
-    base_rows: np.ndarray | list[str],
+    pricing: Pricing,
 ) -> dict[str, Any]:
     swings = []
     futures = _swing_futures(prep, ranges)
     for low, high in zip(futures[::2], futures[1::2], strict=True):
-        a = evaluate_future(prep, point, alloc, low, base_rows)
-        b = evaluate_future(prep, point, alloc, high, base_rows)
+        a = evaluate_future(prep, point, alloc, low, pricing=pricing)
+        b = evaluate_future(prep, point, alloc, high, pricing=pricing)
         if a.cost_musd is None or b.cost_musd is None:
             continue
         key = low.name.removesuffix(" low")
@@ -302,7 +348,7 @@ def plan_ranges(prep: Prepared, plan: Plan) -> PlanRanges | None:
         source = "default"
         unc = default_uncertainty(prep, default_table(prep.tables.folder or None))
         futures = futures_of(sc.model_copy(update={"uncertainty": unc}))
-    rows = point_rows(point, prep.inputs)
+    pricing = Pricing.of(prep, point)
     result = PlanRanges(
         source, [], float(plan.cost or 0.0), float(plan.sovereignty.get("index", 0.0))
     )
@@ -313,7 +359,9 @@ def plan_ranges(prep: Prepared, plan: Plan) -> PlanRanges | None:
             )
             result.outcomes = []
             return result
-        result.outcomes.append(evaluate_future(prep, point, plan.allocation, future, rows))
+        result.outcomes.append(
+            evaluate_future(prep, point, plan.allocation, future, pricing=pricing)
+        )
     priced = [o for o in result.outcomes if o.cost_musd is not None]
     w_all = np.array([o.probability for o in result.outcomes])
     total = float(w_all.sum()) or 1.0
@@ -332,7 +380,7 @@ def plan_ranges(prep: Prepared, plan: Plan) -> PlanRanges | None:
     if unc.samples and unc.ranges:
         result.ranges = {k: [r.low, r.high] for k, r in sorted(unc.ranges.items())}
         if not clock.expired():
-            result.driver = _driver_by_swings(prep, point, plan.allocation, unc.ranges, rows)
+            result.driver = _driver_by_swings(prep, point, plan.allocation, unc.ranges, pricing)
     else:
         result.driver = _driver_by_future(result.outcomes, futures, result.plan_cost)
     result.seconds = time.perf_counter() - t0
