@@ -33,15 +33,7 @@ from tests import golden_rows
 from tests.conftest import tiny
 
 EXACT = {"time_limit": 20, "mip_gap": 0.0, "tie_break_gap": 0.0}
-OLD = {
-    "name": "old",
-    "country": "HOM",
-    "provider": "PUB",
-    "chip": "CA",
-    "accelerators": 3000,
-    "since": 2020,
-    "retirable": False,
-}
+OLD = golden_rows.OLD  # an existing public system at home on the foreign chip CA (3 EFLOP/s)
 TOL = 1e-5
 
 
