@@ -74,7 +74,13 @@ from planner.core.results import Plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.core.uncertainty import check_here_and_now
 from planner.studies import extensive as ef
-from planner.studies.future_solves import FutureJob, FutureSolve, FutureSolver, Study
+from planner.studies.future_solves import (
+    FutureJob,
+    FutureSolve,
+    FutureSolver,
+    Study,
+    future_inputs,
+)
 
 #: futures beyond which sample-average approximation replaces the whole extensive form
 SAA_THRESHOLD = 20
@@ -382,7 +388,6 @@ def _whole(
     extensive form only while the candidate is not proven within the MIP gap. The
     one-future solves run on ``workers`` local processes (``future_solves``); the report
     does not depend on how many."""
-    from planner.core.inputs import build_inputs
     from planner.core.solve import solve as core_solve
 
     unc = sc.uncertainty
@@ -397,14 +402,15 @@ def _whole(
     # after them); with one worker they run here, lazily, on models sharing these inputs
     plain = next((s for s, f in enumerate(futures) if not f.overrides and f.cut is None), None)
     study = Study(sc, futures, tables, now)
-    workers = workers if m_count > 1 else 1
-    built = [build_inputs(f.scenario, tables) for f in futures] if workers == 1 else None
+    workers = max(1, min(workers, m_count))  # no more processes than futures
+    cache: dict[str, Any] = {}
+    built = [future_inputs(study, s, cache) for s in range(m_count)] if workers == 1 else None
     with FutureSolver(study, workers, inputs=built) as runner:
         t0 = time.perf_counter()
         # (a) each future alone: its own optimum (wait-and-see) and a bound on it
         own_jobs = [runner.submit(FutureJob(s, None, plan=s == plain)) for s in range(m_count)]
         if built is None:
-            built = [build_inputs(f.scenario, tables) for f in futures]
+            built = [future_inputs(study, s, cache) for s in range(m_count)]
         ext = ef.build(sc, futures, tables, now, built)
         t_build = time.perf_counter()
         own_out = [job.result() for job in own_jobs]
@@ -572,7 +578,17 @@ def _whole(
         )  # fmt: skip
         searched = False
     else:
-        out = ef.optimise(ext, start=start)
+        # each future's index is at most its own proven bound whatever is committed now
+        # (with a budget per future): rows that cut off none of the extensive form's plans
+        # but tighten its LP relaxation, so the search proves its plan sooner
+        # (a one-future model maximises the index itself unless a CVaR term is weighed in)
+        plain_index = unc.objective == "worst" or unc.risk.weight == 0
+        held = _hold_own_bounds(ext, own_bound) if ws_bound is not None and plain_index else []
+        try:
+            out = ef.optimise(ext, start=start)
+        finally:
+            for name in held:
+                ext.highs.relax_row(name)
         searched = True
         if start is not None and (
             out.x is None or out.objective is None or out.objective < cand_value - 1e-9  # type: ignore[operator]
@@ -724,6 +740,24 @@ def _whole(
     )  # fmt: skip
     result.reading = reading(result, first, det_first, det_idx, det_cost)
     return result
+
+
+#: slack on a future's own bound when it becomes a row of the extensive form (HiGHS's
+#: bounds hold to its feasibility tolerance; the row must never cut off a plan)
+OWN_BOUND_SLACK = 1e-7
+
+
+def _hold_own_bounds(ext: ef.Extensive, own_bound: list[float | None]) -> list[str]:
+    """Rows ``sovereignty_s <= own bound of s`` on the extensive form; their names."""
+    names = []
+    for s, b in enumerate(own_bound):
+        if b is None or not math.isfinite(b):
+            continue
+        name = f"own_bound_{s}"
+        upper = b + OWN_BOUND_SLACK * max(1.0, abs(b))
+        ext.highs.set_row(name, ext.model.future[s].sovereignty.expr, upper=upper)
+        names.append(name)
+    return names
 
 
 def _within(gap: float | None, bound: float | None) -> str:
