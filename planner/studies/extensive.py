@@ -72,6 +72,21 @@ class Extensive:
         }
 
 
+def check_cut(fut: ScenarioFuture, ctx: Any) -> None:
+    """Raise InputError (file, future, field) when the future cuts a jurisdiction that is
+    not a foreign one of the home (``ctx``, the future's home context)."""
+    if fut.cut is None:
+        return
+    foreign = set(getattr(ctx, "foreign", []) or [])
+    for j in fut.cut.jurisdictions:
+        if j not in foreign:
+            raise InputError(
+                f"{fut.scenario._source or '<scenario>'}: future '{fut.name}': field "
+                f"'cut.jurisdictions': '{j}' is not a foreign jurisdiction of this home "
+                f"(choose from {', '.join(sorted(foreign))})"
+            )
+
+
 def future_cut(
     fut: ScenarioFuture, inp: ModelInputs, ctx: Any, tables: Tables, soft: bool
 ) -> FutureCut | None:
@@ -99,14 +114,7 @@ def future_cut(
     if cut is None:
         return None
     sc = fut.scenario
-    foreign = set(getattr(ctx, "foreign", []) or [])
-    for j in cut.jurisdictions:
-        if j not in foreign:
-            raise InputError(
-                f"{fut.scenario._source or '<scenario>'}: future '{fut.name}': field "
-                f"'cut.jurisdictions': '{j}' is not a foreign jurisdiction of this home "
-                f"(choose from {', '.join(sorted(foreign))})"
-            )
+    check_cut(fut, ctx)
     year = float(cut.from_year)
     rule = cut_rule(sc)
     opt = inp.options

@@ -154,12 +154,12 @@ class _Models:
 _WORKER: _Models | None = None
 
 
-def _start_worker(parent: int, study: Study) -> None:
+def _start_worker(parent: int, study: Study, inputs: list | None) -> None:
     from planner.studies.workers import become_worker
 
     global _WORKER
     become_worker(parent)
-    _WORKER = _Models(study)
+    _WORKER = _Models(study, inputs)
 
 
 def _run_in_worker(job: FutureJob, end: float | None) -> FutureSolve:
@@ -189,7 +189,8 @@ class FutureSolver:
     as the sweep's) or, with one worker, here and lazily. Use as a context manager: the
     pool stops on leaving, whatever is still running.
 
-    ``inputs``: every future's model inputs already built here (used when solving here)."""
+    ``inputs``: every future's model inputs and home context already built here (sent
+    once to each worker, so no process builds them again)."""
 
     def __init__(self, study: Study, workers: int = 1, inputs: list | None = None) -> None:
         self.study = study
@@ -203,7 +204,7 @@ class FutureSolver:
                 max_workers=self.workers,
                 mp_context=WorkerContext(),
                 initializer=_start_worker,
-                initargs=(os.getpid(), study),
+                initargs=(os.getpid(), study, inputs),
             )
 
     def submit(self, job: FutureJob) -> PoolFuture[FutureSolve] | _Later:

@@ -399,18 +399,21 @@ def _whole(
     notes: list[str] = []
     # the one-future solves (own optima, candidates fixed in each future) run on the pool
     # (``future_solves``); the extensive form is built here meanwhile (it is needed only
-    # after them); with one worker they run here, lazily, on models sharing these inputs
+    # after them); with one worker they run here, lazily; every process's models share the
+    # inputs built here
     plain = next((s for s, f in enumerate(futures) if not f.overrides and f.cut is None), None)
     study = Study(sc, futures, tables, now)
     workers = max(1, min(workers, m_count))  # no more processes than futures
     cache: dict[str, Any] = {}
-    built = [future_inputs(study, s, cache) for s in range(m_count)] if workers == 1 else None
+    # every future's inputs first (re-priced where it can: cheap), so a bad future is an
+    # input error here, before any worker starts
+    built = [future_inputs(study, s, cache) for s in range(m_count)]
+    for f, (_, ctx) in zip(futures, built, strict=True):
+        ef.check_cut(f, ctx)
     with FutureSolver(study, workers, inputs=built) as runner:
         t0 = time.perf_counter()
         # (a) each future alone: its own optimum (wait-and-see) and a bound on it
         own_jobs = [runner.submit(FutureJob(s, None, plan=s == plain)) for s in range(m_count)]
-        if built is None:
-            built = [future_inputs(study, s, cache) for s in range(m_count)]
         ext = ef.build(sc, futures, tables, now, built)
         t_build = time.perf_counter()
         own_out = [job.result() for job in own_jobs]
