@@ -9,7 +9,6 @@ modules: 40 MUSD of capital plus 2 x 8.76 GWh x 50 USD/MWh = 0.876 MUSD of energ
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import shutil
 from pathlib import Path
