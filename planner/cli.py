@@ -819,8 +819,9 @@ def robust(
         typer.Option(
             "--workers",
             min=1,
-            help="Processes for sample-average approximation's replications (default: one "
-            "per core)",
+            help="Processes for the per-future solves (each future alone, each candidate "
+            "first stage in each future) and sample-average approximation's replications; "
+            "the result does not depend on it (default: one per core)",
         ),
     ] = None,
 ) -> None:

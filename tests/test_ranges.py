@@ -8,6 +8,7 @@ modules: 40 MUSD of capital plus 2 x 8.76 GWh x 50 USD/MWh = 0.876 MUSD of energ
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -125,14 +126,22 @@ def test_own_future_reproduces_the_plan(sc):
 
 def test_own_future_reproduces_a_bundled_plan(quick_start_plan):
     # the session's quick-start plan (read, not changed) on a freshly prepared model
-    prep, plan = prepare(load_scenario(QUICK_START)), quick_start_plan
+    eu = load_scenario(QUICK_START)
+    prep, plan = prepare(eu), quick_start_plan
     assert plan.ok, plan.message
     point = plan_point(plan.allocation, prep.inputs.periods, prep.inputs.target)
     out = evaluate_point(point, prep.inputs)
     assert out.cost_musd == pytest.approx(plan.cost, rel=1e-9)
     assert out.cost_musd == pytest.approx(plan.kpis["total_cost_model_musd"], rel=1e-9)
     assert out.index == pytest.approx(plan.sovereignty["index"], rel=1e-9)
-    # the fast path (re-pricing the base inputs) equals building the future's inputs anew
+    # its own futures (the scenario's block): the future that changes nothing is the plan
+    own = plan_ranges(prep, plan)
+    assert own is not None and own.source == "scenario" and len(own.outcomes) == 5
+    assert own.outcomes[0].name == "as planned"
+    assert own.outcomes[0].cost_musd == pytest.approx(plan.cost, rel=1e-9)
+    # without the block, the default draws; the fast path (re-pricing the base inputs) equals
+    # building the future's inputs anew
+    prep = dataclasses.replace(prep, scenario=eu.model_copy(update={"uncertainty": None}))
     ranges = plan_ranges(prep, plan)
     assert ranges is not None and ranges.source == "default" and len(ranges.outcomes) == 50
     for future in futures_of(

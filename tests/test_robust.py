@@ -24,6 +24,7 @@ own optimum is 8/9: EVPI = 0.
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -415,27 +416,53 @@ def test_candidate_first_stages_are_plans_and_the_search_only_improves_on_them(b
         assert r.search["extensive_form_searched"]
 
 
+def _dear(name: str, p: float, scale: float) -> dict:
+    return {"name": name, "probability": p, "set": {"economics.chip_price_scale": scale}}
+
+
+#: five futures of the tiny instance: above PRUNE_ABOVE, so candidates are pruned
+FIVE_FUTURES = {
+    "futures": [
+        {"name": "as planned", "probability": 0.3},
+        {"name": "OTH cut", "probability": 0.3, "cut": {"jurisdictions": ["OTH"], "from": 2030}},
+        _dear("dear", 0.2, 1.5),
+        _dear("cheap", 0.1, 0.6),
+        _dear("very dear", 0.1, 1.9),
+    ]
+}
+
+
+def _report(result) -> dict:
+    """A result's JSON without what measures this run (seconds, the workers used)."""
+    out = json.loads(json.dumps(result.to_dict(), default=str))
+    out.pop("seconds", None)
+    out["search"] = {
+        k: v
+        for k, v in (out.get("search") or {}).items()
+        if not k.endswith("_s") and k != "workers"
+    }
+    return out
+
+
+def test_the_study_on_two_workers_equals_one():
+    """Each future's own optimum and every candidate's recourse solves run on the process
+    pool with two workers (the pool runs ahead of the pruning search; what the search then
+    skips is never used) and give the same report as one worker, which solves them here,
+    one after another: each solve starts from its model as built, whoever ran it before."""
+    sc = _fixture(uncertainty=FIVE_FUTURES)
+    one = robust(sc, workers=1)
+    two = robust(sc, workers=2)
+    assert one.ok and one.search["evaluations_pruned"] > 0
+    assert (one.search["workers"], two.search["workers"]) == (1, 2)
+    assert _report(two) == _report(one)
+
+
 def test_pruning_candidates_keeps_the_optimum(monkeypatch):
     """Above PRUNE_ABOVE futures a candidate's evaluation stops once it cannot beat the best
     so far; the plan found must be the one the full evaluation finds."""
     import planner.studies.robust as study
 
-    def dear(name: str, p: float, scale: float) -> dict:
-        return {"name": name, "probability": p, "set": {"economics.chip_price_scale": scale}}
-
-    block = {
-        "futures": [
-            {"name": "as planned", "probability": 0.3},
-            {
-                "name": "OTH cut",
-                "probability": 0.3,
-                "cut": {"jurisdictions": ["OTH"], "from": 2030},
-            },
-            dear("dear", 0.2, 1.5),
-            dear("cheap", 0.1, 0.6),
-            dear("very dear", 0.1, 1.9),
-        ]
-    }
+    block = FIVE_FUTURES
     pruned = robust(_fixture(uncertainty=block))
     monkeypatch.setattr(study, "PRUNE_ABOVE", 100)
     full = robust(_fixture(uncertainty=block))

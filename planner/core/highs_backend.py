@@ -366,6 +366,28 @@ class HighsModel:
         objective = next(model.component_data_objects(pyo.Objective, active=True))
         self.set_objective(objective.expr, objective.sense)
 
+    def snapshot(self) -> tuple[object, dict[str, tuple[int, float]], int]:
+        """The model as HiGHS holds it now (LP, bounds, objective, extra rows), to go back to
+        with ``restore``."""
+        return self.h.getLp(), dict(self.extra_rows), len(self.columns)
+
+    def restore(self, snap: tuple[object, dict[str, tuple[int, float]], int]) -> bool:
+        """Go back to ``snap`` with no solver state (no basis, no solution): a solve then
+        follows the same path whatever was solved on this model before. False when that is
+        not possible (columns were added since, or HiGHS was abandoned): build anew.
+
+        Why: the robust study solves one future's model with different first stages fixed,
+        in whichever worker process has it; a warm basis from an earlier solve can lead
+        HiGHS to another of several equally good plans, and the report would then depend on
+        how the solves were spread over the workers."""
+        lp, rows, n_cols = snap
+        if self.abandoned or len(self.columns) != n_cols:
+            return False
+        self.h.passModel(lp)
+        self.extra_rows = dict(rows)
+        self.cancelled = False
+        return True
+
     # --- expressions -> coefficient arrays -----------------------------------------------
     def linear(self, expr) -> tuple[np.ndarray, np.ndarray, float]:
         """Column indices, coefficients and constant of a linear Pyomo expression.

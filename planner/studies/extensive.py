@@ -72,6 +72,21 @@ class Extensive:
         }
 
 
+def check_cut(fut: ScenarioFuture, ctx: Any) -> None:
+    """Raise InputError (file, future, field) when the future cuts a jurisdiction that is
+    not a foreign one of the home (``ctx``, the future's home context)."""
+    if fut.cut is None:
+        return
+    foreign = set(getattr(ctx, "foreign", []) or [])
+    for j in fut.cut.jurisdictions:
+        if j not in foreign:
+            raise InputError(
+                f"{fut.scenario._source or '<scenario>'}: future '{fut.name}': field "
+                f"'cut.jurisdictions': '{j}' is not a foreign jurisdiction of this home "
+                f"(choose from {', '.join(sorted(foreign))})"
+            )
+
+
 def future_cut(
     fut: ScenarioFuture, inp: ModelInputs, ctx: Any, tables: Tables, soft: bool
 ) -> FutureCut | None:
@@ -99,14 +114,7 @@ def future_cut(
     if cut is None:
         return None
     sc = fut.scenario
-    foreign = set(getattr(ctx, "foreign", []) or [])
-    for j in cut.jurisdictions:
-        if j not in foreign:
-            raise InputError(
-                f"{fut.scenario._source or '<scenario>'}: future '{fut.name}': field "
-                f"'cut.jurisdictions': '{j}' is not a foreign jurisdiction of this home "
-                f"(choose from {', '.join(sorted(foreign))})"
-            )
+    check_cut(fut, ctx)
     year = float(cut.from_year)
     rule = cut_rule(sc)
     opt = inp.options
@@ -473,7 +481,7 @@ def shortfall(plan: Plan, target: dict[int, float]) -> str:
     return ", ".join(out)
 
 
-def _block_columns(ext: Extensive, s: int) -> dict[str, int]:
+def block_columns(ext: Extensive, s: int) -> dict[str, int]:
     """Future s's columns by their name inside its block (the same in any model built from
     the same inputs: a one-future model's ``future[0]`` and the extensive form's
     ``future[s]``)."""
@@ -486,12 +494,10 @@ def _block_columns(ext: Extensive, s: int) -> dict[str, int]:
     return out
 
 
-def assemble(
-    ext: Extensive, parts: list[tuple[Extensive, np.ndarray]], fixed: FirstStage
-) -> np.ndarray | None:
+def assemble(ext: Extensive, parts: list[dict[str, float]], fixed: FirstStage) -> np.ndarray | None:
     """A point of the extensive form put together from one plan per future, each solved
-    alone (``parts[s]``: a one-future model and its solution, all with the here-and-now
-    modules ``fixed``), completed by an LP with its modules fixed (the CVaR and max-min
+    alone (``parts[s]``: its solution by column name inside its one-future model's block,
+    ``block_columns``; all with the here-and-now modules ``fixed``), completed by an LP with its modules fixed (the CVaR and max-min
     columns, the tie-break) so it is a plan of the extensive form; None if it is not one.
 
     Why: a first stage evaluated in every future is a feasible plan of the whole problem;
@@ -500,14 +506,14 @@ def assemble(
     x = np.zeros(len(h.columns))
     lower = np.asarray(h.h.getLp().col_lower_, dtype=float)
     x[:] = np.where(np.isfinite(lower), lower, 0.0)
-    for s, (single, xs) in enumerate(parts):
-        here = _block_columns(ext, s)
-        there = _block_columns(single, 0)
-        xs = single.highs.pad(xs)
-        for name, col in here.items():
-            src = there.get(name)
-            if src is not None:
-                x[col] = xs[src]
+    for col, v in enumerate(h.columns):
+        name = v.getname(fully_qualified=True)
+        if not name.startswith("future["):
+            continue
+        s_text, _, inner = name[len("future[") :].partition("].")
+        value = parts[int(s_text)].get(inner) if s_text.isdigit() else None
+        if value is not None:
+            x[col] = value
     for key, col in _now_columns(ext):
         x[col] = float(fixed.get(key, 0))
     stages = [(m.robust_objective.expr, pyo.maximize)]

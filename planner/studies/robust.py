@@ -28,6 +28,11 @@ How the plan is found (progressive, and honest about what is proven):
    solves; cached: these are the regret table's rows, nothing is solved twice);
 3. the best candidate by the study's objective, its per-future plans put together, is a plan
    of the whole problem and the extensive form's start;
+   Steps 1 and 2 are one-future solves independent of one another: they run on a local
+   pool of ``workers`` processes (``planner.studies.future_solves``), the extensive form
+   being built here meanwhile; the pool runs a few solves ahead of the search's pruning,
+   and what the search then skips is never used, so the report does not depend on the
+   number of workers;
 4. the objective grows with every future's index, so the futures' own bounds combined bound
    the best possible objective (with a budget per future): if the candidate is within the
    MIP gap of that bound it is optimal and the extensive form is not searched; otherwise the
@@ -69,6 +74,13 @@ from planner.core.results import Plan
 from planner.core.scenario import Scenario, load_scenario
 from planner.core.uncertainty import check_here_and_now
 from planner.studies import extensive as ef
+from planner.studies.future_solves import (
+    FutureJob,
+    FutureSolve,
+    FutureSolver,
+    Study,
+    future_inputs,
+)
 
 #: futures beyond which sample-average approximation replaces the whole extensive form
 SAA_THRESHOLD = 20
@@ -240,8 +252,9 @@ def robust(
     """Plan the here-and-now periods once for every future of the scenario's
     ``uncertainty:`` block (see the module doc). ``time_limit`` covers the whole study;
     ``saa`` forces (True) or forbids (False) sample-average approximation (default: beyond
-    ``SAA_THRESHOLD`` futures); ``workers`` solves SAA's replications in that many local
-    processes (None: one per core), each replication's extensive form on its own."""
+    ``SAA_THRESHOLD`` futures); ``workers`` runs the one-future solves (each future alone,
+    each candidate first stage in each future) or SAA's replications in that many local
+    processes (None: one per core); the result does not depend on it."""
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise InputError(f"workers: {workers!r} must be a whole number >= 1")
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -257,7 +270,7 @@ def robust(
         if use_saa:
             result = _saa(sc, futures, tables, now, replications, draws, workers or 1)
         else:
-            result = _whole(sc, futures, tables, now)
+            result = _whole(sc, futures, tables, now, workers or 1)
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -364,12 +377,17 @@ def _describe_first(first: ef.FirstStage) -> str:
 
 
 def _whole(
-    sc: Scenario, futures: list[ScenarioFuture], tables: Tables, now: list[int]
+    sc: Scenario,
+    futures: list[ScenarioFuture],
+    tables: Tables,
+    now: list[int],
+    workers: int = 1,
 ) -> RobustResult:
     """The progressive search (module doc): each future alone, candidate first stages
     evaluated in every future, the best of them as the extensive form's start, and the
-    extensive form only while the candidate is not proven within the MIP gap."""
-    from planner.core.inputs import build_inputs
+    extensive form only while the candidate is not proven within the MIP gap. The
+    one-future solves run on ``workers`` local processes (``future_solves``); the report
+    does not depend on how many."""
     from planner.core.solve import solve as core_solve
 
     unc = sc.uncertainty
@@ -379,118 +397,162 @@ def _whole(
     m_count = len(futures)
     gap_tol = sc.solver.mip_gap
     notes: list[str] = []
-    built = [build_inputs(f.scenario, tables) for f in futures]
-    singles = [
-        ef.build(sc, [_single(f)], tables, now, inputs=[built[s]]) for s, f in enumerate(futures)
-    ]
-
-    t0 = time.perf_counter()
-    # (a) each future alone: its own optimum (wait-and-see) and a bound on it
-    own_out = [ef.optimise(e1) for e1 in singles]
-    t_own = time.perf_counter()
-    own_idx: list[float | None] = [None] * m_count
-    own_bound: list[float | None] = [None] * m_count
-    own_first: list[ef.FirstStage | None] = [None] * m_count
-    for s, (e1, o) in enumerate(zip(singles, own_out, strict=True)):
-        if o.x is not None:
-            own_idx[s] = ef.indices(e1, o.x)[0]
-            own_first[s] = ef.first_stage(e1, o.x)
-            if o.bound is not None and math.isfinite(o.bound):
-                own_bound[s] = max(float(o.bound), float(own_idx[s]))
-    keys = sorted({k for e1 in singles for k in e1.model.option_keys})
-
-    # the deterministic plan: the scenario without the block; a future that changes nothing
-    # (no override, no cut) is that scenario, and its own plan was just solved the way solve
-    # solves it (LP support, then the MIP, then the cost tie-break): not solved twice
+    # the one-future solves (own optima, candidates fixed in each future) run on the pool
+    # (``future_solves``); the extensive form is built here meanwhile (it is needed only
+    # after them); with one worker they run here, lazily; every process's models share the
+    # inputs built here
     plain = next((s for s, f in enumerate(futures) if not f.overrides and f.cut is None), None)
-    if plain is not None and own_out[plain].x is not None:
-        det = ef.plans(singles[plain], own_out[plain])[0]
-    else:
-        base = sc.model_copy(update={"uncertainty": None})
-        det = core_solve(base, tables=tables)
-    det_first = _first_stage_of_plan(det, now, keys) if det.ok else None
-    t_det = time.perf_counter()
-    recourse_solves = 0
+    study = Study(sc, futures, tables, now)
+    workers = max(1, min(workers, m_count))  # no more processes than futures
+    cache: dict[str, Any] = {}
+    # every future's inputs first (re-priced where it can: cheap), so a bad future is an
+    # input error here, before any worker starts
+    built = [future_inputs(study, s, cache) for s in range(m_count)]
+    for f, (_, ctx) in zip(futures, built, strict=True):
+        ef.check_cut(f, ctx)
+    with FutureSolver(study, workers, inputs=built) as runner:
+        t0 = time.perf_counter()
+        # (a) each future alone: its own optimum (wait-and-see) and a bound on it
+        own_jobs = [runner.submit(FutureJob(s, None, plan=s == plain)) for s in range(m_count)]
+        ext = ef.build(sc, futures, tables, now, built)
+        t_build = time.perf_counter()
+        own_out = [job.result() for job in own_jobs]
+        t_own = time.perf_counter()
+        own_idx: list[float | None] = [o.index for o in own_out]
+        own_bound: list[float | None] = [None] * m_count
+        own_first: list[ef.FirstStage | None] = [o.first for o in own_out]
+        for s, o in enumerate(own_out):
+            if o.ok and o.bound is not None and math.isfinite(o.bound):
+                own_bound[s] = max(float(o.bound), float(own_idx[s]))  # type: ignore[arg-type]
+        keys = sorted({k for o in own_out for k in o.option_keys})
 
-    # (b) candidate first stages, each evaluated in every future with recourse (cached: the
-    # evaluations are the regret table's rows)
-    labelled: list[tuple[str, ef.FirstStage | None]] = [("deterministic", det_first)]
-    labelled += [(f"own plan of '{f.name}'", own_first[s]) for s, f in enumerate(futures)]
-    if m_count > REGRET_LIMIT:
-        # the deterministic plan and the own plans of the most likely futures
-        order = sorted(range(m_count), key=lambda s: -p[s])[: REGRET_LIMIT - 1]
-        kept = [labelled[0]] + [labelled[1 + s] for s in sorted(order)]
-        notes.append(
-            f"{m_count} futures: candidate first stages are the deterministic plan's and the "
-            f"own plans of the {REGRET_LIMIT - 1} most likely futures (the regret table shows "
-            "those)"
-        )
-        labelled = kept
-    evaluated: dict[str, tuple[list, list, list]] = {}  # label -> per future idx, cost, status
-    points: dict[str, list] = {}  # label -> per future (one-future model, solution) or None
-    done: dict[tuple, str] = {}  # a first stage already evaluated -> its label
-    best_label: str | None = None
-    best_value = -math.inf
-    pruned_total = 0
-    bounded = all(b is not None for b in own_bound)
-    visit = sorted(range(m_count), key=lambda s: -p[s])  # likeliest first: prunes soonest
-    for label, fs in labelled:
-        if fs is None:
-            evaluated[label] = ([None] * m_count, [None] * m_count, ["no plan"] * m_count)
-            points[label] = [None] * m_count
-            continue
-        ident = tuple(sorted(fs.items()))
-        if ident in done:  # the same commitments as another candidate: copy its row
-            evaluated[label] = evaluated[done[ident]]
-            points[label] = points[done[ident]]
-            continue
-        done[ident] = label
-        ix: list = [None] * m_count
-        cx: list = [None] * m_count
-        st: list = ["not evaluated"] * m_count
-        pts: list = [None] * m_count
-        # above PRUNE_ABOVE futures a candidate (not the deterministic one: VSS needs it
-        # whole) stops as soon as it cannot beat the best so far, its futures not yet
-        # evaluated counted at their own bound (the objective grows with each future's index)
-        prune = m_count > PRUNE_ABOVE and label != "deterministic" and bounded
-        for s in visit:
-            e1 = singles[s]
-            if prune and best_label is not None:
-                optimistic = [v if v is not None else own_bound[k] for k, v in enumerate(ix)]
-                if objective_of(sc, optimistic, p) <= best_value + 1e-12:
-                    st = [x if v is not None else "pruned" for x, v in zip(st, ix, strict=True)]
-                    break
-            if own_first[s] == fs and own_out[s].x is not None:
-                o = own_out[s]  # this future's own plan commits exactly this: no re-solve
-            else:
-                o = ef.optimise(e1, fixed=fs)
-                recourse_solves += 1
-            if o.x is None:
-                st[s] = o.message or o.status
-                if prune:  # cannot be completed in this future: not a plan of the whole
-                    st = [
-                        x if (v is not None or k == s) else "pruned"
-                        for k, (x, v) in enumerate(zip(st, ix, strict=True))
-                    ]
-                    break
+        # the deterministic plan: the scenario without the block; a future that changes
+        # nothing (no override, no cut) is that scenario, and its own plan was just solved
+        # the way solve solves it (LP support, then the MIP, then the cost tie-break): not
+        # solved twice
+        if plain is not None and own_out[plain].plan is not None:
+            det = own_out[plain].plan
+        else:
+            base = sc.model_copy(update={"uncertainty": None})
+            det = core_solve(base, tables=tables)
+        det_first = _first_stage_of_plan(det, now, keys) if det.ok else None
+        t_det = time.perf_counter()
+        recourse_solves = 0
+
+        # (b) candidate first stages, each evaluated in every future with recourse (cached:
+        # the evaluations are the regret table's rows)
+        labelled: list[tuple[str, ef.FirstStage | None]] = [("deterministic", det_first)]
+        labelled += [(f"own plan of '{f.name}'", own_first[s]) for s, f in enumerate(futures)]
+        if m_count > REGRET_LIMIT:
+            # the deterministic plan and the own plans of the most likely futures
+            order = sorted(range(m_count), key=lambda s: -p[s])[: REGRET_LIMIT - 1]
+            kept = [labelled[0]] + [labelled[1 + s] for s in sorted(order)]
+            notes.append(
+                f"{m_count} futures: candidate first stages are the deterministic plan's and "
+                f"the own plans of the {REGRET_LIMIT - 1} most likely futures (the regret table "
+                "shows those)"
+            )
+            labelled = kept
+        visit = sorted(range(m_count), key=lambda s: -p[s])  # likeliest first: prunes soonest
+        # every recourse solve the search may need, in the order it visits them: the pool
+        # runs a few ahead of the search (a solve the search then skips is wasted, never
+        # used, so the report is the same with any number of workers)
+        queue: list[tuple[str, int]] = []
+        seen: set[tuple] = set()
+        for label, fs in labelled:
+            if fs is None or tuple(sorted(fs.items())) in seen:
                 continue
-            ix[s] = ef.indices(e1, o.x)[0]
-            cx[s] = ef.costs(e1, o.x)[0]
-            st[s] = o.status
-            pts[s] = (e1, o.x)
-        evaluated[label] = (ix, cx, st)
-        points[label] = pts
-        # (c) the best candidate by the study's objective: a plan of the whole problem
-        if all(v is not None for v in ix):
-            value = objective_of(sc, ix, p)
-            if value > best_value + 1e-12:
-                best_label, best_value = label, value
-        pruned_total += sum(1 for x in st if x == "pruned")
+            seen.add(tuple(sorted(fs.items())))
+            queue += [(label, s) for s in visit if not (own_first[s] == fs and own_out[s].ok)]
+        fixed_of = dict(labelled)
+        jobs: dict[tuple[str, int], Any] = {}
+        skipped: set[str] = set()
+        ahead = 0
+
+        consumed: set[tuple[str, int]] = set()
+
+        def fetch(label: str, s: int) -> FutureSolve:
+            """The solve of (label, s); the next ones of the queue start meanwhile."""
+            nonlocal ahead
+            if (label, s) not in jobs:
+                jobs[label, s] = runner.submit(FutureJob(s, fixed_of[label]))
+            consumed.add((label, s))
+            while ahead < len(queue) and runner.workers > sum(
+                1 for k in jobs if k not in consumed and k[0] not in skipped
+            ):
+                key = queue[ahead]
+                ahead += 1
+                if key[0] not in skipped and key not in jobs:
+                    jobs[key] = runner.submit(FutureJob(key[1], fixed_of[key[0]]))
+            return jobs[label, s].result()
+
+        evaluated: dict[str, tuple[list, list, list]] = {}  # label -> per future idx, cost, status
+        points: dict[str, list] = {}  # label -> per future solution by column name, or None
+        done: dict[tuple, str] = {}  # a first stage already evaluated -> its label
+        best_label: str | None = None
+        best_value = -math.inf
+        pruned_total = 0
+        bounded = all(b is not None for b in own_bound)
+        for label, fs in labelled:
+            if fs is None:
+                evaluated[label] = ([None] * m_count, [None] * m_count, ["no plan"] * m_count)
+                points[label] = [None] * m_count
+                continue
+            ident = tuple(sorted(fs.items()))
+            if ident in done:  # the same commitments as another candidate: copy its row
+                evaluated[label] = evaluated[done[ident]]
+                points[label] = points[done[ident]]
+                continue
+            done[ident] = label
+            ix: list = [None] * m_count
+            cx: list = [None] * m_count
+            st: list = ["not evaluated"] * m_count
+            pts: list = [None] * m_count
+            # above PRUNE_ABOVE futures a candidate (not the deterministic one: VSS needs it
+            # whole) stops as soon as it cannot beat the best so far, its futures not yet
+            # evaluated counted at their own bound (the objective grows with each future's
+            # index)
+            prune = m_count > PRUNE_ABOVE and label != "deterministic" and bounded
+            for s in visit:
+                if prune and best_label is not None:
+                    optimistic = [v if v is not None else own_bound[k] for k, v in enumerate(ix)]
+                    if objective_of(sc, optimistic, p) <= best_value + 1e-12:
+                        st = [x if v is not None else "pruned" for x, v in zip(st, ix, strict=True)]
+                        break
+                if own_first[s] == fs and own_out[s].ok:
+                    o = own_out[s]  # this future's own plan commits exactly this: no re-solve
+                else:
+                    o = fetch(label, s)
+                    recourse_solves += 1
+                if not o.ok:
+                    st[s] = o.message or o.status
+                    if prune:  # cannot be completed in this future: not a plan of the whole
+                        st = [
+                            x if (v is not None or k == s) else "pruned"
+                            for k, (x, v) in enumerate(zip(st, ix, strict=True))
+                        ]
+                        break
+                    continue
+                ix[s] = o.index
+                cx[s] = o.cost
+                st[s] = o.status
+                pts[s] = o.block
+            skipped.add(label)  # what the pool started ahead for it is not needed
+            for key, job in jobs.items():
+                if key[0] == label and key not in consumed:
+                    job.cancel()
+            evaluated[label] = (ix, cx, st)
+            points[label] = pts
+            # (c) the best candidate by the study's objective: a plan of the whole problem
+            if all(v is not None for v in ix):
+                value = objective_of(sc, ix, p)
+                if value > best_value + 1e-12:
+                    best_label, best_value = label, value
+            pruned_total += sum(1 for x in st if x == "pruned")
 
     t_eval = time.perf_counter()
-    # (d) the extensive form, started from the best candidate, while it is not proven
-    # one future: its own model is the extensive form (probability 1), already solved
-    ext = singles[0] if m_count == 1 else ef.build(sc, futures, tables, now, built)
+    # (d) the extensive form (built above), started from the best candidate, while it is
+    # not proven
     start = None
     if best_label is not None:
         best_first = dict(labelled)[best_label]
@@ -519,7 +581,17 @@ def _whole(
         )  # fmt: skip
         searched = False
     else:
-        out = ef.optimise(ext, start=start)
+        # each future's index is at most its own proven bound whatever is committed now
+        # (with a budget per future): rows that cut off none of the extensive form's plans
+        # but tighten its LP relaxation, so the search proves its plan sooner
+        # (a one-future model maximises the index itself unless a CVaR term is weighed in)
+        plain_index = unc.objective == "worst" or unc.risk.weight == 0
+        held = _hold_own_bounds(ext, own_bound) if ws_bound is not None and plain_index else []
+        try:
+            out = ef.optimise(ext, start=start)
+        finally:
+            for name in held:
+                ext.highs.relax_row(name)
         searched = True
         if start is not None and (
             out.x is None or out.objective is None or out.objective < cand_value - 1e-9  # type: ignore[operator]
@@ -541,6 +613,8 @@ def _whole(
         "extensive_form_searched": searched,
         "recourse_solves": recourse_solves,
         "evaluations_pruned": pruned_total,
+        "workers": workers,
+        "extensive_build_s": t_build - t0,
         "own_optima_s": t_own - t0,
         "deterministic_s": t_det - t_own,
         "candidates_s": t_eval - t_det,
@@ -669,6 +743,24 @@ def _whole(
     )  # fmt: skip
     result.reading = reading(result, first, det_first, det_idx, det_cost)
     return result
+
+
+#: slack on a future's own bound when it becomes a row of the extensive form (HiGHS's
+#: bounds hold to its feasibility tolerance; the row must never cut off a plan)
+OWN_BOUND_SLACK = 1e-7
+
+
+def _hold_own_bounds(ext: ef.Extensive, own_bound: list[float | None]) -> list[str]:
+    """Rows ``sovereignty_s <= own bound of s`` on the extensive form; their names."""
+    names = []
+    for s, b in enumerate(own_bound):
+        if b is None or not math.isfinite(b):
+            continue
+        name = f"own_bound_{s}"
+        upper = b + OWN_BOUND_SLACK * max(1.0, abs(b))
+        ext.highs.set_row(name, ext.model.future[s].sovereignty.expr, upper=upper)
+        names.append(name)
+    return names
 
 
 def _within(gap: float | None, bound: float | None) -> str:
