@@ -17,6 +17,7 @@ import time
 import numpy as np
 import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
+from models.covers import Cover, cover_expression, share_cap_covers
 from models.objectives import SENSES
 from planner.core import deadline as clock
 from planner.core.data import Tables
@@ -68,6 +69,7 @@ def optimise(
     start = None
     first = None
     options: dict[str, object] = {}
+    covers: list[str] = []
     t_lp = time.perf_counter()
     if sc.solver.lp_start and limit > 0.05:
         # the LP start may use at most half the time: the MIP needs the rest
@@ -78,6 +80,9 @@ def optimise(
             # the default search was faster for the tie-break: 2.0-2.8 s against 2.8-4.1 s)
             if spends_to_a_cap(prep, lp[0]):
                 options = dict(CAP_BOUND_OPTIONS)
+            # the share caps the LP spends up to: their capacity_outside rows (models.covers)
+            # for the MIP; kept through the tie-break, relaxed at the end
+            covers = add_covers(prep, binding_covers(prep, lp[0]))
             start = h.rounded_lp_start(lp=lp)
             if previous is not None and (start is None or not meets_rows(h, start)):
                 start = previous  # the previous plan meets the edited rows; rounding does not
@@ -101,9 +106,11 @@ def optimise(
     first.seconds += lp_seconds
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
+        _relax(h, covers)
         return resplit(prep, first, objective, tie_break), stages
     remaining = min(deadline - time.perf_counter(), limit * sc.solver.tie_break_time_share)
     if remaining <= 0.05:
+        _relax(h, covers)
         return resplit(prep, first, objective, tie_break), stages
     best = first.objective
     sense = SENSES[objective]
@@ -113,6 +120,7 @@ def optimise(
         h.set_row("lexicographic", getattr(m, objective).expr, upper=best + LEXICOGRAPHIC_TOLERANCE)
     h.set_objective(m.total_cost.expr, pyo.minimize)
     t2 = time.perf_counter()
+    covers += add_covers(prep, binding_covers(prep, first.x))
     # total_cost may name a column no row uses (added when its expression was first read):
     # stage 1's plan is padded at that column's lower bound so it stays a valid start
     start, second = h.pad(first.x), None
@@ -149,6 +157,7 @@ def optimise(
     second.seconds += pre_seconds
     stages.append(second)
     h.relax_row("lexicographic")
+    _relax(h, covers)
     if second.x is None:
         return resplit(prep, first, objective, tie_break), stages
     # The plan is the second stage's solution; its status is the weaker of the two.
@@ -165,6 +174,46 @@ def optimise(
         tie_break_status=second.status,
     )
     return resplit(prep, merged, objective, tie_break), stages
+
+
+def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
+    """The capacity_outside rows (``models.covers``) of the share caps that ``x`` (a plan)
+    meets with equality: there the cap decides how much capacity the rest of the options must
+    hold, and the row, rounded by HiGHS's cuts, lifts the bound of the cost tie-break (UK:
+    the public operator at its 60% cap in every period; stage 2 went 350 to 63 nodes).
+
+    Only which rows are added depends on ``x``; every row holds for every plan of the model
+    (``models.covers``), so the optimum cannot depend on it."""
+    if x is None:
+        return []
+    m, h, inp = prep.model, prep.highs, prep.inputs
+    out = []
+    for cover in share_cap_covers(inp):
+        t = cover.period
+        tol = 1e-6 * max(1.0, float(inp.target[t]))
+        cols = [h.col_of[id(m.q[a, t])] for a in cover.inside]
+        if float(np.sum(x[cols])) >= cover.cap * float(inp.target[t]) - tol:
+            out.append(cover)
+    return out
+
+
+def add_covers(prep: Prepared, covers: list[Cover]) -> list[str]:
+    """Add (or re-bind) ``covers`` as extra rows of the HiGHS model; returns their names, for
+    ``HighsModel.relax_row`` once the solve that needs them is done. The right-hand side is
+    lowered by 1e-6·max(1, D_t): the model's own rows hold only to HiGHS's feasibility
+    tolerance, and their sum must not be cut off by rounding."""
+    m, h, inp = prep.model, prep.highs, prep.inputs
+    names = []
+    for cover in covers:
+        slack = 1e-6 * max(1.0, float(inp.target[cover.period]))
+        h.set_row(cover.name, cover_expression(m, inp, cover), lower=cover.rhs - slack)
+        names.append(cover.name)
+    return names
+
+
+def _relax(h, names: list[str]) -> None:
+    for name in names:
+        h.relax_row(name)
 
 
 def warm_settings(prep: Prepared, objective: str, gap: float, tie_break: bool) -> tuple:
