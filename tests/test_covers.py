@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import planner.core.solve as solve_mod
 from models.covers import cover_expression, share_cap_covers
+from planner.core.highs_backend import INF
 from planner.core.prepare import prepare
 from tests.conftest import tiny
 from tests.test_speed_formulation import EXACT, RANDOM_TINY_SETTINGS, _agree, optimum
@@ -120,3 +121,28 @@ def test_random_tiny_optimum_unchanged(monkeypatch, sc):
     now = optimum(sc)
     _agree(now, _with(monkeypatch, sc, "none"), index_tol=1e-6, cost_rel=1e-9)
     _agree(now, _with(monkeypatch, sc, "all"), index_tol=1e-6, cost_rel=1e-9)
+
+
+def test_covers_are_relaxed_when_the_solve_ends(monkeypatch):
+    """The diagnosis moves share rows' bounds on the same model after a solve: no row derived
+    from a share cap may stay binding, however the solve ends (here: interrupted in stage 2)."""
+    prep = prepare(capped_case({"max_share_provider": 0.5}))
+    h = prep.highs
+
+    real, calls = solve_mod.binding_covers, []
+
+    def interrupted(prep, x):  # stage 1's covers are in place when stage 2 is interrupted
+        calls.append(x)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(prep, x)
+
+    monkeypatch.setattr(solve_mod, "binding_covers", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        solve_mod.optimise(prep)
+    names = [n for n in h.extra_rows if n.startswith(solve_mod.COVER_PREFIX)]
+    assert names
+    lp = h.h.getLp()
+    for name in names:
+        row = h.extra_rows[name][0]
+        assert lp.row_lower_[row] == -INF and lp.row_upper_[row] == INF

@@ -4,7 +4,10 @@ Infeasibility that needs no solve (``planner.core.screens``) skips the solve. Th
 index is maximised first; then, unless ``solver.tie_break`` is ``none``,
 total cost is minimised with the index held at its optimum (a lexicographic solve), so a
 plan never spends money that buys no sovereignty. Both stages run on one persistent HiGHS
-model: the second only swaps the objective and adds one row.
+model: the second only swaps the objective and adds one row. Both also get the
+capacity_outside rows (``models.covers``) of the share caps the LP relaxation (stage 1) or
+stage 1's plan (stage 2) spends up to: rows every plan meets, on which HiGHS's rounding cuts
+close most of the cost tie-break's gap (issue 27); they are relaxed when the solve ends.
 
 Explaining an infeasible plan is a study built on this (``planner.studies.diagnose``); the
 public ``planner.solve`` runs it after solving, nothing here calls it.
@@ -29,6 +32,9 @@ from planner.core.scenario import Scenario
 from planner.core.screens import screen, status_message
 from planner.core.warm import WarmStart, mapped, meets_rows, record, tightened
 
+#: The extra rows ``add_covers`` adds are named ``capacity_outside_<family>[group,t]``.
+COVER_PREFIX = "capacity_outside_"
+
 #: Sovereignty may fall this much (absolute, index in [0,1]) in the cost tie-break stage.
 LEXICOGRAPHIC_TOLERANCE = 1e-6
 
@@ -46,8 +52,24 @@ def optimise(
     Returns the outcome whose solution is the plan, and every stage's outcome. ``warm``: what
     a previous solve of the same scenario before an edit left (``planner.core.warm``): its
     plan is reused when the edit only tightened the model and the plan still meets it, else
-    it is a MIP start for the stages it meets.
+    it is a MIP start for the stages it meets. The capacity_outside rows the stages add are
+    relaxed however the solve ends (the diagnosis moves share rows' bounds on this model
+    afterwards; a row derived from a share cap must not outlive the cap).
     """
+    try:
+        return _optimise(prep, objective, time_limit, mip_gap, tie_break, warm)
+    finally:
+        relax_covers(prep)
+
+
+def _optimise(
+    prep: Prepared,
+    objective: str,
+    time_limit: float | None,
+    mip_gap: float | None,
+    tie_break: bool | None,
+    warm: WarmStart | None,
+) -> tuple[SolveOutcome, list[SolveOutcome]]:
     sc = prep.scenario
     if objective not in SENSES:
         raise InputError(f"objective: unknown '{objective}'; choose from {sorted(SENSES)}")
@@ -69,7 +91,6 @@ def optimise(
     start = None
     first = None
     options: dict[str, object] = {}
-    covers: list[str] = []
     t_lp = time.perf_counter()
     if sc.solver.lp_start and limit > 0.05:
         # the LP start may use at most half the time: the MIP needs the rest
@@ -81,8 +102,8 @@ def optimise(
             if spends_to_a_cap(prep, lp[0]):
                 options = dict(CAP_BOUND_OPTIONS)
             # the share caps the LP spends up to: their capacity_outside rows (models.covers)
-            # for the MIP; kept through the tie-break, relaxed at the end
-            covers = add_covers(prep, binding_covers(prep, lp[0]))
+            # for the MIP; kept through the tie-break, relaxed at the end (``optimise``)
+            add_covers(prep, binding_covers(prep, lp[0]))
             start = h.rounded_lp_start(lp=lp)
             if previous is not None and (start is None or not meets_rows(h, start)):
                 start = previous  # the previous plan meets the edited rows; rounding does not
@@ -106,11 +127,9 @@ def optimise(
     first.seconds += lp_seconds
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
-        _relax(h, covers)
         return resplit(prep, first, objective, tie_break), stages
     remaining = min(deadline - time.perf_counter(), limit * sc.solver.tie_break_time_share)
     if remaining <= 0.05:
-        _relax(h, covers)
         return resplit(prep, first, objective, tie_break), stages
     best = first.objective
     sense = SENSES[objective]
@@ -120,7 +139,7 @@ def optimise(
         h.set_row("lexicographic", getattr(m, objective).expr, upper=best + LEXICOGRAPHIC_TOLERANCE)
     h.set_objective(m.total_cost.expr, pyo.minimize)
     t2 = time.perf_counter()
-    covers += add_covers(prep, binding_covers(prep, first.x))
+    add_covers(prep, binding_covers(prep, first.x))
     # total_cost may name a column no row uses (added when its expression was first read):
     # stage 1's plan is padded at that column's lower bound so it stays a valid start
     start, second = h.pad(first.x), None
@@ -157,7 +176,6 @@ def optimise(
     second.seconds += pre_seconds
     stages.append(second)
     h.relax_row("lexicographic")
-    _relax(h, covers)
     if second.x is None:
         return resplit(prep, first, objective, tie_break), stages
     # The plan is the second stage's solution; its status is the weaker of the two.
@@ -211,9 +229,12 @@ def add_covers(prep: Prepared, covers: list[Cover]) -> list[str]:
     return names
 
 
-def _relax(h, names: list[str]) -> None:
-    for name in names:
-        h.relax_row(name)
+def relax_covers(prep: Prepared) -> None:
+    """Make every capacity_outside row added so far non-binding (``add_covers``)."""
+    h = prep.highs
+    for name in h.extra_rows:
+        if name.startswith(COVER_PREFIX):
+            h.relax_row(name)
 
 
 def warm_settings(prep: Prepared, objective: str, gap: float, tie_break: bool) -> tuple:
