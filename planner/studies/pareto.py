@@ -71,7 +71,6 @@ from planner.core.highs_backend import CAP_BOUND_OPTIONS, INF, TIE_BREAK_OPTIONS
 from planner.core.progress import ProgressCallback, track
 from planner.core.results import Plan, group_column, make_plan
 from planner.core.scenario import Scenario, load_scenario
-from planner.core.solve import add_covers, binding_covers
 from planner.studies.workers import WorkerContext, become_worker, stop_pool
 
 #: Objective names accepted by ``pareto`` -> the model expression they stand for.
@@ -201,10 +200,6 @@ class Engine:
             self.h.relax_row(f"pareto_lex_{k}")
         self.h.relax_row("pareto_main_cap")
 
-    def _relax_covers(self, names: list[str]) -> None:
-        for name in names:
-            self.h.relax_row(name)
-
     def lexicographic(self, order: list[int], start: np.ndarray | None = None) -> Found | None:
         """Optimise the objectives in ``order``, each with the earlier ones held at their optima."""
         self.relax()
@@ -287,17 +282,11 @@ class Engine:
             slack = MAIN_CAP_TOLERANCE * max(1.0, abs(main_cap))
             self.h.set_row("pareto_main_cap", None, lower=-INF, upper=main_cap + slack)
         self._set_objective(("single", self.main), self.g[self.main])
-        # capacity_outside rows (planner.core.solve.binding_covers) of the share caps the
-        # start spends up to, then those of stage 1's plan for the later stages: rows every
-        # plan meets, so they move only the search
-        covers = add_covers(self.prep, binding_covers(self.prep, start))
         first = self._solve(start, CAP_BOUND_OPTIONS)
         self.point_seconds[0] += first.seconds
         if first.x is None:
-            self._relax_covers(covers)
             return first
         x, status, seconds, later_gap = first.x, first.status, first.seconds, 0.0
-        covers += add_covers(self.prep, binding_covers(self.prep, x))
         held = [self.main]
         for k in self.constrained:
             self.hold(held[-1], x)  # the stage just solved; earlier holds stay in place
@@ -317,7 +306,6 @@ class Engine:
             held.append(k)
         for k in held:
             self.h.relax_row(f"pareto_lex_{k}")
-        self._relax_covers(covers)
         return SolveOutcome(
             status,
             float(self.signs[self.main] * self.values(x)[self.main]),
