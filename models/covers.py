@@ -14,17 +14,6 @@ knapsack covers) act: "the capacity outside a capped group covers the rest of th
 with whole modules" (the LP can buy 0.27 of a module, no plan can). HiGHS does not find
 the aggregate itself (it would have to add up one counted_le_built row per option).
 
-Rounded (a Chvátal-Gomory cut of the row): with n[a,t] fixed at ν_a for a ∈ Fx (existing
-systems, options not available in t: ``inp.fixed_modules``), the rest free and F = max f_a
-over the free options outside g,
-
-capacity_outside_<family>_modules[g,t]:  Σ_{a∉g, a∉Fx} ⌈f_a/F⌉·n[a,t] ≥ ⌈((1 − α)·D_t − Σ_{a∈Fx∖g} f_a·ν_a)/F⌉
-
-Proof: ⌈f_a/F⌉ ≥ f_a/F and n ≥ 0, so the left side is at least Σ f_a·n[a,t]/F ≥ (the right
-side before rounding); it is an integer, so it is at least the rounded-up bound. In words: at
-least k whole modules outside g (UK 2030: 16.8 EFLOP/s needs 5 modules of at most 4 EFLOP/s;
-HiGHS's tie-break went from 27 to 5 nodes with it).
-
 Why not a family of the model: each row holds every option outside its group, so one row
 per capped group and period would multiply the nonzeros (the medium benchmark: 274k ->
 680k). The solve adds only the rows whose share cap is binding at a known plan
@@ -79,36 +68,6 @@ def share_cap_covers(inp: ModelInputs) -> list[Cover]:
                     )
                 )
     return out
-
-
-def rounded_cover(
-    m: pyo.ConcreteModel, inp: ModelInputs, cover: Cover, slack: float = 0.0
-) -> tuple[object, int] | None:
-    """The rounded row of ``cover`` (module doc): (Σ ⌈f_a/F⌉·n[a,t] over the free options
-    outside g, its integer right-hand side), or None when no free option is outside g or the
-    fixed systems already cover the rest. ``slack`` lowers the bound before rounding (the
-    feasibility tolerance of the rows it is derived from)."""
-    import math
-
-    f = inp.options["compute"].to_numpy()
-    fixed = inp.fixed_modules
-    inside = set(cover.inside)
-    t = cover.period
-    free, held = [], 0.0
-    for a in m.A:
-        if a in inside or f[a] <= 0:
-            continue
-        if (a, t) in fixed:
-            held += float(f[a]) * float(fixed[a, t])
-        else:
-            free.append(a)
-    need = cover.rhs - slack - held
-    if not free or need <= 0:
-        return None
-    top = max(float(f[a]) for a in free)
-    k = math.ceil(need / top - 1e-9)
-    expr = pyo.quicksum(math.ceil(float(f[a]) / top - 1e-12) * m.n[a, t] for a in free)
-    return expr, k
 
 
 def cover_expression(m: pyo.ConcreteModel, inp: ModelInputs, cover: Cover):

@@ -1,9 +1,8 @@
 """Issue #27: the capacity_outside rows (``models.covers``) never cut off a plan.
 
 Each row is an aggregate of rows the model has (target_met, a share row, counted_le_built),
-and its rounded row a Chvátal-Gomory cut of it, so: every plan the solver returns meets every
-such row; adding all the aggregates leaves the LP relaxation's value where it was; and the
-optimum (best index, cheapest cost at that index)
+so: every plan the solver returns meets every such row; adding all of them leaves the LP
+relaxation's value where it was; and the optimum (best index, cheapest cost at that index)
 with every row added, with only the binding ones (as ``solve`` does) and with none is the
 same, exactly, on tiny instances whose targets are not whole modules (so the rows do cut off
 fractional points there).
@@ -16,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import planner.core.solve as solve_mod
-from models.covers import cover_expression, rounded_cover, share_cap_covers
+from models.covers import cover_expression, share_cap_covers
 from planner.core.highs_backend import INF
 from planner.core.prepare import prepare
 from tests.conftest import tiny
@@ -71,14 +70,8 @@ def test_every_plan_meets_every_cover(limits):
     covers = share_cap_covers(inp)
     assert covers  # the case has a cap below 1
     x = h.pad(out.x)
-    rounded = 0
     for cover in covers:
         assert h.evaluate(cover_expression(m, inp, cover), x) >= cover.rhs - 1e-6, cover.name
-        row = rounded_cover(m, inp, cover)
-        if row is not None:
-            rounded += 1
-            assert h.evaluate(row[0], x) >= row[1] - 1e-6, cover.name
-    assert rounded
 
 
 @pytest.mark.parametrize("limits", CAPPED)
@@ -93,10 +86,8 @@ def test_covers_leave_the_lp_relaxation_as_it_was(limits):
     for expr, sense in ((m.sovereignty.expr, pyo.maximize), (m.total_cost.expr, pyo.minimize)):
         h.set_objective(expr, sense)
         before.append(h.lp_relaxation()[1])
-    covers = share_cap_covers(prep.inputs)
-    assert covers
-    for cover in covers:  # the aggregates only: their rounded rows do cut off LP points
-        h.set_row(cover.name, cover_expression(m, prep.inputs, cover), lower=cover.rhs - 1e-6)
+    names = solve_mod.add_covers(prep, share_cap_covers(prep.inputs))
+    assert names
     for (expr, sense), value in zip(
         ((m.sovereignty.expr, pyo.maximize), (m.total_cost.expr, pyo.minimize)), before, strict=True
     ):
@@ -155,15 +146,3 @@ def test_covers_are_relaxed_when_the_solve_ends(monkeypatch):
     for name in names:
         row = h.extra_rows[name][0]
         assert lp.row_lower_[row] == -INF and lp.row_upper_[row] == INF
-
-
-def test_rounded_cover_counts_whole_modules():
-    """Tiny: 1 module = 1 EFLOP/s, so outside a provider capped at 0.5 of 2.5 EFLOP/s at least
-    ⌈1.25⌉ = 2 modules must run."""
-    prep = prepare(capped_case({"max_share_provider": 0.5}))
-    m, inp = prep.model, prep.inputs
-    cover = share_cap_covers(inp)[0]
-    assert cover.rhs == pytest.approx(1.25)
-    expr, k = rounded_cover(m, inp, cover)
-    assert k == 2
-    assert rounded_cover(m, inp, cover, slack=cover.rhs) is None  # nothing left to cover

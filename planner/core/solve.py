@@ -20,7 +20,7 @@ import time
 import numpy as np
 import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
-from models.covers import Cover, cover_expression, rounded_cover, share_cap_covers
+from models.covers import Cover, cover_expression, share_cap_covers
 from models.objectives import SENSES
 from planner.core import deadline as clock
 from planner.core.data import Tables
@@ -216,9 +216,8 @@ def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
 
 
 def add_covers(prep: Prepared, covers: list[Cover]) -> list[str]:
-    """Add (or re-bind) ``covers`` as extra rows of the HiGHS model, each with its rounded row
-    (``models.covers.rounded_cover``); returns their names, for ``HighsModel.relax_row`` once
-    the solve that needs them is done. The right-hand side is
+    """Add (or re-bind) ``covers`` as extra rows of the HiGHS model; returns their names, for
+    ``HighsModel.relax_row`` once the solve that needs them is done. The right-hand side is
     lowered by 1e-6·max(1, D_t): the model's own rows hold only to HiGHS's feasibility
     tolerance, and their sum must not be cut off by rounding."""
     m, h, inp = prep.model, prep.highs, prep.inputs
@@ -227,11 +226,6 @@ def add_covers(prep: Prepared, covers: list[Cover]) -> list[str]:
         slack = 1e-6 * max(1.0, float(inp.target[cover.period]))
         h.set_row(cover.name, cover_expression(m, inp, cover), lower=cover.rhs - slack)
         names.append(cover.name)
-        rounded = rounded_cover(m, inp, cover, slack)
-        if rounded is not None:
-            name = cover.name.replace("[", "_modules[", 1)
-            h.set_row(name, rounded[0], lower=float(rounded[1]))
-            names.append(name)
     return names
 
 
