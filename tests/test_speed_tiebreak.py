@@ -5,7 +5,9 @@ Two changes, each switched off by monkeypatching and compared with the plan as i
   searches;
 - ``support_stage`` (the MIP restricted to the LP relaxation's support, accepted as the
   optimum only when it reaches the LP bound; otherwise its plan is a start) only adds a
-  proof or a start.
+  proof or a start;
+- ``binding_covers`` (issue #27: the capacity_outside rows of binding share caps,
+  ``models.covers``) only adds rows every plan meets.
 The best index and the cheapest cost at that index must agree, exactly on the tiny instance
 (gaps 0) and within the default gaps on the bundled scenarios.
 """
@@ -39,6 +41,7 @@ BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
 CHANGES = {
     "options": ("TIE_BREAK_OPTIONS", {}),
     "support": ("support_stage", lambda *a, **k: None),
+    "covers": ("binding_covers", lambda prep, x: []),
 }
 
 
@@ -82,7 +85,7 @@ def test_options_apply_to_one_run_only():
 
 
 @pytest.mark.parametrize("limits", LIMIT_CASES)
-@pytest.mark.parametrize("change", ["options", "support"])
+@pytest.mark.parametrize("change", ["options", "support", "covers"])
 def test_tiny_optimum_unchanged(monkeypatch, limits, change):
     _agree(*_both(monkeypatch, limits_case(limits), change), index_tol=1e-6, cost_rel=1e-9)
 

@@ -4,7 +4,10 @@ Infeasibility that needs no solve (``planner.core.screens``) skips the solve. Th
 index is maximised first; then, unless ``solver.tie_break`` is ``none``,
 total cost is minimised with the index held at its optimum (a lexicographic solve), so a
 plan never spends money that buys no sovereignty. Both stages run on one persistent HiGHS
-model: the second only swaps the objective and adds one row.
+model: the second only swaps the objective and adds one row. Both also get the
+capacity_outside rows (``models.covers``) of the share caps the LP relaxation (stage 1) or
+stage 1's plan (stage 2) spends up to: rows every plan meets, on which HiGHS's rounding cuts
+close most of the cost tie-break's gap (issue 27); they are relaxed when the solve ends.
 
 Explaining an infeasible plan is a study built on this (``planner.studies.diagnose``); the
 public ``planner.solve`` runs it after solving, nothing here calls it.
@@ -17,6 +20,7 @@ import time
 import numpy as np
 import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
+from models.covers import Cover, cover_expression, share_cap_covers
 from models.objectives import SENSES
 from planner.core import deadline as clock
 from planner.core.data import Tables
@@ -27,6 +31,9 @@ from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
 from planner.core.screens import screen, status_message
 from planner.core.warm import WarmStart, mapped, meets_rows, record, tightened
+
+#: The extra rows ``add_covers`` adds are named ``capacity_outside_<family>[group,t]``.
+COVER_PREFIX = "capacity_outside_"
 
 #: Sovereignty may fall this much (absolute, index in [0,1]) in the cost tie-break stage.
 LEXICOGRAPHIC_TOLERANCE = 1e-6
@@ -45,8 +52,24 @@ def optimise(
     Returns the outcome whose solution is the plan, and every stage's outcome. ``warm``: what
     a previous solve of the same scenario before an edit left (``planner.core.warm``): its
     plan is reused when the edit only tightened the model and the plan still meets it, else
-    it is a MIP start for the stages it meets.
+    it is a MIP start for the stages it meets. The capacity_outside rows the stages add are
+    relaxed however the solve ends (the diagnosis moves share rows' bounds on this model
+    afterwards; a row derived from a share cap must not outlive the cap).
     """
+    try:
+        return _optimise(prep, objective, time_limit, mip_gap, tie_break, warm)
+    finally:
+        relax_covers(prep)
+
+
+def _optimise(
+    prep: Prepared,
+    objective: str,
+    time_limit: float | None,
+    mip_gap: float | None,
+    tie_break: bool | None,
+    warm: WarmStart | None,
+) -> tuple[SolveOutcome, list[SolveOutcome]]:
     sc = prep.scenario
     if objective not in SENSES:
         raise InputError(f"objective: unknown '{objective}'; choose from {sorted(SENSES)}")
@@ -78,6 +101,9 @@ def optimise(
             # the default search was faster for the tie-break: 2.0-2.8 s against 2.8-4.1 s)
             if spends_to_a_cap(prep, lp[0]):
                 options = dict(CAP_BOUND_OPTIONS)
+            # the share caps the LP spends up to: their capacity_outside rows (models.covers)
+            # for the MIP; kept through the tie-break, relaxed at the end (``optimise``)
+            add_covers(prep, binding_covers(prep, lp[0]))
             start = h.rounded_lp_start(lp=lp)
             if previous is not None and (start is None or not meets_rows(h, start)):
                 start = previous  # the previous plan meets the edited rows; rounding does not
@@ -113,6 +139,7 @@ def optimise(
         h.set_row("lexicographic", getattr(m, objective).expr, upper=best + LEXICOGRAPHIC_TOLERANCE)
     h.set_objective(m.total_cost.expr, pyo.minimize)
     t2 = time.perf_counter()
+    add_covers(prep, binding_covers(prep, first.x))
     # total_cost may name a column no row uses (added when its expression was first read):
     # stage 1's plan is padded at that column's lower bound so it stays a valid start
     start, second = h.pad(first.x), None
@@ -165,6 +192,49 @@ def optimise(
         tie_break_status=second.status,
     )
     return resplit(prep, merged, objective, tie_break), stages
+
+
+def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
+    """The capacity_outside rows (``models.covers``) of the share caps that ``x`` (a plan)
+    meets with equality: there the cap decides how much capacity the rest of the options must
+    hold, and the row, rounded by HiGHS's cuts, lifts the bound of the cost tie-break (UK:
+    the public operator at its 60% cap in every period; stage 2 went 350 to 63 nodes).
+
+    Only which rows are added depends on ``x``; every row holds for every plan of the model
+    (``models.covers``), so the optimum cannot depend on it."""
+    if x is None:
+        return []
+    m, h, inp = prep.model, prep.highs, prep.inputs
+    out = []
+    for cover in share_cap_covers(inp):
+        t = cover.period
+        tol = 1e-6 * max(1.0, float(inp.target[t]))
+        cols = [h.col_of[id(m.q[a, t])] for a in cover.inside]
+        if float(np.sum(x[cols])) >= cover.cap * float(inp.target[t]) - tol:
+            out.append(cover)
+    return out
+
+
+def add_covers(prep: Prepared, covers: list[Cover]) -> list[str]:
+    """Add (or re-bind) ``covers`` as extra rows of the HiGHS model; returns their names, for
+    ``HighsModel.relax_row`` once the solve that needs them is done. The right-hand side is
+    lowered by 1e-6·max(1, D_t): the model's own rows hold only to HiGHS's feasibility
+    tolerance, and their sum must not be cut off by rounding."""
+    m, h, inp = prep.model, prep.highs, prep.inputs
+    names = []
+    for cover in covers:
+        slack = 1e-6 * max(1.0, float(inp.target[cover.period]))
+        h.set_row(cover.name, cover_expression(m, inp, cover), lower=cover.rhs - slack)
+        names.append(cover.name)
+    return names
+
+
+def relax_covers(prep: Prepared) -> None:
+    """Make every capacity_outside row added so far non-binding (``add_covers``)."""
+    h = prep.highs
+    for name in h.extra_rows:
+        if name.startswith(COVER_PREFIX):
+            h.relax_row(name)
 
 
 def warm_settings(prep: Prepared, objective: str, gap: float, tie_break: bool) -> tuple:
