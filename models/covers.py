@@ -34,6 +34,8 @@ class Cover:
     """One capacity_outside row: ``Σ_{a∉inside} f_a·n[a,period] ≥ rhs``, rhs = (1 − cap)·D_t."""
 
     name: str
+    share_row: str  # the model's share row it is derived from (component name)
+    key: object  # its group
     period: int
     inside: tuple[int, ...]
     cap: float
@@ -42,16 +44,19 @@ class Cover:
 
 def share_cap_covers(inp: ModelInputs) -> list[Cover]:
     """Every capacity_outside row the scenario's share caps imply (caps below 1, groups that
-    are neither empty nor every option)."""
+    are neither empty nor every option). None under ``share_basis`` installed: the proof needs
+    the counted-compute share rows, which that basis replaces."""
+    if inp.share_basis != "counted":
+        return []
     families = [
-        ("provider", inp.by_provider, inp.max_share_provider),
-        ("designer", inp.by_designer, inp.max_share_chip_designer),
-        ("foreign", inp.by_dependency, inp.max_share_foreign_jurisdiction),
-        ("country", inp.by_country, inp.max_share_country),
+        ("provider", "share_provider", inp.by_provider, inp.max_share_provider),
+        ("designer", "share_designer", inp.by_designer, inp.max_share_chip_designer),
+        ("foreign", "share_foreign", inp.by_dependency, inp.max_share_foreign_jurisdiction),
+        ("country", "share_country", inp.by_country, inp.max_share_country),
     ]
     n_options = len(inp.options)
     out = []
-    for family, groups, cap in families:
+    for family, share_row, groups, cap in families:
         if cap is None or cap >= 1.0:
             continue
         for key, idx in groups.items():
@@ -61,6 +66,8 @@ def share_cap_covers(inp: ModelInputs) -> list[Cover]:
                 out.append(
                     Cover(
                         name=f"capacity_outside_{family}[{key},{t}]",
+                        share_row=share_row,
+                        key=key,
                         period=t,
                         inside=tuple(int(a) for a in idx),
                         cap=float(cap),

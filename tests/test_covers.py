@@ -146,3 +146,30 @@ def test_covers_are_relaxed_when_the_solve_ends(monkeypatch):
     for name in names:
         row = h.extra_rows[name][0]
         assert lp.row_lower_[row] == -INF and lp.row_upper_[row] == INF
+
+
+def test_no_cover_from_a_row_a_study_has_moved():
+    """Stress's crisis plan delivers less than the target, or loosens a cap, on the prepared
+    model and then solves it: a cover derived from the row as built would cut off the plans
+    it allows. Such a row gives no cover; the rows left as built still do."""
+    prep = prepare(capped_case({"max_share_provider": 0.5}))
+    out, _ = solve_mod.optimise(prep, tie_break=False)
+    h, m = prep.highs, prep.model
+    binding = solve_mod.binding_covers(prep, out.x)
+    assert binding
+    row = h.row_of[id(m.target_met[2030])]
+    h.h.changeRowBounds(row, 0.5 * h.row_lower0[row], h.row_upper0[row])  # deliver half
+    assert solve_mod.binding_covers(prep, out.x) == []
+    h.h.changeRowBounds(row, h.row_lower0[row], h.row_upper0[row])
+    assert solve_mod.binding_covers(prep, out.x) == binding
+    cover = binding[0]
+    share = h.row_of[id(getattr(m, cover.share_row)[cover.key, cover.period])]
+    h.h.changeRowBounds(share, h.row_lower0[share], 1.5 * h.row_upper0[share])  # a looser cap
+    assert cover not in solve_mod.binding_covers(prep, out.x)
+
+
+def test_no_cover_under_installed_caps():
+    """Under share_basis installed the counted-compute share rows the proof needs are not in
+    the model (``models.constraints.add_installed_shares`` replaces them)."""
+    sc = capped_case({"max_share_provider": 0.5, "share_basis": "installed"})
+    assert share_cap_covers(prepare(sc).inputs) == []

@@ -321,6 +321,9 @@ class HighsModel:
         row_lower = np.where(kinds == 1, -INF, rhs)
         row_upper = np.where(kinds == -1, INF, rhs)
         self.base_rows = n_rows
+        #: the rows' bounds as built: what a row derived from them (``models.covers``) is
+        #: valid for, once a study (stress, diagnose) has moved some of them
+        self.row_lower0, self.row_upper0 = row_lower.copy(), row_upper.copy()
 
         h = quiet_highs()
         h.HandleKeyboardInterrupt = True

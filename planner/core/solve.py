@@ -201,13 +201,30 @@ def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
     the public operator at its 60% cap in every period; stage 2 went 350 to 63 nodes).
 
     Only which rows are added depends on ``x``; every row holds for every plan of the model
-    (``models.covers``), so the optimum cannot depend on it."""
+    (``models.covers``), so the optimum cannot depend on it. That proof needs the target row
+    and the cover's share row as built: a row whose bounds a study has moved (stress's crisis
+    plan delivers less than the target or loosens a cap; the diagnosis relaxes limits) gives
+    no cover."""
     if x is None:
         return []
     m, h, inp = prep.model, prep.highs, prep.inputs
+    lp = h.h.getLp()
+    lower, upper = np.asarray(lp.row_lower_, dtype=float), np.asarray(lp.row_upper_, dtype=float)
+
+    def as_built(con) -> bool:
+        row = h.row_of.get(id(con))
+        return (
+            row is not None and lower[row] == h.row_lower0[row] and upper[row] == h.row_upper0[row]
+        )
+
     out = []
     for cover in share_cap_covers(inp):
         t = cover.period
+        share = getattr(m, cover.share_row, None)
+        if share is None or (cover.key, t) not in share:
+            continue
+        if not (as_built(m.target_met[t]) and as_built(share[cover.key, t])):
+            continue
         tol = 1e-6 * max(1.0, float(inp.target[t]))
         cols = [h.col_of[id(m.q[a, t])] for a in cover.inside]
         if float(np.sum(x[cols])) >= cover.cap * float(inp.target[t]) - tol:
