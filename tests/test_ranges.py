@@ -377,3 +377,24 @@ def test_listed_futures_give_weighted_quantiles_and_name_the_future(priced_data)
     assert ranges.driver["input"] == "chips"
     assert ranges.driver["changes"] == {"economics.chip_price_scale": 1.25}
     assert "The future that moves the cost most is 'chips'" in range_sentence(ranges.to_dict())
+
+
+def test_the_reading_names_the_scenarios_futures_where_the_plan_falls_short():
+    """'misses the target in 10% of futures' names which of the scenario's futures, and points
+    to `sovplan robust`; drawn futures (the default sample) are not named."""
+    outcomes = [
+        {"name": "as planned", "meets_target": True, "missing": []},
+        {"name": "Taiwan cut", "meets_target": False, "missing": []},
+        {"name": "ban", "meets_target": True, "missing": ["B200 at AWS in USA"]},
+    ]
+    cost = {"p10": 1.0, "p50": 2.0, "p90": 3.0, "min": 1.0, "max": 3.0}
+    ranges = {"source": "scenario", "futures": 3, "cost_musd": cost, "per_future": outcomes,
+              "share_missing_target": 0.1, "share_infeasible": 0.2}  # fmt: skip
+    text = range_sentence(ranges)
+    assert "It falls short in 'Taiwan cut', 'ban'; `sovplan robust`" in text
+    assert "'as planned'" not in text
+    assert "falls short" not in range_sentence({**ranges, "source": "default"})
+    fine = [{**o, "meets_target": True, "missing": []} for o in outcomes]
+    assert "falls short" not in range_sentence(
+        {**ranges, "per_future": fine, "share_missing_target": 0, "share_infeasible": 0}
+    )

@@ -125,4 +125,26 @@ def range_sentence(ranges: dict[str, Any] | None) -> str:
     fails = _misses(ranges)
     if not fails.startswith("meets"):
         text += f" The plan {fails}."
+        text += _which_fail(ranges)
     return text
+
+
+def _which_fail(ranges: dict[str, Any]) -> str:
+    """Name the scenario's futures where the plan cannot be carried out or misses its target,
+    and the command that plans for them: an analyst reading "misses the target in 10% of
+    futures" asks which future, and what would hold in it. Drawn futures have no names worth
+    reading, so only the scenario's own are named."""
+    if ranges.get("source") != "scenario":
+        return ""
+    names = [
+        str(o["name"])
+        for o in ranges.get("per_future") or []
+        if o.get("missing") or o.get("meets_target") is False
+    ]
+    if not names:
+        return ""
+    listed = ", ".join(f"'{n}'" for n in names)
+    return (
+        f" It falls short in {listed}; `sovplan robust` plans the first periods once for "
+        "every future in the scenario, so that they hold in these too."
+    )
