@@ -31,6 +31,18 @@ def _f(inp: ModelInputs):
     return inp.options["compute"].to_numpy()
 
 
+def share_cap_families(inp: ModelInputs) -> list[tuple[str, dict, float | None]]:
+    """(family, option groups, cap) of the four share caps, in the order of their rows
+    (share_provider, share_designer, share_foreign, share_country; ``installed_share_*`` under
+    ``share_basis`` installed): the one list the links' σ and ``models.covers`` read."""
+    return [
+        ("provider", inp.by_provider, inp.max_share_provider),
+        ("designer", inp.by_designer, inp.max_share_chip_designer),
+        ("foreign", inp.by_dependency, inp.max_share_foreign_jurisdiction),
+        ("country", inp.by_country, inp.max_share_country),
+    ]
+
+
 def _share_caps(inp: ModelInputs, groups: dict[str, list[int]]) -> dict[str, float]:
     """σ_g per group g: the smallest share cap (of D_t, on counted compute) of any share row
     whose option group contains every option of g; 1 when none does (q sums to D_t), when
@@ -39,13 +51,13 @@ def _share_caps(inp: ModelInputs, groups: dict[str, list[int]]) -> dict[str, flo
     cap·D_t, since X_t may exceed D_t)."""
     if not inp.link_share_caps or inp.share_basis != "counted":
         return {key: 1.0 for key in groups}
-    rows = [
-        (inp.by_provider, inp.max_share_provider),
-        (inp.by_designer, inp.max_share_chip_designer),
-        (inp.by_dependency, inp.max_share_foreign_jurisdiction),
-        (inp.by_country, inp.max_share_country),
+    sets = [
+        (set(idx), cap)
+        for _, by, cap in share_cap_families(inp)
+        if cap is not None
+        for idx in by.values()
+        if idx
     ]
-    sets = [(set(idx), cap) for by, cap in rows if cap is not None for idx in by.values() if idx]
     out = {}
     for key, idx in groups.items():
         members = set(idx)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
+from models.constraints import share_cap_families
 from models.inputs import ModelInputs
 
 
@@ -48,15 +49,9 @@ def share_cap_covers(inp: ModelInputs) -> list[Cover]:
     the counted-compute share rows, which that basis replaces."""
     if inp.share_basis != "counted":
         return []
-    families = [
-        ("provider", "share_provider", inp.by_provider, inp.max_share_provider),
-        ("designer", "share_designer", inp.by_designer, inp.max_share_chip_designer),
-        ("foreign", "share_foreign", inp.by_dependency, inp.max_share_foreign_jurisdiction),
-        ("country", "share_country", inp.by_country, inp.max_share_country),
-    ]
     n_options = len(inp.options)
     out = []
-    for family, share_row, groups, cap in families:
+    for family, groups, cap in share_cap_families(inp):
         if cap is None or cap >= 1.0:
             continue
         for key, idx in groups.items():
@@ -66,7 +61,7 @@ def share_cap_covers(inp: ModelInputs) -> list[Cover]:
                 out.append(
                     Cover(
                         name=f"capacity_outside_{family}[{key},{t}]",
-                        share_row=share_row,
+                        share_row=f"share_{family}",
                         key=key,
                         period=t,
                         inside=tuple(int(a) for a in idx),

@@ -392,6 +392,17 @@ class HighsModel:
         return True
 
     # --- expressions -> coefficient arrays -----------------------------------------------
+    def rows_as_built(self, rows: list[int]) -> np.ndarray:
+        """Whether each of ``rows`` still has the bounds it was built with (a study may have
+        moved them since); reads those rows only, not the whole LP."""
+        if not rows:
+            return np.zeros(0, dtype=bool)
+        idx = np.asarray(rows, dtype=np.int32)
+        _, _, lower, upper, _ = self.h.getRows(len(idx), idx)
+        return (np.asarray(lower) == self.row_lower0[idx]) & (
+            np.asarray(upper) == self.row_upper0[idx]
+        )
+
     def linear(self, expr) -> tuple[np.ndarray, np.ndarray, float]:
         """Column indices, coefficients and constant of a linear Pyomo expression.
 

@@ -208,22 +208,14 @@ def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
     if x is None:
         return []
     m, h, inp = prep.model, prep.highs, prep.inputs
-    lp = h.h.getLp()
-    lower, upper = np.asarray(lp.row_lower_, dtype=float), np.asarray(lp.row_upper_, dtype=float)
-
-    def as_built(con) -> bool:
-        row = h.row_of.get(id(con))
-        return (
-            row is not None and lower[row] == h.row_lower0[row] and upper[row] == h.row_upper0[row]
-        )
-
     out = []
     for cover in share_cap_covers(inp):
         t = cover.period
         share = getattr(m, cover.share_row, None)
         if share is None or (cover.key, t) not in share:
             continue
-        if not (as_built(m.target_met[t]) and as_built(share[cover.key, t])):
+        rows = [h.row_of.get(id(m.target_met[t])), h.row_of.get(id(share[cover.key, t]))]
+        if None in rows or not h.rows_as_built(rows).all():
             continue
         tol = 1e-6 * max(1.0, float(inp.target[t]))
         cols = [h.col_of[id(m.q[a, t])] for a in cover.inside]

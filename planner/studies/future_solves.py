@@ -90,19 +90,21 @@ def future_inputs(study: Study, s: int, cache: dict[str, Any]) -> tuple[Any, Any
     study and again in every worker; most futures differ in a price only."""
     from planner.core.home import rescored
     from planner.core.inputs import build_inputs
-    from planner.core.reprice import repriceable, repriced_inputs
+    from planner.core.reprice import Repricer, repriceable
 
     f = study.futures[s]
     if not repriceable(f.overrides):
         return build_inputs(f.scenario, study.tables)
     if "base" not in cache:
         base_sc = study.scenario.model_copy(update={"uncertainty": None})
-        cache["base"] = (base_sc, *build_inputs(base_sc, study.tables))
-    base_sc, inp, ctx = cache["base"]
+        inp, ctx = build_inputs(base_sc, study.tables)
+        # one Repricer for every future: it reads the base's option columns once
+        cache["base"] = (base_sc, inp, ctx, Repricer(inp, base_sc, ctx))
+    base_sc, inp, ctx, repricer = cache["base"]
     if not f.overrides:
         return dataclasses.replace(inp), ctx
     fut_ctx = ctx if f.scenario.scores == base_sc.scores else rescored(ctx, f.scenario.scores)
-    return repriced_inputs(inp, base_sc, ctx, f.scenario), fut_ctx
+    return repricer.inputs(f.scenario), fut_ctx
 
 
 class _Models:
