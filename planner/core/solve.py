@@ -25,6 +25,7 @@ from models.objectives import SENSES
 from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.errors import InputError
+from planner.core.face import max_index_face
 from planner.core.highs_backend import CAP_BOUND_OPTIONS, TIE_BREAK_OPTIONS, SolveOutcome
 from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
@@ -90,11 +91,12 @@ def _optimise(
         return reused, [reused]
     start = None
     first = None
+    lp1 = None  # stage 1's LP relaxation: its duals describe the max-index face
     options: dict[str, object] = {}
     t_lp = time.perf_counter()
     if sc.solver.lp_start and limit > 0.05:
         # the LP start may use at most half the time: the MIP needs the rest
-        lp = h.lp_relaxation(time_limit=limit / 2)
+        lp = lp1 = h.lp_relaxation(time_limit=limit / 2)
         if lp is not None:
             # a knapsack against a cap: searched with CAP_BOUND_OPTIONS, in both stages, if
             # the LP support does not settle stage 1 (when it does, as on Kenya and France,
@@ -140,6 +142,45 @@ def _optimise(
     h.set_objective(m.total_cost.expr, pyo.minimize)
     t2 = time.perf_counter()
     add_covers(prep, binding_covers(prep, first.x))
+    # the face after the covers: binding_covers reads the share rows' bounds as built
+    face = None
+    if lp1 is not None:
+        n1 = len(lp1.x)
+        face = max_index_face(lp1.duals, best, LEXICOGRAPHIC_TOLERANCE, h.integer[:n1])
+    with h.held(face):
+        second = _tie_break(prep, first, previous, options, remaining, t2)
+    stages.append(second)
+    h.relax_row("lexicographic")
+    if second.x is None:
+        return resplit(prep, first, objective, tie_break), stages
+    # The plan is the second stage's solution; its status is the weaker of the two.
+    # Status describes the primary objective; the tie-break's own gap is reported beside it.
+    merged = SolveOutcome(
+        status=first.status,
+        objective=h.evaluate(getattr(m, objective).expr, second.x),
+        bound=first.bound,
+        gap=first.gap,
+        seconds=first.seconds + second.seconds,
+        x=second.x,
+        message=f"{first.message}; cost tie-break: {second.message}",
+        tie_break_gap=second.gap if second.gap is not None else None,
+        tie_break_status=second.status,
+    )
+    return resplit(prep, merged, objective, tie_break), stages
+
+
+def _tie_break(
+    prep: Prepared,
+    first: SolveOutcome,
+    previous: np.ndarray | None,
+    options: dict[str, object],
+    remaining: float,
+    t2: float,
+) -> SolveOutcome:
+    """Stage 2: the cheapest plan with the index held (by the ``lexicographic`` row and the
+    face the caller holds), from stage 1's plan, the restriction to the cost LP's support or
+    the previous plan, whichever is cheapest."""
+    sc, m, h = prep.scenario, prep.model, prep.highs
     # total_cost may name a column no row uses (added when its expression was first read):
     # stage 1's plan is padded at that column's lower bound so it stays a valid start
     start, second = h.pad(first.x), None
@@ -174,24 +215,7 @@ def _optimise(
             options={**TIE_BREAK_OPTIONS, **options},
         )
     second.seconds += pre_seconds
-    stages.append(second)
-    h.relax_row("lexicographic")
-    if second.x is None:
-        return resplit(prep, first, objective, tie_break), stages
-    # The plan is the second stage's solution; its status is the weaker of the two.
-    # Status describes the primary objective; the tie-break's own gap is reported beside it.
-    merged = SolveOutcome(
-        status=first.status,
-        objective=h.evaluate(getattr(m, objective).expr, second.x),
-        bound=first.bound,
-        gap=first.gap,
-        seconds=first.seconds + second.seconds,
-        x=second.x,
-        message=f"{first.message}; cost tie-break: {second.message}",
-        tie_break_gap=second.gap if second.gap is not None else None,
-        tie_break_status=second.status,
-    )
-    return resplit(prep, merged, objective, tie_break), stages
+    return second
 
 
 def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
@@ -323,9 +347,8 @@ def support_stage(
     restricted solution is optimal for the full model and is returned with the LP bound as
     its bound; otherwise the full MIP is solved, as before.
     """
-    x_lp, lp_bound = lp
-    out = prep.highs.support_mip(x_lp, time_limit=time_limit, mip_gap=gap)
-    return judged_by_lp_bound(out, lp_bound, sense, gap, "on the LP support")
+    out = prep.highs.support_mip(lp[0], time_limit=time_limit, mip_gap=gap)
+    return judged_by_lp_bound(out, lp[1], sense, gap, "on the LP support")
 
 
 def judged_by_lp_bound(
