@@ -20,9 +20,9 @@ import time
 import numpy as np
 import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
-from models.covers import Cover, cover_expression, share_cap_covers
 from models.objectives import SENSES
 from planner.core import deadline as clock
+from planner.core.cover_rows import add_covers, binding_covers, relax_covers
 from planner.core.data import Tables
 from planner.core.errors import InputError
 from planner.core.face import max_index_face
@@ -36,10 +36,8 @@ from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
 from planner.core.screens import screen, status_message
+from planner.core.support import support_stage
 from planner.core.warm import WarmStart, mapped, meets_rows, record, tightened
-
-#: The extra rows ``add_covers`` adds are named ``capacity_outside_<family>[group,t]``.
-COVER_PREFIX = "capacity_outside_"
 
 #: the rows ``without_caps`` lifts, and the share of the time limit it may use
 CAP_ROWS = ("budget", "energy_cost_cap", "emissions_cap")
@@ -285,58 +283,6 @@ def _tie_break(
     return second
 
 
-def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
-    """The capacity_outside rows (``models.covers``) of the share caps that ``x`` (a plan)
-    meets with equality: there the cap decides how much capacity the rest of the options must
-    hold, and the row, rounded by HiGHS's cuts, lifts the bound of the cost tie-break (UK:
-    the public operator at its 60% cap in every period; stage 2 went 350 to 63 nodes).
-
-    Only which rows are added depends on ``x``; every row holds for every plan of the model
-    (``models.covers``), so the optimum cannot depend on it. That proof needs the target row
-    and the cover's share row as built: a row whose bounds a study has moved (stress's crisis
-    plan delivers less than the target or loosens a cap; the diagnosis relaxes limits) gives
-    no cover."""
-    if x is None:
-        return []
-    m, h, inp = prep.model, prep.highs, prep.inputs
-    out = []
-    for cover in share_cap_covers(inp):
-        t = cover.period
-        share = getattr(m, cover.share_row, None)
-        if share is None or (cover.key, t) not in share:
-            continue
-        rows = [h.row_of.get(id(m.target_met[t])), h.row_of.get(id(share[cover.key, t]))]
-        if None in rows or not h.rows_as_built(rows).all():
-            continue
-        tol = 1e-6 * max(1.0, float(inp.target[t]))
-        cols = [h.col_of[id(m.q[a, t])] for a in cover.inside]
-        if float(np.sum(x[cols])) >= cover.cap * float(inp.target[t]) - tol:
-            out.append(cover)
-    return out
-
-
-def add_covers(prep: Prepared, covers: list[Cover]) -> list[str]:
-    """Add (or re-bind) ``covers`` as extra rows of the HiGHS model; returns their names, for
-    ``HighsModel.relax_row`` once the solve that needs them is done. The right-hand side is
-    lowered by 1e-6·max(1, D_t): the model's own rows hold only to HiGHS's feasibility
-    tolerance, and their sum must not be cut off by rounding."""
-    m, h, inp = prep.model, prep.highs, prep.inputs
-    names = []
-    for cover in covers:
-        slack = 1e-6 * max(1.0, float(inp.target[cover.period]))
-        h.set_row(cover.name, cover_expression(m, inp, cover), lower=cover.rhs - slack)
-        names.append(cover.name)
-    return names
-
-
-def relax_covers(prep: Prepared) -> None:
-    """Make every capacity_outside row added so far non-binding (``add_covers``)."""
-    h = prep.highs
-    for name in h.extra_rows:
-        if name.startswith(COVER_PREFIX):
-            h.relax_row(name)
-
-
 def warm_settings(prep: Prepared, objective: str, gap: float, tie_break: bool) -> tuple:
     """What a solve asks for, as ``planner.core.warm`` compares it between two solves."""
     return (objective, bool(tie_break), float(gap), float(prep.scenario.solver.tie_break_gap))
@@ -399,48 +345,6 @@ def spends_to_a_cap(prep: Prepared, x) -> bool:
         if h.evaluate(expr.expr, x) >= float(cap) - 1e-6 * max(1.0, abs(float(cap))):
             return True
     return False
-
-
-def support_stage(
-    prep: Prepared, lp: tuple, sense: int, time_limit: float, gap: float
-) -> SolveOutcome | None:
-    """The first stage proven optimal on the LP relaxation's support; a plan not proven
-    optimal (status ``feasible``, a start for the full MIP); or None.
-
-    ``HighsModel.support_mip`` solves the MIP with every integer column the LP solution
-    leaves at 0 fixed at 0. Its plans are plans of the full model, so its optimum is a lower
-    bound (maximising) on the full optimum; the LP relaxation is an upper bound. When the
-    two meet within the MIP gap (relative, as HiGHS measures it, plus 1e-9 absolute) the
-    restricted solution is optimal for the full model and is returned with the LP bound as
-    its bound; otherwise the full MIP is solved, as before.
-    """
-    out = prep.highs.support_mip(lp[0], time_limit=time_limit, mip_gap=gap)
-    return judged_by_lp_bound(out, lp[1], sense, gap, "on the LP support")
-
-
-def judged_by_lp_bound(
-    out: SolveOutcome, lp_bound: float, sense: int, gap: float, where: str
-) -> SolveOutcome | None:
-    """A restricted MIP's outcome judged against the full model's LP bound: ``optimal`` (with
-    the LP bound as its bound) when the two meet within the MIP gap (relative, as HiGHS
-    measures it, plus 1e-9 absolute), else the same plan as ``feasible``; None without a
-    plan. ``where`` names the restriction in the message."""
-    if out.x is None or out.objective is None:
-        return None
-    z = out.objective
-    shortfall = (lp_bound - z) if sense == pyo.maximize else (z - lp_bound)
-    if shortfall > gap * abs(z) + 1e-9:
-        out.status = "feasible"
-        return out
-    return SolveOutcome(
-        status="optimal",
-        objective=z,
-        bound=lp_bound,
-        gap=max(shortfall, 0.0) / max(abs(z), 1e-12),
-        seconds=out.seconds,
-        x=out.x,
-        message=f"Optimal (LP bound reached {where})",
-    )
 
 
 def resplit_stages(
