@@ -47,7 +47,7 @@ def test_a_slack_budget_is_settled_without_it_and_a_binding_one_is_not(limits):
     slack, restored = _attempt(limits, free.cost + 5)
     assert restored and slack is not None
     out, _ = slack
-    assert "the caps do not bind" in out.message
+    assert "the budget did not bind" in out.message
     _agree(optimum(capped_case(limits, budget=free.cost + 5)), free, 1e-6, 1e-9)
     # a budget below the cheapest max-index plan: the tie-break finds no plan, no answer
     binding, restored = _attempt(limits, free.cost - 5)

@@ -41,6 +41,11 @@ from planner.core.warm import WarmStart, mapped, meets_rows, record, tightened
 
 #: the rows ``without_caps`` lifts, and the share of the time limit it may use
 CAP_ROWS = ("budget", "energy_cost_cap", "emissions_cap")
+CAP_WORDS = {
+    "budget": "the budget",
+    "energy_cost_cap": "the energy-cost cap",
+    "emissions_cap": "the emissions cap",
+}
 CAPS_FREE_SHARE = 0.25
 
 #: Sovereignty may fall this much (absolute, index in [0,1]) in the cost tie-break stage.
@@ -208,11 +213,12 @@ def without_caps(
     plan at that index, or runs out of time) and the caller solves as before, having spent
     at most ``time_limit``. The caps' rows are restored however this ends."""
     m, h = prep.model, prep.highs
-    rows = [
-        h.row_of[id(getattr(m, name))]
+    present = [
+        name
         for name in CAP_ROWS
         if getattr(m, name, None) is not None and id(getattr(m, name)) in h.row_of
     ]
+    rows = [h.row_of[id(getattr(m, name))] for name in present]
     if not rows or time_limit <= 0.5:
         return None
     idx = np.asarray(rows, dtype=np.int32)
@@ -230,7 +236,8 @@ def without_caps(
     proven = out.status == "optimal" and out.tie_break_status == "optimal"
     if out.x is None or not proven or not meets_rows(h, h.pad(out.x)):
         return None
-    out.message = f"{out.message} (the caps do not bind: the best plan without them meets them)"
+    names = " and ".join(CAP_WORDS[name] for name in present)
+    out.message = f"{out.message} ({names} did not bind: the best plan without it fits it)"
     return out, stages
 
 
