@@ -260,8 +260,7 @@ def brute_force(countries, chips, target, budget, limits, w, rules=None):
         if installed and not installed_within_caps(opts, n, limits):
             continue
         if rho is not None and any(
-            sum(k for o, k in zip(opts, n, strict=True) if j not in o.depends_on()) < rho * target
-            for j in foreign
+            kept_after_cut(opts, n, j) < rho * target - 1e-9 for j in foreign
         ):
             continue
         index = best_split(opts, n, target, limits, w)
@@ -271,6 +270,29 @@ def brute_force(countries, chips, target, budget, limits, w, rules=None):
         return None
     best = max(i for i, _ in found)
     return best, min(c for i, c in found if i >= best - 1e-6)
+
+
+#: the share of an installed module's accelerators that fail in the cut year and are not
+#: replaced (the scenario default, ``economics.accelerator_failure_rate_per_year``)
+FAILURE_RATE = 0.09
+
+
+def kept_after_cut(opts: list[Option], n, j: str) -> float:
+    """The compute kept in 2030 when j is cut at its start (the N-1 rule as the README
+    states it): options on j's territory or run by a provider of j are lost at once; one
+    that depends on j only through its chip keeps what was installed before the cut, each
+    module keeping 1 − rate after the year (no spares: new modules of this one period were
+    not installed before; the existing system, in service since 2020, was). Everything else
+    is kept whole."""
+    kept = 0.0
+    for o, k in zip(opts, n, strict=True):
+        if j not in o.depends_on():
+            kept += k
+            continue
+        at_once = o.country == j or (o.provider == "USC" and j == "OTH")
+        if not at_once and o.existing:  # only its CA chip depends on j (OTH)
+            kept += (1.0 - FAILURE_RATE) * k
+    return kept
 
 
 def _rules_scenario(rules: dict, tmp_path) -> dict:
@@ -675,6 +697,10 @@ def test_brute_force_agrees_on_the_cut_rule_on_random_instances(budget, rho, rat
         # the project's module is inside PUB's and HOM's installed shares
         (["HOM", "ALY"], 2, 30, {"max_share_provider": 0.75, "max_share_country": 0.5},
          {"project": True}),
+        # an OTH cut keeps the existing CA system (installed before it) minus a year's
+        # failures: 0.91 carries N-1 at 0.5 (the oracle once dropped it, found by hypothesis)
+        (["HOM", "ALY"], 1, 5, {"max_share_chip_designer": 0.5, "max_share_provider": 0.5,
+                                "resilience": 0.5}, {"existing": "HOM"}),
     ],
 )  # fmt: skip
 def test_brute_force_agrees_with_solve_under_installed_caps(
