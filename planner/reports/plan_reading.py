@@ -212,11 +212,15 @@ def _existing(plan: Plan) -> str:
         if r.limit.startswith("max_share") or r.limit == "min_home_share"
     ]
     retired, kept, joined, declined = [], [], [], []
+    # each system's rows, grouped once (in the allocation's order): a filter of the whole
+    # allocation per system took most of the reading on the EU plan's 40 systems (issue 27)
+    held_rows = rows[rows["modules"] > 0]
+    by_name = dict(iter(held_rows.groupby("existing", sort=False)))
     for name, info in systems.items():
         serving = list(info.get("periods", []))
         if not serving:
             continue
-        mine = rows[(rows["existing"] == name) & (rows["modules"] > 0)]
+        mine = by_name.get(name, held_rows.iloc[0:0])
         held = sorted(int(t) for t in mine["period"])
         gone = [t for t in serving if t not in held]
         if info.get("project"):  # a yes/no decision: joined for its whole life, or not at all
