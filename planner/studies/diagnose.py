@@ -732,7 +732,8 @@ def diagnose_prepared(
     verify: bool = True,
     screens: list[str] | None = None,
 ) -> Diagnosis:
-    """``diagnose`` on an already prepared model (what ``solve_and_diagnose`` hands over)."""
+    """``diagnose`` on an already prepared model (what
+    ``planner.studies.solving.solve_and_diagnose`` hands over)."""
     t0 = time.perf_counter()
     sc = prep.scenario
     limit = float(clock.cap(time_limit if time_limit is not None else sc.solver.time_limit))
