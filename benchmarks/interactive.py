@@ -73,7 +73,7 @@ print(json.dumps(out))
 EDITS = r"""
 import json, math, sys, time
 from planner.core.scenario import load_scenario
-from planner.studies.diagnose import solve_and_diagnose as solve
+from planner.studies.solving import solve_and_diagnose as solve
 path, seed = sys.argv[1], int(sys.argv[2])
 base = [f"solver.random_seed={seed}"]
 def run(sets, warm=None):

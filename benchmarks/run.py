@@ -42,12 +42,15 @@ SOVPLAN = str(Path(PYTHON).with_name("sovplan"))
 RESULTS = HERE / "results"
 
 
-def run_child(cmd: list[str], timeout: float = 3600, env: dict | None = None) -> dict:
-    """Run a command; return wall seconds, peak RSS (MB), exit code, stdout and stderr."""
+def run_child(
+    cmd: list[str], timeout: float = 3600, env: dict | None = None, cwd: Path | None = None
+) -> dict:
+    """Run a command (in ``cwd``, default the repository); return wall seconds, peak RSS (MB),
+    exit code, stdout and stderr."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
-            cmd, stdout=out, stderr=err, cwd=ROOT, env={**os.environ, **(env or {})}
+            cmd, stdout=out, stderr=err, cwd=cwd or ROOT, env={**os.environ, **(env or {})}
         )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0

@@ -76,7 +76,7 @@ def main() -> int:
         print(f"{args.out}: already exists; pass --force to overwrite", file=sys.stderr)
         return 2
 
-    from planner.studies.diagnose import solve_and_diagnose as solve
+    from planner.studies.solving import solve_and_diagnose as solve
     from planner.studies.sweep import sweep
 
     modes = args.modes.split(",")

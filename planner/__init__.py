@@ -26,7 +26,7 @@ from typing import Any
 _EXPORTS = {
     "load_scenario": ("planner.core.scenario", "load_scenario"),
     "Scenario": ("planner.core.scenario", "Scenario"),
-    "solve": ("planner.studies.diagnose", "solve_and_diagnose"),
+    "solve": ("planner.studies.solving", "solve_and_diagnose"),
     "Plan": ("planner.core.results", "Plan"),
     "load_tables": ("planner.core.data", "load_tables"),
     "pareto": ("planner.studies.pareto", "pareto"),

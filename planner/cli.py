@@ -178,7 +178,7 @@ def solve(
         from planner.core.deadline import remaining
         from planner.core.io import check_writable, write_output
         from planner.reports.plan_report import plan_summary
-        from planner.studies.diagnose import solve_and_diagnose as run
+        from planner.studies.solving import solve_and_diagnose as run
 
         if out is not None:  # before solving, so a long solve is not lost to a bad path
             check_writable(out, force)
@@ -704,7 +704,7 @@ def brief(
         from planner.core.files import read_input_text
         from planner.core.io import check_writable, write_output
         from planner.reports.brief import brief_html, plan_from_json
-        from planner.studies.diagnose import solve_and_diagnose
+        from planner.studies.solving import solve_and_diagnose
 
         check_time_limit(time_limit)
         check_writable(out, force)

@@ -118,7 +118,7 @@ def cycles(g: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_import_graph_is_read():
     g = graph()
-    assert "planner.core.solve" in g["planner.studies.diagnose"]
+    assert "planner.core.solve" in g["planner.studies.solving"]
     assert "models.build" in g["planner.core.prepare"]
     assert len(g) > 30
 

@@ -155,6 +155,16 @@ def test_a_later_cut_year_never_lowers_the_kept_share(adds, rate, spares, who, y
     assert (kept_late["kept_eflops"] >= kept_early["kept_eflops"] - 1e-9).all()
     # and a cut never keeps more than the plan has
     assert (kept_early["kept_eflops"] <= kept_early["compute_eflops"] + 1e-9).all()
+    # the N-1 table's path (masks as arrays, one cache over many calls) keeps every bit
+    from planner.core.cuts import _MaskReader
+
+    reader, cache = _MaskReader(rows), {}
+    for year in (early, late, None):
+        pd.testing.assert_frame_equal(
+            kept_table(rows, *reader.arrays(who), rule, sc.target, year, cache),
+            kept_table(rows, *reader(who), rule, sc.target, year),
+            check_exact=True,
+        )
 
 
 def test_crisis_plan_keeps_installed_chips_minus_failures_and_relaxes_what_it_must():

@@ -97,3 +97,27 @@ def test_a_bad_future_names_the_future_and_the_field(override, words):
     with pytest.raises(InputError, match=r"uk.yaml: uncertainty.futures\[0\] 'odd one'") as err:
         futures_of(sc)
     assert words in str(err.value)
+
+
+def test_copy_mapping_copies_like_deepcopy_and_keeps_aliases_shared():
+    """``copy_mapping`` (what each future's and each ``--set``'s copy of the scenario uses
+    instead of ``copy.deepcopy``): equal to deepcopy's copy, nothing shared with the original
+    but immutable values, and a value reached twice (a YAML alias) shared in the copy as
+    deepcopy shares it, so an override through one alias shows through the other alike."""
+    import copy
+    import datetime
+
+    from planner.core.scenario import apply_overrides, copy_mapping
+
+    shared = {"x": [1, {"y": 2.5}], "on": True}
+    raw = {"p": shared, "q": shared, "t": (1, [2]), "s": "text", "d": datetime.date(2030, 1, 1)}
+    out = copy_mapping(raw)
+    assert out == copy.deepcopy(raw)
+    assert out["p"] is out["q"] and out["p"] is not shared
+    assert out["t"][1] is not raw["t"][1]
+    out["p"]["x"][1]["y"] = 3.0
+    assert shared["x"][1]["y"] == 2.5 and out["q"]["x"][1]["y"] == 3.0
+    for via in (copy_mapping, copy.deepcopy):  # the same override, the same result
+        assert apply_overrides(raw, {"p.on": False}) == via(
+            {**raw, "p": {**shared, "on": False}, "q": {**shared, "on": False}}
+        )

@@ -154,7 +154,7 @@ def test_the_server_caps_every_solve(tiny, monkeypatch):
         seen.update(per_solve=scenario.solver.time_limit, whole=time_limit, warm=warm)
         return "plan"
 
-    monkeypatch.setattr("planner.studies.diagnose.solve_and_diagnose", fake_solve)
+    monkeypatch.setattr("planner.studies.solving.solve_and_diagnose", fake_solve)
     assert u.solve_plan(long) == "plan"
     assert seen == {"per_solve": 5.0, "whole": 5.0, "warm": None}
     # the session's previous plan's warm start reaches the solve (planner.core.warm)

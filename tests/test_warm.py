@@ -15,7 +15,7 @@ from planner.core.prepare import prepare
 from planner.core.results import make_plan, shares_table
 from planner.core.solve import optimise, warm_settings
 from planner.core.warm import tightened
-from planner.studies.diagnose import solve_and_diagnose as solve
+from planner.studies.solving import solve_and_diagnose as solve
 from tests.conftest import QUICK_START, tiny
 
 REUSED = "the previous plan"

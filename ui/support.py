@@ -419,7 +419,7 @@ def solve_plan(
     within the server's time cap and stoppable (``run_cancellable``; ``on_wait`` is called
     while it runs). ``warm``: the ``Plan.warm_start`` of the session's previous solve, which
     an edit that only narrows the model reuses without solving (``planner.core.warm``)."""
-    from planner.studies.diagnose import solve_and_diagnose as solve
+    from planner.studies.solving import solve_and_diagnose as solve
 
     limited = capped(scenario)
     cap = max_time_limit()

@@ -127,8 +127,8 @@ def kept_table(
 
 def kept_rows(
     rows: pd.DataFrame,
-    lost_now: pd.Series,
-    chip_cut: pd.Series,
+    lost_now: pd.Series | np.ndarray,
+    chip_cut: pd.Series | np.ndarray,
     rule: CutRule,
     target: dict[int, float],
     cut_year: float | None = None,
@@ -137,10 +137,14 @@ def kept_rows(
     """``kept_table``'s rows as dicts (the N-1 table joins one list per jurisdiction into
     one frame: a frame per jurisdiction cost 0.1 s of the EU plan's results)."""
     cache = {} if cache is None else cache
-    chip_only = (chip_cut & ~lost_now).to_numpy(bool)
-    lost = lost_now.to_numpy(bool)
-    compute = rows["compute_eflops"].to_numpy(float)
-    period = rows["period"].to_numpy()
+    # masks over ``rows`` (Series indexed like them, or arrays in their order); the columns
+    # and what installed chips carry are read once per rows (the N-1 table calls this once
+    # per foreign jurisdiction: pandas reads per call were most of its time, issue 27)
+    lost = np.asarray(lost_now, dtype=bool)
+    chip_only = np.asarray(chip_cut, dtype=bool) & ~lost
+    if "columns" not in cache:
+        cache["columns"] = (rows["compute_eflops"].to_numpy(float), rows["period"].to_numpy())
+    compute, period = cache["columns"]
     out = []
     for t in rule.periods:
         y = float(t) if cut_year is None else float(cut_year)
@@ -152,9 +156,9 @@ def kept_rows(
             kept = float(compute[sel & ~lost & ~chip_only].sum())
             if (sel & chip_only).any():
                 if (t, y) not in cache:
-                    cache[t, y] = carried_compute(rows, rule, t, y)
+                    cache[t, y] = carried_compute(rows, rule, t, y).to_numpy(float)
                 carried = cache[t, y]
-                kept += float(carried[chip_only[sel]].sum())
+                kept += float(carried[chip_only[sel]].sum())  # = the Series' sum, bit for bit
         # a difference of equal sums can come out as -1e-15: nothing kept is 0, not -0
         kept = min(have, max(0.0, kept))
         d = float(target.get(t, 0.0))
@@ -215,11 +219,15 @@ class _MaskReader:
         self.fabs = None if fab is None else [set(f.split(";")) for f in fab]
 
     def __call__(self, j: str) -> tuple[pd.Series, pd.Series]:
+        lost, chip = self.arrays(j)
+        return pd.Series(lost, index=self.index), pd.Series(chip, index=self.index)
+
+    def arrays(self, j: str) -> tuple[np.ndarray, np.ndarray]:
+        """(lost at once, chip cut) as boolean arrays in the rows' order."""
         country, provider, chip = (layer == j for layer in self.layers)
         if self.fabs is not None:
             chip = chip | np.fromiter((j in f for f in self.fabs), bool, len(self.fabs))
-        lost = pd.Series((country | provider).astype(bool), index=self.index)
-        return lost, pd.Series(chip.astype(bool), index=self.index)
+        return (country | provider).astype(bool), chip.astype(bool)
 
 
 def existing_since(sc: Any) -> dict[str, float]:
@@ -315,7 +323,7 @@ def resilience_table(
     cache: dict = {}
     masks = _MaskReader(rows)
     for j in foreign:
-        lost, chip = masks(j)
+        lost, chip = masks.arrays(j)
         out += [
             {
                 "period": r["period"],

@@ -8,14 +8,13 @@ that silently differs. A scenario without the block has one future, itself.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from planner.core.errors import InputError
-from planner.core.scenario import Scenario, apply_overrides, scenario_from_mapping
+from planner.core.scenario import Scenario, apply_overrides, copy_mapping, scenario_from_mapping
 from planner.core.uncertainty import Cut, Future, Uncertainty
 
 #: the one future of a scenario without an uncertainty block
@@ -99,7 +98,7 @@ def futures_of(sc: Scenario) -> list[ScenarioFuture]:
                 "(every future plans the same home over the same periods from the same data)"
             )
         try:
-            raw = apply_overrides(base, spec.set) if spec.set else copy.deepcopy(base)
+            raw = apply_overrides(base, spec.set) if spec.set else copy_mapping(base)
         except InputError as exc:
             raise InputError(f"{where}: {exc}") from exc
         future_sc = scenario_from_mapping(raw, source=where)

@@ -133,7 +133,9 @@ def layer_jurisdictions(
     home = set(ctx.home)
     hq = provider.map(prov["hq_iso3"])
     j_country = country.map(cty["jurisdiction"]).where(~country.isin(home), None)
-    j_provider = hq.map(lambda h: None if h == "*" or h in home else cty.at[h, "jurisdiction"])
+    # one lookup per headquarters, not per option (France has 356 options, 13 providers)
+    by_hq = {h: None if h == "*" or h in home else cty.at[h, "jurisdiction"] for h in set(hq)}
+    j_provider = hq.map(by_hq)
     j_chip = chip.map(chp["jurisdiction"])
     j_chip = j_chip.where(~j_chip.isin(ctx.home_jurisdictions), None)
     out = pd.DataFrame(

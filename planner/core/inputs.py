@@ -269,7 +269,8 @@ def _coefficients(sc: Scenario, t: Tables, ctx: HomeContext, opt: pd.DataFrame) 
     dep = layer_jurisdictions(k, p, c, t, ctx)
     # A provider running another jurisdiction's technology (technology_jurisdiction) depends on
     # it too: each foreign one is a dependency in N-1 and the foreign cap (_dependencies).
-    j_tech = p.map(lambda code: ";".join(provider_technology(prov, code, ctx))).astype(object)
+    tech = {code: ";".join(provider_technology(prov, code, ctx)) for code in set(p)}
+    j_tech = p.map(tech).astype(object)  # one lookup per provider, not per option
     home = set(ctx.home)
     fabs = chip_fab_jurisdictions(t.chips)
     j_fab = c.map(lambda code: ";".join(fabs.get(code, [])))

@@ -58,7 +58,27 @@ class _Strict(BaseModel):
     def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         """``budget: true`` is a typo, not 1: booleans are only accepted by boolean fields
         (pydantic's lax mode would turn true into 1.0)."""
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and _has_bool(value) and not _mentions_bool(field.annotation):
+        if info.field_name in _bool_free_fields(cls) and _has_bool(value):
             raise ValueError("expected a number or text, got a boolean (true/false)")
         return value
+
+
+#: model class -> names of its fields whose type admits no boolean (see ``_bool_free_fields``)
+_BOOL_FREE: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def _bool_free_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``cls`` that refuse a boolean, read once per class.
+
+    Why cached: the check runs on every field of every validation, and a plan's ranges
+    validate one scenario per future (64 for the default sample); reading each field's type
+    again each time was a third of that validation (issue 27). A model's fields are fixed when
+    its class is built, so the answer never changes.
+    """
+    names = _BOOL_FREE.get(cls)
+    if names is None:
+        names = frozenset(
+            name for name, f in cls.model_fields.items() if not _mentions_bool(f.annotation)
+        )
+        _BOOL_FREE[cls] = names
+    return names

@@ -107,7 +107,7 @@ def _solve_all(
     defined: dict[str, tuple[str, list[str]]], root: Path, wanted: set[str]
 ) -> dict[str, Any]:
     from planner.core.scenario import load_scenario
-    from planner.studies.diagnose import solve_and_diagnose
+    from planner.studies.solving import solve_and_diagnose
 
     cache: dict[tuple[str, tuple[str, ...]], Any] = {}
     plans: dict[str, Any] = {}

@@ -190,6 +190,14 @@ def _project_names(plan: Plan) -> frozenset[str]:
     return frozenset(name for name, info in systems.items() if info.get("project"))
 
 
+def _values(frame: pd.DataFrame, *columns: str) -> list[tuple[Any, ...]]:
+    """The rows of ``columns`` as tuples of the values ``itertuples`` gives (Python scalars).
+
+    Why not ``itertuples``: it reads every column of the frame (the allocation has ~25) and
+    builds a named-tuple class on each call; the reading did so a dozen times (issue 27)."""
+    return list(zip(*(frame[c].tolist() for c in columns), strict=True))
+
+
 def _existing(plan: Plan) -> str:
     """What the plan does with the systems already in service or committed.
 
@@ -212,11 +220,15 @@ def _existing(plan: Plan) -> str:
         if r.limit.startswith("max_share") or r.limit == "min_home_share"
     ]
     retired, kept, joined, declined = [], [], [], []
+    # each system's rows, grouped once (in the allocation's order): a filter of the whole
+    # allocation per system took most of the reading on the EU plan's 40 systems (issue 27)
+    held_rows = rows[rows["modules"] > 0]
+    by_name = dict(iter(held_rows.groupby("existing", sort=False)))
     for name, info in systems.items():
         serving = list(info.get("periods", []))
         if not serving:
             continue
-        mine = rows[(rows["existing"] == name) & (rows["modules"] > 0)]
+        mine = by_name.get(name, held_rows.iloc[0:0])
         held = sorted(int(t) for t in mine["period"])
         gone = [t for t in serving if t not in held]
         if info.get("project"):  # a yes/no decision: joined for its whole life, or not at all
@@ -232,14 +244,15 @@ def _existing(plan: Plan) -> str:
         if short.empty:
             continue
         counts = "; ".join(
-            f"{r.counted_eflops:,.2f} of its {r.compute_eflops:,.2f} in {int(r.period)}"
-            for r in short.itertuples()
+            f"{counted:,.2f} of its {built:,.2f} in {int(t)}"
+            for t, counted, built in _values(short, "period", "counted_eflops", "compute_eflops")
         )
-        idle_years = [int(r.period) for r in short.itertuples() if r.counted_eflops < 1e-6]
+        idle_years = [int(t) for t, counted in _values(short, "period", "counted_eflops")
+                      if counted < 1e-6]  # fmt: skip
         later = [
-            int(r.period)
-            for r in mine.itertuples()
-            if idle_years and int(r.period) > min(idle_years) and r.counted_eflops > 1e-6
+            int(t)
+            for t, counted in _values(mine, "period", "counted_eflops")
+            if idle_years and int(t) > min(idle_years) and counted > 1e-6
         ]
         verb = "leaves" if len(caps) == 1 else "leave"
         room = (

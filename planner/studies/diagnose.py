@@ -48,11 +48,9 @@ from planner.core.prepare import Prepared, prepare
 from planner.core.scenario import Scenario, apply_overrides, scenario_from_mapping
 from planner.core.screens import money as _money
 from planner.core.screens import screen
-from planner.core.solve import solve_prepared
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner.core.highs_backend import SolveOutcome
-    from planner.core.results import Plan
 
 INF = highspy.kHighsInf
 FEASIBLE = ("optimal", "feasible")
@@ -734,7 +732,8 @@ def diagnose_prepared(
     verify: bool = True,
     screens: list[str] | None = None,
 ) -> Diagnosis:
-    """``diagnose`` on an already prepared model (what ``solve_and_diagnose`` hands over)."""
+    """``diagnose`` on an already prepared model (what
+    ``planner.studies.solving.solve_and_diagnose`` hands over)."""
     t0 = time.perf_counter()
     sc = prep.scenario
     limit = float(clock.cap(time_limit if time_limit is not None else sc.solver.time_limit))
@@ -951,49 +950,3 @@ def attach(plan: Any, prep: Prepared, screens: list[str], time_limit: float | No
         else "HiGHS proved that no plan meets every limit."
     )
     plan.diagnosis = diag.to_dict()
-
-
-def solve_and_diagnose(
-    scenario: Scenario | str,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    objective: str = "sovereignty",
-    tables: Tables | None = None,
-    diagnose: bool = True,
-    ranges: bool = False,
-    warm: Any = None,
-) -> Plan:
-    """Solve a scenario (a Scenario or a path to its YAML) and return the Plan; this is the
-    public ``planner.core.solve``.
-
-    An infeasible plan carries ``plan.diagnosis`` unless ``diagnose`` is False. The model is
-    prepared once and the diagnosis experiments run on the same HiGHS instance. With
-    ``ranges`` a solved plan also carries ``plan.ranges``: the fixed plan priced and scored
-    across the scenario's futures or the default sample (``planner.studies.ranges``; no
-    re-solve, within the same time limit). Off by default: a sweep or study solving many
-    scenarios needs no range on each. ``warm``: the
-    ``Plan.warm_start`` of a solve of this scenario before an edit (``planner.core.warm``).
-    """
-    time_limit = clock.check_time_limit(time_limit, "time_limit")
-    with clock.scope(time_limit):
-        prep = prepare(scenario, tables=tables)
-        with clock.scope(None if time_limit is not None else prep.scenario.solver.time_limit):
-            screens = screen(prep)
-            plan = solve_prepared(
-                prep, objective, time_limit=time_limit, mip_gap=mip_gap, screens=screens,
-                warm=warm,
-            )  # fmt: skip
-            if diagnose:
-                t0 = time.perf_counter()
-                attach(plan, prep, screens, clock.remaining())
-                plan.timings["diagnose_s"] = time.perf_counter() - t0
-                plan.timings["total_s"] += plan.timings["diagnose_s"]
-        # outside the solver's own limit (a solve may use all of it), inside the command's
-        if ranges and plan.ok:
-            from planner.studies.ranges import attach_ranges
-
-            t0 = time.perf_counter()
-            attach_ranges(plan, prep)
-            plan.timings["ranges_s"] = time.perf_counter() - t0
-            plan.timings["total_s"] += plan.timings["ranges_s"]
-    return plan

@@ -675,7 +675,7 @@ def _stress(
     notes: list[str] = []
     plan, source = open_plan(plan)
     if plan is None:
-        from planner.studies.diagnose import solve_and_diagnose as solve
+        from planner.studies.solving import solve_and_diagnose as solve
 
         # the re-plans are not known before the plan: it takes at most half when there are any
         parts = 2 if replan else 1

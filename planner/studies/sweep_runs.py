@@ -200,7 +200,7 @@ def _study_row(
         row.update(alternatives_row(result))
         row["solve_s"] = result.stats.get("seconds")
         return row
-    from planner.studies.diagnose import solve_and_diagnose as solve
+    from planner.studies.solving import solve_and_diagnose as solve
 
     plan = solve(
         sc, time_limit=limit, mip_gap=task.mip_gap, objective=task.objective, tables=tables,
