@@ -140,17 +140,35 @@ LONG_FIRST = (
 )
 
 
+def _uses_own_module_fixture(item) -> bool:
+    """Whether the test reads a module-scoped fixture of its own module (a solve or study
+    shared by the module's tests): such tests run on one worker, or each worker would set
+    the fixture up again."""
+    info = getattr(item, "_fixtureinfo", None)
+    module = getattr(item, "module", None)
+    if info is None or module is None:
+        return False
+    for name in item.fixturenames:
+        defs = info.name2fixturedefs.get(name) or ()
+        if defs and defs[-1].scope == "module" and defs[-1].func.__module__ == module.__name__:
+            return True
+    return False
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
 def pytest_collection_modifyitems(config, items):
     """Tests sharing a session's quick-start solve run on one xdist worker (``--dist
     loadgroup`` in pytest's addopts), so the EU scenario is solved once, not once on each
-    worker (issue 27); the modules of ``LONG_FIRST`` are collected first (stable sort: the
-    order within a module and among the other modules stays)."""
+    worker (issue 27); so do a module's tests that share one of its module-scoped fixtures
+    (one group per module). The modules of ``LONG_FIRST`` are collected first (stable sort:
+    the order within a module and among the other modules stays)."""
     rank = {name: i for i, name in enumerate(LONG_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
     for item in items:
         if QUICK_START_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("quick_start"))
+        elif _uses_own_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 @pytest.fixture(scope="session")
