@@ -346,7 +346,9 @@ def _cli(*args: str):
 
 def test_cli_robust_prints_the_plan_and_refuses_a_scenario_without_futures(tmp_path):
     out = tmp_path / "robust.json"
-    run = _cli("robust", str(FUTURES_YAML), "--out", str(out))
+    # one worker: the default (one per core) starts a process pool (~5 s of this test on two
+    # loaded cores); test_the_study_on_two_workers_equals_one checks the pool's report
+    run = _cli("robust", str(FUTURES_YAML), "--out", str(out), "--workers", "1")
     assert run.exit_code == 0, run.stdout
     assert "here-and-now plan" in run.stdout and "VSS: +0.1111" in run.stdout
     import json

@@ -67,7 +67,7 @@ def cli_json() -> dict:
     """``sovplan robust FIXTURE --json`` in a new process, once for the module. One worker:
     the default (one per core) starts a process pool that costs more than the fixture's
     solves, and the result does not depend on it (tests/test_robust.py::
-    test_the_study_on_two_workers_equals_one; its CLI test runs the default pool)."""
+    test_the_study_on_two_workers_equals_one)."""
     command = ["robust", str(TINY_FUTURES), "--json", "--workers", "1"]
     out = subprocess.run(
         [sys.executable, "-m", "planner.cli", *command],
