@@ -116,14 +116,59 @@ def app(monkeypatch):
 QUICK_START_FIXTURES = frozenset({"quick_start_plan", "quick_start_json"})
 
 
+#: Modules holding the default run's longest tests (5-25 s each on two loaded cores, measured
+#: 2026-12-08 with ``--durations``), longest first. xdist hands tests out in collection order,
+#: two at a time, so a long test collected last keeps one worker busy while the other idles:
+#: these modules run first and the many short tests fill the end of both workers' queues.
+#: A module keeps its tests together (its module fixtures are set up once per worker).
+LONG_FIRST = (
+    "test_ui_uncertainty.py",
+    "test_warm.py",
+    "test_pareto.py",
+    "test_covers.py",
+    "test_ui_page_cache.py",
+    "test_robust.py",
+    "test_worst_case.py",
+    "test_plans_in_time.py",
+    "test_rentals.py",
+    "test_core_properties.py",
+    "test_fuzz_inputs.py",
+    "test_speed_tiebreak.py",
+    "test_speed_formulation.py",
+    "test_share_basis.py",
+    "test_brute_force.py",
+)
+
+
+def _uses_own_module_fixture(item) -> bool:
+    """Whether the test reads a module-scoped fixture of its own module (a solve or study
+    shared by the module's tests): such tests run on one worker, or each worker would set
+    the fixture up again."""
+    info = getattr(item, "_fixtureinfo", None)
+    module = getattr(item, "module", None)
+    if info is None or module is None:
+        return False
+    for name in item.fixturenames:
+        defs = info.name2fixturedefs.get(name) or ()
+        if defs and defs[-1].scope == "module" and defs[-1].func.__module__ == module.__name__:
+            return True
+    return False
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
 def pytest_collection_modifyitems(config, items):
     """Tests sharing a session's quick-start solve run on one xdist worker (``--dist
     loadgroup`` in pytest's addopts), so the EU scenario is solved once, not once on each
-    worker (issue 27)."""
+    worker (issue 27); so do a module's tests that share one of its module-scoped fixtures
+    (one group per module). The modules of ``LONG_FIRST`` are collected first (stable sort:
+    the order within a module and among the other modules stays)."""
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
     for item in items:
         if QUICK_START_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("quick_start"))
+        elif _uses_own_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,13 @@ from planner.core.cover_rows import COVER_PREFIX
 from planner.core.highs_backend import INF
 from planner.core.prepare import prepare
 from tests.conftest import tiny
-from tests.test_speed_formulation import EXACT, RANDOM_TINY_SETTINGS, _agree, optimum
+from tests.test_speed_formulation import (
+    EXACT,
+    RANDOM_TINY_MANY,
+    RANDOM_TINY_SETTINGS,
+    _agree,
+    optimum,
+)
 
 CAPPED = [
     {"max_share_provider": 0.5},
@@ -116,12 +122,23 @@ def test_tiny_optimum_unchanged(monkeypatch, limits, which):
     _agree(optimum(sc), _with(monkeypatch, sc, which), index_tol=1e-6, cost_rel=1e-9)
 
 
-@RANDOM_TINY_SETTINGS
-@given(sc=random_capped)
-def test_random_tiny_optimum_unchanged(monkeypatch, sc):
+def _random_capped(monkeypatch, sc) -> None:
     now = optimum(sc)
     _agree(now, _with(monkeypatch, sc, "none"), index_tol=1e-6, cost_rel=1e-9)
     _agree(now, _with(monkeypatch, sc, "all"), index_tol=1e-6, cost_rel=1e-9)
+
+
+@RANDOM_TINY_SETTINGS  # 5 examples; the hand-picked CAPPED cases above run every time
+@given(sc=random_capped)
+def test_random_tiny_optimum_unchanged(monkeypatch, sc):
+    _random_capped(monkeypatch, sc)
+
+
+@pytest.mark.slow
+@RANDOM_TINY_MANY
+@given(sc=random_capped)
+def test_random_tiny_optimum_unchanged_many(monkeypatch, sc):
+    _random_capped(monkeypatch, sc)
 
 
 def test_covers_are_relaxed_when_the_solve_ends(monkeypatch):

@@ -21,14 +21,31 @@ ROOT = Path(__file__).resolve().parents[1]
 EU = ROOT / "data" / "scenarios" / "eu-2030-hedge.yaml"
 
 
-def test_tiny_budget_is_infeasible_with_the_budget_needed() -> None:
-    result = CliRunner().invoke(app, ["solve", str(EU), "--set", "budget=1"])
+def _budget_of_one(scenario: Path) -> str:
+    """``sovplan solve SCENARIO --set budget=1``: exits 1 and says what budget is needed."""
+    result = CliRunner().invoke(app, ["solve", str(scenario), "--set", "budget=1"])
     assert result.exit_code == 1, result.output
     text = " ".join(result.output.split())  # rich wraps lines
     assert "budget 1 MUSD cannot pay" in text
     assert "costs at least" in text and "lower bound" in text
     # the cost-minimising solve behind the relaxation says what the least plan costs
     assert "the least a plan meeting every other limit costs" in text
+    return text
+
+
+def test_tiny_budget_is_infeasible_with_the_budget_needed() -> None:
+    text = _budget_of_one(TINY_YAML)
+    # tiny by hand: two rented CA modules at 2 MUSD a year each are the cheapest plan
+    assert "any plan costs at least 4 MUSD" in text
+    assert "raise budget from 1 MUSD to 4 MUSD" in text
+
+
+@pytest.mark.slow
+def test_tiny_budget_on_the_quick_start_is_infeasible_with_the_budget_needed() -> None:
+    """The same on the EU scenario (~7 s of relaxation solves, so slow): the default run
+    keeps the message and the diagnosis on the tiny fixture (the test above, and
+    tests/test_diagnose.py::test_budget_below_the_cheapest_plan_is_screened_and_fixed)."""
+    _budget_of_one(EU)
 
 
 @pytest.mark.parametrize("override", ["budget=true", "weights.chip=false", "target.2030=true"])

@@ -279,7 +279,11 @@ def test_cli_end_to_end(tmp_path):
     scen = TINY_YAML
     out = tmp_path / "front.csv"
     plot = tmp_path / "front.html"
+    # one process throughout: a pool start imports the planner in new processes (~6 s of
+    # this test's 12 on two loaded cores); the pool's frontier is checked against the brute
+    # force by test_grid_mode_finds_the_same_set_with_a_fine_grid_and_bypasses[2]
     args = ["pareto", str(scen), "--x", "cost", "--y", "sovereignty", "--points", "5"]
+    args += ["--workers", "1"]
     res = runner.invoke(app, [*args, "--out", str(out), "--plot", str(plot)])
     assert res.exit_code == 0, res.output
     front = pd.read_csv(out)
@@ -288,11 +292,7 @@ def test_cli_end_to_end(tmp_path):
     assert "plotly" in plot.read_text()[:100000].lower()
     again = runner.invoke(app, [*args, "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.output
-    # one process: the first run covers the default pool (each pool start imports the
-    # planner in new processes, most of this test's time)
-    forced = runner.invoke(
-        app, [*args, "--out", str(out), "--force", "--set", "budget=20", "--workers", "1"]
-    )
+    forced = runner.invoke(app, [*args, "--out", str(out), "--force", "--set", "budget=20"])
     assert forced.exit_code == 0
     assert pd.read_csv(out)["cost"].max() <= 20 + 1e-6
     bad = runner.invoke(app, [*args, "--x", "speed"])

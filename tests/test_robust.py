@@ -346,7 +346,9 @@ def _cli(*args: str):
 
 def test_cli_robust_prints_the_plan_and_refuses_a_scenario_without_futures(tmp_path):
     out = tmp_path / "robust.json"
-    run = _cli("robust", str(FUTURES_YAML), "--out", str(out))
+    # one worker: the default (one per core) starts a process pool (~5 s of this test on two
+    # loaded cores); test_the_study_on_two_workers_equals_one checks the pool's report
+    run = _cli("robust", str(FUTURES_YAML), "--out", str(out), "--workers", "1")
     assert run.exit_code == 0, run.stdout
     assert "here-and-now plan" in run.stdout and "VSS: +0.1111" in run.stdout
     import json
@@ -444,28 +446,33 @@ def _report(result) -> dict:
     return out
 
 
-def test_the_study_on_two_workers_equals_one():
+@pytest.fixture(scope="module")
+def five_futures_one_worker() -> object:
+    """The study of FIVE_FUTURES on one worker (the default), once for the module: the
+    two-worker and the pruning tests compare against it and only read it."""
+    return robust(_fixture(uncertainty=FIVE_FUTURES), workers=1)
+
+
+def test_the_study_on_two_workers_equals_one(five_futures_one_worker):
     """Each future's own optimum and every candidate's recourse solves run on the process
     pool with two workers (the pool runs ahead of the pruning search; what the search then
     skips is never used) and give the same report as one worker, which solves them here,
     one after another: each solve starts from its model as built, whoever ran it before."""
-    sc = _fixture(uncertainty=FIVE_FUTURES)
-    one = robust(sc, workers=1)
-    two = robust(sc, workers=2)
+    one = five_futures_one_worker
+    two = robust(_fixture(uncertainty=FIVE_FUTURES), workers=2)
     assert one.ok and one.search["evaluations_pruned"] > 0
     assert (one.search["workers"], two.search["workers"]) == (1, 2)
     assert _report(two) == _report(one)
 
 
-def test_pruning_candidates_keeps_the_optimum(monkeypatch):
+def test_pruning_candidates_keeps_the_optimum(monkeypatch, five_futures_one_worker):
     """Above PRUNE_ABOVE futures a candidate's evaluation stops once it cannot beat the best
     so far; the plan found must be the one the full evaluation finds."""
     import planner.studies.robust as study
 
-    block = FIVE_FUTURES
-    pruned = robust(_fixture(uncertainty=block))
+    pruned = five_futures_one_worker
     monkeypatch.setattr(study, "PRUNE_ABOVE", 100)
-    full = robust(_fixture(uncertainty=block))
+    full = robust(_fixture(uncertainty=FIVE_FUTURES))
     assert full.search["evaluations_pruned"] == 0 < pruned.search["evaluations_pruned"]
     assert pruned.robust_objective == pytest.approx(full.robust_objective, abs=1e-9)
     assert pruned.vss == pytest.approx(full.vss, abs=1e-9)

@@ -26,6 +26,7 @@ from tests.conftest import tiny
 from tests.test_speed_formulation import (
     EXACT,
     LIMIT_CASES,
+    RANDOM_TINY_MANY,
     RANDOM_TINY_SETTINGS,
     _agree,
     limits_case,
@@ -90,9 +91,16 @@ def test_tiny_optimum_unchanged(monkeypatch, limits, change):
     _agree(*_both(monkeypatch, limits_case(limits), change), index_tol=1e-6, cost_rel=1e-9)
 
 
-@RANDOM_TINY_SETTINGS
+@RANDOM_TINY_SETTINGS  # 5 examples; the hand-picked LIMIT_CASES above run every time
 @given(sc=random_tiny)
 def test_random_tiny_optimum_unchanged(monkeypatch, sc):
+    _agree(*_both(monkeypatch, sc), index_tol=1e-6, cost_rel=1e-9)
+
+
+@pytest.mark.slow
+@RANDOM_TINY_MANY
+@given(sc=random_tiny)
+def test_random_tiny_optimum_unchanged_many(monkeypatch, sc):
     _agree(*_both(monkeypatch, sc), index_tol=1e-6, cost_rel=1e-9)
 
 

@@ -64,9 +64,13 @@ def expected():
 
 @pytest.fixture(scope="module")
 def cli_json() -> dict:
-    """``sovplan robust FIXTURE --json`` in a new process, once for the module."""
+    """``sovplan robust FIXTURE --json`` in a new process, once for the module. One worker:
+    the default (one per core) starts a process pool that costs more than the fixture's
+    solves, and the result does not depend on it (tests/test_robust.py::
+    test_the_study_on_two_workers_equals_one)."""
+    command = ["robust", str(TINY_FUTURES), "--json", "--workers", "1"]
     out = subprocess.run(
-        [sys.executable, "-m", "planner.cli", "robust", str(TINY_FUTURES), "--json"],
+        [sys.executable, "-m", "planner.cli", *command],
         capture_output=True,
         text=True,
         timeout=300,
