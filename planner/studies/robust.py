@@ -90,6 +90,12 @@ SAA_REPLICATIONS = 5
 #: futures beyond which only the deterministic plan's and the most likely futures' own first
 #: stages are candidates (REGRET_LIMIT candidates in all)
 REGRET_LIMIT = 8
+#: the share of the study's time left that the futures' own optima may use (when the study
+#: has a time limit): the rest is kept for the deterministic plan and its commitments
+#: re-planned in every future, a plan of the whole problem the study can then return even
+#: when the own optima stop unproven (before, 20 EU futures' own optima could take the whole
+#: limit and the study returned no plan)
+OWN_SHARE = 0.5
 #: futures beyond which a candidate's evaluation stops once it cannot beat the best so far
 #: (its regret row then says "pruned" for the futures left)
 PRUNE_ABOVE = 4
@@ -412,8 +418,13 @@ def _whole(
         ef.check_cut(f, ctx)
     with FutureSolver(study, workers, inputs=built) as runner:
         t0 = time.perf_counter()
-        # (a) each future alone: its own optimum (wait-and-see) and a bound on it
-        own_jobs = [runner.submit(FutureJob(s, None, plan=s == plain)) for s in range(m_count)]
+        # (a) each future alone: its own optimum (wait-and-see) and a bound on it, within
+        # OWN_SHARE of the time left
+        left = clock.remaining()
+        own_end = None if left is None else time.time() + OWN_SHARE * max(left, 0.0)
+        own_jobs = [
+            runner.submit(FutureJob(s, None, plan=s == plain), end=own_end) for s in range(m_count)
+        ]
         ext = ef.build(sc, futures, tables, now, built)
         t_build = time.perf_counter()
         own_out = [job.result() for job in own_jobs]
@@ -597,7 +608,13 @@ def _whole(
             out.x is None or out.objective is None or out.objective < cand_value - 1e-9  # type: ignore[operator]
         ):
             # the search found nothing better within its time: the candidate stands
-            out = dataclasses.replace(out, objective=cand_value, x=start)
+            out = dataclasses.replace(
+                out,
+                objective=cand_value,
+                x=start,
+                message=f"the first stage of {best_label}, re-planned in every future; the "
+                f"extensive form's search found nothing better in its time ({out.message})",
+            )
         if out.x is not None and out.objective is not None:
             bounds = [b for b in (out.bound, ws_bound) if b is not None and math.isfinite(b)]
             bound = min(bounds) if bounds else None
@@ -766,7 +783,10 @@ def _hold_own_bounds(ext: ef.Extensive, own_bound: list[float | None]) -> list[s
 def _within(gap: float | None, bound: float | None) -> str:
     """How close a plan is proven to be to the best possible, in words."""
     if gap is None or bound is None:
-        return "no bound on the best possible objective was proven"
+        return (
+            "a plan of every future, but its bound is unknown: no bound on the best possible "
+            "objective was proven within the time limit"
+        )
     return f"within {gap:.2%} of the best possible (proven bound {bound:.4f})"
 
 
