@@ -503,12 +503,12 @@ def test_own_optima_out_of_time_still_give_the_deterministic_commitments(monkeyp
     _own_solves_run_out_of_time(monkeypatch)
     real = ef.optimise
 
-    def no_search(ext, time_limit=None, fixed=None, start=None):
+    def no_search(ext, *args, **kwargs):
         if len(ext.futures) > 1:  # the extensive form's search: nothing in its time
             return ef.SolveOutcome(
                 "time_limit_no_solution", None, None, None, 0.0, None, "Time limit reached"
             )
-        return real(ext, time_limit=time_limit, fixed=fixed, start=start)
+        return real(ext, *args, **kwargs)
 
     monkeypatch.setattr(ef, "optimise", no_search)
     r = robust(load_scenario(FUTURES_YAML), time_limit=10.0)

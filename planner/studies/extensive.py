@@ -269,11 +269,13 @@ def optimise(
     time_limit: float | None = None,
     fixed: FirstStage | None = None,
     start: np.ndarray | None = None,
+    tie_break: bool = True,
 ) -> SolveOutcome:
     """Solve the extensive form (robust objective, then tie-breaks), optionally with the
     here-and-now modules fixed, from a known feasible point ``start`` if given (the MIP keeps
     the better of it and what the LP support finds); never raises for infeasibility or
-    limits."""
+    limits. ``tie_break``: False skips the cost tie-break (the scenario's
+    ``solver.tie_break`` otherwise decides)."""
     sc = ext.scenario
     m, h = ext.model, ext.highs
     limit = clock.cap(time_limit if time_limit is not None else sc.solver.time_limit)
@@ -308,7 +310,7 @@ def optimise(
         held = []
         if sc.uncertainty is not None and sc.uncertainty.objective == "worst":
             stages.append((m.expected_index.expr, pyo.maximize))
-        if sc.solver.tie_break == "lexicographic":
+        if tie_break and sc.solver.tie_break == "lexicographic":
             stages.append((m.expected_cost.expr, pyo.minimize))
         # the later stages hold the robust objective within LEXICOGRAPHIC_TOLERANCE of its
         # best (row robust_hold_1, held to the end): stage 1's LP duals say where every such

@@ -47,11 +47,15 @@ class Study:
 @dataclass(frozen=True)
 class FutureJob:
     """Solve future ``s`` alone, with the here-and-now modules ``fixed`` (None: free, its
-    own optimum); ``plan``: also return the future's Plan (as ``solve`` reads one)."""
+    own optimum); ``plan``: also return the future's Plan (as ``solve`` reads one);
+    ``tie_break``: also minimise cost with the index held (as ``solve`` does)."""
 
     s: int
     fixed: ef.FirstStage | None = None
     plan: bool = False
+    #: run the cost tie-break (False: the index stage only; its first stage is then one of
+    #: the future's index-optimal ones, not the cheapest)
+    tie_break: bool = True
 
 
 @dataclass
@@ -134,7 +138,7 @@ class _Models:
         seconds = None if end is None else max(end - time.time(), 0.0)
         with clock.scope(seconds):
             ext, names = self.get(job.s)
-            o = ef.optimise(ext, fixed=job.fixed)
+            o = ef.optimise(ext, fixed=job.fixed, tie_break=job.tie_break)
             keys = list(ext.model.option_keys)
             if o.x is None:
                 return FutureSolve(
