@@ -534,3 +534,17 @@ def test_own_optima_out_of_time_then_the_search_improves_on_the_commitments(monk
         assert r.robust_objective <= r.bound + 1e-9
     else:
         assert "bound is unknown" in r.reading
+
+
+def test_the_study_builds_each_futures_inputs_once(monkeypatch):
+    """The study builds (or re-prices) every future's inputs once and hands them to the
+    extensive form and the one-future models: ``extensive.build`` never builds them again
+    (it did for the extensive form, 8 s of 108 on 20 EU futures at load 8)."""
+    from planner.studies import extensive as ef
+
+    def again(*args, **kwargs):
+        raise AssertionError("a future's inputs built again")
+
+    monkeypatch.setattr(ef, "build_inputs", again)
+    r = robust(load_scenario(FUTURES_YAML))
+    assert r.ok and r.robust_objective == pytest.approx(8 / 9, abs=1e-6)

@@ -172,12 +172,14 @@ def build(
     futures: list[ScenarioFuture],
     tables: Tables,
     here_and_now: list[int],
+    *,
     soft: bool = True,
     inputs: list[tuple[ModelInputs, Any]] | None = None,
 ) -> Extensive:
     """The extensive form of ``futures`` (each future's inputs built as ``solve`` builds
     them, or passed in ``inputs`` to reuse them), held by HiGHS. ``soft``: a future's target
-    from its cut may be under-delivered (``future_cut``)."""
+    from its cut may be under-delivered (``future_cut``). Both keyword-only: the study's
+    inputs once went into ``soft`` and every future's inputs were built again."""
     unc = sc.uncertainty
     t0 = time.perf_counter()
     built = inputs if inputs is not None else [build_inputs(f.scenario, tables) for f in futures]

@@ -450,7 +450,7 @@ def _whole(
             )
             for s in range(m_count)
         ]
-        ext = ef.build(sc, futures, tables, now, built)
+        ext = ef.build(sc, futures, tables, now, inputs=built)
         t_build = time.perf_counter()
         own_out = [job.result() for job in own_jobs]
         t_own = time.perf_counter()
