@@ -23,7 +23,11 @@ what the hedge is worth:
 How the plan is found (progressive, and honest about what is proven):
 
 1. each future alone (a one-future model, solved as ``solve`` solves: LP support first):
-   its own optimum and a proven bound on it (wait-and-see, EVPI);
+   its own optimum and a proven bound on it (wait-and-see, EVPI), within ``OWN_SHARE`` of
+   the study's time limit (the rest is kept so the deterministic commitments can still be
+   re-planned in every future: a plan the study returns, "bound unknown" if nothing proves
+   one); the cost tie-break only for the futures whose own plan is a candidate
+   (``own_candidates``);
 2. every candidate first stage evaluated in every future, first stage fixed (small recourse
    solves; cached: these are the regret table's rows, nothing is solved twice);
 3. the best candidate by the study's objective, its per-future plans put together, is a plan
