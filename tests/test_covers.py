@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import planner.core.solve as solve_mod
 from models.covers import cover_expression, share_cap_covers
+from planner.core.cover_rows import COVER_PREFIX
 from planner.core.highs_backend import INF
 from planner.core.prepare import prepare
 from tests.conftest import tiny
@@ -140,7 +141,7 @@ def test_covers_are_relaxed_when_the_solve_ends(monkeypatch):
     monkeypatch.setattr(solve_mod, "binding_covers", interrupted)
     with pytest.raises(KeyboardInterrupt):
         solve_mod.optimise(prep)
-    names = [n for n in h.extra_rows if n.startswith(solve_mod.COVER_PREFIX)]
+    names = [n for n in h.extra_rows if n.startswith(COVER_PREFIX)]
     assert names
     lp = h.h.getLp()
     for name in names:

@@ -247,6 +247,7 @@ def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(
 
     Without ``proof`` the capped first stage gets 3 s (its proof is ~10 s of search that
     reads the same options; the slow case runs it and checks the optimum)."""
+    import planner.core.solve as solve_mod
     from planner.core.highs_backend import (
         CAP_BOUND_OPTIONS,
         TIE_BREAK_OPTIONS,
@@ -261,9 +262,24 @@ def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(
         sc = sc.model_copy(update={"budget": budget})
     seen = []
     real = HighsModel.solve
+    attempt = {"inside": False, "declined": []}
+    real_without = solve_mod.without_caps
+
+    def without(*args, **kwargs):
+        # the lifted-cap attempt (``solve.without_caps``) solves without the caps: its
+        # solves are not the capped stages this test reads
+        attempt["inside"] = True
+        try:
+            out = real_without(*args, **kwargs)
+        finally:
+            attempt["inside"] = False
+        attempt["declined"].append(out is None)
+        return out
 
     def spy(self, *args, **kwargs):
         options = dict(kwargs.get("options") or {})
+        if attempt["inside"]:
+            return real(self, *args, **kwargs)
         seen.append(options)
         if set(TIE_BREAK_OPTIONS) <= set(options):
             # the tie-break's options are what this test reads; its proof (most of a
@@ -275,8 +291,12 @@ def test_cap_bound_options_go_to_solves_that_spend_to_the_budget(
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(HighsModel, "solve", spy)
+    monkeypatch.setattr(solve_mod, "without_caps", without)
     plan = solve(sc)
     assert plan.status == "optimal" if proof else plan.ok
+    # a binding budget: the attempt was made and declined (the capped tie-break found no
+    # plan at the uncapped index), and the capped stages ran as before
+    assert attempt["declined"] == ([True] if capped else [])
     full = [o for o in seen if o]  # the support stages run without options
     key = next(iter(CAP_BOUND_OPTIONS))
     assert all((key in o) == capped for o in full) and len(full) >= 1

@@ -30,7 +30,7 @@ was slower on EU (0.82 s with them) and on France, and the columns carry the fac
 A dual that breaks its sign by more than ``SIGN_TOLERANCE``, or a priced column strictly
 inside its bounds, means the duals are not trustworthy: no face is returned. Duals that
 break their sign by less widen δ by what they could add (range × violation), or, on an
-unbounded range, also void the face. Only columns and rows priced above
+unbounded range, also void the face; below ``DUST`` they are rounding and ignored. Only columns and rows priced above
 ``PRICE_THRESHOLD`` are touched: fixing on a dual of rounding size could cut off a cheaper
 face plan; leaving one free never can.
 """
@@ -43,6 +43,10 @@ import numpy as np
 
 #: a dual of the wrong sign up to this size is rounding (HiGHS's dual feasibility tolerance)
 SIGN_TOLERANCE = 1e-7
+#: a wrong-signed dual at most this is floating-point dust (c − Aᵀy in double precision) and
+#: ignored: over any distance a plan of these models moves (at most ~1e5: modules, EFLOP/s,
+#: MUSD over the unbounded totals), it adds under 1e-7 to δ, a tenth of τ
+DUST = 1e-12
 #: columns and rows priced at or below this are left alone
 PRICE_THRESHOLD = 1e-6
 #: a column or row is at a bound when within this of it (HiGHS's primal tolerance)
@@ -95,7 +99,7 @@ def _priced(
     if (wrong > SIGN_TOLERANCE).any():
         return None
     spread = upper - lower
-    bad = wrong > 0.0
+    bad = wrong > DUST
     if bad.any() and not np.isfinite(spread[bad]).all():
         return None
     noise = float(np.sum(wrong[bad] * spread[bad])) if bad.any() else 0.0

@@ -20,21 +20,33 @@ import time
 import numpy as np
 import pyomo.core as pyo  # not pyomo.environ (its solver plugins): models/__init__.py
 
-from models.covers import Cover, cover_expression, share_cap_covers
 from models.objectives import SENSES
 from planner.core import deadline as clock
+from planner.core.cover_rows import add_covers, binding_covers, relax_covers
 from planner.core.data import Tables
 from planner.core.errors import InputError
 from planner.core.face import max_index_face
-from planner.core.highs_backend import CAP_BOUND_OPTIONS, TIE_BREAK_OPTIONS, SolveOutcome
+from planner.core.highs_backend import (
+    CAP_BOUND_OPTIONS,
+    INF,
+    TIE_BREAK_OPTIONS,
+    SolveOutcome,
+)
 from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
 from planner.core.screens import screen, status_message
+from planner.core.support import support_stage
 from planner.core.warm import WarmStart, mapped, meets_rows, record, tightened
 
-#: The extra rows ``add_covers`` adds are named ``capacity_outside_<family>[group,t]``.
-COVER_PREFIX = "capacity_outside_"
+#: the rows ``without_caps`` lifts, and the share of the time limit it may use
+CAP_ROWS = ("budget", "energy_cost_cap", "emissions_cap")
+CAP_WORDS = {
+    "budget": "the budget",
+    "energy_cost_cap": "the energy-cost cap",
+    "emissions_cap": "the emissions cap",
+}
+CAPS_FREE_SHARE = 0.25
 
 #: Sovereignty may fall this much (absolute, index in [0,1]) in the cost tie-break stage.
 LEXICOGRAPHIC_TOLERANCE = 1e-6
@@ -70,6 +82,7 @@ def _optimise(
     mip_gap: float | None,
     tie_break: bool | None,
     warm: WarmStart | None,
+    caps_relaxed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[SolveOutcome, list[SolveOutcome]]:
     sc = prep.scenario
     if objective not in SENSES:
@@ -102,6 +115,12 @@ def _optimise(
             # the LP support does not settle stage 1 (when it does, as on Kenya and France,
             # the default search was faster for the tie-break: 2.0-2.8 s against 2.8-4.1 s)
             if spends_to_a_cap(prep, lp[0]):
+                if caps_relaxed is None and objective == "sovereignty":
+                    done = without_caps(prep, limit * CAPS_FREE_SHARE, gap, tie_break)
+                    if done is not None:
+                        return done
+                    h.relax_row("lexicographic")
+                    h.set_objective(getattr(m, objective).expr, SENSES[objective])
                 options = dict(CAP_BOUND_OPTIONS)
             # the share caps the LP spends up to: their capacity_outside rows (models.covers)
             # for the MIP; kept through the tie-break, relaxed at the end (``optimise``)
@@ -130,7 +149,14 @@ def _optimise(
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
         return resplit(prep, first, objective, tie_break), stages
-    remaining = min(deadline - time.perf_counter(), limit * sc.solver.tie_break_time_share)
+    share = sc.solver.tie_break_time_share
+    if caps_relaxed is not None:
+        # ``without_caps``: stage 1 ran without the caps; the tie-break has them back, so
+        # its plan (if any) meets them. The attempt's whole time is the tie-break's, since
+        # only a proven cheapest plan settles it
+        h.h.changeRowsBounds(len(caps_relaxed[0]), *caps_relaxed)
+        share = 1.0
+    remaining = min(deadline - time.perf_counter(), limit * share)
     if remaining <= 0.05:
         return resplit(prep, first, objective, tie_break), stages
     best = first.objective
@@ -167,6 +193,52 @@ def _optimise(
         tie_break_status=second.status,
     )
     return resplit(prep, merged, objective, tie_break), stages
+
+
+def without_caps(
+    prep: Prepared, time_limit: float, gap: float, tie_break: bool
+) -> tuple[SolveOutcome, list[SolveOutcome]] | None:
+    """The solve whose first stage lifts the budget, energy-cost and emissions caps, when the
+    cost tie-break (with the caps back) finds a plan at that index; else None (the caller
+    solves with the caps from the start).
+
+    Why: an analyst sets a budget somewhat above what the best plan costs, and the LP
+    relaxation then spends to it (it has no reason not to), which makes the MIP a knapsack
+    against the cap: the UK scenario with a budget 2% above its optimum's cost had no proven
+    plan after 60 s (0.8726 found, 0.874 possible); this way it is proven in seconds.
+    Exact: the capped model is the uncapped one with rows added, so the uncapped stage 1's
+    bound bounds the capped optimum too, and a plan that reaches it within the gap and meets
+    the caps is a capped optimum; the tie-break searches exactly the capped plans at that
+    index. Both stages must be proven; anything less (the tie-break finds the caps leave no
+    plan at that index, or runs out of time) and the caller solves as before, having spent
+    at most ``time_limit``. The caps' rows are restored however this ends."""
+    m, h = prep.model, prep.highs
+    present = [
+        name
+        for name in CAP_ROWS
+        if getattr(m, name, None) is not None and id(getattr(m, name)) in h.row_of
+    ]
+    rows = [h.row_of[id(getattr(m, name))] for name in present]
+    if not rows or time_limit <= 0.5:
+        return None
+    idx = np.asarray(rows, dtype=np.int32)
+    _, _, lower, upper, _ = h.h.getRows(len(idx), idx)
+    if not tie_break:
+        return None  # without the tie-break nothing puts the caps back
+    saved = (idx, np.asarray(lower), np.asarray(upper))
+    try:
+        h.h.changeRowsBounds(len(idx), idx, np.full(len(idx), -INF), np.full(len(idx), INF))
+        out, stages = _optimise(
+            prep, "sovereignty", time_limit, gap, tie_break, None, caps_relaxed=saved
+        )
+    finally:
+        h.h.changeRowsBounds(len(idx), idx, np.asarray(lower), np.asarray(upper))
+    proven = out.status == "optimal" and out.tie_break_status == "optimal"
+    if out.x is None or not proven or not meets_rows(h, h.pad(out.x)):
+        return None
+    names = " and ".join(CAP_WORDS[name] for name in present)
+    out.message = f"{out.message} ({names} did not bind: the best plan without it fits it)"
+    return out, stages
 
 
 def _tie_break(
@@ -216,58 +288,6 @@ def _tie_break(
         )
     second.seconds += pre_seconds
     return second
-
-
-def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
-    """The capacity_outside rows (``models.covers``) of the share caps that ``x`` (a plan)
-    meets with equality: there the cap decides how much capacity the rest of the options must
-    hold, and the row, rounded by HiGHS's cuts, lifts the bound of the cost tie-break (UK:
-    the public operator at its 60% cap in every period; stage 2 went 350 to 63 nodes).
-
-    Only which rows are added depends on ``x``; every row holds for every plan of the model
-    (``models.covers``), so the optimum cannot depend on it. That proof needs the target row
-    and the cover's share row as built: a row whose bounds a study has moved (stress's crisis
-    plan delivers less than the target or loosens a cap; the diagnosis relaxes limits) gives
-    no cover."""
-    if x is None:
-        return []
-    m, h, inp = prep.model, prep.highs, prep.inputs
-    out = []
-    for cover in share_cap_covers(inp):
-        t = cover.period
-        share = getattr(m, cover.share_row, None)
-        if share is None or (cover.key, t) not in share:
-            continue
-        rows = [h.row_of.get(id(m.target_met[t])), h.row_of.get(id(share[cover.key, t]))]
-        if None in rows or not h.rows_as_built(rows).all():
-            continue
-        tol = 1e-6 * max(1.0, float(inp.target[t]))
-        cols = [h.col_of[id(m.q[a, t])] for a in cover.inside]
-        if float(np.sum(x[cols])) >= cover.cap * float(inp.target[t]) - tol:
-            out.append(cover)
-    return out
-
-
-def add_covers(prep: Prepared, covers: list[Cover]) -> list[str]:
-    """Add (or re-bind) ``covers`` as extra rows of the HiGHS model; returns their names, for
-    ``HighsModel.relax_row`` once the solve that needs them is done. The right-hand side is
-    lowered by 1e-6·max(1, D_t): the model's own rows hold only to HiGHS's feasibility
-    tolerance, and their sum must not be cut off by rounding."""
-    m, h, inp = prep.model, prep.highs, prep.inputs
-    names = []
-    for cover in covers:
-        slack = 1e-6 * max(1.0, float(inp.target[cover.period]))
-        h.set_row(cover.name, cover_expression(m, inp, cover), lower=cover.rhs - slack)
-        names.append(cover.name)
-    return names
-
-
-def relax_covers(prep: Prepared) -> None:
-    """Make every capacity_outside row added so far non-binding (``add_covers``)."""
-    h = prep.highs
-    for name in h.extra_rows:
-        if name.startswith(COVER_PREFIX):
-            h.relax_row(name)
 
 
 def warm_settings(prep: Prepared, objective: str, gap: float, tie_break: bool) -> tuple:
@@ -332,48 +352,6 @@ def spends_to_a_cap(prep: Prepared, x) -> bool:
         if h.evaluate(expr.expr, x) >= float(cap) - 1e-6 * max(1.0, abs(float(cap))):
             return True
     return False
-
-
-def support_stage(
-    prep: Prepared, lp: tuple, sense: int, time_limit: float, gap: float
-) -> SolveOutcome | None:
-    """The first stage proven optimal on the LP relaxation's support; a plan not proven
-    optimal (status ``feasible``, a start for the full MIP); or None.
-
-    ``HighsModel.support_mip`` solves the MIP with every integer column the LP solution
-    leaves at 0 fixed at 0. Its plans are plans of the full model, so its optimum is a lower
-    bound (maximising) on the full optimum; the LP relaxation is an upper bound. When the
-    two meet within the MIP gap (relative, as HiGHS measures it, plus 1e-9 absolute) the
-    restricted solution is optimal for the full model and is returned with the LP bound as
-    its bound; otherwise the full MIP is solved, as before.
-    """
-    out = prep.highs.support_mip(lp[0], time_limit=time_limit, mip_gap=gap)
-    return judged_by_lp_bound(out, lp[1], sense, gap, "on the LP support")
-
-
-def judged_by_lp_bound(
-    out: SolveOutcome, lp_bound: float, sense: int, gap: float, where: str
-) -> SolveOutcome | None:
-    """A restricted MIP's outcome judged against the full model's LP bound: ``optimal`` (with
-    the LP bound as its bound) when the two meet within the MIP gap (relative, as HiGHS
-    measures it, plus 1e-9 absolute), else the same plan as ``feasible``; None without a
-    plan. ``where`` names the restriction in the message."""
-    if out.x is None or out.objective is None:
-        return None
-    z = out.objective
-    shortfall = (lp_bound - z) if sense == pyo.maximize else (z - lp_bound)
-    if shortfall > gap * abs(z) + 1e-9:
-        out.status = "feasible"
-        return out
-    return SolveOutcome(
-        status="optimal",
-        objective=z,
-        bound=lp_bound,
-        gap=max(shortfall, 0.0) / max(abs(z), 1e-12),
-        seconds=out.seconds,
-        x=out.x,
-        message=f"Optimal (LP bound reached {where})",
-    )
 
 
 def resplit_stages(

@@ -41,7 +41,8 @@ from planner.core.inputs import build_inputs
 from planner.core.prepare import Prepared
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
-from planner.core.solve import LEXICOGRAPHIC_TOLERANCE, judged_by_lp_bound
+from planner.core.solve import LEXICOGRAPHIC_TOLERANCE
+from planner.core.support import judged_by_lp_bound
 
 #: a first stage: (option identity, period) -> modules in service
 FirstStage = dict[tuple[OptionKey, int], int]
@@ -417,7 +418,7 @@ def lp_support(
     from types import SimpleNamespace
 
     from planner.core.highs_backend import CAP_BOUND_OPTIONS
-    from planner.core.solve import support_stage
+    from planner.core.support import support_stage
 
     if not ext.scenario.solver.lp_start or limit <= 0.1:
         return None, None, {}, False, None
