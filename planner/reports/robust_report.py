@@ -102,7 +102,7 @@ def print_robust(result: RobustResult, console: Console | None = None) -> None:
         gap = (
             f"within {result.gap:.2%} of the best possible (bound {result.bound:.4f})"
             if result.gap is not None and result.bound is not None
-            else "no bound proven"
+            else "bound unknown (none proven within the time limit)"
         )
         se = result.search
         how = (

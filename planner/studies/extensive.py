@@ -29,8 +29,14 @@ from models.stochastic import FutureCut, OptionKey, build_extensive
 from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.errors import InputError
+from planner.core.face import max_index_face
 from planner.core.futures import ScenarioFuture
-from planner.core.highs_backend import TIE_BREAK_OPTIONS, HighsModel, SolveOutcome
+from planner.core.highs_backend import (
+    TIE_BREAK_OPTIONS,
+    HighsModel,
+    LpRelaxation,
+    SolveOutcome,
+)
 from planner.core.inputs import build_inputs
 from planner.core.prepare import Prepared
 from planner.core.results import Plan, make_plan
@@ -167,12 +173,14 @@ def build(
     futures: list[ScenarioFuture],
     tables: Tables,
     here_and_now: list[int],
+    *,
     soft: bool = True,
     inputs: list[tuple[ModelInputs, Any]] | None = None,
 ) -> Extensive:
     """The extensive form of ``futures`` (each future's inputs built as ``solve`` builds
     them, or passed in ``inputs`` to reuse them), held by HiGHS. ``soft``: a future's target
-    from its cut may be under-delivered (``future_cut``)."""
+    from its cut may be under-delivered (``future_cut``). Both keyword-only: the study's
+    inputs once went into ``soft`` and every future's inputs were built again."""
     unc = sc.uncertainty
     t0 = time.perf_counter()
     built = inputs if inputs is not None else [build_inputs(f.scenario, tables) for f in futures]
@@ -264,11 +272,13 @@ def optimise(
     time_limit: float | None = None,
     fixed: FirstStage | None = None,
     start: np.ndarray | None = None,
+    tie_break: bool = True,
 ) -> SolveOutcome:
     """Solve the extensive form (robust objective, then tie-breaks), optionally with the
     here-and-now modules fixed, from a known feasible point ``start`` if given (the MIP keeps
     the better of it and what the LP support finds); never raises for infeasibility or
-    limits."""
+    limits. ``tie_break``: False skips the cost tie-break (the scenario's
+    ``solver.tie_break`` otherwise decides)."""
     sc = ext.scenario
     m, h = ext.model, ext.highs
     limit = clock.cap(time_limit if time_limit is not None else sc.solver.time_limit)
@@ -281,7 +291,7 @@ def optimise(
                 return SolveOutcome("infeasible", None, None, None, 0.0, None, why)
         h.set_objective(m.robust_objective.expr, pyo.maximize)
         given = start
-        first, start, options, known = lp_support(
+        first, start, options, known, lp1 = lp_support(
             ext, pyo.maximize, limit, sc.solver.mip_gap, given=given
         )
         if first is None:
@@ -303,8 +313,17 @@ def optimise(
         held = []
         if sc.uncertainty is not None and sc.uncertainty.objective == "worst":
             stages.append((m.expected_index.expr, pyo.maximize))
-        if sc.solver.tie_break == "lexicographic":
+        if tie_break and sc.solver.tie_break == "lexicographic":
             stages.append((m.expected_cost.expr, pyo.minimize))
+        # the later stages hold the robust objective within LEXICOGRAPHIC_TOLERANCE of its
+        # best (row robust_hold_1, held to the end): stage 1's LP duals say where every such
+        # plan lies (planner.core.face, as solve's cost tie-break reads them), so those
+        # columns are held there and HiGHS's presolve drops what cannot count
+        face = None
+        if lp1 is not None and len(stages) > 1:
+            best1 = h.evaluate(m.robust_objective.expr, x)
+            n1 = len(lp1.x)
+            face = max_index_face(lp1.duals, best1, LEXICOGRAPHIC_TOLERANCE, h.integer[:n1])
         for k, (expr, sense) in enumerate(stages[1:], start=1):
             prev, prev_sense = stages[k - 1]
             best = h.evaluate(prev, x)
@@ -323,23 +342,8 @@ def optimise(
             if left <= 0.05:
                 break
             stage_gap = sc.solver.tie_break_gap if cost_stage else sc.solver.mip_gap
-            nxt, start, options, known = lp_support(ext, sense, left, stage_gap)
-            if nxt is None:
-                better = (
-                    known
-                    and start is not None
-                    and (
-                        (h.evaluate(expr, start) < h.evaluate(expr, h.pad(x)))
-                        if cost_stage
-                        else (h.evaluate(expr, start) > h.evaluate(expr, h.pad(x)))
-                    )
-                )
-                nxt = h.solve(
-                    time_limit=max(stage_end - time.perf_counter(), 0.05),
-                    mip_gap=stage_gap,
-                    start=start if better else h.pad(x),
-                    options={**TIE_BREAK_OPTIONS, **options},
-                )
+            with h.held(face):
+                nxt = _later_stage(ext, expr, sense, x, left, stage_end, stage_gap, cost_stage)
             if nxt.x is None:
                 break
             x = nxt.x
@@ -361,14 +365,48 @@ def optimise(
         _restore(ext, saved)
 
 
+def _later_stage(
+    ext: Extensive,
+    expr: Any,
+    sense: int,
+    x: np.ndarray,
+    left: float,
+    stage_end: float,
+    gap: float,
+    cost_stage: bool,
+) -> SolveOutcome:
+    """One tie-break stage (the previous stages held by rows): proven on its LP support, or
+    the full MIP from the better of the support's plan and the previous stage's ``x``."""
+    h = ext.highs
+    nxt, start, options, known, _ = lp_support(ext, sense, left, gap)
+    if nxt is not None:
+        return nxt
+    better = (
+        known
+        and start is not None
+        and (
+            (h.evaluate(expr, start) < h.evaluate(expr, h.pad(x)))
+            if cost_stage
+            else (h.evaluate(expr, start) > h.evaluate(expr, h.pad(x)))
+        )
+    )
+    return h.solve(
+        time_limit=max(stage_end - time.perf_counter(), 0.05),
+        mip_gap=gap,
+        start=start if better else h.pad(x),
+        options={**TIE_BREAK_OPTIONS, **options},
+    )
+
+
 def lp_support(
     ext: Extensive, sense: int, limit: float, gap: float, given: np.ndarray | None = None
-) -> tuple[SolveOutcome | None, np.ndarray | None, dict[str, object], bool]:
+) -> tuple[SolveOutcome | None, np.ndarray | None, dict[str, object], bool, LpRelaxation | None]:
     """The stage proven optimal on its LP relaxation's support (``solve.support_stage``, the
     same restriction ``solve`` tries first); else None with a start for the full MIP (the
     support's plan, or the LP rounded up as ``solve`` starts) and the HiGHS options ``solve``
     uses when the LP spends to a budget (``CAP_BOUND_OPTIONS``), and whether that start is
-    a known plan (the support's) or only the rounded LP (which may break a limit).
+    a known plan (the support's) or only the rounded LP (which may break a limit), and the
+    LP relaxation itself (None if not solved: its duals give the later stages' face).
 
     Why: the extensive form is many copies of a model on which HiGHS's own search spends
     most of its time finding a first good plan; the LP support finds it in a fraction.
@@ -383,12 +421,12 @@ def lp_support(
     from planner.core.support import support_stage
 
     if not ext.scenario.solver.lp_start or limit <= 0.1:
-        return None, None, {}, False
+        return None, None, {}, False, None
     h, m = ext.highs, ext.model
     t0 = time.perf_counter()
     lp = h.lp_relaxation(time_limit=limit / 2)
     if lp is None:
-        return None, None, {}, False
+        return None, None, {}, False, None
     options: dict[str, object] = {}
     for s, inp in enumerate(ext.inputs):
         b = inp.budget
@@ -405,10 +443,10 @@ def lp_support(
     else:
         out = support_stage(SimpleNamespace(highs=h), lp, sense, sub, gap)  # type: ignore[arg-type]
     if out is not None and out.status == "optimal":
-        return out, None, {}, True
+        return out, None, {}, True, lp
     if out is not None and out.x is not None:
-        return None, out.x, options, True
-    return None, h.rounded_lp_start(lp=lp), options, False
+        return None, out.x, options, True, lp
+    return None, h.rounded_lp_start(lp=lp), options, False, lp
 
 
 def _union_support(

@@ -47,11 +47,15 @@ class Study:
 @dataclass(frozen=True)
 class FutureJob:
     """Solve future ``s`` alone, with the here-and-now modules ``fixed`` (None: free, its
-    own optimum); ``plan``: also return the future's Plan (as ``solve`` reads one)."""
+    own optimum); ``plan``: also return the future's Plan (as ``solve`` reads one);
+    ``tie_break``: also minimise cost with the index held (as ``solve`` does)."""
 
     s: int
     fixed: ef.FirstStage | None = None
     plan: bool = False
+    #: run the cost tie-break (False: the index stage only; its first stage is then one of
+    #: the future's index-optimal ones, not the cheapest)
+    tie_break: bool = True
 
 
 @dataclass
@@ -134,7 +138,7 @@ class _Models:
         seconds = None if end is None else max(end - time.time(), 0.0)
         with clock.scope(seconds):
             ext, names = self.get(job.s)
-            o = ef.optimise(ext, fixed=job.fixed)
+            o = ef.optimise(ext, fixed=job.fixed, tie_break=job.tie_break)
             keys = list(ext.model.option_keys)
             if o.x is None:
                 return FutureSolve(
@@ -173,13 +177,16 @@ class _Later:
     """A solve in this process, run when its result is first asked for (so a solve the
     search decides to skip costs nothing)."""
 
-    def __init__(self, models: _Models, job: FutureJob) -> None:
-        self._models, self._job = models, job
+    def __init__(self, models: _Models, job: FutureJob, end: float | None = None) -> None:
+        self._models, self._job, self._end = models, job, end
         self._result: FutureSolve | None = None
 
     def result(self) -> FutureSolve:
         if self._result is None:
-            self._result = self._models.run(self._job, clock.wall_end())
+            end = clock.wall_end()
+            if self._end is not None:
+                end = self._end if end is None else min(end, self._end)
+            self._result = self._models.run(self._job, end)
         return self._result
 
     def cancel(self) -> bool:
@@ -209,13 +216,17 @@ class FutureSolver:
                 initargs=(os.getpid(), study, inputs),
             )
 
-    def submit(self, job: FutureJob) -> PoolFuture[FutureSolve] | _Later:
+    def submit(self, job: FutureJob, end: float | None = None) -> PoolFuture[FutureSolve] | _Later:
         """Start ``job`` (on the pool) or hold it until its result is asked for (here);
-        the study's deadline, as now, binds it wherever it runs."""
+        the study's deadline, as now, binds it wherever it runs, and ``end`` (wall-clock
+        time, ``time.time()``), if given and earlier."""
         if self._pool is None:
             assert self._local is not None
-            return _Later(self._local, job)
-        return self._pool.submit(_run_in_worker, job, clock.wall_end())
+            return _Later(self._local, job, end)
+        study_end = clock.wall_end()
+        if end is not None:
+            study_end = end if study_end is None else min(study_end, end)
+        return self._pool.submit(_run_in_worker, job, study_end)
 
     def close(self) -> None:
         if self._pool is not None:

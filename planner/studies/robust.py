@@ -23,7 +23,11 @@ what the hedge is worth:
 How the plan is found (progressive, and honest about what is proven):
 
 1. each future alone (a one-future model, solved as ``solve`` solves: LP support first):
-   its own optimum and a proven bound on it (wait-and-see, EVPI);
+   its own optimum and a proven bound on it (wait-and-see, EVPI), within ``OWN_SHARE`` of
+   the study's time limit (the rest is kept so the deterministic commitments can still be
+   re-planned in every future: a plan the study returns, "bound unknown" if nothing proves
+   one); the cost tie-break only for the futures whose own plan is a candidate
+   (``own_candidates``);
 2. every candidate first stage evaluated in every future, first stage fixed (small recourse
    solves; cached: these are the regret table's rows, nothing is solved twice);
 3. the best candidate by the study's objective, its per-future plans put together, is a plan
@@ -90,6 +94,12 @@ SAA_REPLICATIONS = 5
 #: futures beyond which only the deterministic plan's and the most likely futures' own first
 #: stages are candidates (REGRET_LIMIT candidates in all)
 REGRET_LIMIT = 8
+#: the share of the study's time left that the futures' own optima may use (when the study
+#: has a time limit): the rest is kept for the deterministic plan and its commitments
+#: re-planned in every future, a plan of the whole problem the study can then return even
+#: when the own optima stop unproven (before, 20 EU futures' own optima could take the whole
+#: limit and the study returned no plan)
+OWN_SHARE = 0.5
 #: futures beyond which a candidate's evaluation stops once it cannot beat the best so far
 #: (its regret row then says "pruned" for the futures left)
 PRUNE_ABOVE = 4
@@ -224,6 +234,26 @@ def weighted_quantile(values: list[float], p: list[float], q: float) -> float:
     cum = np.cumsum(np.asarray(p, dtype=float)[order])
     k = int(np.searchsorted(cum, q - 1e-12))
     return float(np.asarray(values, dtype=float)[order][min(k, len(order) - 1)])
+
+
+def likeliest(p: list[float]) -> list[int]:
+    """The futures whose own plans are candidate first stages above ``REGRET_LIMIT``
+    futures: the ``REGRET_LIMIT - 1`` most likely (ties: listed first)."""
+    return sorted(range(len(p)), key=lambda s: -p[s])[: REGRET_LIMIT - 1]
+
+
+def own_candidates(p: list[float], plain: int | None) -> set[int]:
+    """The futures whose own solve runs the cost tie-break: those whose own plan is a
+    candidate first stage (all up to ``REGRET_LIMIT`` futures, else ``likeliest``) and the
+    future that is the deterministic scenario (its plan is ``solve``'s).
+
+    Why not all: another future's own solve gives the study its index and bound only (the
+    wait-and-see bound, EVPI, the pruning); its first stage served at most as a shortcut
+    for a candidate that commits the same, and that candidate's recourse solve in it gives
+    the same index and the cheapest cost with those commitments. On the EU hedge the
+    tie-break was most of each own solve (3.3 of 3.7 s in 'as planned')."""
+    chosen = set(range(len(p))) if len(p) <= REGRET_LIMIT else set(likeliest(p))
+    return chosen | ({plain} if plain is not None else set())
 
 
 # --- the study --------------------------------------------------------------------------------
@@ -412,15 +442,29 @@ def _whole(
         ef.check_cut(f, ctx)
     with FutureSolver(study, workers, inputs=built) as runner:
         t0 = time.perf_counter()
-        # (a) each future alone: its own optimum (wait-and-see) and a bound on it
-        own_jobs = [runner.submit(FutureJob(s, None, plan=s == plain)) for s in range(m_count)]
-        ext = ef.build(sc, futures, tables, now, built)
+        # (a) each future alone: its own optimum (wait-and-see) and a bound on it, within
+        # OWN_SHARE of the time left; the cost tie-break only where the study reads the
+        # plan's first stage or cost (own_candidates)
+        left = clock.remaining()
+        own_end = None if left is None else time.time() + OWN_SHARE * max(left, 0.0)
+        tie_broken = own_candidates(p, plain)
+        own_jobs = [
+            runner.submit(
+                FutureJob(s, None, plan=s == plain, tie_break=s in tie_broken), end=own_end
+            )
+            for s in range(m_count)
+        ]
+        ext = ef.build(sc, futures, tables, now, inputs=built)
         t_build = time.perf_counter()
         own_out = [job.result() for job in own_jobs]
         t_own = time.perf_counter()
         own_idx: list[float | None] = [o.index for o in own_out]
         own_bound: list[float | None] = [None] * m_count
-        own_first: list[ef.FirstStage | None] = [o.first for o in own_out]
+        # a first stage found without the tie-break is not the future's own plan as solve
+        # finds it: neither a candidate nor a shortcut for one
+        own_first: list[ef.FirstStage | None] = [
+            o.first if s in tie_broken else None for s, o in enumerate(own_out)
+        ]
         for s, o in enumerate(own_out):
             if o.ok and o.bound is not None and math.isfinite(o.bound):
                 own_bound[s] = max(float(o.bound), float(own_idx[s]))  # type: ignore[arg-type]
@@ -445,8 +489,7 @@ def _whole(
         labelled += [(f"own plan of '{f.name}'", own_first[s]) for s, f in enumerate(futures)]
         if m_count > REGRET_LIMIT:
             # the deterministic plan and the own plans of the most likely futures
-            order = sorted(range(m_count), key=lambda s: -p[s])[: REGRET_LIMIT - 1]
-            kept = [labelled[0]] + [labelled[1 + s] for s in sorted(order)]
+            kept = [labelled[0]] + [labelled[1 + s] for s in sorted(likeliest(p))]
             notes.append(
                 f"{m_count} futures: candidate first stages are the deterministic plan's and "
                 f"the own plans of the {REGRET_LIMIT - 1} most likely futures (the regret table "
@@ -597,7 +640,13 @@ def _whole(
             out.x is None or out.objective is None or out.objective < cand_value - 1e-9  # type: ignore[operator]
         ):
             # the search found nothing better within its time: the candidate stands
-            out = dataclasses.replace(out, objective=cand_value, x=start)
+            out = dataclasses.replace(
+                out,
+                objective=cand_value,
+                x=start,
+                message=f"the first stage of {best_label}, re-planned in every future; the "
+                f"extensive form's search found nothing better in its time ({out.message})",
+            )
         if out.x is not None and out.objective is not None:
             bounds = [b for b in (out.bound, ws_bound) if b is not None and math.isfinite(b)]
             bound = min(bounds) if bounds else None
@@ -766,7 +815,10 @@ def _hold_own_bounds(ext: ef.Extensive, own_bound: list[float | None]) -> list[s
 def _within(gap: float | None, bound: float | None) -> str:
     """How close a plan is proven to be to the best possible, in words."""
     if gap is None or bound is None:
-        return "no bound on the best possible objective was proven"
+        return (
+            "a plan of every future, but its bound is unknown: no bound on the best possible "
+            "objective was proven within the time limit"
+        )
     return f"within {gap:.2%} of the best possible (proven bound {bound:.4f})"
 
 
