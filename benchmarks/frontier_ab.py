@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,6 +48,12 @@ print(json.dumps({"wall_s": wall, "points": len(t), "statuses": sorted(set(t["st
 """
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of every finished child process (and theirs)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _env(tree: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(tree)
@@ -59,6 +66,7 @@ def run_cli(tree: Path, points: int) -> dict:
     import pandas as pd
 
     load0 = os.getloadavg()[0]
+    cpu0 = _children_cpu()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "frontier.csv"
         t0 = time.perf_counter()
@@ -69,6 +77,7 @@ def run_cli(tree: Path, points: int) -> dict:
         )  # fmt: skip
         wall = time.perf_counter() - t0
         row = {"what": f"cli {points} points", "wall_s": wall, "load_before": load0}
+        row["cpu_s"] = _children_cpu() - cpu0
         row["load_after"] = os.getloadavg()[0]
         if r.returncode != 0 or not out.exists():
             row["error"] = (r.stdout[-500:], r.stderr[-2000:])
@@ -83,11 +92,13 @@ def run_cli(tree: Path, points: int) -> dict:
 def run_app(tree: Path, points: int) -> dict:
     """The app's call of ``pareto`` in a fresh process, timed around the call."""
     load0 = os.getloadavg()[0]
+    cpu0 = _children_cpu()
     r = subprocess.run(
         [sys.executable, "-c", APP_FRONTIER, str(EU), str(points)],
         env=_env(tree), capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     row = {"what": f"app {points} points", "load_before": load0, "load_after": os.getloadavg()[0]}
+    row["cpu_s"] = _children_cpu() - cpu0  # the whole process, imports included
     try:
         row.update(json.loads(r.stdout.strip().splitlines()[-1]))
     except (json.JSONDecodeError, IndexError):
@@ -114,11 +125,14 @@ def main() -> None:
     (RESULTS / f"frontier-ab{label}.json").write_text(json.dumps(rows, indent=1))
     for what in sorted({r["what"] for r in rows}):
         for name in ("before", "after"):
-            walls = [r["wall_s"] for r in rows if r["what"] == what and r["version"] == name]
-            loads = [r["load_before"] for r in rows if r["what"] == what and r["version"] == name]
+            mine = [r for r in rows if r["what"] == what and r["version"] == name]
+            walls = [r["wall_s"] for r in mine]
+            cpus = [r["cpu_s"] for r in mine]
+            loads = [r["load_before"] for r in mine]
             print(
-                f"{what:16} {name:6} median {statistics.median(walls):6.1f} s "
-                f"[{min(walls):.1f}-{max(walls):.1f}] load {min(loads):.1f}-{max(loads):.1f}"
+                f"{what:16} {name:6} wall median {statistics.median(walls):6.1f} s "
+                f"[{min(walls):.1f}-{max(walls):.1f}], CPU median {statistics.median(cpus):5.1f} s "
+                f"[{min(cpus):.1f}-{max(cpus):.1f}], load {min(loads):.1f}-{max(loads):.1f}"
             )
 
 
