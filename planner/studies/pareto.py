@@ -54,7 +54,7 @@ import itertools
 import math
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -652,17 +652,45 @@ def _worker_engine(digest: str) -> Engine:
 def _solve_point(
     e: np.ndarray,
     start: np.ndarray | None,
+    main_cap: float | None,
+    slot: int | None,
     digest: str,
-    main_cap: float | None = None,
-    slot: int | None = None,
 ) -> dict[str, Any]:
     """Solve one grid point in a worker; the answer as plain data for the parent. ``slot``:
     the task's byte in the cancel array (``_CANCEL``)."""
-    engine = _worker_engine(digest)
+    return _point_answer(_worker_engine(digest), e, start, main_cap, slot, _CANCEL)
+
+
+def _solve_point_here(
+    engine: Engine,
+    e: np.ndarray,
+    start: np.ndarray | None,
+    main_cap: float | None,
+    slot: int | None,
+    cancel: Any,
+    end: float | None,
+) -> dict[str, Any]:
+    """Solve one grid point on the parent's own model, in the parent's solver thread (the
+    parent is one of the study's solvers: ``_pareto``). ``end``: the study's deadline as wall
+    clock (deadlines are per thread, ``planner.core.deadline``)."""
+    clock.adopt(end)
+    return _point_answer(engine, e, start, main_cap, slot, cancel)
+
+
+def _point_answer(
+    engine: Engine,
+    e: np.ndarray,
+    start: np.ndarray | None,
+    main_cap: float | None,
+    slot: int | None,
+    cancel: Any,
+) -> dict[str, Any]:
+    """``engine.point`` at ``e``, cancelled once the task's byte in ``cancel`` is set; the
+    answer as plain data for the parent."""
     t0 = time.perf_counter()
     calls, stages = engine.calls, list(engine.point_seconds)
-    if slot is not None and _CANCEL is not None:
-        with clock.cancellable(_CancelSlot(_CANCEL, slot)):  # type: ignore[arg-type]
+    if slot is not None and cancel is not None:
+        with clock.cancellable(_CancelSlot(cancel, slot)):  # type: ignore[arg-type]
             out = engine.point(e, start, main_cap=main_cap)
     else:
         out = engine.point(e, start, main_cap=main_cap)
@@ -684,7 +712,24 @@ def _solve_tail(
     order: list[int], start: np.ndarray, held: tuple[tuple[int, float], ...], digest: str
 ) -> dict[str, Any]:
     """The later stages of a payoff row in a worker (``Engine.lexicographic`` with ``held``)."""
-    engine = _worker_engine(digest)
+    return _tail_answer(_worker_engine(digest), order, start, held)
+
+
+def _tail_here(
+    engine: Engine,
+    order: list[int],
+    start: np.ndarray,
+    held: tuple[tuple[int, float], ...],
+    end: float | None,
+) -> dict[str, Any]:
+    """``_solve_tail`` on the parent's own model, in its solver thread."""
+    clock.adopt(end)
+    return _tail_answer(engine, order, start, held)
+
+
+def _tail_answer(
+    engine: Engine, order: list[int], start: np.ndarray, held: tuple[tuple[int, float], ...]
+) -> dict[str, Any]:
     calls, seconds = engine.calls, engine.solve_seconds
     f = engine.lexicographic(order, start, held)
     return {
@@ -714,15 +759,24 @@ def _grid_tasks(names: list[str], points: int | None) -> int:
 
 
 def _start_pool(
-    sc: Scenario, names: list[str], limit: float, gap: float, workers: int, points: int | None
+    sc: Scenario,
+    names: list[str],
+    limit: float,
+    gap: float,
+    workers: int,
+    points: int | None,
+    processes: int | None = None,
 ):
-    """Spawn ``workers`` processes that prepare the model while the parent solves the payoff
-    table (each gets one warm-up call, which makes the pool start them all now). Returns the
-    pool, the warm-up calls and the shared cancel array (one byte per grid task)."""
+    """Spawn ``processes`` (default ``workers``) processes that prepare the model while the
+    parent solves the payoff table (each gets one warm-up call, which makes the pool start
+    them all now); ``workers`` counts every solver, the parent's own included, and shares the
+    cores and the grid among them. Returns the pool, the warm-up calls and the shared cancel
+    array (one byte per grid task)."""
+    processes = workers if processes is None else processes
     context = WorkerContext()
     cancel = context.RawArray("b", max(_grid_tasks(names, points), 1))
     pool = ProcessPoolExecutor(
-        workers,
+        processes,
         mp_context=context,
         initializer=_init_point_worker,
         initargs=(
@@ -736,7 +790,7 @@ def _start_pool(
             cancel,
         ),
     )
-    ready = [pool.submit(_worker_digest) for _ in range(workers)]
+    ready = [pool.submit(_worker_digest) for _ in range(processes)]
     return pool, ready, cancel
 
 
@@ -803,36 +857,59 @@ def _sweep_pool(
     tail: tuple | None = None,
     head: Found | None = None,
     report: _Report | None = None,
+    local: ThreadPoolExecutor | None = None,
 ) -> PoolRun:
-    """Hand grid points to the pool one at a time, loosest first, at most ``workers`` in
+    """Hand grid points to the solvers one at a time, loosest first, at most ``workers`` in
     flight; each answer updates the flags before the next point is chosen.
 
     Why one at a time and not fixed chunks: ε solves differ by 10x or more in time (on the
     EU frontier 1-24 s), so fixed halves left one worker idle for most of the run.
 
-    ``tail``: (order, start, held) of the payoff row's later stages, handed out first (with
-    two objectives, the best-x end's second stage: only its first stage, which fixes the
-    grid, has to be known before the grid starts). ``cancel``: the shared cancel array; a
-    point in flight that an answer supersedes (``GridSweep``) is cancelled through it.
-    ``head``: the first stage the tail continues. ``report``: gets every point as it comes
-    in and does its work while the parent would otherwise only wait (``_Report``).
+    ``local``: the parent's solver thread (its own model, ``report.engine``), one of the
+    ``workers`` solvers; the pool's processes are the others. ``tail``: (order, start,
+    held) of the payoff row's later stages, handed out first (with two objectives, the
+    best-x end's second stage: only its first stage, which fixes the grid, has to be known
+    before the grid starts). ``cancel``: the shared cancel array; a point in flight that an
+    answer supersedes (``GridSweep``) is cancelled through it. ``head``: the first stage the
+    tail continues. ``report``: gets every point as it comes in and does its work while the
+    parent's model is free and the parent would otherwise only wait (``_Report``).
     """
     in_flight: dict[Any, tuple[int, ...] | None] = {}
     slots: dict[tuple[int, ...], int] = {}
     run = PoolRun()
+    here: list[Any] = []  # every future of the parent's thread, dropped ones included
+    engine = report.engine if report is not None else None
+    end = clock.wall_end()
+
+    def local_free() -> bool:
+        return local is not None and not any(f in in_flight for f in here)
+
+    def submit(fn_here, fn_pool, args: tuple, cancel_args: tuple = ()) -> Any:
+        """On the parent's thread when it is free, else in the pool."""
+        if local_free():
+            fut = local.submit(fn_here, engine, *args, *cancel_args, end)  # type: ignore[union-attr]
+            here.append(fut)
+            return fut
+        return pool.submit(fn_pool, *args, digest)
+
+    def room() -> bool:
+        pool_used = sum(1 for f in in_flight if f not in here)
+        return local_free() or pool_used < workers - (local is not None)
+
     if tail is not None:
-        in_flight[pool.submit(_solve_tail, *tail, digest)] = None
+        in_flight[submit(_tail_here, _solve_tail, tail)] = None
     while True:
-        while len(in_flight) < workers and (idx := sweep.next_point()) is not None:
+        while room() and (idx := sweep.next_point()) is not None:
             e, start = sweep.take(idx)
             cap = sweep.main_cap(idx)
             slots[idx] = len(slots)
             slot = slots[idx] if cancel is not None and slots[idx] < len(cancel) else None
-            in_flight[pool.submit(_solve_point, e, start, digest, cap, slot)] = idx
+            args = (e, start, cap, slot)
+            in_flight[submit(_solve_point_here, _solve_point, args, (cancel,))] = idx
         if not in_flight:
             return run
         done: set = set()
-        while report is not None and not done:
+        while report is not None and not done and all(f.done() for f in here):
             done, _ = wait(in_flight, timeout=0, return_when=FIRST_COMPLETED)
             if not done and not report.step():
                 break
@@ -871,7 +948,7 @@ def _sweep_pool(
                 report.add(found)
         for fut, where in list(in_flight.items()):
             if where is not None and where in sweep.superseded:
-                # its answer is not needed: the worker stops within HiGHS's next poll (its
+                # its answer is not needed: the solver stops within HiGHS's next poll (its
                 # future is dropped; the pool's shutdown waits for it) and takes the next
                 del in_flight[fut]
                 run.cancelled += 1
@@ -1073,17 +1150,26 @@ def _pareto(
     # grid points the workers could share: the interior of a 2-objective grid, or all of it
     tasks = 0 if exact else (points - 2 if len(names) == 2 else points * points)
     n_workers = min(workers, tasks)
-    pool, ready, cancel = (None, [], None)
+    pool, ready, cancel, local = (None, [], None, None)
     if n_workers > 1:
-        pool, ready, cancel = _start_pool(sc, names, limit, gap, n_workers, points)
+        # the parent is one of the solvers (its model is warm once the payoff table is
+        # solved): one process fewer to start, and none competing with the parent's payoff
+        # solves for the cores while it starts
+        processes = n_workers - 1
+        pool, ready, cancel = _start_pool(sc, names, limit, gap, n_workers, points, processes)
+        local = ThreadPoolExecutor(1, thread_name_prefix="sovplan-pareto")
     try:
-        return _frontier(sc, names, points, limit, gap, t0, pool, ready, n_workers, cancel)
+        return _frontier(sc, names, points, limit, gap, t0, pool, ready, n_workers, cancel, local)
     except BaseException:
+        if cancel is not None:  # stop the parent's own solve too, at HiGHS's next poll
+            cancel[:] = [1] * len(cancel)
         if pool is not None:
             stop_pool(pool)
             pool = None
         raise
     finally:
+        if local is not None:
+            local.shutdown(wait=True)
         if pool is not None:
             pool.shutdown(wait=True)
 
@@ -1099,6 +1185,7 @@ def _frontier(
     ready: list,
     n_workers: int,
     cancel: Any = None,
+    local: ThreadPoolExecutor | None = None,
 ) -> ParetoResult:
     """``pareto`` after its checks: payoff table, grid sweep (here or in ``pool``), merge.
 
@@ -1118,7 +1205,10 @@ def _frontier(
     engine = Engine(prep, names, limit, gap)
     d = len(names)
     # the study's time limit is shared over the payoff stages and this process's grid points
-    engine.planned = d * d + (0 if pool is not None else _grid_tasks(names, points))
+    share = 1 if pool is None else (n_workers if local is not None else 0)
+    engine.planned = d * d + (math.ceil(_grid_tasks(names, points) / share) if share else 0)
+    if local is not None:
+        clear_stale_interrupts(engine.h.h)  # a cancelled grid point must not stop the next
 
     # 1. payoff table: each objective first, the others after it in cyclic order
     orders = [[1, 0], [0, 1]] if d == 2 else [[1, 0, 2], [0, 2, 1], [2, 1, 0]]
@@ -1192,7 +1282,9 @@ def _frontier(
             pool_tail = tail if len(payoff) < len(orders) else None
             for f in payoff:
                 report.add(f)
-            used = _sweep_pool(pool, n_workers, sweep, digest, cancel, pool_tail, head, report)
+            used = _sweep_pool(
+                pool, n_workers, sweep, digest, cancel, pool_tail, head, report, local
+            )
             found, agg = sweep.found, sweep.stats
             stats["worker_solver_calls"] = used.solver_calls
             stats["workers"] = n_workers
