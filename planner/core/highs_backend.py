@@ -9,11 +9,14 @@ MIP starts, time limits and a clean Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -33,6 +36,7 @@ from pyomo.repn import generate_standard_repn
 
 from planner.core import deadline, progress
 from planner.core.errors import InputError, SolveError
+from planner.core.face import Face, LpDuals
 
 INF = highspy.kHighsInf
 #: set when a HiGHS solve was left running past the deadline: the process must then leave
@@ -70,6 +74,14 @@ PRESOLVE_SUBSTITUTION_RULES = (1 << 8) | (1 << 12)
 #: checks that the presolved model keeps n_pc, so a HiGHS release that renumbers its rules
 #: fails loudly.
 CAP_BOUND_OPTIONS: dict[str, object] = {"presolve_rule_off": PRESOLVE_SUBSTITUTION_RULES}
+
+
+class LpRelaxation(NamedTuple):
+    """The LP relaxation's solution and objective, and its duals (``planner.core.face``)."""
+
+    x: np.ndarray
+    objective: float
+    duals: LpDuals
 
 
 @dataclass
@@ -472,9 +484,9 @@ class HighsModel:
             self.h.changeRowBounds(self.extra_rows[name][0], -INF, INF)
 
     # --- solving ----------------------------------------------------------------------------
-    def lp_relaxation(self, time_limit: float | None = None) -> tuple[np.ndarray, float] | None:
-        """The LP relaxation's solution and objective (integrality dropped for one run and
-        restored), or None when it is not solved to optimality in time."""
+    def lp_relaxation(self, time_limit: float | None = None) -> LpRelaxation | None:
+        """The LP relaxation's solution, objective and duals (integrality dropped for one run
+        and restored), or None when it is not solved to optimality in time."""
         if not self.integer.any() or self.trivially_infeasible is not None:
             return None
         h = self.h
@@ -493,10 +505,42 @@ class HighsModel:
                 return None
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return None
-            x = np.asarray(h.getSolution().col_value, dtype=float)
-            return x, float(h.getInfo().objective_function_value)
+            sol = h.getSolution()
+            x = np.asarray(sol.col_value, dtype=float)
+            objective = float(h.getInfo().objective_function_value)
+            m = h.getNumRow()
+            _, _, _, col_lower, col_upper, _ = h.getCols(n, idx)
+            _, _, row_lower, row_upper, _ = h.getRows(m, np.arange(m, dtype=np.int32))
+            duals = LpDuals(
+                x=x,
+                objective=objective,
+                maximise=h.getObjectiveSense()[1] == highspy.ObjSense.kMaximize,
+                col_dual=np.asarray(sol.col_dual, dtype=float),
+                row_dual=np.asarray(sol.row_dual, dtype=float),
+                row_value=np.asarray(sol.row_value, dtype=float),
+                col_lower=np.asarray(col_lower, dtype=float),
+                col_upper=np.asarray(col_upper, dtype=float),
+                row_lower=np.asarray(row_lower, dtype=float),
+                row_upper=np.asarray(row_upper, dtype=float),
+            )
+            return LpRelaxation(x, objective, duals)
         finally:
             h.changeColsIntegrality(n, idx, kinds)
+
+    @contextlib.contextmanager
+    def held(self, face: Face | None) -> Iterator[None]:
+        """Hold ``face``'s column bounds (``planner.core.face``) for the block, then put back
+        the bounds the columns had."""
+        if face is None:
+            yield
+            return
+        h = self.h
+        _, _, _, lower, upper, _ = h.getCols(len(face.cols), face.cols)
+        try:
+            h.changeColsBounds(len(face.cols), face.cols, face.col_lower, face.col_upper)
+            yield
+        finally:
+            h.changeColsBounds(len(face.cols), face.cols, np.asarray(lower), np.asarray(upper))
 
     def rounded_lp_start(
         self, time_limit: float | None = None, lp: tuple[np.ndarray, float] | None = None

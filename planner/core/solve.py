@@ -25,7 +25,13 @@ from models.objectives import SENSES
 from planner.core import deadline as clock
 from planner.core.data import Tables
 from planner.core.errors import InputError
-from planner.core.highs_backend import CAP_BOUND_OPTIONS, TIE_BREAK_OPTIONS, SolveOutcome
+from planner.core.face import max_index_face
+from planner.core.highs_backend import (
+    CAP_BOUND_OPTIONS,
+    INF,
+    TIE_BREAK_OPTIONS,
+    SolveOutcome,
+)
 from planner.core.prepare import Prepared, prepare
 from planner.core.results import Plan, make_plan
 from planner.core.scenario import Scenario
@@ -34,6 +40,10 @@ from planner.core.warm import WarmStart, mapped, meets_rows, record, tightened
 
 #: The extra rows ``add_covers`` adds are named ``capacity_outside_<family>[group,t]``.
 COVER_PREFIX = "capacity_outside_"
+
+#: the rows ``without_caps`` lifts, and the share of the time limit it may use
+CAP_ROWS = ("budget", "energy_cost_cap", "emissions_cap")
+CAPS_FREE_SHARE = 0.25
 
 #: Sovereignty may fall this much (absolute, index in [0,1]) in the cost tie-break stage.
 LEXICOGRAPHIC_TOLERANCE = 1e-6
@@ -69,6 +79,7 @@ def _optimise(
     mip_gap: float | None,
     tie_break: bool | None,
     warm: WarmStart | None,
+    caps_relaxed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[SolveOutcome, list[SolveOutcome]]:
     sc = prep.scenario
     if objective not in SENSES:
@@ -90,16 +101,23 @@ def _optimise(
         return reused, [reused]
     start = None
     first = None
+    lp1 = None  # stage 1's LP relaxation: its duals describe the max-index face
     options: dict[str, object] = {}
     t_lp = time.perf_counter()
     if sc.solver.lp_start and limit > 0.05:
         # the LP start may use at most half the time: the MIP needs the rest
-        lp = h.lp_relaxation(time_limit=limit / 2)
+        lp = lp1 = h.lp_relaxation(time_limit=limit / 2)
         if lp is not None:
             # a knapsack against a cap: searched with CAP_BOUND_OPTIONS, in both stages, if
             # the LP support does not settle stage 1 (when it does, as on Kenya and France,
             # the default search was faster for the tie-break: 2.0-2.8 s against 2.8-4.1 s)
             if spends_to_a_cap(prep, lp[0]):
+                if caps_relaxed is None and objective == "sovereignty":
+                    done = without_caps(prep, limit * CAPS_FREE_SHARE, gap, tie_break)
+                    if done is not None:
+                        return done
+                    h.relax_row("lexicographic")
+                    h.set_objective(getattr(m, objective).expr, SENSES[objective])
                 options = dict(CAP_BOUND_OPTIONS)
             # the share caps the LP spends up to: their capacity_outside rows (models.covers)
             # for the MIP; kept through the tie-break, relaxed at the end (``optimise``)
@@ -128,7 +146,14 @@ def _optimise(
     stages = [first]
     if not tie_break or first.x is None or objective == "total_cost":
         return resplit(prep, first, objective, tie_break), stages
-    remaining = min(deadline - time.perf_counter(), limit * sc.solver.tie_break_time_share)
+    share = sc.solver.tie_break_time_share
+    if caps_relaxed is not None:
+        # ``without_caps``: stage 1 ran without the caps; the tie-break has them back, so
+        # its plan (if any) meets them. The attempt's whole time is the tie-break's, since
+        # only a proven cheapest plan settles it
+        h.h.changeRowsBounds(len(caps_relaxed[0]), *caps_relaxed)
+        share = 1.0
+    remaining = min(deadline - time.perf_counter(), limit * share)
     if remaining <= 0.05:
         return resplit(prep, first, objective, tie_break), stages
     best = first.objective
@@ -140,6 +165,89 @@ def _optimise(
     h.set_objective(m.total_cost.expr, pyo.minimize)
     t2 = time.perf_counter()
     add_covers(prep, binding_covers(prep, first.x))
+    # the face after the covers: binding_covers reads the share rows' bounds as built
+    face = None
+    if lp1 is not None:
+        n1 = len(lp1.x)
+        face = max_index_face(lp1.duals, best, LEXICOGRAPHIC_TOLERANCE, h.integer[:n1])
+    with h.held(face):
+        second = _tie_break(prep, first, previous, options, remaining, t2)
+    stages.append(second)
+    h.relax_row("lexicographic")
+    if second.x is None:
+        return resplit(prep, first, objective, tie_break), stages
+    # The plan is the second stage's solution; its status is the weaker of the two.
+    # Status describes the primary objective; the tie-break's own gap is reported beside it.
+    merged = SolveOutcome(
+        status=first.status,
+        objective=h.evaluate(getattr(m, objective).expr, second.x),
+        bound=first.bound,
+        gap=first.gap,
+        seconds=first.seconds + second.seconds,
+        x=second.x,
+        message=f"{first.message}; cost tie-break: {second.message}",
+        tie_break_gap=second.gap if second.gap is not None else None,
+        tie_break_status=second.status,
+    )
+    return resplit(prep, merged, objective, tie_break), stages
+
+
+def without_caps(
+    prep: Prepared, time_limit: float, gap: float, tie_break: bool
+) -> tuple[SolveOutcome, list[SolveOutcome]] | None:
+    """The solve whose first stage lifts the budget, energy-cost and emissions caps, when the
+    cost tie-break (with the caps back) finds a plan at that index; else None (the caller
+    solves with the caps from the start).
+
+    Why: an analyst sets a budget somewhat above what the best plan costs, and the LP
+    relaxation then spends to it (it has no reason not to), which makes the MIP a knapsack
+    against the cap: the UK scenario with a budget 2% above its optimum's cost had no proven
+    plan after 60 s (0.8726 found, 0.874 possible); this way it is proven in seconds.
+    Exact: the capped model is the uncapped one with rows added, so the uncapped stage 1's
+    bound bounds the capped optimum too, and a plan that reaches it within the gap and meets
+    the caps is a capped optimum; the tie-break searches exactly the capped plans at that
+    index. Both stages must be proven; anything less (the tie-break finds the caps leave no
+    plan at that index, or runs out of time) and the caller solves as before, having spent
+    at most ``time_limit``. The caps' rows are restored however this ends."""
+    m, h = prep.model, prep.highs
+    rows = [
+        h.row_of[id(getattr(m, name))]
+        for name in CAP_ROWS
+        if getattr(m, name, None) is not None and id(getattr(m, name)) in h.row_of
+    ]
+    if not rows or time_limit <= 0.5:
+        return None
+    idx = np.asarray(rows, dtype=np.int32)
+    _, _, lower, upper, _ = h.h.getRows(len(idx), idx)
+    if not tie_break:
+        return None  # without the tie-break nothing puts the caps back
+    saved = (idx, np.asarray(lower), np.asarray(upper))
+    try:
+        h.h.changeRowsBounds(len(idx), idx, np.full(len(idx), -INF), np.full(len(idx), INF))
+        out, stages = _optimise(
+            prep, "sovereignty", time_limit, gap, tie_break, None, caps_relaxed=saved
+        )
+    finally:
+        h.h.changeRowsBounds(len(idx), idx, np.asarray(lower), np.asarray(upper))
+    proven = out.status == "optimal" and out.tie_break_status == "optimal"
+    if out.x is None or not proven or not meets_rows(h, h.pad(out.x)):
+        return None
+    out.message = f"{out.message} (the caps do not bind: the best plan without them meets them)"
+    return out, stages
+
+
+def _tie_break(
+    prep: Prepared,
+    first: SolveOutcome,
+    previous: np.ndarray | None,
+    options: dict[str, object],
+    remaining: float,
+    t2: float,
+) -> SolveOutcome:
+    """Stage 2: the cheapest plan with the index held (by the ``lexicographic`` row and the
+    face the caller holds), from stage 1's plan, the restriction to the cost LP's support or
+    the previous plan, whichever is cheapest."""
+    sc, m, h = prep.scenario, prep.model, prep.highs
     # total_cost may name a column no row uses (added when its expression was first read):
     # stage 1's plan is padded at that column's lower bound so it stays a valid start
     start, second = h.pad(first.x), None
@@ -174,24 +282,7 @@ def _optimise(
             options={**TIE_BREAK_OPTIONS, **options},
         )
     second.seconds += pre_seconds
-    stages.append(second)
-    h.relax_row("lexicographic")
-    if second.x is None:
-        return resplit(prep, first, objective, tie_break), stages
-    # The plan is the second stage's solution; its status is the weaker of the two.
-    # Status describes the primary objective; the tie-break's own gap is reported beside it.
-    merged = SolveOutcome(
-        status=first.status,
-        objective=h.evaluate(getattr(m, objective).expr, second.x),
-        bound=first.bound,
-        gap=first.gap,
-        seconds=first.seconds + second.seconds,
-        x=second.x,
-        message=f"{first.message}; cost tie-break: {second.message}",
-        tie_break_gap=second.gap if second.gap is not None else None,
-        tie_break_status=second.status,
-    )
-    return resplit(prep, merged, objective, tie_break), stages
+    return second
 
 
 def binding_covers(prep: Prepared, x: np.ndarray | None) -> list[Cover]:
@@ -323,9 +414,8 @@ def support_stage(
     restricted solution is optimal for the full model and is returned with the LP bound as
     its bound; otherwise the full MIP is solved, as before.
     """
-    x_lp, lp_bound = lp
-    out = prep.highs.support_mip(x_lp, time_limit=time_limit, mip_gap=gap)
-    return judged_by_lp_bound(out, lp_bound, sense, gap, "on the LP support")
+    out = prep.highs.support_mip(lp[0], time_limit=time_limit, mip_gap=gap)
+    return judged_by_lp_bound(out, lp[1], sense, gap, "on the LP support")
 
 
 def judged_by_lp_bound(
