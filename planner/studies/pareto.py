@@ -33,6 +33,15 @@ bookkeeping of AUGMECON-R (Nikas et al. 2020), on ONE persistent HiGHS model per
    HiGHS a bound it would otherwise have to prove (pareto_bench's 19 ε solves, serial,
    seeds 0-2: 52.6/45.3/68.3 s without, 40.9/41.5/54.9 s with, on the augmented objective).
 
+6. Solvers (``workers``): the parent and workers − 1 spawned processes, each with its own
+   persistent model. The parent solves what fixes the grid (the best-y end, and the first
+   stage of the best-x end); the best-x end's later stages and the grid points then go one
+   at a time, loosest first, to whichever solver is free (the parent's in a thread of its
+   own). A point in flight that another answer bypasses is cancelled (rule 3 applied to
+   work already started); the parent makes each point's last LP pass and plan whenever its
+   model is free. None of this changes a row: the same grid, the same lexicographic solve
+   at each point (``tests/test_pareto_speed.py``).
+
 ``points=None`` (CLI ``--points 0``, two objectives only) lists every efficient point: after
 each solution the next ε is placed just past it, so no efficient point can lie between two.
 
