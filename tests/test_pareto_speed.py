@@ -165,3 +165,19 @@ def test_eu_frontier_rows_are_those_before_the_speed_ups_and_none_dominated():
         assert index == pytest.approx(old_index, rel=1e-4, abs=1e-6)
     for row, other in itertools.product(rows, [*EU_7_BEFORE, *[(c, i) for c, i, _ in rows]]):
         assert not dominated(row, other), (row, other)
+
+
+def test_a_tighter_answer_that_came_first_is_dropped_when_a_looser_one_bypasses_it():
+    """In the pool a tighter point can finish before a looser one; when the looser answer
+    reaches it, the serial sweep would never have solved it, so its answer goes (a near-copy
+    within the gaps would otherwise be an extra row, or a dominated one)."""
+    grid = Grid([np.array([-10.0, -9.0, -8.0, -7.0])])
+    sweep = GridSweep(_sweep_stub(), grid, [1, 2], [])
+    sweep.take((1,))
+    sweep.take((2,))
+    near = Found(np.array([7.5, 0.89995]), np.zeros(1), "optimal", 1e-4, "tight", bound=0.9)
+    sweep.record((2,), "optimal", near)
+    sweep.record((1,), "optimal", Found(np.array([7.5, 0.9]), np.zeros(1), "optimal", 0.0, "a"))
+    assert [f.source for f in sweep.found] == ["a"]
+    assert sweep.superseded == {(2,)} and sweep.bounds[(2,)] == 0.9  # its proof still counts
+    assert sweep.stats["solved"] == 1 and sweep.stats["bypassed"] == 1

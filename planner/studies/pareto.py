@@ -387,8 +387,8 @@ class GridSweep:
     infeasible one is infeasible. One object serves the serial sweep and the process pool
     (``_sweep_pool``), so both skip exactly by these two rules. In the pool, a point already
     handed out that a later answer bypasses is ``superseded``: its solve is cancelled and its
-    answer, whatever it is, ignored (the bypassing point is the answer there, as in the
-    serial sweep). EU, 7 points: the two loosest interior points ran side by side and gave
+    answer, whatever it is, ignored, or dropped if it came first (the bypassing point is the
+    answer there, as in the serial sweep). EU, 7 points: the two loosest interior points ran side by side and gave
     the same plan; the second's 6.5 s after the first's answer were wasted.
     """
 
@@ -412,6 +412,8 @@ class GridSweep:
         self.pending: set[tuple[int, ...]] = set()
         #: handed out, then bypassed by another point's answer (``_mark_same``)
         self.superseded: set[tuple[int, ...]] = set()
+        #: the answer recorded at each grid point solved here
+        self.answers: dict[tuple[int, ...], Found] = {}
         self.stats = {
             "grid_points": len(self.order),
             "solved": 0,
@@ -465,6 +467,7 @@ class GridSweep:
             return
         self.found.append(found)
         self.known.append(found)
+        self.answers[idx] = found
         if found.status == "optimal":
             self._mark_same(idx, found)
 
@@ -482,6 +485,14 @@ class GridSweep:
             if other in self.pending:  # handed out, still solving: its answer is this one
                 self.superseded.add(other)
                 self.pending.discard(other)
+                self.stats["solved"] -= 1
+            elif other in self.answers:
+                # answered before this looser point (in the pool): the serial sweep would
+                # have taken this answer there, so the earlier one goes (the same point
+                # within the gaps, or a near-copy that the merge would keep as a row)
+                dropped = self.answers.pop(other)
+                self.found = [g for g in self.found if g is not dropped]
+                self.superseded.add(other)
                 self.stats["solved"] -= 1
             elif other in self.flags:
                 continue
