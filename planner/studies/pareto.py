@@ -1269,7 +1269,8 @@ def _frontier(
 
     # 2. the ε grid (loosest first) and the sweep
     t_grid = time.perf_counter()
-    stats: dict[str, Any] = {"payoff_solver_calls": engine.calls, "payoff_seconds": t_grid - t0}
+    t_calls = engine.calls
+    stats: dict[str, Any] = {"payoff_solver_calls": t_calls, "payoff_seconds": t_grid - t0}
     found: list[Found] = []
     cons = engine.constrained
     stats["workers"] = 1
@@ -1306,6 +1307,7 @@ def _frontier(
                 pool, n_workers, sweep, digest, cancel, pool_tail, head, report, local
             )
             found, agg = sweep.found, sweep.stats
+            # every solve of the sweep, the parent's thread's included (not engine.calls)
             stats["worker_solver_calls"] = used.solver_calls
             stats["workers"] = n_workers
             stats["cancelled"] = used.cancelled
@@ -1314,11 +1316,15 @@ def _frontier(
                 if used.tail_found is None:
                     return _empty(sc, names, engine, t0, _no_payoff(used.tail["status"]))
                 payoff.append(used.tail_found)
+                stats["payoff_solver_calls"] += used.tail["calls"]
         stats.update(agg)
     # HiGHS seconds of the grid points, by stage (summed over the workers)
     stages = used.stage_seconds if used is not None else engine.point_seconds
     stats["point_stage_seconds"] = [float(v) for v in stages]
-    stats["solver_calls"] = engine.calls + stats.get("worker_solver_calls", 0)
+    if used is not None:  # the parent's engine also counts its thread's solves: not twice
+        stats["solver_calls"] = t_calls + used.solver_calls
+    else:
+        stats["solver_calls"] = engine.calls
     G = np.array([engine.better(f.values) for f in payoff])
     ranges = G.max(axis=0) - G.min(axis=0)
     payoff_index = [f.source[7:] for f in payoff]
