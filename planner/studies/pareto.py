@@ -33,6 +33,15 @@ bookkeeping of AUGMECON-R (Nikas et al. 2020), on ONE persistent HiGHS model per
    HiGHS a bound it would otherwise have to prove (pareto_bench's 19 ε solves, serial,
    seeds 0-2: 52.6/45.3/68.3 s without, 40.9/41.5/54.9 s with, on the augmented objective).
 
+6. Solvers (``workers``): the parent and workers − 1 spawned processes, each with its own
+   persistent model. The parent solves what fixes the grid (the best-y end, and the first
+   stage of the best-x end); the best-x end's later stages and the grid points then go one
+   at a time, loosest first, to whichever solver is free (the parent's in a thread of its
+   own). A point in flight that another answer bypasses is cancelled (rule 3 applied to
+   work already started); the parent makes each point's last LP pass and plan whenever its
+   model is free. None of this changes a row: the same grid, the same lexicographic solve
+   at each point (``tests/test_pareto_speed.py``).
+
 ``points=None`` (CLI ``--points 0``, two objectives only) lists every efficient point: after
 each solution the next ε is placed just past it, so no efficient point can lie between two.
 
@@ -54,7 +63,7 @@ import itertools
 import math
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,15 +209,27 @@ class Engine:
             self.h.relax_row(f"pareto_lex_{k}")
         self.h.relax_row("pareto_main_cap")
 
-    def lexicographic(self, order: list[int], start: np.ndarray | None = None) -> Found | None:
-        """Optimise the objectives in ``order``, each with the earlier ones held at their optima."""
+    def lexicographic(
+        self,
+        order: list[int],
+        start: np.ndarray | None = None,
+        held: tuple[tuple[int, float], ...] = (),
+    ) -> Found | None:
+        """Optimise the objectives in ``order``, each with the earlier ones held at their optima.
+
+        ``held``: (objective, value in g form) pairs optimised before, elsewhere, and held at
+        those values here: the last stages of a payoff row run in a worker process while the
+        parent already hands out grid points (``_frontier``)."""
         self.relax()
+        before = [k for k, _ in held]
+        for k, g in held:
+            self.hold_value(k, g)
         t0 = time.perf_counter()
         out = None
         status, gap = "optimal", 0.0
         for pos, k in enumerate(order):
             self._set_objective(("single", k), self.g[k])
-            out = self._solve(start, self._stage_options(order[:pos]))
+            out = self._solve(start, self._stage_options(before + order[:pos]))
             if out.x is None:
                 self.failed_status = out.status
                 self.relax()
@@ -221,7 +242,7 @@ class Engine:
             if pos < len(order) - 1:
                 self.hold(k, out.x)
         self.relax()
-        order_name = ",".join(self.names[k] for k in order)
+        order_name = ",".join(self.names[k] for k in before + order)
         return Found(
             self.values(out.x), out.x, status, gap, f"payoff:{order_name}", time.perf_counter() - t0
         )
@@ -242,9 +263,13 @@ class Engine:
         """Hold objective ``k`` at least as good as at ``x`` (``LEX_TOLERANCE``, relative):
         the row of a later lexicographic stage. Returns the held value (g form)."""
         g = float(self.signs[k] * self.values(x)[k])
+        self.hold_value(k, g)
+        return g
+
+    def hold_value(self, k: int, g: float) -> None:
+        """Hold objective ``k`` at least at ``g`` (g form), less ``LEX_TOLERANCE`` relative."""
         tol = LEX_TOLERANCE * max(1.0, abs(g))
         self.h.set_row(f"pareto_lex_{k}", None, lower=g - tol, upper=INF)
-        return g
 
     def point(
         self,
@@ -360,8 +385,11 @@ class GridSweep:
     Bypass: a solution with slack s_k is also the answer at the next ⌊s_k/step_k⌋ tighter
     grid values. Early exit: every point tighter (in all constrained objectives) than an
     infeasible one is infeasible. One object serves the serial sweep and the process pool
-    (``_sweep_pool``), so both skip exactly by these two rules; in the pool, a point already
-    handed out is solved even if a later answer would have bypassed it.
+    (``_sweep_pool``), so both skip exactly by these two rules. In the pool, a point already
+    handed out that a later answer bypasses is ``superseded``: its solve is cancelled and its
+    answer, whatever it is, ignored, or dropped if it came first (the bypassing point is the
+    answer there, as in the serial sweep). EU, 7 points: the two loosest interior points ran side by side and gave
+    the same plan; the second's 6.5 s after the first's answer were wasted.
     """
 
     def __init__(
@@ -380,6 +408,12 @@ class GridSweep:
         #: dual bound (g form) of each grid point solved here
         self.bounds: dict[tuple[int, ...], float] = {}
         self.found: list[Found] = []
+        #: handed out, answer not yet recorded
+        self.pending: set[tuple[int, ...]] = set()
+        #: handed out, then bypassed by another point's answer (``_mark_same``)
+        self.superseded: set[tuple[int, ...]] = set()
+        #: the answer recorded at each grid point solved here
+        self.answers: dict[tuple[int, ...], Found] = {}
         self.stats = {
             "grid_points": len(self.order),
             "solved": 0,
@@ -399,6 +433,7 @@ class GridSweep:
         """Hand out ``idx``: its grid value and the best known plan feasible there."""
         self.flags[idx] = "solved"
         self.stats["solved"] += 1
+        self.pending.add(idx)
         e = self.grid.at(idx)
         return e, _warm_start(self.engine, self.known, e)
 
@@ -419,7 +454,11 @@ class GridSweep:
         return min(caps) if caps else None
 
     def record(self, idx: tuple[int, ...], status: str, found: Found | None) -> None:
-        """Take in the answer at ``idx`` (``found`` None: no plan; ``status`` says why)."""
+        """Take in the answer at ``idx`` (``found`` None: no plan; ``status`` says why); an
+        answer at a superseded point is ignored."""
+        self.pending.discard(idx)
+        if idx in self.superseded:
+            return
         if found is not None and found.bound is not None and math.isfinite(found.bound):
             self.bounds[idx] = float(found.bound)
         if found is None:
@@ -428,6 +467,7 @@ class GridSweep:
             return
         self.found.append(found)
         self.known.append(found)
+        self.answers[idx] = found
         if found.status == "optimal":
             self._mark_same(idx, found)
 
@@ -440,9 +480,24 @@ class GridSweep:
         ]
         ranges = [range(i, i + b + 1) for i, b in zip(idx, jumps, strict=True)]
         for other in itertools.product(*ranges):
-            if other != idx and other in self._members and other not in self.flags:
-                self.flags[other] = "same"
-                self.stats["bypassed"] += 1
+            if other == idx or other not in self._members:
+                continue
+            if other in self.pending:  # handed out, still solving: its answer is this one
+                self.superseded.add(other)
+                self.pending.discard(other)
+                self.stats["solved"] -= 1
+            elif other in self.answers:
+                # answered before this looser point (in the pool): the serial sweep would
+                # have taken this answer there, so the earlier one goes (the same point
+                # within the gaps, or a near-copy that the merge would keep as a row)
+                dropped = self.answers.pop(other)
+                self.found = [g for g in self.found if g is not dropped]
+                self.superseded.add(other)
+                self.stats["solved"] -= 1
+            elif other in self.flags:
+                continue
+            self.flags[other] = "same"
+            self.stats["bypassed"] += 1
 
     def _mark_infeasible(self, idx: tuple[int, ...]) -> None:
         for other in self.order:
@@ -516,6 +571,47 @@ def sweep_exact(engine: Engine, lo: float, hi: float, seeds: list[Found]) -> lis
 _POINT_ENGINE: Engine | None = None
 #: Its columns' digest (``_column_digest``), computed once.
 _POINT_DIGEST = ""
+#: What the worker was started with (scenario, names, time limit, gap, planned solves), to
+#: build its model again if a cancelled solve left it unusable (``HighsModel.abandoned``).
+_POINT_SETUP: tuple | None = None
+#: One byte per grid task, shared with the parent: set when the parent no longer needs the
+#: task's answer (``GridSweep.superseded``); the worker's solve is then cancelled.
+_CANCEL: Any = None
+
+
+class _CancelSlot:
+    """A task's byte in the shared cancel array, read as an event (``deadline.cancellable``
+    asks only ``is_set``): HiGHS is cancelled at its next 50 ms poll once it is set."""
+
+    def __init__(self, flags: Any, slot: int) -> None:
+        self.flags, self.slot = flags, slot
+
+    def is_set(self) -> bool:
+        return bool(self.flags[self.slot])
+
+
+def clear_stale_interrupts(highs: Any) -> bool:
+    """Make a cancel stop only the solve it was meant for (returns False when this highspy
+    has no such hook).
+
+    Why: highspy interrupts HiGHS by setting the interrupt flag of the callback's input, and
+    nothing clears that flag; after one cancelled solve every later solve on the same Highs
+    object stopped at its first callback (EU: the next grid point returned its MIP start as
+    "feasible" in 0.1 s). This extra callback clears the flag whenever highspy does not ask
+    to stop (its ``cancelSolve`` flag, reset by every ``startSolve``). A cancel during the
+    current solve (a superseded grid point, the study's deadline) still stops it."""
+    flag = "_Highs__solver_should_stop"
+    if not hasattr(highs, flag):
+        return False
+
+    def clear(event: Any) -> None:
+        if not getattr(highs, flag):
+            event.interrupt(False)
+
+    highs.cbSimplexInterrupt += clear
+    highs.cbIpmInterrupt += clear
+    highs.cbMipInterrupt += clear
+    return True
 
 
 def _column_digest(engine: Engine) -> str:
@@ -531,18 +627,30 @@ def _init_point_worker(
     parent: int,
     end: float | None = None,
     planned: int = 0,
+    cancel: Any = None,
 ) -> None:
     """Pool initializer: prepare the scenario once in this process (it then solves any
     number of grid points on the same persistent HiGHS model). ``end``: the study's
-    deadline (wall clock), ``planned``: the grid points this worker expects to solve."""
+    deadline (wall clock), ``planned``: the grid points this worker expects to solve,
+    ``cancel``: the shared cancel array (``_CANCEL``)."""
+    global _POINT_SETUP, _CANCEL
+    become_worker(parent)
+    clock.adopt(end)
+    _POINT_SETUP = (scenario, names, time_limit, mip_gap, planned)
+    _CANCEL = cancel
+    _build_point_engine()
+
+
+def _build_point_engine() -> None:
     global _POINT_ENGINE, _POINT_DIGEST
     from planner.core.prepare import prepare
 
-    become_worker(parent)
-    clock.adopt(end)
+    assert _POINT_SETUP is not None
+    scenario, names, time_limit, mip_gap, planned = _POINT_SETUP
     _POINT_ENGINE = Engine(prepare(scenario), names, time_limit, mip_gap)
     _POINT_ENGINE.planned = planned
     _POINT_DIGEST = _column_digest(_POINT_ENGINE)
+    clear_stale_interrupts(_POINT_ENGINE.h.h)
 
 
 def _worker_digest() -> str:
@@ -551,20 +659,61 @@ def _worker_digest() -> str:
     return _POINT_DIGEST
 
 
+def _worker_engine(digest: str) -> Engine:
+    """The worker's engine, built again if a cancelled solve left HiGHS abandoned."""
+    if _POINT_ENGINE is None or _POINT_ENGINE.h.abandoned:
+        _build_point_engine()
+    assert _POINT_ENGINE is not None
+    if digest != _POINT_DIGEST:
+        raise RuntimeError("internal: worker model columns differ from the parent's")
+    return _POINT_ENGINE
+
+
 def _solve_point(
     e: np.ndarray,
     start: np.ndarray | None,
+    main_cap: float | None,
+    slot: int | None,
     digest: str,
-    main_cap: float | None = None,
 ) -> dict[str, Any]:
-    """Solve one grid point in a worker; the answer as plain data for the parent."""
-    engine = _POINT_ENGINE
-    assert engine is not None
-    if digest != _POINT_DIGEST:
-        raise RuntimeError("internal: worker model columns differ from the parent's")
+    """Solve one grid point in a worker; the answer as plain data for the parent. ``slot``:
+    the task's byte in the cancel array (``_CANCEL``)."""
+    return _point_answer(_worker_engine(digest), e, start, main_cap, slot, _CANCEL)
+
+
+def _solve_point_here(
+    engine: Engine,
+    e: np.ndarray,
+    start: np.ndarray | None,
+    main_cap: float | None,
+    slot: int | None,
+    cancel: Any,
+    end: float | None,
+) -> dict[str, Any]:
+    """Solve one grid point on the parent's own model, in the parent's solver thread (the
+    parent is one of the study's solvers: ``_pareto``). ``end``: the study's deadline as wall
+    clock (deadlines are per thread, ``planner.core.deadline``)."""
+    clock.adopt(end)
+    return _point_answer(engine, e, start, main_cap, slot, cancel)
+
+
+def _point_answer(
+    engine: Engine,
+    e: np.ndarray,
+    start: np.ndarray | None,
+    main_cap: float | None,
+    slot: int | None,
+    cancel: Any,
+) -> dict[str, Any]:
+    """``engine.point`` at ``e``, cancelled once the task's byte in ``cancel`` is set; the
+    answer as plain data for the parent."""
     t0 = time.perf_counter()
     calls, stages = engine.calls, list(engine.point_seconds)
-    out = engine.point(e, start, main_cap=main_cap)
+    if slot is not None and cancel is not None:
+        with clock.cancellable(_CancelSlot(cancel, slot)):  # type: ignore[arg-type]
+            out = engine.point(e, start, main_cap=main_cap)
+    else:
+        out = engine.point(e, start, main_cap=main_cap)
     values = engine.values(out.x) if out.x is not None else None
     return {
         "values": values,
@@ -576,6 +725,38 @@ def _solve_point(
         "solve_seconds": out.seconds,
         "calls": engine.calls - calls,
         "stage_seconds": [a - b for a, b in zip(engine.point_seconds, stages, strict=True)],
+    }
+
+
+def _solve_tail(
+    order: list[int], start: np.ndarray, held: tuple[tuple[int, float], ...], digest: str
+) -> dict[str, Any]:
+    """The later stages of a payoff row in a worker (``Engine.lexicographic`` with ``held``)."""
+    return _tail_answer(_worker_engine(digest), order, start, held)
+
+
+def _tail_here(
+    engine: Engine,
+    order: list[int],
+    start: np.ndarray,
+    held: tuple[tuple[int, float], ...],
+    end: float | None,
+) -> dict[str, Any]:
+    """``_solve_tail`` on the parent's own model, in its solver thread."""
+    clock.adopt(end)
+    return _tail_answer(engine, order, start, held)
+
+
+def _tail_answer(
+    engine: Engine, order: list[int], start: np.ndarray, held: tuple[tuple[int, float], ...]
+) -> dict[str, Any]:
+    calls, seconds = engine.calls, engine.solve_seconds
+    f = engine.lexicographic(order, start, held)
+    return {
+        "found": f,
+        "status": engine.failed_status if f is None else f.status,
+        "solve_seconds": engine.solve_seconds - seconds,
+        "calls": engine.calls - calls,
     }
 
 
@@ -598,13 +779,25 @@ def _grid_tasks(names: list[str], points: int | None) -> int:
 
 
 def _start_pool(
-    sc: Scenario, names: list[str], limit: float, gap: float, workers: int, points: int | None
+    sc: Scenario,
+    names: list[str],
+    limit: float,
+    gap: float,
+    workers: int,
+    points: int | None,
+    processes: int | None = None,
 ):
-    """Spawn ``workers`` processes that prepare the model while the parent solves the payoff
-    table (each gets one warm-up call, which makes the pool start them all now)."""
+    """Spawn ``processes`` (default ``workers``) processes that prepare the model while the
+    parent solves the payoff table (each gets one warm-up call, which makes the pool start
+    them all now); ``workers`` counts every solver, the parent's own included, and shares the
+    cores and the grid among them. Returns the pool, the warm-up calls and the shared cancel
+    array (one byte per grid task)."""
+    processes = workers if processes is None else processes
+    context = WorkerContext()
+    cancel = context.RawArray("b", max(_grid_tasks(names, points), 1))
     pool = ProcessPoolExecutor(
-        workers,
-        mp_context=WorkerContext(),
+        processes,
+        mp_context=context,
         initializer=_init_point_worker,
         initargs=(
             worker_scenario(sc, workers),
@@ -614,39 +807,151 @@ def _start_pool(
             os.getpid(),
             clock.wall_end(),
             math.ceil(_grid_tasks(names, points) / workers),
+            cancel,
         ),
     )
-    ready = [pool.submit(_worker_digest) for _ in range(workers)]
-    return pool, ready
+    ready = [pool.submit(_worker_digest) for _ in range(processes)]
+    return pool, ready, cancel
+
+
+class _Report:
+    """The last LP pass (``_resplit``) and the Plan of each point, done once per point and
+    kept, so the parent can do them while its workers solve (it would otherwise only wait;
+    EU, 7 points: ``make_plan`` took 1.7 s of the 1.8 s after the sweep at load 5)."""
+
+    def __init__(self, engine: Engine, y: str) -> None:
+        self.engine, self.y = engine, y
+        self.queue: list[Found] = []
+        self._resplit: dict[int, tuple[Found, Found]] = {}
+        self._plans: dict[int, tuple[Found, Plan]] = {}
+
+    def add(self, f: Found) -> None:
+        """A point to make ready when the parent is idle."""
+        self.queue.append(f)
+
+    def step(self) -> bool:
+        """Make the oldest waiting point ready; False when none was waiting."""
+        if not self.queue:
+            return False
+        self.plan(self.resplit(self.queue.pop(0)))
+        return True
+
+    def resplit(self, f: Found) -> Found:
+        """``_resplit(engine, f)``, once per point."""
+        hit = self._resplit.get(id(f))
+        if hit is None or hit[0] is not f:
+            hit = (f, _resplit(self.engine, f))
+            self._resplit[id(f)] = hit
+        return hit[1]
+
+    def plan(self, f: Found) -> Plan:
+        """The Plan of a re-split point, once per point."""
+        hit = self._plans.get(id(f))
+        if hit is None or hit[0] is not f:
+            out = SolveOutcome(f.status, float(f.values[1]), None, f.gap, f.seconds, f.x, f.source)
+            hit = (f, make_plan(self.engine.prep, out, f"pareto:{self.y}"))
+            self._plans[id(f)] = hit
+        return hit[1]
+
+
+@dataclass
+class PoolRun:
+    """What ``_sweep_pool`` used and returned: solver calls and seconds of the workers,
+    HiGHS seconds of the grid points by stage, and the payoff row's tail (``_solve_tail``)."""
+
+    solver_calls: int = 0
+    solve_seconds: float = 0.0
+    stage_seconds: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    tail: dict[str, Any] | None = None
+    #: the payoff row the tail completes (``_joined``), None when it found no plan
+    tail_found: Found | None = None
+    cancelled: int = 0
 
 
 def _sweep_pool(
-    pool: ProcessPoolExecutor, workers: int, sweep: GridSweep, digest: str
-) -> dict[str, float]:
-    """Hand grid points to the pool one at a time, loosest first, at most ``workers`` in
+    pool: ProcessPoolExecutor,
+    workers: int,
+    sweep: GridSweep,
+    digest: str,
+    cancel: Any = None,
+    tail: tuple | None = None,
+    head: Found | None = None,
+    report: _Report | None = None,
+    local: ThreadPoolExecutor | None = None,
+) -> PoolRun:
+    """Hand grid points to the solvers one at a time, loosest first, at most ``workers`` in
     flight; each answer updates the flags before the next point is chosen.
 
     Why one at a time and not fixed chunks: ε solves differ by 10x or more in time (on the
     EU frontier 1-24 s), so fixed halves left one worker idle for most of the run.
+
+    ``local``: the parent's solver thread (its own model, ``report.engine``), one of the
+    ``workers`` solvers; the pool's processes are the others. ``tail``: (order, start,
+    held) of the payoff row's later stages, handed out first (with two objectives, the
+    best-x end's second stage: only its first stage, which fixes the grid, has to be known
+    before the grid starts). ``cancel``: the shared cancel array; a point in flight that an
+    answer supersedes (``GridSweep``) is cancelled through it. ``head``: the first stage the
+    tail continues. ``report``: gets every point as it comes in and does its work while the
+    parent's model is free and the parent would otherwise only wait (``_Report``).
     """
-    in_flight: dict[Any, tuple[int, ...]] = {}
-    seconds = 0.0
-    calls = 0
-    stages = [0.0, 0.0]
+    in_flight: dict[Any, tuple[int, ...] | None] = {}
+    slots: dict[tuple[int, ...], int] = {}
+    run = PoolRun()
+    here: list[Any] = []  # every future of the parent's thread, dropped ones included
+    engine = report.engine if report is not None else None
+    end = clock.wall_end()
+
+    def local_free() -> bool:
+        return local is not None and not any(f in in_flight for f in here)
+
+    def submit(fn_here, fn_pool, args: tuple, cancel_args: tuple = ()) -> Any:
+        """On the parent's thread when it is free, else in the pool."""
+        if local_free():
+            fut = local.submit(fn_here, engine, *args, *cancel_args, end)  # type: ignore[union-attr]
+            here.append(fut)
+            return fut
+        return pool.submit(fn_pool, *args, digest)
+
+    def room() -> bool:
+        pool_used = sum(1 for f in in_flight if f not in here)
+        return local_free() or pool_used < workers - (local is not None)
+
+    if tail is not None:
+        in_flight[submit(_tail_here, _solve_tail, tail)] = None
     while True:
-        while len(in_flight) < workers and (idx := sweep.next_point()) is not None:
+        while room() and (idx := sweep.next_point()) is not None:
             e, start = sweep.take(idx)
             cap = sweep.main_cap(idx)
-            in_flight[pool.submit(_solve_point, e, start, digest, cap)] = idx
+            slots[idx] = len(slots)
+            slot = slots[idx] if cancel is not None and slots[idx] < len(cancel) else None
+            args = (e, start, cap, slot)
+            in_flight[submit(_solve_point_here, _solve_point, args, (cancel,))] = idx
         if not in_flight:
-            return {"solver_calls": calls, "solve_seconds": seconds, "stage_seconds": stages}
-        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            return run
+        done: set = set()
+        while report is not None and not done and all(f.done() for f in here):
+            done, _ = wait(in_flight, timeout=0, return_when=FIRST_COMPLETED)
+            if not done and not report.step():
+                break
+        if not done:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for fut in done:
             idx = in_flight.pop(fut)
             r = fut.result()
-            seconds += r["solve_seconds"]
-            calls += r["calls"]
-            stages = [a + b for a, b in zip(stages, r["stage_seconds"], strict=True)]
+            run.solve_seconds += r["solve_seconds"]
+            run.solver_calls += r["calls"]
+            if idx is None:
+                run.tail = r
+                if r["found"] is not None:
+                    sweep.known.append(r["found"])
+                    assert head is not None
+                    run.tail_found = _joined(head, r["found"])
+                    if report is not None:
+                        report.add(run.tail_found)
+                continue
+            run.stage_seconds = [
+                a + b for a, b in zip(run.stage_seconds, r["stage_seconds"], strict=True)
+            ]
             found = None
             if r["x"] is not None:
                 found = Found(
@@ -659,6 +964,16 @@ def _sweep_pool(
                     r["bound"],
                 )
             sweep.record(idx, r["status"], found)
+            if found is not None and report is not None and idx not in sweep.superseded:
+                report.add(found)
+        for fut, where in list(in_flight.items()):
+            if where is not None and where in sweep.superseded:
+                # its answer is not needed: the solver stops within HiGHS's next poll (its
+                # future is dropped; the pool's shutdown waits for it) and takes the next
+                del in_flight[fut]
+                run.cancelled += 1
+                if cancel is not None and slots[where] < len(cancel):
+                    cancel[slots[where]] = 1
 
 
 # --- result --------------------------------------------------------------------------------
@@ -855,17 +1170,26 @@ def _pareto(
     # grid points the workers could share: the interior of a 2-objective grid, or all of it
     tasks = 0 if exact else (points - 2 if len(names) == 2 else points * points)
     n_workers = min(workers, tasks)
-    pool, ready = (None, [])
+    pool, ready, cancel, local = (None, [], None, None)
     if n_workers > 1:
-        pool, ready = _start_pool(sc, names, limit, gap, n_workers, points)
+        # the parent is one of the solvers (its model is warm once the payoff table is
+        # solved): one process fewer to start, and none competing with the parent's payoff
+        # solves for the cores while it starts
+        processes = n_workers - 1
+        pool, ready, cancel = _start_pool(sc, names, limit, gap, n_workers, points, processes)
+        local = ThreadPoolExecutor(1, thread_name_prefix="sovplan-pareto")
     try:
-        return _frontier(sc, names, points, limit, gap, t0, pool, ready, n_workers)
+        return _frontier(sc, names, points, limit, gap, t0, pool, ready, n_workers, cancel, local)
     except BaseException:
+        if cancel is not None:  # stop the parent's own solve too, at HiGHS's next poll
+            cancel[:] = [1] * len(cancel)
         if pool is not None:
             stop_pool(pool)
             pool = None
         raise
     finally:
+        if local is not None:
+            local.shutdown(wait=True)
         if pool is not None:
             pool.shutdown(wait=True)
 
@@ -880,8 +1204,17 @@ def _frontier(
     pool: ProcessPoolExecutor | None,
     ready: list,
     n_workers: int,
+    cancel: Any = None,
+    local: ThreadPoolExecutor | None = None,
 ) -> ParetoResult:
-    """``pareto`` after its checks: payoff table, grid sweep (here or in ``pool``), merge."""
+    """``pareto`` after its checks: payoff table, grid sweep (here or in ``pool``), merge.
+
+    With two objectives the grid needs only each end's value of the constrained objective x:
+    the best-y end (y, then x) and the first stage of the best-x end (x alone). The best-x
+    end's second stage (y with x held) is therefore solved beside the grid points: in a
+    worker when there is a pool (EU: 1.8-4.9 s no longer before the first grid point), here
+    right after its first stage otherwise. Either way the grid is spaced from that first
+    stage's value of x, so the rows do not depend on the number of workers."""
     from planner.core.prepare import prepare
 
     exact = not points
@@ -892,12 +1225,17 @@ def _frontier(
     engine = Engine(prep, names, limit, gap)
     d = len(names)
     # the study's time limit is shared over the payoff stages and this process's grid points
-    engine.planned = d * d + (0 if pool is not None else _grid_tasks(names, points))
+    share = 1 if pool is None else (n_workers if local is not None else 0)
+    engine.planned = d * d + (math.ceil(_grid_tasks(names, points) / share) if share else 0)
+    if local is not None:
+        clear_stale_interrupts(engine.h.h)  # a cancelled grid point must not stop the next
 
     # 1. payoff table: each objective first, the others after it in cyclic order
     orders = [[1, 0], [0, 1]] if d == 2 else [[1, 0, 2], [0, 2, 1], [2, 1, 0]]
     payoff: list[Found] = []
     start = None
+    head: Found | None = None  # the best-x end's first stage (two objectives)
+    tail: tuple | None = None  # its later stages: (order, start, held)
     for order in orders:
         if end is not None and order == end[0]:
             out = end[1]
@@ -906,41 +1244,54 @@ def _frontier(
                 engine.values(out.x), out.x, out.status, point_gap(out),
                 f"payoff:{order_name}", out.seconds, final=True,
             )  # fmt: skip
+        elif d == 2 and order is orders[-1]:
+            head = engine.lexicographic(order[:1], start)
+            if head is None:
+                return _empty(sc, names, engine, t0, _no_payoff(engine.failed_status))
+            k = order[0]
+            tail = (order[1:], head.x, ((k, float(engine.better(head.values)[k])),))
+            if pool is not None:
+                break  # solved in the pool, beside the grid points
+            f = engine.lexicographic(*tail)
+            if f is None:
+                return _empty(sc, names, engine, t0, _no_payoff(engine.failed_status))
+            f = _joined(head, f)
         else:
             f = engine.lexicographic(order, start)
         if f is None:
             return _empty(sc, names, engine, t0, _no_payoff(engine.failed_status))
         payoff.append(f)
         start = f.x
-    G = np.array([engine.better(f.values) for f in payoff])
+    # the grid's ends: the payoff rows, the best-x end by its first stage (two objectives)
+    ends = payoff[:1] + [head] if head is not None else payoff
+    G = np.array([engine.better(f.values) for f in ends])
     lo, hi = G.min(axis=0), G.max(axis=0)
-    ranges = hi - lo
-    payoff_table = pd.DataFrame(
-        [f.values for f in payoff], columns=names, index=[f.source[7:] for f in payoff]
-    )
 
     # 2. the ε grid (loosest first) and the sweep
     t_grid = time.perf_counter()
-    stats: dict[str, Any] = {"payoff_solver_calls": engine.calls, "payoff_seconds": t_grid - t0}
+    t_calls = engine.calls
+    stats: dict[str, Any] = {"payoff_solver_calls": t_calls, "payoff_seconds": t_grid - t0}
     found: list[Found] = []
     cons = engine.constrained
     stats["workers"] = 1
+    used: PoolRun | None = None
+    report = _Report(engine, y)
     if exact:
         found = sweep_exact(engine, float(lo[0]), float(hi[0]), payoff)
         stats.update(grid_points=None, solved=engine.calls - stats["payoff_solver_calls"])
         stats.update(bypassed=0, infeasible_skipped=0)
     else:
         grid = Grid(
-            [np.linspace(lo[k], hi[k], points) if ranges[k] > 0 else lo[k : k + 1] for k in cons]
+            [np.linspace(lo[k], hi[k], points) if (hi - lo)[k] > 0 else lo[k : k + 1] for k in cons]
         )
         seeded: dict[tuple[int, ...], Found] = {}
+        outer = list(range(len(grid.values[-1])))
         if d == 2:
             # the grid's ends are the payoff endpoints: loosest = best y, tightest = best x
             seeded[(0,)] = payoff[0]
-            seeded[(len(grid.values[0]) - 1,)] = payoff[1]
-        outer = list(range(len(grid.values[-1])))
-        if d == 2:
-            outer = [i for i in outer if (i,) not in seeded]
+            if len(payoff) > 1:
+                seeded[(len(grid.values[0]) - 1,)] = payoff[1]
+            outer = outer[1:-1] if len(outer) > 1 else []
         if pool is None:
             found, agg = sweep_grid(engine, grid, outer, payoff, seeded)
         else:
@@ -949,43 +1300,65 @@ def _frontier(
             digest = _column_digest(engine)
             if digests != {digest}:
                 raise RuntimeError("internal: worker model columns differ from the parent's")
-            used = _sweep_pool(pool, n_workers, sweep, digest)
+            pool_tail = tail if len(payoff) < len(orders) else None
+            for f in payoff:
+                report.add(f)
+            used = _sweep_pool(
+                pool, n_workers, sweep, digest, cancel, pool_tail, head, report, local
+            )
             found, agg = sweep.found, sweep.stats
-            stats["worker_solver_calls"] = used["solver_calls"]
+            # every solve of the sweep, the parent's thread's included (not engine.calls)
+            stats["worker_solver_calls"] = used.solver_calls
             stats["workers"] = n_workers
+            stats["cancelled"] = used.cancelled
+            if pool_tail is not None:
+                assert used.tail is not None
+                if used.tail_found is None:
+                    return _empty(sc, names, engine, t0, _no_payoff(used.tail["status"]))
+                payoff.append(used.tail_found)
+                stats["payoff_solver_calls"] += used.tail["calls"]
         stats.update(agg)
     # HiGHS seconds of the grid points, by stage (summed over the workers)
-    stages = used["stage_seconds"] if stats["workers"] > 1 else engine.point_seconds
+    stages = used.stage_seconds if used is not None else engine.point_seconds
     stats["point_stage_seconds"] = [float(v) for v in stages]
-    stats["solver_calls"] = engine.calls + stats.get("worker_solver_calls", 0)
+    if used is not None:  # the parent's engine also counts its thread's solves: not twice
+        stats["solver_calls"] = t_calls + used.solver_calls
+    else:
+        stats["solver_calls"] = engine.calls
+    G = np.array([engine.better(f.values) for f in payoff])
+    ranges = G.max(axis=0) - G.min(axis=0)
+    payoff_index = [f.source[7:] for f in payoff]
 
     t_merge = time.perf_counter()
     stats["grid_seconds"] = t_merge - t_grid
     # 3. merge, re-split (last LP pass), sort, plans and the table
     kept, dropped = _merge(payoff + found, engine, ranges)
-    kept, dropped_after = _merge([_resplit(engine, f) for f in kept], engine, ranges)
+    kept, dropped_after = _merge([report.resplit(f) for f in kept], engine, ranges)
     dropped += dropped_after
     payoff_table = pd.DataFrame(
-        [_resplit(engine, f).values for f in payoff], columns=names, index=payoff_table.index
+        [report.resplit(f).values for f in payoff], columns=names, index=payoff_index
     )
     notes = []
     if dropped:
         notes.append(f"{dropped} dominated point(s) dropped (from solves stopped early)")
     kept.sort(key=lambda f: (f.values[0], -engine.signs[1] * f.values[1], f.source))
-    plans = [
-        make_plan(
-            prep,
-            SolveOutcome(f.status, float(f.values[1]), None, f.gap, f.seconds, f.x, f.source),
-            f"pareto:{y}",
-        )
-        for f in kept
-    ]
+    plans = [report.plan(f) for f in kept]
     table = _table(names, kept, plans, engine)
-    end = time.perf_counter()
-    stats.update(points=len(kept), report_seconds=end - t_merge, seconds=end - t0)
+    end_t = time.perf_counter()
+    stats.update(points=len(kept), report_seconds=end_t - t_merge, seconds=end_t - t0)
     if any(f.status != "optimal" for f in kept):
         notes.append("some points come from solves stopped by the time limit (status 'feasible')")
     return ParetoResult(sc.name, names, table, plans, payoff_table, stats, notes)
+
+
+def _joined(head: Found, tail: Found) -> Found:
+    """A payoff row from its first stage (``head``) and its later stages (``tail``): the
+    tail's plan, the weaker status and the larger gap, as ``Engine.lexicographic`` gives
+    for the whole row."""
+    status = head.status if head.status != "optimal" else tail.status
+    gaps = (head.gap, tail.gap)
+    gap = None if None in gaps else max(gaps)  # type: ignore[type-var]
+    return Found(tail.values, tail.x, status, gap, tail.source, head.seconds + tail.seconds)
 
 
 def _no_payoff(status: str | None) -> str:
