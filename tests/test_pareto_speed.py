@@ -22,9 +22,10 @@ import pandas as pd
 import pytest
 
 from planner.core import deadline as clock
+from planner.core.highs_backend import clear_stale_interrupts
 from planner.core.prepare import prepare
 from planner.core.scenario import load_scenario
-from planner.studies.pareto import Engine, Found, Grid, GridSweep, clear_stale_interrupts, pareto
+from planner.studies.pareto import Engine, Found, Grid, GridSweep, pareto
 from tests.conftest import tiny
 from tests.test_pareto import enumerate_plans, frontier, non_dominated
 

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import highspy
 import numpy as np
@@ -301,6 +301,32 @@ def _names(model: pyo.ConcreteModel) -> dict[int, str]:
     return out
 
 
+def clear_stale_interrupts(highs: Any) -> bool:
+    """Make a cancel stop only the solve it was meant for (returns False when this highspy
+    has no such hook). ``HighsModel`` does this for every model it builds.
+
+    Why: highspy interrupts HiGHS by setting the interrupt flag of the callback's input, and
+    nothing clears that flag; after one cancelled solve every later solve on the same Highs
+    object stopped at its first callback (EU: the next Pareto grid point returned its MIP
+    start as "feasible" in 0.1 s; Kenya: a solve after a cancel "Interrupted by user" in
+    0.03 s, so a deadline cancel in one stage silently cut short every later solve on the
+    model: the last LP pass, a robust future's re-plans, a study's re-solves). This extra callback clears the flag whenever highspy does not ask
+    to stop (its ``cancelSolve`` flag, reset by every ``startSolve``). A cancel during the
+    current solve (a superseded grid point, the study's deadline) still stops it."""
+    flag = "_Highs__solver_should_stop"
+    if not hasattr(highs, flag):
+        return False
+
+    def clear(event: Any) -> None:
+        if not getattr(highs, flag):
+            event.interrupt(False)
+
+    highs.cbSimplexInterrupt += clear
+    highs.cbIpmInterrupt += clear
+    highs.cbMipInterrupt += clear
+    return True
+
+
 class HighsModel:
     """A Pyomo model compiled to HiGHS arrays, kept alive for re-solves."""
 
@@ -339,6 +365,7 @@ class HighsModel:
 
         h = quiet_highs()
         h.HandleKeyboardInterrupt = True
+        clear_stale_interrupts(h)
         if threads:
             h.setOptionValue("threads", int(threads))
         if random_seed:
@@ -377,6 +404,8 @@ class HighsModel:
         self.nnz = int(len(info.value))
         self.integer = integer
         self.extra_rows: dict[str, tuple[int, float]] = {}
+        #: whether the last ``lp_relaxation`` was proven infeasible (then so is the MIP)
+        self.lp_infeasible = False
         self._linear_cache: dict[int, tuple[object, tuple]] = {}
         objective = next(model.component_data_objects(pyo.Objective, active=True))
         self.set_objective(objective.expr, objective.sense)
@@ -486,7 +515,9 @@ class HighsModel:
     # --- solving ----------------------------------------------------------------------------
     def lp_relaxation(self, time_limit: float | None = None) -> LpRelaxation | None:
         """The LP relaxation's solution, objective and duals (integrality dropped for one run
-        and restored), or None when it is not solved to optimality in time."""
+        and restored), or None when it is not solved to optimality in time
+        (``lp_infeasible`` then says whether HiGHS proved it infeasible)."""
+        self.lp_infeasible = False
         if not self.integer.any() or self.trivially_infeasible is not None:
             return None
         h = self.h
@@ -503,7 +534,9 @@ class HighsModel:
                 return None
             if not self._run():
                 return None
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            status = h.getModelStatus()
+            self.lp_infeasible = status == highspy.HighsModelStatus.kInfeasible
+            if status != highspy.HighsModelStatus.kOptimal:
                 return None
             sol = h.getSolution()
             x = np.asarray(sol.col_value, dtype=float)

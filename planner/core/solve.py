@@ -261,6 +261,13 @@ def _tie_break(
         # rarely proven at the (weak) cost LP bound, but its plan is a much cheaper start
         # than stage 1's (Kenya: 399 -> 330 against 356 for the full stage 1's plan)
         lp = h.lp_relaxation(time_limit=remaining / 4)
+        if lp is None and h.lp_infeasible:
+            # no plan at this index (only with lifted caps put back, ``without_caps``): the
+            # MIP's proof of that took 0.2-0.5 s on Kenya, the LP's a few milliseconds
+            return SolveOutcome(
+                "infeasible", None, None, None, time.perf_counter() - t2, None,
+                "Infeasible (the tie-break's LP relaxation has no plan)",
+            )  # fmt: skip
         if lp is not None:
             lp_s = time.perf_counter() - t2
             sub_limit = min(remaining / 4, max(1.0, 2.0 * lp_s))

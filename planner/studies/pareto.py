@@ -590,30 +590,6 @@ class _CancelSlot:
         return bool(self.flags[self.slot])
 
 
-def clear_stale_interrupts(highs: Any) -> bool:
-    """Make a cancel stop only the solve it was meant for (returns False when this highspy
-    has no such hook).
-
-    Why: highspy interrupts HiGHS by setting the interrupt flag of the callback's input, and
-    nothing clears that flag; after one cancelled solve every later solve on the same Highs
-    object stopped at its first callback (EU: the next grid point returned its MIP start as
-    "feasible" in 0.1 s). This extra callback clears the flag whenever highspy does not ask
-    to stop (its ``cancelSolve`` flag, reset by every ``startSolve``). A cancel during the
-    current solve (a superseded grid point, the study's deadline) still stops it."""
-    flag = "_Highs__solver_should_stop"
-    if not hasattr(highs, flag):
-        return False
-
-    def clear(event: Any) -> None:
-        if not getattr(highs, flag):
-            event.interrupt(False)
-
-    highs.cbSimplexInterrupt += clear
-    highs.cbIpmInterrupt += clear
-    highs.cbMipInterrupt += clear
-    return True
-
-
 def _column_digest(engine: Engine) -> str:
     names = "\n".join(v.name for v in engine.h.columns)
     return hashlib.sha1(names.encode()).hexdigest()
@@ -650,7 +626,6 @@ def _build_point_engine() -> None:
     _POINT_ENGINE = Engine(prepare(scenario), names, time_limit, mip_gap)
     _POINT_ENGINE.planned = planned
     _POINT_DIGEST = _column_digest(_POINT_ENGINE)
-    clear_stale_interrupts(_POINT_ENGINE.h.h)
 
 
 def _worker_digest() -> str:
@@ -1227,8 +1202,6 @@ def _frontier(
     # the study's time limit is shared over the payoff stages and this process's grid points
     share = 1 if pool is None else (n_workers if local is not None else 0)
     engine.planned = d * d + (math.ceil(_grid_tasks(names, points) / share) if share else 0)
-    if local is not None:
-        clear_stale_interrupts(engine.h.h)  # a cancelled grid point must not stop the next
 
     # 1. payoff table: each objective first, the others after it in cyclic order
     orders = [[1, 0], [0, 1]] if d == 2 else [[1, 0, 2], [0, 2, 1], [2, 1, 0]]
