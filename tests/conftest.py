@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,18 @@ def quick_start_plan():
     from planner import solve
 
     return solve(QUICK_START)
+
+
+class CancelFromSecondAsk:
+    """An event that reads as set from its second ``is_set`` on: the solve starts (the first
+    ask is the time left before HiGHS runs) and is cancelled at HiGHS's first 50 ms poll.
+    The cancel tests (``planner.core.deadline.cancellable``) stop a solve inside it with it."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.lock = threading.Lock()
+
+    def is_set(self) -> bool:
+        with self.lock:
+            self.asked += 1
+            return self.asked > 1

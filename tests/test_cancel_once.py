@@ -8,29 +8,15 @@ study's re-solves on the same model.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pyomo.core as pyo
 
 from planner.core import deadline as clock
 from planner.core.prepare import prepare
+from tests.conftest import CancelFromSecondAsk
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class _StopAtFirstPoll:
-    """Reads as set from its second ``is_set``: the solve starts (the first ask is the time
-    left before HiGHS runs) and is cancelled at its first 50 ms poll."""
-
-    def __init__(self) -> None:
-        self.asked = 0
-        self.lock = threading.Lock()
-
-    def is_set(self) -> bool:
-        with self.lock:
-            self.asked += 1
-            return self.asked > 1
 
 
 def test_a_cancelled_solve_leaves_the_next_one_on_the_same_model_free():
@@ -39,7 +25,7 @@ def test_a_cancelled_solve_leaves_the_next_one_on_the_same_model_free():
     prep = prepare(ROOT / "data" / "scenarios" / "kenya-2030.yaml")
     h, m = prep.highs, prep.model
     h.set_objective(m.sovereignty.expr, pyo.maximize)
-    with clock.cancellable(_StopAtFirstPoll()):  # type: ignore[arg-type]
+    with clock.cancellable(CancelFromSecondAsk()):  # type: ignore[arg-type]
         cancelled = h.solve(time_limit=60, mip_gap=1e-4)
     assert cancelled.status != "optimal"
     again = h.solve(time_limit=60, mip_gap=1e-4)

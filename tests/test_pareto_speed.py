@@ -13,7 +13,6 @@ rows the code before these changes (55c59c2) found, none dominated.
 from __future__ import annotations
 
 import itertools
-import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,7 +25,7 @@ from planner.core.highs_backend import clear_stale_interrupts
 from planner.core.prepare import prepare
 from planner.core.scenario import load_scenario
 from planner.studies.pareto import Engine, Found, Grid, GridSweep, pareto
-from tests.conftest import tiny
+from tests.conftest import CancelFromSecondAsk, tiny
 from tests.test_pareto import enumerate_plans, frontier, non_dominated
 
 EU = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "eu-2030-hedge.yaml"
@@ -86,20 +85,6 @@ def test_an_answer_that_does_not_reach_a_point_in_flight_leaves_it_to_run():
     assert sweep.stats["solved"] == 2 and sweep.stats["bypassed"] == 0
 
 
-class _CancelFromSecondAsk:
-    """An event that reads as set from its second ``is_set`` on: the solve starts (the first
-    ask is the time left before HiGHS runs) and is cancelled at HiGHS's first 50 ms poll."""
-
-    def __init__(self) -> None:
-        self.asked = 0
-        self.lock = threading.Lock()
-
-    def is_set(self) -> bool:
-        with self.lock:
-            self.asked += 1
-            return self.asked > 1
-
-
 def test_after_a_cancelled_solve_the_next_solve_on_the_same_model_runs_normally():
     """highspy interrupts HiGHS through a flag nothing clears: without
     ``clear_stale_interrupts`` every later solve on a worker's model stopped at once (the
@@ -109,7 +94,7 @@ def test_after_a_cancelled_solve_the_next_solve_on_the_same_model_runs_normally(
     sc = sc.model_copy(update={"solver": sc.solver.model_copy(update={"threads": 1})})
     engine = Engine(prepare(sc), ["cost", "sovereignty"], time_limit=120, mip_gap=1e-4)
     assert clear_stale_interrupts(engine.h.h)
-    with clock.cancellable(_CancelFromSecondAsk()):  # type: ignore[arg-type]
+    with clock.cancellable(CancelFromSecondAsk()):  # type: ignore[arg-type]
         cancelled = engine.point(np.array([-10366.2]), None)
     assert cancelled.status != "optimal"  # stopped inside stage 1
     out = engine.point(np.array([-9818.6]), None)  # a tight point: a short proof
