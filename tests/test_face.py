@@ -165,3 +165,18 @@ def test_far_corners_of_the_max_index_plans_lie_inside_the_face(limits, target):
         assert out.x is not None
         x = out.x[face.cols]
         assert (x >= face.col_lower - slack).all() and (x <= face.col_upper + slack).all()
+
+
+def test_a_stale_solution_from_highs_is_not_taken_for_the_optimum(monkeypatch):
+    """Found by the random covers test in CI: without the covers, the tie-break with the face
+    held got HiGHS's optimum's objective (36) with the MIP start's columns (costing 38).
+    ``HighsModel.solve`` checks that the reported objective is the columns' own and solves
+    the model again from scratch when it is not."""
+    limits = {"max_share_provider": 0.75, "max_share_chip_designer": 0.7,
+              "max_share_country": 0.6}  # fmt: skip
+    sc = capped_case(limits, target=1.5, budget=38)
+    monkeypatch.setattr(solve_mod, "binding_covers", lambda prep, x: [])
+    with_face = optimum(sc)
+    monkeypatch.setattr(solve_mod, "max_index_face", lambda *a, **k: None)
+    _agree(with_face, optimum(sc), index_tol=1e-6, cost_rel=1e-9)
+    assert with_face.cost == pytest.approx(36.0)

@@ -752,6 +752,7 @@ class HighsModel:
         mip_gap: float | None = None,
         start: np.ndarray | None = None,
         options: dict[str, object] | None = None,
+        _again: bool = False,
     ) -> SolveOutcome:
         """Run HiGHS; map its status; never raise for infeasibility or limits.
 
@@ -809,6 +810,17 @@ class HighsModel:
         obj = float(info.objective_function_value) if has_solution else None
         bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
         gap = float(info.mip_gap) if has_solution and math.isfinite(info.mip_gap) else None
+        if x is not None and not self._objective_matches(x, obj) and not _again:
+            # HiGHS 1.16 can report the optimum's objective with stale columns as its
+            # solution: the MIP start's, or the previous run's (seen in a cost tie-break
+            # with the max-index face held, where presolve leaves little: objective 36,
+            # columns costing 38). The same model passed again (no solution, no basis) and
+            # solved without a start gives both right; the first run's seconds count
+            left = None if time_limit is None else max(float(time_limit) - seconds, 0.05)
+            if self.restore(self.snapshot()):
+                again = self.solve(time_limit=left, mip_gap=mip_gap, options=options, _again=True)
+                again.seconds += seconds
+                return again
         S = highspy.HighsModelStatus
         if ms == S.kOptimal:
             status = "optimal"
@@ -831,6 +843,16 @@ class HighsModel:
         else:
             status = "error"
         return SolveOutcome(status, obj, bound, gap, seconds, x, h.modelStatusToString(ms))
+
+    def _objective_matches(self, x: np.ndarray, objective: float | None) -> bool:
+        """Whether ``objective`` (as HiGHS reported it) is the objective of the columns ``x``
+        it returned, to 1e-7 relative (``solve``)."""
+        if objective is None:
+            return True
+        n = len(x)
+        _, _, cost, _, _, _ = self.h.getCols(n, np.arange(n, dtype=np.int32))
+        value = float(np.dot(np.asarray(cost, dtype=float), x)) + self.h.getObjectiveOffset()[1]
+        return abs(value - objective) <= 1e-7 * max(1.0, abs(objective))
 
     def pad(self, x: np.ndarray) -> np.ndarray:
         """``x`` extended to every current column: columns added after it was found (an
