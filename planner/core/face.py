@@ -112,11 +112,13 @@ def max_index_face(
     """The column bounds every plan with objective ≥ ``reached`` − ``tolerance`` meets
     (module doc).
 
-    ``reached``: stage 1's objective z*; ``integer``: which columns are integer. Exact (every
+    ``reached``: stage 1's objective z*; ``integer``: which columns are integer (columns
+    added to the model after the LP are beyond the duals and left alone). Exact (every
     priced column fixed at its bound) when z* reaches the LP bound to 1e-9 (relative);
     otherwise only what δ = z_LP − z* + τ proves. None when the duals cannot be trusted
     (module doc) or no column moves. Rows are checked, not narrowed (module doc)."""
     sign = 1.0 if lp.maximise else -1.0
+    integer = np.asarray(integer, dtype=bool)[: len(lp.x)]
     d = sign * lp.col_dual
     cols = _priced(lp.x, d, lp.col_lower, lp.col_upper)
     rows = _priced(lp.row_value, sign * lp.row_dual, lp.row_lower, lp.row_upper)

@@ -40,11 +40,12 @@ from planner.core.support import support_stage
 from planner.core.warm import WarmStart, mapped, meets_rows, record, tightened
 
 #: the rows ``without_caps`` lifts, and the share of the time limit it may use
-CAP_ROWS = ("budget", "energy_cost_cap", "emissions_cap")
-CAP_WORDS = {
-    "budget": "the budget",
-    "energy_cost_cap": "the energy-cost cap",
-    "emissions_cap": "the emissions cap",
+#: the caps a scenario may set: the model's row (also the input's field), the expression
+#: it caps, and how a message names it
+CAPS = {
+    "budget": ("total_cost", "the budget"),
+    "energy_cost_cap": ("energy_cost", "the energy-cost cap"),
+    "emissions_cap": ("emissions", "the emissions cap"),
 }
 CAPS_FREE_SHARE = 0.25
 
@@ -171,8 +172,7 @@ def _optimise(
     # the face after the covers: binding_covers reads the share rows' bounds as built
     face = None
     if lp1 is not None:
-        n1 = len(lp1.x)
-        face = max_index_face(lp1.duals, best, LEXICOGRAPHIC_TOLERANCE, h.integer[:n1])
+        face = max_index_face(lp1.duals, best, LEXICOGRAPHIC_TOLERANCE, h.integer)
     with h.held(face):
         second = _tie_break(prep, first, previous, options, remaining, t2)
     stages.append(second)
@@ -220,7 +220,7 @@ def without_caps(
     m, h = prep.model, prep.highs
     present = [
         name
-        for name in CAP_ROWS
+        for name in CAPS
         if getattr(m, name, None) is not None and id(getattr(m, name)) in h.row_of
     ]
     rows = [h.row_of[id(getattr(m, name))] for name in present]
@@ -245,7 +245,7 @@ def without_caps(
     proven = out.status == "optimal" and out.tie_break_status == "optimal"
     if out.x is None or not proven or not meets_rows(h, h.pad(out.x)):
         return None
-    names = " and ".join(CAP_WORDS[name] for name in present)
+    names = " and ".join(CAPS[name][1] for name in present)
     out.message = f"{out.message} ({names} did not bind: the best plan without it fits it)"
     return out, stages
 
@@ -357,15 +357,11 @@ def spends_to_a_cap(prep: Prepared, x) -> bool:
     ``CAP_BOUND_OPTIONS`` (a search setting: the optimum and the proof are the same either
     way)."""
     m, h, inp = prep.model, prep.highs, prep.inputs
-    caps = [
-        (inp.budget, "budget", m.total_cost),
-        (inp.energy_cost_cap, "energy_cost_cap", m.energy_cost),
-        (inp.emissions_cap, "emissions_cap", m.emissions),
-    ]
-    for cap, row, expr in caps:
+    for row, (expr, _) in CAPS.items():
+        cap = getattr(inp, row)
         if cap is None or not hasattr(m, row):
             continue
-        if h.evaluate(expr.expr, x) >= float(cap) - 1e-6 * max(1.0, abs(float(cap))):
+        if h.evaluate(getattr(m, expr).expr, x) >= float(cap) - 1e-6 * max(1.0, abs(float(cap))):
             return True
     return False
 

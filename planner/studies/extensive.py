@@ -322,8 +322,7 @@ def optimise(
         face = None
         if lp1 is not None and len(stages) > 1:
             best1 = h.evaluate(m.robust_objective.expr, x)
-            n1 = len(lp1.x)
-            face = max_index_face(lp1.duals, best1, LEXICOGRAPHIC_TOLERANCE, h.integer[:n1])
+            face = max_index_face(lp1.duals, best1, LEXICOGRAPHIC_TOLERANCE, h.integer)
         for k, (expr, sense) in enumerate(stages[1:], start=1):
             prev, prev_sense = stages[k - 1]
             best = h.evaluate(prev, x)
